@@ -1,0 +1,107 @@
+// Strided iteration shared by every kernel: collapse axes where all operands
+// allow, then walk the outer axes and hand each innermost run to a callback.
+
+/** A shape with one stride list per operand, after collapsing. */
+export interface Layout {
+  shape: number[];
+  strides: number[][];
+}
+
+/**
+ * Drops size-1 axes and merges neighbouring axes that every operand walks as
+ * one (stride[i] === stride[i+1] * shape[i+1]), so a contiguous array becomes
+ * one run and a transposed pair still collapses as far as it can.
+ */
+export function collapse(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+): Layout {
+  const k = strides.length;
+  const outShape: number[] = [];
+  const outStrides: number[][] = Array.from({ length: k }, () => []);
+  for (let ax = 0; ax < shape.length; ax++) {
+    const n = shape[ax];
+    if (n === 1) continue;
+    const last = outShape.length - 1;
+    let merge = last >= 0;
+    if (merge) {
+      for (let j = 0; j < k; j++) {
+        if (outStrides[j][last] !== strides[j][ax] * n) {
+          merge = false;
+          break;
+        }
+      }
+    }
+    if (merge) {
+      outShape[last] *= n;
+      for (let j = 0; j < k; j++) outStrides[j][last] = strides[j][ax];
+    } else {
+      outShape.push(n);
+      for (let j = 0; j < k; j++) outStrides[j].push(strides[j][ax]);
+    }
+  }
+  if (outShape.length === 0) {
+    outShape.push(1);
+    for (let j = 0; j < k; j++) outStrides[j].push(0);
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
+/**
+ * Calls `fn(offsets, n, innerStrides)` once per innermost run of the layout
+ * (after collapsing). `offsets` is reused between calls: copy it to keep it.
+ * Nothing is called when any axis has length 0.
+ */
+export function forEachRun(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+  offsets: readonly number[],
+  fn: (offsets: number[], n: number, inner: readonly number[]) => void,
+): void {
+  for (const n of shape) if (n === 0) return;
+  const { shape: s, strides: st } = collapse(shape, strides);
+  const k = st.length;
+  const nd = s.length;
+  const inner = st.map((x) => x[nd - 1]);
+  const n = s[nd - 1];
+  const offs = offsets.slice();
+  if (nd === 1) {
+    fn(offs, n, inner);
+    return;
+  }
+  const idx = new Array<number>(nd - 1).fill(0);
+  const base = offsets.slice();
+  for (;;) {
+    for (let j = 0; j < k; j++) offs[j] = base[j];
+    fn(offs, n, inner);
+    // advance the odometer over axes nd-2 .. 0
+    let ax = nd - 2;
+    while (ax >= 0) {
+      idx[ax]++;
+      for (let j = 0; j < k; j++) base[j] += st[j][ax];
+      if (idx[ax] < s[ax]) break;
+      for (let j = 0; j < k; j++) base[j] -= st[j][ax] * s[ax];
+      idx[ax] = 0;
+      ax--;
+    }
+    if (ax < 0) return;
+  }
+}
+
+/** C-order strides (in elements) of a contiguous array of `shape`. */
+export function cStrides(shape: readonly number[]): number[] {
+  const st = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    st[i] = acc;
+    acc *= shape[i];
+  }
+  return st;
+}
+
+/** Product of the axis lengths. */
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
