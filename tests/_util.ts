@@ -1,0 +1,94 @@
+// Shared helpers for tests: running the Python peers (numpy, h5py, zarr),
+// temporary directories, and the rule that with CI=true a missing peer fails
+// the run instead of skipping.
+
+/** The Python that has Debian's numpy, h5py, zarr and dask. */
+export const PYTHON = Deno.env.get("TESSERA_PYTHON") ?? "/usr/bin/python3";
+
+/** True when running under CI (missing peers are failures, not skips). */
+export const IN_CI = Deno.env.get("CI") === "true";
+
+const probed = new Map<string, boolean>();
+
+/**
+ * Whether `/usr/bin/python3` can import every module named. Under CI a
+ * missing module throws, so the test fails instead of being skipped.
+ */
+export function hasPython(...modules: string[]): boolean {
+  const key = modules.join(",");
+  let ok = probed.get(key);
+  if (ok === undefined) {
+    try {
+      const r = new Deno.Command(PYTHON, {
+        args: ["-c", modules.map((m) => `import ${m}`).join("; ") || "pass"],
+        stdout: "null",
+        stderr: "null",
+      }).outputSync();
+      ok = r.success;
+    } catch {
+      ok = false;
+    }
+    probed.set(key, ok);
+  }
+  if (!ok && IN_CI) {
+    throw new Error(
+      `CI=true but ${PYTHON} cannot import ${key}: install Debian's python3-numpy, python3-h5py, python3-zarr, python3-dask`,
+    );
+  }
+  return ok;
+}
+
+/** Whether a command is on PATH. Under CI a missing command throws. */
+export function hasCommand(cmd: string): boolean {
+  let ok = probed.get(`cmd:${cmd}`);
+  if (ok === undefined) {
+    try {
+      ok =
+        new Deno.Command("sh", { args: ["-c", `command -v ${cmd}`], stdout: "null" }).outputSync()
+          .success;
+    } catch {
+      ok = false;
+    }
+    probed.set(`cmd:${cmd}`, ok);
+  }
+  if (!ok && IN_CI) throw new Error(`CI=true but "${cmd}" is not installed`);
+  return ok;
+}
+
+/**
+ * Runs a Python script with arguments and returns its stdout. Throws with
+ * the script's stderr when it fails.
+ */
+export async function runPython(script: string, ...args: string[]): Promise<string> {
+  const r = await new Deno.Command(PYTHON, {
+    args: ["-c", script, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const out = new TextDecoder().decode(r.stdout);
+  if (!r.success) {
+    throw new Error(`python failed (${r.code}): ${new TextDecoder().decode(r.stderr)}\n${out}`);
+  }
+  return out;
+}
+
+/** Runs a Python script and parses its stdout as JSON. */
+export async function pythonJson<T = unknown>(script: string, ...args: string[]): Promise<T> {
+  return JSON.parse(await runPython(script, ...args)) as T;
+}
+
+/** A fresh temporary directory, removed by `Symbol.asyncDispose`. */
+export async function tempDir(
+  prefix = "tessera-test-",
+): Promise<AsyncDisposable & { path: string }> {
+  const path = await Deno.makeTempDir({ prefix });
+  return {
+    path,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(path, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** Repository root (absolute path, no trailing slash). */
+export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
