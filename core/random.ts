@@ -1,0 +1,669 @@
+/**
+ * Counter-based random numbers (DESIGN.md, contract 4): Philox4x32-10
+ * (Random123, the generator behind NumPy's `Philox`) keyed on the seed, with
+ * the element's global flat index as the counter. The value at a global index
+ * depends on nothing else, so an array is the same for any rank count,
+ * distribution or chunking: generating a region gives exactly the
+ * corresponding slice of the whole array.
+ *
+ * Counter layout for element `i` of an array: word 0 is the low 32 bits of
+ * `i`, word 1 the high bits, word 2 a retry number (used by `randint`'s
+ * rejection sampling, otherwise 0) and word 3 the `stream` option. The key is
+ * the seed's low and high 32 bits.
+ *
+ * @module
+ */
+
+import type { DType } from "./dtype.ts";
+import { castScalar, DTYPES, toDType } from "./dtype.ts";
+import { NDArray } from "./ndarray.ts";
+
+const M0 = 0xD2511F53;
+const M1 = 0xCD9E8D57;
+const W0 = 0x9E3779B9;
+const W1 = 0xBB67AE85;
+const M0_LO = M0 & 0xffff;
+const M0_HI = M0 >>> 16;
+const M1_LO = M1 & 0xffff;
+const M1_HI = M1 >>> 16;
+const INV16 = 1 / 65536;
+const TWO32 = 4294967296;
+const INV53 = 1 / 9007199254740992;
+
+/**
+ * A hyperslab of the global array: per axis the indices `start + k * step`
+ * for `k < count` (the same shape as `Region` in `io/region.ts`).
+ */
+export interface Hyperslab {
+  /** First index per axis. */
+  readonly start: readonly number[];
+  /** Step per axis (default 1). */
+  readonly step?: readonly number[];
+  /** Number of indices per axis. */
+  readonly count: readonly number[];
+}
+
+/** Options shared by every generator. */
+export interface RandomOptions {
+  /** The seed: a non-negative integer below 2^64 (number or bigint). Default 0. */
+  readonly seed?: number | bigint;
+  /** The part of the global array to generate (default all of it). */
+  readonly region?: Hyperslab;
+  /** An independent stream for the same seed: an integer in [0, 2^32). Default 0. */
+  readonly stream?: number;
+}
+
+/**
+ * The Philox4x32 block function: four 32-bit output words for a 128-bit
+ * counter and a 64-bit key.
+ *
+ * @param counter Four 32-bit words.
+ * @param key Two 32-bit words.
+ * @param options `rounds` (default 10, the standard Philox4x32-10).
+ * @returns The four output words.
+ * @throws {RangeError} When the counter or key has the wrong number of words.
+ *
+ * @example
+ * ```ts
+ * import { philox4x32 } from "./random.ts";
+ * const out = philox4x32([0, 0, 0, 0], [0, 0]);
+ * if (out[0] !== 0x6627e8d5) throw new Error(out[0].toString(16));
+ * ```
+ */
+export function philox4x32(
+  counter: ArrayLike<number>,
+  key: ArrayLike<number>,
+  options: { rounds?: number } = {},
+): Uint32Array {
+  if (counter.length !== 4) {
+    throw new RangeError(`Invalid Philox counter of ${counter.length} words: expected 4`);
+  }
+  if (key.length !== 2) {
+    throw new RangeError(`Invalid Philox key of ${key.length} words: expected 2`);
+  }
+  const rounds = options.rounds ?? 10;
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 16) {
+    throw new RangeError(`Invalid Philox round count ${rounds}: must be an integer in [1, 16]`);
+  }
+  let c0 = counter[0] >>> 0;
+  let c1 = counter[1] >>> 0;
+  let c2 = counter[2] >>> 0;
+  let c3 = counter[3] >>> 0;
+  let k0 = key[0] >>> 0;
+  let k1 = key[1] >>> 0;
+  for (let r = 0; r < rounds; r++) {
+    if (r > 0) {
+      k0 = (k0 + W0) >>> 0;
+      k1 = (k1 + W1) >>> 0;
+    }
+    const lo0 = Math.imul(M0, c0) >>> 0;
+    const t0 = c0 * M0_LO;
+    const hi0 = Math.floor((c0 * M0_HI + Math.floor(t0 * INV16)) * INV16);
+    const lo1 = Math.imul(M1, c2) >>> 0;
+    const t1 = c2 * M1_LO;
+    const hi1 = Math.floor((c2 * M1_HI + Math.floor(t1 * INV16)) * INV16);
+    c0 = (hi1 ^ c1 ^ k0) >>> 0;
+    c1 = lo1;
+    c2 = (hi0 ^ c3 ^ k1) >>> 0;
+    c3 = lo0;
+  }
+  return new Uint32Array([c0, c1, c2, c3]);
+}
+
+// Philox4x32-10 in WebAssembly, emitted below at first use (64-bit integer
+// multiplies make it about three times faster than the JS version above).
+// philox(out, n, k0, k1, flat: i64, step: i64, c2, c3) writes the four words
+// of counters (flat + j * step, c2, c3) for j < n at out + 16 j. In WAT:
+//
+//   (func (export "philox") (param $out i32) (param $n i32) (param $k0 i32) (param $k1 i32)
+//         (param $flat i64) (param $step i64) (param $c2i i32) (param $c3i i32)
+//     j = 0
+//     loop until j >= n:
+//       c0 = wrap(flat); c1 = wrap(flat >> 32); c2 = c2i; c3 = c3i; kk0 = k0; kk1 = k1
+//       repeat 10: p0 = u64(c0) * M0; p1 = u64(c2) * M1
+//                  c0 = hi(p1) ^ c1 ^ kk0; c1 = lo(p1); c2 = hi(p0) ^ c3 ^ kk1; c3 = lo(p0)
+//                  kk0 += W0; kk1 += W1
+//       store c0..c3 at out + 16 j; flat += step; j++)
+//   (memory (export "memory") 1)
+function uleb(n: number): number[] {
+  const o: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    o.push(b);
+  } while (n);
+  return o;
+}
+
+function sleb(v: bigint): number[] {
+  const o: number[] = [];
+  let n = v;
+  for (;;) {
+    const b = Number(n & 0x7fn);
+    n >>= 7n;
+    if ((n === 0n && !(b & 0x40)) || (n === -1n && (b & 0x40))) {
+      o.push(b);
+      return o;
+    }
+    o.push(b | 0x80);
+  }
+}
+
+function philoxWasmBytes(): Uint8Array<ArrayBuffer> {
+  const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+  const get = (i: number): number[] => [0x20, i];
+  const set = (i: number): number[] => [0x21, i];
+  const i32c = (v: number): number[] => [0x41, ...sleb(BigInt(v | 0))];
+  const i64c = (v: bigint): number[] => [0x42, ...sleb(BigInt.asIntN(64, v))];
+  const [J, C0, C1, C2, C3, K0, K1, R, T, P0, P1] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+  // opcodes
+  const [BLOCK, LOOP, BR, BR_IF, END, TEE] = [0x02, 0x03, 0x0c, 0x0d, 0x0b, 0x22];
+  const [I32_GE_U, I32_ADD, I32_SUB, I32_XOR, I32_SHL, I32_STORE] = [
+    0x4f,
+    0x6a,
+    0x6b,
+    0x73,
+    0x74,
+    0x36,
+  ];
+  const [I64_ADD, I64_MUL, I64_SHR_U, WRAP, EXTEND_U, VOID] = [0x7c, 0x7e, 0x88, 0xa7, 0xad, 0x40];
+  const hiWord = [...i64c(32n), I64_SHR_U, WRAP];
+  // deno-fmt-ignore
+  const body = [
+    2, 9, 0x7f, 2, 0x7e, // locals: 9 x i32, 2 x i64
+    ...i32c(0), ...set(J),
+    BLOCK, VOID, LOOP, VOID,
+    ...get(J), ...get(1), I32_GE_U, BR_IF, 1, // leave when j >= n
+    ...get(4), WRAP, ...set(C0),
+    ...get(4), ...hiWord, ...set(C1),
+    ...get(6), ...set(C2), ...get(7), ...set(C3),
+    ...get(2), ...set(K0), ...get(3), ...set(K1),
+    ...i32c(10), ...set(R),
+    LOOP, VOID, // the 10 rounds
+    ...get(C0), EXTEND_U, ...i64c(BigInt(M0)), I64_MUL, ...set(P0),
+    ...get(C2), EXTEND_U, ...i64c(BigInt(M1)), I64_MUL, ...set(P1),
+    ...get(P1), ...hiWord, ...get(C1), I32_XOR, ...get(K0), I32_XOR, ...set(C0),
+    ...get(P1), WRAP, ...set(C1),
+    ...get(P0), ...hiWord, ...get(C3), I32_XOR, ...get(K1), I32_XOR, ...set(C2),
+    ...get(P0), WRAP, ...set(C3),
+    ...get(K0), ...i32c(W0), I32_ADD, ...set(K0),
+    ...get(K1), ...i32c(W1), I32_ADD, ...set(K1),
+    ...get(R), ...i32c(1), I32_SUB, TEE, R, BR_IF, 0, // r -= 1; repeat while r != 0
+    END,
+    ...get(0), ...get(J), ...i32c(4), I32_SHL, I32_ADD, ...set(T),
+    ...get(T), ...get(C0), I32_STORE, 2, 0,
+    ...get(T), ...get(C1), I32_STORE, 2, 4,
+    ...get(T), ...get(C2), I32_STORE, 2, 8,
+    ...get(T), ...get(C3), I32_STORE, 2, 12,
+    ...get(4), ...get(5), I64_ADD, ...set(4),
+    ...get(J), ...i32c(1), I32_ADD, ...set(J),
+    BR, 0,
+    END, END, END,
+  ];
+  const name = (s: string): number[] => [s.length, ...new TextEncoder().encode(s)];
+  // deno-fmt-ignore
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    ...section(1, [1, 0x60, 8, 0x7f, 0x7f, 0x7f, 0x7f, 0x7e, 0x7e, 0x7f, 0x7f, 0]),
+    ...section(3, [1, 0]),
+    ...section(5, [1, 0, 1]),
+    ...section(7, [2, ...name("memory"), 2, 0, ...name("philox"), 0, 0]),
+    ...section(10, [1, ...uleb(body.length), ...body]),
+  ]);
+}
+
+type PhiloxFn = (
+  out: number,
+  n: number,
+  k0: number,
+  k1: number,
+  flat: bigint,
+  step: bigint,
+  c2: number,
+  c3: number,
+) => void;
+
+let kernel: { philox: PhiloxFn; words: Uint32Array } | null = null;
+
+function getKernel(): { philox: PhiloxFn; words: Uint32Array } {
+  if (kernel === null) {
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(philoxWasmBytes()));
+    const mem = inst.exports.memory as WebAssembly.Memory;
+    kernel = {
+      philox: inst.exports.philox as PhiloxFn,
+      words: new Uint32Array(mem.buffer, 0, CHUNK * 4),
+    };
+  }
+  return kernel;
+}
+
+// The Philox words of `n` (<= CHUNK) elements with global flat indices
+// flat0 + j * step: a view of the kernel's memory, valid until the next call.
+function philoxRun(
+  n: number,
+  key0: number,
+  key1: number,
+  flat0: number,
+  step: number,
+  attempt: number,
+  stream: number,
+): Uint32Array {
+  const k = getKernel();
+  k.philox(0, n, key0 | 0, key1 | 0, BigInt(flat0), BigInt(step), attempt | 0, stream | 0);
+  return n === CHUNK ? k.words : k.words.subarray(0, n * 4);
+}
+
+const CHUNK = 1024;
+
+interface Plan {
+  key0: number;
+  key1: number;
+  stream: number;
+  count: number[];
+  /** Per run: [globalFlatStart, flatStep, n, outOffset]. */
+  runs(fn: (flat0: number, step: number, n: number, outOffset: number) => void): void;
+  size: number;
+}
+
+function toKey(seed: number | bigint | undefined): [number, number] {
+  const s = seed ?? 0;
+  if (typeof s === "bigint") {
+    if (s < 0n || s >= 1n << 64n) {
+      throw new RangeError(`Invalid seed ${s}: must be an integer in [0, 2^64)`);
+    }
+    return [Number(s & 0xffffffffn), Number(s >> 32n)];
+  }
+  if (typeof s !== "number") {
+    throw new TypeError(`Invalid seed ${String(s)}: expected a number or a bigint`);
+  }
+  if (!Number.isSafeInteger(s) || s < 0) {
+    throw new RangeError(`Invalid seed ${s}: must be a non-negative safe integer`);
+  }
+  return [s >>> 0, Math.floor(s / TWO32) >>> 0];
+}
+
+function makePlan(shape: readonly number[], options: RandomOptions): Plan {
+  if (!Array.isArray(shape)) {
+    throw new TypeError(`Invalid shape ${String(shape)}: expected an array`);
+  }
+  let total = 1;
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) {
+      throw new RangeError(
+        `Invalid shape [${shape.join(",")}]: ${d} is not a non-negative integer`,
+      );
+    }
+    total *= d;
+  }
+  if (total > 2 ** 53) {
+    throw new RangeError(`Invalid shape [${shape.join(",")}]: more than 2^53 elements`);
+  }
+  const [key0, key1] = toKey(options.seed);
+  const stream = options.stream ?? 0;
+  if (!Number.isInteger(stream) || stream < 0 || stream >= TWO32) {
+    throw new RangeError(`Invalid stream ${stream}: must be an integer in [0, 2^32)`);
+  }
+  const nd = shape.length;
+  const r = options.region;
+  const start = r ? [...r.start] : shape.map(() => 0);
+  const step = r?.step ? [...r.step] : shape.map(() => 1);
+  const count = r ? [...r.count] : [...shape];
+  if (start.length !== nd || step.length !== nd || count.length !== nd) {
+    throw new RangeError(
+      `Region has ${start.length} axes, the array has ${nd}: shape [${shape.join(",")}]`,
+    );
+  }
+  let size = 1;
+  for (let a = 0; a < nd; a++) {
+    const last = start[a] + (count[a] - 1) * step[a];
+    if (
+      !Number.isInteger(start[a]) || !Number.isInteger(count[a]) || !Number.isInteger(step[a]) ||
+      step[a] < 1 || start[a] < 0 || count[a] < 0 || (count[a] > 0 && last >= shape[a])
+    ) {
+      throw new RangeError(
+        `Region start [${start.join(",")}] step [${step.join(",")}] count [${
+          count.join(",")
+        }] is outside shape [${shape.join(",")}] on axis ${a}`,
+      );
+    }
+    size *= count[a];
+  }
+  const gstr = new Array<number>(nd);
+  let acc = 1;
+  for (let a = nd - 1; a >= 0; a--) {
+    gstr[a] = acc;
+    acc *= shape[a];
+  }
+  const runs = (fn: (flat0: number, step: number, n: number, outOffset: number) => void) => {
+    if (size === 0) return;
+    if (nd === 0) {
+      fn(0, 1, 1, 0);
+      return;
+    }
+    const inner = count[nd - 1];
+    const innerStep = step[nd - 1] * gstr[nd - 1];
+    const idx = new Array<number>(nd - 1).fill(0);
+    let out = 0;
+    for (;;) {
+      let flat = 0;
+      for (let a = 0; a < nd; a++) {
+        flat += (start[a] + (a < nd - 1 ? idx[a] : 0) * step[a]) * gstr[a];
+      }
+      fn(flat, innerStep, inner, out);
+      out += inner;
+      let a = nd - 2;
+      while (a >= 0) {
+        if (++idx[a] < count[a]) break;
+        idx[a] = 0;
+        a--;
+      }
+      if (a < 0) return;
+    }
+  };
+  return { key0, key1, stream, count, runs, size };
+}
+
+// Walks the plan in chunks of at most CHUNK elements, handing the Philox
+// words of each chunk to `fn(words, outOffset)`.
+function generate(plan: Plan, fn: (words: Uint32Array, outOffset: number) => void): void {
+  plan.runs((flat0, step, n, out) => {
+    for (let j = 0; j < n; j += CHUNK) {
+      const m = Math.min(CHUNK, n - j);
+      fn(philoxRun(m, plan.key0, plan.key1, flat0 + j * step, step, 0, plan.stream), out + j);
+    }
+  });
+}
+
+function checkOut(out: Float64Array, plan: Plan): void {
+  if (!(out instanceof Float64Array)) {
+    throw new TypeError(`Invalid output buffer: expected a Float64Array`);
+  }
+  if (out.length !== plan.size) {
+    throw new RangeError(
+      `Invalid output length ${out.length}: the region [${
+        plan.count.join(",")
+      }] has ${plan.size} elements`,
+    );
+  }
+}
+
+/**
+ * Fills `out` with uniform doubles in [0, 1) (53 random bits each) for a
+ * region of a global array: the element at global flat index `i` comes from
+ * Philox4x32-10 with counter `i` alone, so any region equals the
+ * corresponding slice of the whole array.
+ *
+ * @param out One element per region element, in C order of the region.
+ * @param options `shape` (global shape), `seed`, `region`, `stream`.
+ * @returns `out`.
+ * @throws {RangeError} When `out` does not have the region's size.
+ *
+ * @example
+ * ```ts
+ * import { fillUniform } from "./random.ts";
+ * const all = fillUniform(new Float64Array(12), { shape: [3, 4], seed: 7 });
+ * const part = fillUniform(new Float64Array(2), {
+ *   shape: [3, 4], seed: 7, region: { start: [1, 1], count: [1, 2] },
+ * });
+ * if (part[0] !== all[5] || part[1] !== all[6]) throw new Error("bad");
+ * ```
+ */
+export function fillUniform(
+  out: Float64Array,
+  options: RandomOptions & { shape: readonly number[] },
+): Float64Array {
+  const plan = makePlan(options.shape, options);
+  checkOut(out, plan);
+  generate(plan, (w, o) => {
+    const m = w.length >>> 2;
+    for (let j = 0; j < m; j++) {
+      const k = j << 2;
+      out[o + j] = ((w[k] >>> 5) * 67108864 + (w[k + 1] >>> 6)) * INV53;
+    }
+  });
+  return out;
+}
+
+/**
+ * Fills `out` with standard normal doubles for a region of a global array.
+ * Each element is computed from its own counter block by Box-Muller: words
+ * 0-1 give `u1` in (0, 1], words 2-3 give `u2` in [0, 1), and the value is
+ * `sqrt(-2 ln u1) * cos(2 pi u2)`.
+ *
+ * @param out One element per region element, in C order of the region.
+ * @param options `shape` (global shape), `seed`, `region`, `stream`.
+ * @returns `out`.
+ * @throws {RangeError} When `out` does not have the region's size.
+ *
+ * @example
+ * ```ts
+ * import { fillNormal } from "./random.ts";
+ * const a = fillNormal(new Float64Array(4), { shape: [4], seed: 1 });
+ * if (!a.every(Number.isFinite)) throw new Error("bad");
+ * ```
+ */
+export function fillNormal(
+  out: Float64Array,
+  options: RandomOptions & { shape: readonly number[] },
+): Float64Array {
+  const plan = makePlan(options.shape, options);
+  checkOut(out, plan);
+  const TWO_PI = 2 * Math.PI;
+  generate(plan, (w, o) => {
+    const m = w.length >>> 2;
+    for (let j = 0; j < m; j++) {
+      const k = j << 2;
+      const u1 = ((w[k] >>> 5) * 67108864 + (w[k + 1] >>> 6) + 1) * INV53;
+      const u2 = ((w[k + 2] >>> 5) * 67108864 + (w[k + 3] >>> 6)) * INV53;
+      out[o + j] = Math.sqrt(-2 * Math.log(u1)) * Math.cos(TWO_PI * u2);
+    }
+  });
+  return out;
+}
+
+function regionShape(plan: Plan): number[] {
+  return [...plan.count];
+}
+
+/**
+ * Uniform doubles in [0, 1) (like `np.random.random`) for a region of a
+ * global array of `shape`.
+ *
+ * @param shape The global shape.
+ * @param options `seed`, `region` (default the whole array), `stream`.
+ * @returns A float64 array of the region's shape.
+ *
+ * @example
+ * ```ts
+ * import { rand } from "./random.ts";
+ * const whole = rand([4, 5], { seed: 42 });
+ * const part = rand([4, 5], { seed: 42, region: { start: [2, 0], count: [2, 5] } });
+ * if (part.get(0, 3) !== whole.get(2, 3)) throw new Error("bad");
+ * ```
+ */
+export function rand(shape: readonly number[], options: RandomOptions = {}): NDArray<"float64"> {
+  const plan = makePlan(shape, options);
+  const out = new Float64Array(plan.size);
+  fillUniform(out, { ...options, shape });
+  return new NDArray("float64", out, regionShape(plan));
+}
+
+/**
+ * Standard normal doubles for a region of a global array of `shape`.
+ *
+ * @param shape The global shape.
+ * @param options `seed`, `region` (default the whole array), `stream`.
+ * @returns A float64 array of the region's shape.
+ *
+ * @example
+ * ```ts
+ * import { randn } from "./random.ts";
+ * const a = randn([1000], { seed: 3 });
+ * let s = 0;
+ * for (const v of a.data) s += v;
+ * if (Math.abs(s / 1000) > 0.2) throw new Error("bad mean");
+ * ```
+ */
+export function randn(shape: readonly number[], options: RandomOptions = {}): NDArray<"float64"> {
+  const plan = makePlan(shape, options);
+  const out = new Float64Array(plan.size);
+  fillNormal(out, { ...options, shape });
+  return new NDArray("float64", out, regionShape(plan));
+}
+
+/**
+ * Normal doubles with mean `mean` and standard deviation `std`: `mean + std
+ * * randn` element by element.
+ *
+ * @param shape The global shape.
+ * @param options `mean` (default 0), `std` (default 1, non-negative), `seed`, `region`, `stream`.
+ * @returns A float64 array of the region's shape.
+ * @throws {RangeError} When `std` is negative or not finite.
+ *
+ * @example
+ * ```ts
+ * import { normal, randn } from "./random.ts";
+ * const a = normal([3], { mean: 10, std: 2, seed: 5 });
+ * const z = randn([3], { seed: 5 });
+ * if (a.get(1) !== 10 + 2 * z.get(1)) throw new Error("bad");
+ * ```
+ */
+export function normal(
+  shape: readonly number[],
+  options: RandomOptions & { mean?: number; std?: number } = {},
+): NDArray<"float64"> {
+  const mean = options.mean ?? 0;
+  const std = options.std ?? 1;
+  if (!Number.isFinite(std) || std < 0) {
+    throw new RangeError(`Invalid standard deviation ${std}: must be finite and non-negative`);
+  }
+  if (!Number.isFinite(mean)) throw new RangeError(`Invalid mean ${mean}: must be finite`);
+  const a = randn(shape, options);
+  const d = a.data;
+  for (let i = 0; i < d.length; i++) d[i] = mean + std * d[i];
+  return a;
+}
+
+/**
+ * Uniform doubles in [low, high): `low + (high - low) * rand` element by
+ * element.
+ *
+ * @param shape The global shape.
+ * @param options `low` (default 0), `high` (default 1), `seed`, `region`, `stream`.
+ * @returns A float64 array of the region's shape.
+ * @throws {RangeError} When the bounds are not finite or `high < low`.
+ *
+ * @example
+ * ```ts
+ * import { uniform } from "./random.ts";
+ * const a = uniform([100], { low: -1, high: 1, seed: 9 });
+ * if (!a.data.every((v) => v >= -1 && v < 1)) throw new Error("bad");
+ * ```
+ */
+export function uniform(
+  shape: readonly number[],
+  options: RandomOptions & { low?: number; high?: number } = {},
+): NDArray<"float64"> {
+  const low = options.low ?? 0;
+  const high = options.high ?? 1;
+  if (!Number.isFinite(low) || !Number.isFinite(high) || high < low) {
+    throw new RangeError(`Invalid bounds [${low}, ${high}): must be finite with low <= high`);
+  }
+  const a = rand(shape, options);
+  const d = a.data;
+  const w = high - low;
+  for (let i = 0; i < d.length; i++) d[i] = low + w * d[i];
+  return a;
+}
+
+/**
+ * Uniform integers in [low, high) (like `np.random.randint`), exactly
+ * unbiased for any range up to 2^53: bitmask rejection sampling, where the
+ * candidates of an element come from its own counter (word 2 of the counter
+ * counts the retries), so the result still depends only on the seed and the
+ * global index.
+ *
+ * @param shape The global shape.
+ * @param options `high` (required, exclusive), `low` (default 0), `dtype` (default int64; any
+ *   integer dtype or float64), `seed`, `region`, `stream`.
+ * @returns An array of the region's shape.
+ * @throws {RangeError} When the range is empty or wider than 2^53.
+ *
+ * @example
+ * ```ts
+ * import { randint } from "./random.ts";
+ * const a = randint([1000], { low: 1, high: 7, dtype: "int32", seed: 11 });
+ * const seen = new Set(a.data);
+ * if (seen.size !== 6 || !seen.has(1) || !seen.has(6)) throw new Error("bad");
+ * ```
+ */
+export function randint<D extends DType = "int64">(
+  shape: readonly number[],
+  options: RandomOptions & { low?: number; high: number; dtype?: D },
+): NDArray<D> {
+  const low = options.low ?? 0;
+  const high = options.high;
+  if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high)) {
+    throw new RangeError(`Invalid bounds [${low}, ${high}): must be safe integers`);
+  }
+  const n = high - low;
+  if (n <= 0 || n > 2 ** 53) {
+    throw new RangeError(`Invalid bounds [${low}, ${high}): the range must hold 1 to 2^53 values`);
+  }
+  const dtype = toDType(options.dtype ?? "int64") as D;
+  const inf = DTYPES[dtype];
+  if (inf.kind === "b" || (inf.kind === "f" && dtype !== "float64")) {
+    throw new TypeError(
+      `Invalid dtype "${dtype}" for randint: expected an integer dtype or float64`,
+    );
+  }
+  const plan = makePlan(shape, options);
+  const vals = new Float64Array(plan.size);
+  const narrow = n <= TWO32;
+  // mask: the smallest 2^b - 1 >= n - 1
+  const bits = n === 1 ? 0 : Math.ceil(Math.log2(n));
+  const maskHi = narrow ? 0 : 2 ** (bits - 32) - 1;
+  const mask = narrow ? (bits >= 32 ? 0xffffffff : (2 ** bits - 1)) : 0;
+  const draw = (w: Uint32Array, k: number): number => {
+    // returns a value in [0, n) or -1 when every candidate of the block was rejected
+    if (narrow) {
+      for (let q = 0; q < 4; q++) {
+        const v = (w[k + q] & mask) >>> 0;
+        if (v < n) return v;
+      }
+    } else {
+      for (let q = 0; q < 4; q += 2) {
+        const v = (w[k + q] & maskHi) * TWO32 + w[k + q + 1];
+        if (v < n) return v;
+      }
+    }
+    return -1;
+  };
+  const pending: number[] = []; // [flat, outIndex] of elements whose first block was rejected
+  plan.runs((flat0, step, m, out) => {
+    for (let j = 0; j < m; j += CHUNK) {
+      const c = Math.min(CHUNK, m - j);
+      const w = philoxRun(c, plan.key0, plan.key1, flat0 + j * step, step, 0, plan.stream);
+      for (let e = 0; e < c; e++) {
+        const v = draw(w, e << 2);
+        if (v < 0) pending.push(flat0 + (j + e) * step, out + j + e);
+        else vals[out + j + e] = low + v;
+      }
+    }
+  });
+  for (let p = 0; p < pending.length; p += 2) {
+    let v = -1;
+    for (let attempt = 1; v < 0; attempt++) {
+      v = draw(philoxRun(1, plan.key0, plan.key1, pending[p], 1, attempt, plan.stream), 0);
+    }
+    vals[pending[p + 1]] = low + v;
+  }
+  const arr = new inf.array(plan.size);
+  if (inf.big) {
+    for (let i = 0; i < vals.length; i++) arr[i] = castScalar(dtype, vals[i]) as never;
+  } else {
+    (arr as Float64Array).set(vals);
+  }
+  return new NDArray(dtype, arr as never, regionShape(plan));
+}

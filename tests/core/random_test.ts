@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import {
+  fillNormal,
+  fillUniform,
+  normal,
+  philox4x32,
+  rand,
+  randint,
+  randn,
+  uniform,
+} from "../../core/random.ts";
+
+const hex = (a: Uint32Array) => [...a].map((x) => x.toString(16).padStart(8, "0")).join(" ");
+
+Deno.test("philox4x32() matches Random123's known-answer vectors", () => {
+  assert.equal(hex(philox4x32([0, 0, 0, 0], [0, 0])), "6627e8d5 e169c58d bc57ac4c 9b00dbd8");
+  const f = 0xffffffff;
+  assert.equal(hex(philox4x32([f, f, f, f], [f, f])), "408f276d 41c83b0e a20bc7c6 6d5451fd");
+  assert.equal(
+    hex(philox4x32([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0])),
+    "d16cfe09 94fdcceb 5001e420 24126ea1",
+  );
+});
+
+Deno.test("fillUniform() derives element i from Philox counter i and the seed alone", () => {
+  // the WebAssembly kernel against the JS reference, including indices above 2^32
+  const seed = 2n ** 40n + 12345n;
+  const key = [Number(seed & 0xffffffffn), Number(seed >> 32n)];
+  const shape = [3, 2 ** 31];
+  const region = { start: [2, 2 ** 31 - 5], step: [1, 2], count: [1, 3] };
+  const got = fillUniform(new Float64Array(3), { shape, seed, region, stream: 7 });
+  for (let j = 0; j < 3; j++) {
+    const flat = 2 * 2 ** 31 + 2 ** 31 - 5 + 2 * j;
+    const w = philox4x32([flat % 2 ** 32, Math.floor(flat / 2 ** 32), 0, 7], key);
+    assert.equal(got[j], ((w[0] >>> 5) * 2 ** 26 + (w[1] >>> 6)) / 2 ** 53);
+  }
+});
+
+Deno.test("rand() of a region equals the same slice of the whole array", () => {
+  const whole = rand([6, 5, 4], { seed: 99 });
+  const region = { start: [1, 0, 1], step: [2, 3, 2], count: [3, 2, 2] };
+  const part = rand([6, 5, 4], { seed: 99, region });
+  assert.deepEqual(part.shape, [3, 2, 2]);
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 2; j++) {
+      for (let k = 0; k < 2; k++) {
+        assert.equal(part.get(i, j, k), whole.get(1 + 2 * i, 3 * j, 1 + 2 * k));
+      }
+    }
+  }
+});
+
+Deno.test("rand() gives the same array for any split into row blocks", () => {
+  const shape = [10, 7];
+  const whole = rand(shape, { seed: 5 }).data;
+  for (const ranks of [1, 2, 3, 4]) {
+    const parts: number[] = [];
+    for (let r = 0; r < ranks; r++) {
+      const lo = Math.floor((r * 10) / ranks);
+      const hi = Math.floor(((r + 1) * 10) / ranks);
+      const region = { start: [lo, 0], count: [hi - lo, 7] };
+      parts.push(...rand(shape, { seed: 5, region }).data);
+    }
+    assert.deepEqual(parts, [...whole]);
+  }
+});
+
+Deno.test("rand() values lie in [0, 1) with the moments of a uniform", () => {
+  const a = rand([20000], { seed: 1 }).data;
+  let s = 0;
+  let s2 = 0;
+  for (const v of a) {
+    assert.ok(v >= 0 && v < 1);
+    s += v;
+    s2 += v * v;
+  }
+  const mean = s / a.length;
+  assert.ok(Math.abs(mean - 0.5) < 0.01, `mean ${mean}`);
+  assert.ok(Math.abs(s2 / a.length - mean * mean - 1 / 12) < 0.003);
+  assert.notDeepEqual([...rand([5], { seed: 1 }).data], [...rand([5], { seed: 2 }).data]);
+  assert.notDeepEqual(
+    [...rand([5], { seed: 1 }).data],
+    [...rand([5], { seed: 1, stream: 1 }).data],
+  );
+});
+
+Deno.test("randn() has mean 0 and variance 1, and regions match the whole array", () => {
+  const a = randn([20000], { seed: 4 }).data;
+  let s = 0;
+  let s2 = 0;
+  for (const v of a) {
+    s += v;
+    s2 += v * v;
+  }
+  assert.ok(Math.abs(s / a.length) < 0.03, `mean ${s / a.length}`);
+  assert.ok(Math.abs(s2 / a.length - 1) < 0.04, `var ${s2 / a.length}`);
+  const part = fillNormal(new Float64Array(3), {
+    shape: [20000],
+    seed: 4,
+    region: { start: [100], step: [7], count: [3] },
+  });
+  assert.deepEqual([...part], [a[100], a[107], a[114]]);
+});
+
+Deno.test("normal() and uniform() scale the standard generators", () => {
+  const z = randn([4], { seed: 8 });
+  const n = normal([4], { seed: 8, mean: -3, std: 0.5 });
+  for (let i = 0; i < 4; i++) assert.equal(n.get(i), -3 + 0.5 * (z.get(i) as number));
+  const u = uniform([1000], { seed: 8, low: 10, high: 12 });
+  assert.ok(u.data.every((v) => v >= 10 && v < 12));
+  assert.throws(() => normal([2], { std: -1 }), {
+    name: "RangeError",
+    message: "Invalid standard deviation -1: must be finite and non-negative",
+  });
+});
+
+Deno.test("randint() covers [low, high) evenly and is region-independent", () => {
+  const a = randint([30000], { low: -2, high: 4, seed: 3, dtype: "int32" });
+  assert.equal(a.dtype, "int32");
+  const counts = new Map<number, number>();
+  for (const v of a.data) counts.set(v, (counts.get(v) ?? 0) + 1);
+  assert.deepEqual([...counts.keys()].sort((x, y) => x - y), [-2, -1, 0, 1, 2, 3]);
+  for (const c of counts.values()) assert.ok(Math.abs(c - 5000) < 300, `count ${c}`);
+  const part = randint([30000], {
+    low: -2,
+    high: 4,
+    seed: 3,
+    dtype: "int32",
+    region: { start: [29990], count: [10] },
+  });
+  assert.deepEqual([...part.data], [...a.data.subarray(29990)]);
+  const big = randint([3], { high: 2 ** 40, seed: 1 });
+  assert.equal(big.dtype, "int64");
+  assert.ok([...big.data].every((v) => v >= 0n && v < 2n ** 40n));
+  assert.throws(() => randint([2], { low: 3, high: 3 }), { name: "RangeError" });
+});
+
+Deno.test("rand() rejects a bad seed or a region outside the shape", () => {
+  assert.throws(() => rand([2], { seed: -1 }), {
+    name: "RangeError",
+    message: "Invalid seed -1: must be a non-negative safe integer",
+  });
+  assert.throws(() => rand([4], { region: { start: [2], count: [3] } }), {
+    name: "RangeError",
+    message: "Region start [2] step [1] count [3] is outside shape [4] on axis 0",
+  });
+});
