@@ -1,0 +1,498 @@
+// Raw bindings to libhdf5 (1.10 and later) through Deno FFI: the symbol
+// table, lazy discovery, the predefined ids (valid only after H5open) and the
+// one `check` that turns a failed call into an Hdf5Error carrying HDF5's own
+// error stack. Internal: only io/ touches these symbols.
+
+import { NativeError } from "../core/errors.ts";
+import { openLibrary } from "./_library.ts";
+
+// hid_t is int64_t since 1.10; herr_t and htri_t are int; hsize_t is
+// unsigned long long; ssize_t and size_t are 64-bit on every supported target.
+const HID = "i64";
+const HERR = "i32";
+const HTRI = "i32";
+const HSIZE = "u64";
+const SIZE = "usize";
+const SSIZE = "isize";
+
+/** The libhdf5 functions used by Tessera. */
+export const SYMBOLS = {
+  // herr_t H5open(void)
+  H5open: { parameters: [], result: HERR },
+  // herr_t H5get_libversion(unsigned *majnum, unsigned *minnum, unsigned *relnum)
+  H5get_libversion: { parameters: ["buffer", "buffer", "buffer"], result: HERR },
+  // herr_t H5free_memory(void *mem)
+  H5free_memory: { parameters: ["pointer"], result: HERR },
+
+  // herr_t H5Eset_auto2(hid_t estack_id, H5E_auto2_t func, void *client_data)
+  H5Eset_auto2: { parameters: [HID, "pointer", "pointer"], result: HERR },
+  // herr_t H5Ewalk2(hid_t err_stack, H5E_direction_t direction, H5E_walk2_t func, void *client_data)
+  H5Ewalk2: { parameters: [HID, "i32", "function", "pointer"], result: HERR },
+  // ssize_t H5Eget_msg(hid_t msg_id, H5E_type_t *type, char *msg, size_t size)
+  H5Eget_msg: { parameters: [HID, "pointer", "buffer", SIZE], result: SSIZE },
+  // herr_t H5Eclear2(hid_t err_stack)
+  H5Eclear2: { parameters: [HID], result: HERR },
+
+  // hid_t H5Fopen(const char *filename, unsigned flags, hid_t fapl_id)
+  H5Fopen: { parameters: ["buffer", "u32", HID], result: HID },
+  // hid_t H5Fcreate(const char *filename, unsigned flags, hid_t fcpl_id, hid_t fapl_id)
+  H5Fcreate: { parameters: ["buffer", "u32", HID, HID], result: HID },
+  // herr_t H5Fclose(hid_t file_id)
+  H5Fclose: { parameters: [HID], result: HERR },
+  // herr_t H5Fflush(hid_t object_id, H5F_scope_t scope)
+  H5Fflush: { parameters: [HID, "i32"], result: HERR },
+  // ssize_t H5Fget_obj_count(hid_t file_id, unsigned types)
+  H5Fget_obj_count: { parameters: [HID, "u32"], result: SSIZE },
+
+  // hid_t H5Gopen2(hid_t loc_id, const char *name, hid_t gapl_id)
+  H5Gopen2: { parameters: [HID, "buffer", HID], result: HID },
+  // hid_t H5Gcreate2(hid_t loc_id, const char *name, hid_t lcpl_id, hid_t gcpl_id, hid_t gapl_id)
+  H5Gcreate2: { parameters: [HID, "buffer", HID, HID, HID], result: HID },
+  // herr_t H5Gclose(hid_t group_id)
+  H5Gclose: { parameters: [HID], result: HERR },
+  // herr_t H5Gget_info(hid_t loc_id, H5G_info_t *ginfo)
+  H5Gget_info: { parameters: [HID, "buffer"], result: HERR },
+
+  // htri_t H5Lexists(hid_t loc_id, const char *name, hid_t lapl_id)
+  H5Lexists: { parameters: [HID, "buffer", HID], result: HTRI },
+  // ssize_t H5Lget_name_by_idx(hid_t loc_id, const char *group_name, H5_index_t idx_type,
+  //                            H5_iter_order_t order, hsize_t n, char *name, size_t size, hid_t lapl_id)
+  H5Lget_name_by_idx: {
+    parameters: [HID, "buffer", "i32", "i32", HSIZE, "buffer", SIZE, HID],
+    result: SSIZE,
+  },
+
+  // hid_t H5Oopen(hid_t loc_id, const char *name, hid_t lapl_id)
+  H5Oopen: { parameters: [HID, "buffer", HID], result: HID },
+  // herr_t H5Oclose(hid_t object_id)
+  H5Oclose: { parameters: [HID], result: HERR },
+  // H5I_type_t H5Iget_type(hid_t id)
+  H5Iget_type: { parameters: [HID], result: "i32" },
+  // htri_t H5Iis_valid(hid_t id)
+  H5Iis_valid: { parameters: [HID], result: HTRI },
+
+  // hid_t H5Dopen2(hid_t loc_id, const char *name, hid_t dapl_id)
+  H5Dopen2: { parameters: [HID, "buffer", HID], result: HID },
+  // hid_t H5Dcreate2(hid_t loc_id, const char *name, hid_t type_id, hid_t space_id,
+  //                  hid_t lcpl_id, hid_t dcpl_id, hid_t dapl_id)
+  H5Dcreate2: { parameters: [HID, "buffer", HID, HID, HID, HID, HID], result: HID },
+  // herr_t H5Dclose(hid_t dset_id)
+  H5Dclose: { parameters: [HID], result: HERR },
+  // hid_t H5Dget_space(hid_t dset_id)
+  H5Dget_space: { parameters: [HID], result: HID },
+  // hid_t H5Dget_type(hid_t dset_id)
+  H5Dget_type: { parameters: [HID], result: HID },
+  // hid_t H5Dget_create_plist(hid_t dset_id)
+  H5Dget_create_plist: { parameters: [HID], result: HID },
+  // herr_t H5Dread(hid_t dset_id, hid_t mem_type_id, hid_t mem_space_id, hid_t file_space_id,
+  //                hid_t dxpl_id, void *buf)
+  H5Dread: { parameters: [HID, HID, HID, HID, HID, "buffer"], result: HERR },
+  // herr_t H5Dwrite(hid_t dset_id, hid_t mem_type_id, hid_t mem_space_id, hid_t file_space_id,
+  //                 hid_t dxpl_id, const void *buf)
+  H5Dwrite: { parameters: [HID, HID, HID, HID, HID, "buffer"], result: HERR },
+  // herr_t H5Dset_extent(hid_t dset_id, const hsize_t size[])
+  H5Dset_extent: { parameters: [HID, "buffer"], result: HERR },
+
+  // hid_t H5Screate(H5S_class_t type)
+  H5Screate: { parameters: ["i32"], result: HID },
+  // hid_t H5Screate_simple(int rank, const hsize_t dims[], const hsize_t maxdims[])
+  H5Screate_simple: { parameters: ["i32", "buffer", "buffer"], result: HID },
+  // herr_t H5Sclose(hid_t space_id)
+  H5Sclose: { parameters: [HID], result: HERR },
+  // int H5Sget_simple_extent_ndims(hid_t space_id)
+  H5Sget_simple_extent_ndims: { parameters: [HID], result: "i32" },
+  // int H5Sget_simple_extent_dims(hid_t space_id, hsize_t dims[], hsize_t maxdims[])
+  H5Sget_simple_extent_dims: { parameters: [HID, "buffer", "buffer"], result: "i32" },
+  // H5S_class_t H5Sget_simple_extent_type(hid_t space_id)
+  H5Sget_simple_extent_type: { parameters: [HID], result: "i32" },
+  // herr_t H5Sselect_hyperslab(hid_t space_id, H5S_seloper_t op, const hsize_t start[],
+  //                            const hsize_t stride[], const hsize_t count[], const hsize_t block[])
+  H5Sselect_hyperslab: {
+    parameters: [HID, "i32", "buffer", "buffer", "buffer", "buffer"],
+    result: HERR,
+  },
+
+  // H5T_class_t H5Tget_class(hid_t type_id)
+  H5Tget_class: { parameters: [HID], result: "i32" },
+  // size_t H5Tget_size(hid_t type_id)
+  H5Tget_size: { parameters: [HID], result: SIZE },
+  // herr_t H5Tset_size(hid_t type_id, size_t size)
+  H5Tset_size: { parameters: [HID, SIZE], result: HERR },
+  // H5T_sign_t H5Tget_sign(hid_t type_id)
+  H5Tget_sign: { parameters: [HID], result: "i32" },
+  // H5T_order_t H5Tget_order(hid_t type_id)
+  H5Tget_order: { parameters: [HID], result: "i32" },
+  // hid_t H5Tcopy(hid_t type_id)
+  H5Tcopy: { parameters: [HID], result: HID },
+  // herr_t H5Tclose(hid_t type_id)
+  H5Tclose: { parameters: [HID], result: HERR },
+  // htri_t H5Tequal(hid_t type1_id, hid_t type2_id)
+  H5Tequal: { parameters: [HID, HID], result: HTRI },
+  // htri_t H5Tis_variable_str(hid_t type_id)
+  H5Tis_variable_str: { parameters: [HID], result: HTRI },
+  // H5T_cset_t H5Tget_cset(hid_t type_id)
+  H5Tget_cset: { parameters: [HID], result: "i32" },
+  // herr_t H5Tset_cset(hid_t type_id, H5T_cset_t cset)
+  H5Tset_cset: { parameters: [HID, "i32"], result: HERR },
+  // herr_t H5Tset_strpad(hid_t type_id, H5T_str_t strpad)
+  H5Tset_strpad: { parameters: [HID, "i32"], result: HERR },
+  // hid_t H5Tget_super(hid_t type)
+  H5Tget_super: { parameters: [HID], result: HID },
+  // int H5Tget_nmembers(hid_t type_id)
+  H5Tget_nmembers: { parameters: [HID], result: "i32" },
+  // char *H5Tget_member_name(hid_t type_id, unsigned membno)
+  H5Tget_member_name: { parameters: [HID, "u32"], result: "pointer" },
+  // herr_t H5Tget_member_value(hid_t type_id, unsigned membno, void *value)
+  H5Tget_member_value: { parameters: [HID, "u32", "buffer"], result: HERR },
+  // hid_t H5Tenum_create(hid_t base_id)
+  H5Tenum_create: { parameters: [HID], result: HID },
+  // herr_t H5Tenum_insert(hid_t type, const char *name, const void *value)
+  H5Tenum_insert: { parameters: [HID, "buffer", "buffer"], result: HERR },
+  // herr_t H5Tset_fields(hid_t type_id, size_t spos, size_t epos, size_t esize, size_t mpos,
+  //                      size_t msize)
+  H5Tset_fields: { parameters: [HID, SIZE, SIZE, SIZE, SIZE, SIZE], result: HERR },
+  // herr_t H5Tset_ebias(hid_t type_id, size_t ebias)
+  H5Tset_ebias: { parameters: [HID, SIZE], result: HERR },
+  // herr_t H5Tset_order(hid_t type_id, H5T_order_t order)
+  H5Tset_order: { parameters: [HID, "i32"], result: HERR },
+
+  // hid_t H5Pcreate(hid_t cls_id)
+  H5Pcreate: { parameters: [HID], result: HID },
+  // herr_t H5Pclose(hid_t plist_id)
+  H5Pclose: { parameters: [HID], result: HERR },
+  // herr_t H5Pset_chunk(hid_t plist_id, int ndims, const hsize_t dim[])
+  H5Pset_chunk: { parameters: [HID, "i32", "buffer"], result: HERR },
+  // int H5Pget_chunk(hid_t plist_id, int max_ndims, hsize_t dim[])
+  H5Pget_chunk: { parameters: [HID, "i32", "buffer"], result: "i32" },
+  // H5D_layout_t H5Pget_layout(hid_t plist_id)
+  H5Pget_layout: { parameters: [HID], result: "i32" },
+  // herr_t H5Pset_deflate(hid_t plist_id, unsigned level)
+  H5Pset_deflate: { parameters: [HID, "u32"], result: HERR },
+  // herr_t H5Pset_shuffle(hid_t plist_id)
+  H5Pset_shuffle: { parameters: [HID], result: HERR },
+  // herr_t H5Pset_fill_value(hid_t plist_id, hid_t type_id, const void *value)
+  H5Pset_fill_value: { parameters: [HID, HID, "buffer"], result: HERR },
+  // herr_t H5Pget_fill_value(hid_t plist_id, hid_t type_id, void *value)
+  H5Pget_fill_value: { parameters: [HID, HID, "buffer"], result: HERR },
+  // herr_t H5Pfill_value_defined(hid_t plist, H5D_fill_value_t *status)
+  H5Pfill_value_defined: { parameters: [HID, "buffer"], result: HERR },
+  // int H5Pget_nfilters(hid_t plist_id)
+  H5Pget_nfilters: { parameters: [HID], result: "i32" },
+  // H5Z_filter_t H5Pget_filter2(hid_t plist_id, unsigned idx, unsigned int *flags,
+  //   size_t *cd_nelmts, unsigned cd_values[], size_t namelen, char name[], unsigned *filter_config)
+  H5Pget_filter2: {
+    parameters: [HID, "u32", "buffer", "buffer", "buffer", SIZE, "buffer", "buffer"],
+    result: "i32",
+  },
+  // herr_t H5Pset_create_intermediate_group(hid_t plist_id, unsigned crt_intmd)
+  H5Pset_create_intermediate_group: { parameters: [HID, "u32"], result: HERR },
+  // herr_t H5Pset_fapl_mpio(hid_t fapl_id, MPI_Comm comm, MPI_Info info)
+  // MPI_Comm and MPI_Info are int in MPICH and pointers in Open MPI: parallel builds only.
+  H5Pset_fapl_mpio: { parameters: [HID, "pointer", "pointer"], result: HERR, optional: true },
+  // herr_t H5Pset_dxpl_mpio(hid_t dxpl_id, H5FD_mpio_xfer_t xfer_mode)
+  H5Pset_dxpl_mpio: { parameters: [HID, "i32"], result: HERR, optional: true },
+
+  // hid_t H5Aopen(hid_t obj_id, const char *attr_name, hid_t aapl_id)
+  H5Aopen: { parameters: [HID, "buffer", HID], result: HID },
+  // hid_t H5Acreate2(hid_t loc_id, const char *attr_name, hid_t type_id, hid_t space_id,
+  //                  hid_t acpl_id, hid_t aapl_id)
+  H5Acreate2: { parameters: [HID, "buffer", HID, HID, HID, HID], result: HID },
+  // herr_t H5Aclose(hid_t attr_id)
+  H5Aclose: { parameters: [HID], result: HERR },
+  // herr_t H5Aread(hid_t attr_id, hid_t type_id, void *buf)
+  H5Aread: { parameters: [HID, HID, "buffer"], result: HERR },
+  // herr_t H5Awrite(hid_t attr_id, hid_t type_id, const void *buf)
+  H5Awrite: { parameters: [HID, HID, "buffer"], result: HERR },
+  // hid_t H5Aget_space(hid_t attr_id)
+  H5Aget_space: { parameters: [HID], result: HID },
+  // hid_t H5Aget_type(hid_t attr_id)
+  H5Aget_type: { parameters: [HID], result: HID },
+  // htri_t H5Aexists(hid_t obj_id, const char *attr_name)
+  H5Aexists: { parameters: [HID, "buffer"], result: HTRI },
+  // herr_t H5Adelete(hid_t loc_id, const char *attr_name)
+  H5Adelete: { parameters: [HID, "buffer"], result: HERR },
+  // herr_t H5Aiterate2(hid_t loc_id, H5_index_t idx_type, H5_iter_order_t order, hsize_t *idx,
+  //                    H5A_operator2_t op, void *op_data)
+  H5Aiterate2: { parameters: [HID, "i32", "i32", "pointer", "function", "pointer"], result: HERR },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+// Predefined ids: globals that H5open() fills in. Deno reads a static's value
+// when the library is opened, so these are bound by a second dlopen of the
+// same path after H5open() has run (verified with libhdf5 1.10.8: before
+// H5open they read -1).
+const STATICS = {
+  H5T_NATIVE_INT8_g: { type: HID },
+  H5T_NATIVE_UINT8_g: { type: HID },
+  H5T_NATIVE_INT16_g: { type: HID },
+  H5T_NATIVE_UINT16_g: { type: HID },
+  H5T_NATIVE_INT32_g: { type: HID },
+  H5T_NATIVE_UINT32_g: { type: HID },
+  H5T_NATIVE_INT64_g: { type: HID },
+  H5T_NATIVE_UINT64_g: { type: HID },
+  H5T_NATIVE_FLOAT_g: { type: HID },
+  H5T_NATIVE_DOUBLE_g: { type: HID },
+  H5T_NATIVE_HBOOL_g: { type: HID },
+  H5T_IEEE_F32LE_g: { type: HID },
+  H5T_C_S1_g: { type: HID },
+  H5P_CLS_FILE_ACCESS_ID_g: { type: HID },
+  H5P_CLS_FILE_CREATE_ID_g: { type: HID },
+  H5P_CLS_DATASET_CREATE_ID_g: { type: HID },
+  H5P_CLS_DATASET_XFER_ID_g: { type: HID },
+  H5P_CLS_LINK_CREATE_ID_g: { type: HID },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** hid_t as Deno passes it (int64_t). */
+export type Hid = bigint;
+
+/** H5P_DEFAULT, H5S_ALL and H5E_DEFAULT are all 0. */
+export const H5P_DEFAULT = 0n;
+/** Whole dataspace. */
+export const H5S_ALL = 0n;
+/** The default error stack. */
+export const H5E_DEFAULT = 0n;
+/** H5S_UNLIMITED ((hsize_t)-1). */
+export const H5S_UNLIMITED = 0xffff_ffff_ffff_ffffn;
+/** H5T_VARIABLE ((size_t)-1). */
+export const H5T_VARIABLE = 0xffff_ffff_ffff_ffffn;
+
+/** H5F_ACC_* flags. */
+export const H5F_ACC = { RDONLY: 0, RDWR: 1, TRUNC: 2, EXCL: 4 } as const;
+/** H5F_OBJ_* flags for H5Fget_obj_count. */
+export const H5F_OBJ = { FILE: 1, DATASET: 2, GROUP: 4, DATATYPE: 8, ATTR: 16, ALL: 31 } as const;
+/** H5I_type_t values. */
+export const H5I = { FILE: 1, GROUP: 2, DATATYPE: 3, DATASPACE: 4, DATASET: 5, ATTR: 6 } as const;
+/** H5S_class_t values. */
+export const H5S = { SCALAR: 0, SIMPLE: 1, NULL: 2 } as const;
+/** H5T_class_t values, indexed by their names. */
+export const H5T_CLASS_NAMES = [
+  "H5T_INTEGER",
+  "H5T_FLOAT",
+  "H5T_TIME",
+  "H5T_STRING",
+  "H5T_BITFIELD",
+  "H5T_OPAQUE",
+  "H5T_COMPOUND",
+  "H5T_REFERENCE",
+  "H5T_ENUM",
+  "H5T_VLEN",
+  "H5T_ARRAY",
+] as const;
+/** H5T_class_t values. */
+export const H5T = { INTEGER: 0, FLOAT: 1, STRING: 3, ENUM: 8 } as const;
+/** H5D_layout_t values. */
+export const H5D_LAYOUT = ["compact", "contiguous", "chunked", "virtual"] as const;
+
+/** The loaded library: functions, predefined ids, path and version. */
+export interface Hdf5Library {
+  /** The functions. */
+  readonly fn: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+  /** Predefined ids (valid: read after H5open). */
+  readonly ids: { readonly [K in keyof typeof STATICS]: Hid };
+  /** The path or soniname that loaded. */
+  readonly path: string;
+  /** `major.minor.release`. */
+  readonly version: string;
+}
+
+function underMpiLauncher(): "mpich" | "openmpi" | null {
+  const env = (k: string): string | undefined => {
+    try {
+      return Deno.env.get(k);
+    } catch {
+      return undefined;
+    }
+  };
+  if (env("OMPI_COMM_WORLD_SIZE") !== undefined) return "openmpi";
+  if (env("PMI_RANK") !== undefined || env("PMI_SIZE") !== undefined) return "mpich";
+  return null;
+}
+
+/**
+ * The candidate sonames, in order: under an MPI launcher the matching
+ * parallel build first, else the serial builds first.
+ *
+ * @returns Sonames to try.
+ */
+export function hdf5Candidates(): string[] {
+  const serial = [
+    "libhdf5_serial.so.103",
+    "libhdf5.so.310",
+    "libhdf5.so.200",
+    "libhdf5.so.103",
+  ];
+  const mpich = ["libhdf5_mpich.so.103", "libhdf5_mpich.so.200", "libhdf5_mpich.so.310"];
+  const ompi = ["libhdf5_openmpi.so.103", "libhdf5_openmpi.so.200", "libhdf5_openmpi.so.310"];
+  const launcher = underMpiLauncher();
+  if (launcher === "openmpi") return [...ompi, ...mpich, ...serial];
+  if (launcher === "mpich") return [...mpich, ...ompi, ...serial];
+  return [...serial, ...mpich, ...ompi];
+}
+
+let loaded: Hdf5Library | null = null;
+let walkCallback: Deno.UnsafeCallback<WalkDef> | null = null;
+let walked: { desc: string; func: string; minor: string }[] = [];
+
+const WALK_DEF = {
+  parameters: ["u32", "pointer", "pointer"],
+  result: "i32",
+} as const satisfies Deno.UnsafeCallbackDefinition;
+type WalkDef = typeof WALK_DEF;
+
+/**
+ * The library, loaded on first use (never at import): TESSERA_HDF5_LIB, then
+ * {@link hdf5Candidates}. Calls H5open, binds the predefined ids and turns off
+ * HDF5's automatic error printing.
+ *
+ * @returns The loaded library.
+ */
+export function hdf5(): Hdf5Library {
+  if (loaded) return loaded;
+  const { lib, path } = openLibrary("libhdf5", "TESSERA_HDF5_LIB", hdf5Candidates(), SYMBOLS);
+  const fn = lib.symbols;
+  if (fn.H5open() < 0) throw new Hdf5Error("H5open", -1, "cannot initialise the library");
+  const ids = Deno.dlopen(path, STATICS).symbols as unknown as Hdf5Library["ids"];
+  fn.H5Eset_auto2(H5E_DEFAULT, null, null);
+  const v = new Uint32Array(3);
+  fn.H5get_libversion(v.subarray(0, 1), v.subarray(1, 2), v.subarray(2, 3));
+  loaded = { fn, ids, path, version: `${v[0]}.${v[1]}.${v[2]}` };
+  return loaded;
+}
+
+/** Encodes a JS string as a NUL-terminated C string. */
+export function cstr(s: string): Uint8Array<ArrayBuffer> {
+  const b = new TextEncoder().encode(s);
+  const out = new Uint8Array(b.length + 1);
+  out.set(b);
+  return out;
+}
+
+/** hsize_t[] from numbers. */
+export function hsize(values: readonly number[]): BigUint64Array<ArrayBuffer> {
+  return BigUint64Array.from(values, (v) => BigInt(v));
+}
+
+function readMsg(id: bigint): string {
+  const fn = hdf5().fn;
+  const buf = new Uint8Array(256);
+  const n = Number(fn.H5Eget_msg(id, null, buf, 256n));
+  return n > 0 ? new TextDecoder().decode(buf.subarray(0, Math.min(n, 255))) : "";
+}
+
+/**
+ * The current error stack, innermost message last, and clears it. Empty
+ * when the stack is empty.
+ *
+ * @returns One entry per record: function, description, minor message.
+ */
+export function errorStack(): { desc: string; func: string; minor: string }[] {
+  const fn = hdf5().fn;
+  if (!walkCallback) {
+    walkCallback = new Deno.UnsafeCallback(WALK_DEF, (_n, err) => {
+      if (err === null) return 0;
+      // H5E_error2_t: hid_t cls_id, maj_num, min_num; unsigned line;
+      // const char *func_name, *file_name, *desc
+      const v = new Deno.UnsafePointerView(err);
+      const minId = v.getBigInt64(16);
+      const str = (off: number): string => {
+        const p = v.getPointer(off);
+        return p === null ? "" : Deno.UnsafePointerView.getCString(p);
+      };
+      walked.push({ func: str(32), desc: str(48), minor: readMsg(minId) });
+      return 0;
+    });
+  }
+  walked = [];
+  fn.H5Ewalk2(H5E_DEFAULT, 1, walkCallback.pointer, null); // H5E_WALK_DOWNWARD: outermost first
+  fn.H5Eclear2(H5E_DEFAULT);
+  const out = walked;
+  walked = [];
+  return out;
+}
+
+/** Where a failed call happened, for messages. */
+export interface Hdf5Context {
+  /** The file concerned. */
+  readonly file?: string;
+  /** The object path inside the file. */
+  readonly object?: string;
+}
+
+/**
+ * A libhdf5 call failed. The message carries HDF5's own error stack (from
+ * the outermost call to the innermost cause) and names the file and object.
+ */
+export class Hdf5Error extends NativeError {
+  /** The file concerned, if known. */
+  readonly file: string | undefined;
+  /** The object path inside the file, if known. */
+  readonly object: string | undefined;
+  /** HDF5's error stack, outermost first. */
+  readonly hdf5Stack: readonly string[];
+  /**
+   * @param symbol The C function that failed.
+   * @param code Its return value.
+   * @param text What HDF5 said.
+   * @param context The file and object concerned.
+   * @param stack The error stack records, outermost first.
+   * @param options The underlying cause, if any.
+   */
+  constructor(
+    symbol: string,
+    code: number,
+    text: string,
+    context: Hdf5Context = {},
+    stack: readonly string[] = [],
+    options?: ErrorOptions,
+  ) {
+    const where = context.file === undefined
+      ? ""
+      : `"${context.file}${context.object ? `:${context.object}` : ""}": `;
+    super("libhdf5", symbol, code, `${where}${text}`, options);
+    this.name = "Hdf5Error";
+    this.file = context.file;
+    this.object = context.object;
+    this.hdf5Stack = stack;
+  }
+}
+
+/**
+ * Throws an Hdf5Error carrying the error stack when `rc` is negative.
+ *
+ * @param rc The return value (hid_t, herr_t, htri_t, ssize_t).
+ * @param symbol The C function.
+ * @param context The file and object concerned.
+ * @returns `rc`, unchanged.
+ */
+export function check<T extends number | bigint>(
+  rc: T,
+  symbol: string,
+  context: Hdf5Context = {},
+): T {
+  if (rc >= 0) return rc;
+  throw hdf5Error(symbol, Number(rc), context);
+}
+
+/**
+ * Builds the error for a failed call from the current error stack.
+ *
+ * @param symbol The C function.
+ * @param code Its return value.
+ * @param context The file and object concerned.
+ * @returns The error (not thrown).
+ */
+export function hdf5Error(symbol: string, code: number, context: Hdf5Context = {}): Hdf5Error {
+  const records = errorStack();
+  const parts: string[] = [];
+  for (const r of records) {
+    const text = r.minor && r.minor !== r.desc ? `${r.desc} (${r.minor})` : r.desc;
+    if (parts[parts.length - 1] !== text) parts.push(text);
+  }
+  const text = parts.length > 0 ? parts.join(": ") : "unknown error (empty HDF5 error stack)";
+  return new Hdf5Error(
+    symbol,
+    code,
+    text,
+    context,
+    records.map((r) => `${r.func}(): ${r.desc}${r.minor ? ` (${r.minor})` : ""}`),
+  );
+}

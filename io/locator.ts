@@ -1,0 +1,142 @@
+/**
+ * Locators: where an array lives, as one string. `file.h5:/group/dataset`,
+ * `store.zarr:/a/b`, `store.zarr`, `x.npy`, `table.arrow:column`. The format
+ * comes from the file's extension.
+ *
+ * @module
+ */
+
+/** The on-disk formats Tessera reads and writes. */
+export type Format = "npy" | "zarr" | "hdf5" | "arrow";
+
+/** A parsed locator. */
+export interface Locator {
+  /** The file or directory (a Zarr store), as written. */
+  readonly path: string;
+  /** The format, from the extension (or the `format` option). */
+  readonly format: Format;
+  /**
+   * The object inside the file, as an absolute path (`/group/dataset`) for
+   * HDF5 and Zarr, a column name for Arrow; null when none was given.
+   */
+  readonly object: string | null;
+}
+
+/** Options of {@link parseLocator}. */
+export interface ParseLocatorOptions {
+  /** The format, when the extension does not say (overrides the extension). */
+  readonly format?: Format;
+  /** Refuse an HDF5 locator without an object path (default true). */
+  readonly requireObject?: boolean;
+}
+
+const EXTENSIONS: Readonly<Record<string, Format>> = {
+  ".h5": "hdf5",
+  ".hdf5": "hdf5",
+  ".he5": "hdf5",
+  ".nc": "hdf5",
+  ".zarr": "zarr",
+  ".npy": "npy",
+  ".arrow": "arrow",
+  ".feather": "arrow",
+};
+
+const EXT_PATTERN = /\.(h5|hdf5|he5|nc|zarr|npy|arrow|feather)\/?(?=:|$)/gi;
+
+/**
+ * Parses a locator into a path, a format and an object path. The path ends at
+ * the first known extension followed by `:` or the end of the text; what
+ * follows the `:` is the object. Object paths of HDF5 and Zarr are made
+ * absolute and normalised (`a//b/` becomes `/a/b`).
+ *
+ * @param text The locator, e.g. `era5.h5:/t2m` or `store.zarr`.
+ * @param options `format` to override the extension, `requireObject` (default
+ *   true) to refuse an HDF5 file without an object path.
+ * @returns The parsed locator.
+ * @throws {SyntaxError} For an unknown extension, a missing HDF5 object path,
+ *   an object path on a `.npy` file, or an empty locator.
+ *
+ * @example
+ * ```ts
+ * import { parseLocator } from "./locator.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseLocator("data/era5.h5:/t2m"), {
+ *   path: "data/era5.h5",
+ *   format: "hdf5",
+ *   object: "/t2m",
+ * });
+ * assert.equal(parseLocator("store.zarr").object, null);
+ * ```
+ */
+export function parseLocator(text: string, options: ParseLocatorOptions = {}): Locator {
+  if (typeof text !== "string") {
+    throw new TypeError(`Invalid locator ${String(text)}: expected a string`);
+  }
+  if (text.trim() === "") throw new SyntaxError(`Cannot parse locator "${text}": it is empty`);
+  let path = text;
+  let rest: string | null = null;
+  let ext: string | null = null;
+  for (const m of text.matchAll(EXT_PATTERN)) {
+    const end = m.index + m[0].length;
+    path = text.slice(0, end);
+    ext = `.${m[1].toLowerCase()}`;
+    rest = end < text.length ? text.slice(end + 1) : null;
+    break;
+  }
+  if (ext === null && options.format === undefined) {
+    // a ':' may still separate an object from a file of unknown extension
+    const colon = text.lastIndexOf(":");
+    const file = colon > 0 ? text.slice(0, colon) : text;
+    const dot = /(\.[^./\\]*)$/.exec(file.replace(/\/$/, ""));
+    throw new SyntaxError(
+      `Cannot parse locator "${text}": ${
+        dot ? `unknown extension "${dot[1]}"` : "no file extension"
+      }, expected one of ${Object.keys(EXTENSIONS).join(", ")}`,
+    );
+  }
+  if (ext === null) {
+    const colon = text.indexOf(":/");
+    if (colon > 0) {
+      path = text.slice(0, colon);
+      rest = text.slice(colon + 1);
+    }
+  }
+  const format = options.format ?? EXTENSIONS[ext as string];
+  if (path.length > 1) path = path.replace(/\/$/, "");
+  let object: string | null = null;
+  if (rest !== null) {
+    if (format === "arrow") object = rest === "" ? null : rest;
+    else {
+      const parts = rest.split("/").filter((p) => p !== "" && p !== ".");
+      object = rest.trim() === "" ? null : `/${parts.join("/")}`;
+    }
+  }
+  if (format === "npy" && object !== null) {
+    throw new SyntaxError(
+      `Cannot parse locator "${text}": a .npy file holds one array, it has no object "${object}"`,
+    );
+  }
+  if (format === "hdf5" && object === null && (options.requireObject ?? true)) {
+    throw new SyntaxError(
+      `Cannot parse locator "${text}": an HDF5 locator needs an object path, as in "${path}:/group/dataset"`,
+    );
+  }
+  return { path, format, object };
+}
+
+/**
+ * Formats a locator back into text (`file.h5:/group/dataset`).
+ *
+ * @param locator The locator.
+ * @returns Its text form.
+ *
+ * @example
+ * ```ts
+ * import { formatLocator } from "./locator.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(formatLocator({ path: "x.h5", format: "hdf5", object: "/a" }), "x.h5:/a");
+ * ```
+ */
+export function formatLocator(locator: Locator): string {
+  return locator.object === null ? locator.path : `${locator.path}:${locator.object}`;
+}
