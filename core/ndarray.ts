@@ -20,6 +20,8 @@ import {
 } from "./dtype.ts";
 import { ShapeMismatchError } from "./errors.ts";
 import { cStrides, forEachRun, sizeOf } from "./_iter.ts";
+import * as ufunc from "./ufunc.ts";
+import * as reduce from "./reduce.ts";
 
 /**
  * One axis of a selection:
@@ -211,7 +213,7 @@ export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
  * import { arange } from "./ndarray.ts";
  * const a = arange(6).reshape([2, 3]);
  * const t = a.transpose();
- * if (t.get(2, 1) !== 5) throw new Error("bad");
+ * if (t.get(2, 1) !== 5n) throw new Error("bad");
  * ```
  */
 export class NDArray<D extends DType = DType> {
@@ -618,6 +620,193 @@ export class NDArray<D extends DType = DType> {
   toString(): string {
     return `NDArray<${this.dtype}>[${this.shape.join(",")}]`;
   }
+
+  // --- ufunc methods (core/ufunc.ts) ---
+
+  /** `this + b` ({@link ufunc.add}). @param b Operand. @param o Options. @returns The sum. */
+  add(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
+    return ufunc.add(this, b, o);
+  }
+  /** `this - b` ({@link ufunc.subtract}). @param b Value. @param o Options. @returns Difference. */
+  sub(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
+    return ufunc.subtract(this, b, o);
+  }
+  /** `this * b` ({@link ufunc.multiply}). @param b Operand. @param o Options. @returns Product. */
+  mul(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
+    return ufunc.multiply(this, b, o);
+  }
+  /** `this / b` ({@link ufunc.divide}). @param b Operand. @param o Options. @returns Quotient. */
+  div(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
+    return ufunc.divide(this, b, o);
+  }
+  /** `this ** b` ({@link ufunc.power}). @param b Exponent. @param o Options. @returns The power. */
+  pow(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
+    return ufunc.power(this, b, o);
+  }
+  /** `this % b` ({@link ufunc.mod}). @param b Divisor. @param o Options. @returns The remainder. */
+  mod(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
+    return ufunc.mod(this, b, o);
+  }
+  /** `-this` ({@link ufunc.negative}). @param o Options. @returns The negation. */
+  neg(o?: ufunc.UfuncOptions): NDArray {
+    return ufunc.negative(this, o);
+  }
+  /** `|this|` ({@link ufunc.absolute}). @param o Options. @returns The absolute value. */
+  abs(o?: ufunc.UfuncOptions): NDArray {
+    return ufunc.absolute(this, o);
+  }
+  /** Square root ({@link ufunc.sqrt}). @param o Options. @returns The root. */
+  sqrt(o?: ufunc.UfuncOptions): NDArray {
+    return ufunc.sqrt(this, o);
+  }
+  /** e to the power `this` ({@link ufunc.exp}). @param o Options. @returns The exponential. */
+  exp(o?: ufunc.UfuncOptions): NDArray {
+    return ufunc.exp(this, o);
+  }
+  /** Natural logarithm ({@link ufunc.log}). @param o Options. @returns The logarithm. */
+  log(o?: ufunc.UfuncOptions): NDArray {
+    return ufunc.log(this, o);
+  }
+  /** `this == b` ({@link ufunc.equal}). @param b Operand. @param o Options. @returns Bools. */
+  eq(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
+    return ufunc.equal(this, b, o);
+  }
+  /** `this != b` ({@link ufunc.notEqual}). @param b Operand. @param o Options. @returns Bools. */
+  ne(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
+    return ufunc.notEqual(this, b, o);
+  }
+  /** `this < b` ({@link ufunc.less}). @param b Operand. @param o Options. @returns Bools. */
+  lt(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
+    return ufunc.less(this, b, o);
+  }
+  /** `this <= b` ({@link ufunc.lessEqual}). @param b Operand. @param o Options. @returns Bools. */
+  le(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
+    return ufunc.lessEqual(this, b, o);
+  }
+  /** `this > b` ({@link ufunc.greater}). @param b Operand. @param o Options. @returns Bools. */
+  gt(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
+    return ufunc.greater(this, b, o);
+  }
+  /** `this >= b` ({@link ufunc.greaterEqual}). @param b Value. @param o Options. @returns Bools. */
+  ge(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
+    return ufunc.greaterEqual(this, b, o);
+  }
+
+  // --- end ufunc methods ---
+
+  // --- reduction methods (core/reduce.ts) ---
+
+  /**
+   * Sum of the elements (see {@link reduce.sum}).
+   *
+   * @param options `axis`, `keepdims`, `dtype`.
+   * @returns The result (0-d when every axis is reduced).
+   */
+  sum(options?: reduce.ReduceOptions): NDArray {
+    return reduce.sum(this, options);
+  }
+
+  /**
+   * Product of the elements (see {@link reduce.prod}).
+   *
+   * @param options `axis`, `keepdims`, `dtype`.
+   * @returns The result (0-d when every axis is reduced).
+   */
+  prod(options?: reduce.ReduceOptions): NDArray {
+    return reduce.prod(this, options);
+  }
+
+  /**
+   * Minimum (see {@link reduce.min}).
+   *
+   * @param options `axis`, `keepdims`.
+   * @returns The result (0-d when every axis is reduced).
+   */
+  min(options?: reduce.ReduceOptions): NDArray {
+    return reduce.min(this, options);
+  }
+
+  /**
+   * Maximum (see {@link reduce.max}).
+   *
+   * @param options `axis`, `keepdims`.
+   * @returns The result (0-d when every axis is reduced).
+   */
+  max(options?: reduce.ReduceOptions): NDArray {
+    return reduce.max(this, options);
+  }
+
+  /**
+   * Arithmetic mean (see {@link reduce.mean}).
+   *
+   * @param options `axis`, `keepdims`, `dtype`.
+   * @returns The result (0-d when every axis is reduced).
+   */
+  mean(options?: reduce.ReduceOptions): NDArray {
+    return reduce.mean(this, options);
+  }
+
+  /**
+   * Variance (see {@link reduce.var}).
+   *
+   * @param options `axis`, `keepdims`, `ddof`.
+   * @returns The result (0-d when every axis is reduced).
+   */
+  var(options?: reduce.ReduceOptions): NDArray {
+    return reduce.var(this, options);
+  }
+
+  /**
+   * Standard deviation (see {@link reduce.std}).
+   *
+   * @param options `axis`, `keepdims`, `ddof`.
+   * @returns The result (0-d when every axis is reduced).
+   */
+  std(options?: reduce.ReduceOptions): NDArray {
+    return reduce.std(this, options);
+  }
+
+  /**
+   * Index of the minimum (see {@link reduce.argmin}).
+   *
+   * @param options `axis`, `keepdims`.
+   * @returns The result (0-d when every axis is reduced).
+   */
+  argmin(options?: reduce.ArgOptions): NDArray {
+    return reduce.argmin(this, options);
+  }
+
+  /**
+   * Index of the maximum (see {@link reduce.argmax}).
+   *
+   * @param options `axis`, `keepdims`.
+   * @returns The result (0-d when every axis is reduced).
+   */
+  argmax(options?: reduce.ArgOptions): NDArray {
+    return reduce.argmax(this, options);
+  }
+
+  /**
+   * Whether any element is non-zero (see {@link reduce.any}).
+   *
+   * @param options `axis`, `keepdims`.
+   * @returns The result (0-d when every axis is reduced).
+   */
+  any(options?: reduce.ReduceOptions): NDArray {
+    return reduce.any(this, options);
+  }
+
+  /**
+   * Whether every element is non-zero (see {@link reduce.all}).
+   *
+   * @param options `axis`, `keepdims`.
+   * @returns The result (0-d when every axis is reduced).
+   */
+  all(options?: reduce.ReduceOptions): NDArray {
+    return reduce.all(this, options);
+  }
+
+  // --- end reduction methods ---
 }
 
 // Strides for viewing (shape, strides) as newShape without a copy, or null
