@@ -1,0 +1,953 @@
+/**
+ * NumPy `.npy` files: read and write whole arrays ({@link readNpy},
+ * {@link writeNpy}), or open one as a region source and sink
+ * ({@link NpyFile}, {@link createNpy}) that reads and writes only the bytes a
+ * region covers, so files far larger than memory can be processed in blocks
+ * and written by several processes at once.
+ *
+ * Versions 1.0, 2.0 and 3.0 are read and written; every dtype of the dtype
+ * table, in either byte order (big-endian data is converted to native on
+ * read); C and Fortran order.
+ *
+ * @module
+ */
+
+import {
+  type AnyTypedArray,
+  type ArrayOf,
+  type DType,
+  type DTypeInfo,
+  DTYPES,
+  toDType,
+} from "../core/dtype.ts";
+import { FormatError, ShapeMismatchError } from "../core/errors.ts";
+import { copyInto, empty, NDArray } from "../core/ndarray.ts";
+import { alignedBuffer } from "./_aligned.ts";
+import {
+  formatHeader,
+  MAX_HEADER_BYTES,
+  type NpyHeader,
+  type NpyVersion,
+  parseHeaderText,
+  parsePrefix,
+} from "./_npy_header.ts";
+import {
+  type ArraySink,
+  type ArraySource,
+  describeRegion,
+  type Region,
+  type RegionLike,
+  toRegion,
+} from "./region.ts";
+
+export type { NpyVersion } from "./_npy_header.ts";
+
+const NATIVE_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Reads and writes below this size use the synchronous file API (cheaper per call). */
+const SYNC_MAX = 256 << 10;
+/** A step whose gap is at most this many bytes is read as the covering span. */
+const SPAN_MAX_GAP = 16 << 10;
+/** Largest covering span read at once for a stepped innermost axis. */
+const SCRATCH_BYTES = 8 << 20;
+/** Largest single read or write call. */
+const IO_MAX = 1 << 30;
+/** Target and maximum bytes of one block of `NpyFile.chunks`. */
+const BLOCK_TARGET = 32 << 20;
+const BLOCK_MAX = 64 << 20;
+/** Slab size when writing a non-contiguous array. */
+const WRITE_SLAB = 16 << 20;
+
+/** Options of {@link NpyFile.open}. */
+export interface NpyOpenOptions {
+  /** Open for writing as well as reading (default false: the file is never written). */
+  readonly write?: boolean;
+}
+
+/** Options of {@link createNpy}. */
+export interface NpyCreateOptions {
+  /** Axis lengths. */
+  readonly shape: readonly number[];
+  /** Element type (a dtype name or a NumPy descr). */
+  readonly dtype: DType | string;
+  /** Store the data in Fortran (column-major) order (default false). */
+  readonly fortranOrder?: boolean;
+  /** Format version (default: the lowest whose header fits, as numpy chooses). */
+  readonly version?: NpyVersion;
+}
+
+/** Options of {@link writeNpy}. */
+export interface NpyWriteOptions {
+  /** Store the data in Fortran (column-major) order (default false: C order). */
+  readonly fortranOrder?: boolean;
+  /** Format version (default: the lowest whose header fits, as numpy chooses). */
+  readonly version?: NpyVersion;
+}
+
+const registry = new FinalizationRegistry<Deno.FsFile>((file) => {
+  try {
+    file.close();
+  } catch {
+    // already closed
+  }
+});
+
+/**
+ * An open `.npy` file: its header, and positioned reads and writes of
+ * regions. Reading a region reads only the bytes of that region (runs of
+ * contiguous bytes are read with one call each; a small step along the last
+ * storage axis reads the covering span and picks). The file is opened
+ * read-only unless `write: true` is passed, so reading never modifies it.
+ *
+ * For a file in Fortran order, {@link NpyFile.read} returns the right values
+ * as a view with Fortran strides (call `.copy()` for a C-contiguous array).
+ *
+ * @example
+ * ```ts
+ * import { NpyFile, writeNpy } from "./npy.ts";
+ * import { arange } from "../core/ndarray.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeNpy(`${dir}/a.npy`, arange(12, undefined, undefined, "int32").reshape([3, 4]));
+ * await using f = await NpyFile.open(`${dir}/a.npy`);
+ * const block = await f.read("1:3, ::2");
+ * if (block.shape.join() !== "2,2" || block.get(1, 1) !== 10) throw new Error("bad");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class NpyFile implements ArraySource, ArraySink {
+  /** The path the file was opened with. */
+  readonly locator: string;
+  /** Axis lengths. */
+  readonly shape: readonly number[];
+  /** Element type of the data (and of what `read` returns). */
+  readonly dtype: DType;
+  /** Whether the data is stored in Fortran (column-major) order. */
+  readonly fortranOrder: boolean;
+  /** Whether the data is stored big-endian (`read` converts to native). */
+  readonly bigEndian: boolean;
+  /** Byte offset of the data section in the file. */
+  readonly dataOffset: number;
+  /** Format version of the header (1, 2 or 3). */
+  readonly version: NpyVersion;
+  /**
+   * A block grid for processing the file piece by piece: whole axes except
+   * the outermost storage axes, with ~32 MiB (at most 64 MiB) per block; the
+   * whole array when it is at most 64 MiB. Leading-axis rows in C order,
+   * trailing-axis columns in Fortran order.
+   */
+  readonly chunks: readonly number[];
+  /** Whether the file is open for writing. */
+  readonly writable: boolean;
+  #file: Deno.FsFile | null;
+  #bytesRead = 0;
+  #bytesWritten = 0;
+  #tail: Promise<unknown> = Promise.resolve();
+  #token = {};
+
+  private constructor(file: Deno.FsFile, locator: string, h: NpyHeader, writable: boolean) {
+    this.#file = file;
+    this.locator = locator;
+    this.shape = Object.freeze([...h.shape]);
+    this.dtype = h.dtype;
+    this.fortranOrder = h.fortranOrder;
+    this.bigEndian = h.bigEndian;
+    this.dataOffset = h.dataOffset;
+    this.version = h.version;
+    this.writable = writable;
+    this.chunks = Object.freeze(blockGrid(h.shape, DTYPES[h.dtype].bytes, h.fortranOrder));
+    registry.register(this, file, this.#token);
+  }
+
+  /**
+   * Opens a `.npy` file and reads its header. Read-only unless
+   * `{ write: true }`.
+   *
+   * @param path The file.
+   * @param options `write: true` to allow {@link NpyFile.write}.
+   * @returns The open file.
+   * @throws {Deno.errors.NotFound} When the file does not exist (the message names it).
+   * @throws {FormatError} When the file is not a `.npy` file we can read: bad magic, an
+   *   unsupported version or dtype, an unparseable header, a data section of the wrong length.
+   *
+   * @example
+   * ```ts
+   * import { NpyFile, writeNpy } from "./npy.ts";
+   * import { zeros } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * await writeNpy(`${dir}/z.npy`, zeros([4, 5], "float32"));
+   * using f = await NpyFile.open(`${dir}/z.npy`);
+   * if (f.shape.join() !== "4,5" || f.dtype !== "float32" || f.dataOffset !== 128) {
+   *   throw new Error("bad header");
+   * }
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  static async open(path: string | URL, options: NpyOpenOptions = {}): Promise<NpyFile> {
+    const locator = pathText(path);
+    const writable = options.write === true;
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path, { read: true, write: writable });
+    } catch (e) {
+      throw openError(locator, e);
+    }
+    try {
+      const stat = await file.stat();
+      if (!stat.isFile) throw new FormatError(locator, "not a regular file");
+      const size = stat.size;
+      const prefix = new Uint8Array(Math.min(12, size));
+      await readFull(file, 0, prefix, locator);
+      const { version, headerStart, headerLength } = parsePrefix(locator, prefix);
+      if (headerLength > MAX_HEADER_BYTES || headerStart + headerLength > size) {
+        throw new FormatError(
+          locator,
+          `header declares ${headerLength} bytes of header text, file has ${size - headerStart}`,
+        );
+      }
+      const text = new Uint8Array(headerLength);
+      await readFull(file, headerStart, text, locator);
+      const h = parseHeaderText(locator, version, text, headerStart + headerLength);
+      const nbytes = h.shape.reduce((a, b) => a * b, 1) * DTYPES[h.dtype].bytes;
+      if (!Number.isSafeInteger(nbytes)) {
+        throw new FormatError(locator, `shape (${h.shape.join(", ")}) is too large`);
+      }
+      if (size - h.dataOffset !== nbytes) {
+        throw new FormatError(
+          locator,
+          `header declares ${nbytes} bytes of data, file has ${size - h.dataOffset}`,
+        );
+      }
+      const f = new NpyFile(file, locator, h, writable);
+      f.#bytesRead = prefix.length + text.length;
+      return f;
+    } catch (e) {
+      file.close();
+      throw e;
+    }
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  /** Bytes of the data section. */
+  get nbytes(): number {
+    return this.size * DTYPES[this.dtype].bytes;
+  }
+
+  /**
+   * Bytes read from the file through this handle so far (header included).
+   * An internal counter, exposed so tests can check that a region read reads
+   * only that region's bytes.
+   */
+  get bytesRead(): number {
+    return this.#bytesRead;
+  }
+
+  /** Bytes written to the file through this handle so far (an internal counter, like `bytesRead`). */
+  get bytesWritten(): number {
+    return this.#bytesWritten;
+  }
+
+  /** Whether {@link NpyFile.close} has been called. */
+  get closed(): boolean {
+    return this.#file === null;
+  }
+
+  /**
+   * Reads a region (default: the whole array). The result has shape
+   * `region.count` and native byte order; it is C-contiguous for a C-order
+   * file and a view with Fortran strides for a Fortran-order file. Only the
+   * region's bytes are read. Large results are read into a 4096-byte-aligned
+   * buffer when FFI permission is granted (faster reads).
+   *
+   * @param region The region: a `Region`, a selection string (`"0:10, :, ::2"`) or slice specs.
+   * @returns The values.
+   * @throws {RangeError} When the region is outside the shape.
+   * @throws {FormatError} When the file turns out shorter than its header says.
+   *
+   * @example
+   * ```ts
+   * import { NpyFile, writeNpy } from "./npy.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * await writeNpy(`${dir}/r.npy`, arange(100, undefined, undefined, "float64").reshape([10, 10]));
+   * await using f = await NpyFile.open(`${dir}/r.npy`);
+   * const before = f.bytesRead;
+   * const rows = await f.read("2:4");
+   * if (rows.get(1, 9) !== 39 || f.bytesRead - before !== 2 * 10 * 8) throw new Error("bad");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async read(region?: RegionLike): Promise<NDArray> {
+    const r = this.#region(region, "read");
+    return await this.#exclusive(() => this.#read(r));
+  }
+
+  /**
+   * Reads a region into an existing array, so that one buffer can be reused
+   * for many blocks (allocating fresh memory costs more than reading from
+   * the page cache). `out` must have the file's dtype, shape `region.count`,
+   * and be C-contiguous (Fortran-contiguous for a Fortran-order file).
+   *
+   * @param region The region.
+   * @param out The destination.
+   * @returns `out`, filled.
+   * @throws {TypeError} When `out` is not an NDArray of the file's dtype and layout.
+   * @throws {ShapeMismatchError} When `out`'s shape is not the region's.
+   *
+   * @example
+   * ```ts
+   * import { NpyFile, writeNpy } from "./npy.ts";
+   * import { arange, zeros } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * await writeNpy(`${dir}/b.npy`, arange(40, undefined, undefined, "int32").reshape([10, 4]));
+   * await using f = await NpyFile.open(`${dir}/b.npy`);
+   * const slab = zeros([2, 4], "int32");
+   * for (let r = 0; r < 10; r += 2) {
+   *   await f.readInto(`${r}:${r + 2}`, slab);
+   *   if (slab.get(1, 3) !== (r + 1) * 4 + 3) throw new Error("bad");
+   * }
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async readInto(region: RegionLike, out: NDArray): Promise<NDArray> {
+    const r = this.#region(region, "read");
+    if (!(out instanceof NDArray) || out.dtype !== this.dtype) {
+      throw new TypeError(
+        `Cannot read "${this.locator}" into ${
+          out instanceof NDArray ? `an array of dtype "${out.dtype}"` : typeName(out)
+        }: expected an NDArray of dtype "${this.dtype}"`,
+      );
+    }
+    if (out.shape.length !== r.count.length || out.shape.some((d, i) => d !== r.count[i])) {
+      throw new ShapeMismatchError(
+        `Cannot read region [${describeRegion(r)}] of "${this.locator}" into an array of shape [${
+          out.shape.join(",")
+        }]: the region has shape [${r.count.join(",")}]`,
+      );
+    }
+    const layoutOk = this.fortranOrder ? out.transpose().isContiguous : out.isContiguous;
+    if (!layoutOk) {
+      throw new TypeError(
+        `Cannot read "${this.locator}" into a non-contiguous array: expected ${
+          this.fortranOrder ? "Fortran" : "C"
+        } order`,
+      );
+    }
+    return await this.#exclusive(() => this.#read(r, out));
+  }
+
+  /**
+   * Writes `array` at a region. The array must have shape `region.count`;
+   * its dtype is converted to the file's. Only the region's bytes are
+   * written, so processes writing disjoint regions never collide (a step
+   * along the last storage axis writes element by element: use it for small
+   * regions only).
+   *
+   * @param region The region.
+   * @param array The values, of shape `region.count`.
+   * @returns When the data is written.
+   * @throws {TypeError} When the file was opened read-only or `array` is not an NDArray.
+   * @throws {RangeError} When the region is outside the shape.
+   * @throws {ShapeMismatchError} When the array's shape is not the region's.
+   *
+   * @example
+   * ```ts
+   * import { createNpy, readNpy } from "./npy.ts";
+   * import { full } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * {
+   *   await using f = await createNpy(`${dir}/w.npy`, { shape: [4, 3], dtype: "int16" });
+   *   await f.write("2:4", full([2, 3], 7, "int16"));
+   * }
+   * const a = await readNpy(`${dir}/w.npy`);
+   * if (a.get(0, 0) !== 0 || a.get(3, 2) !== 7) throw new Error("bad");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  write(region: RegionLike, array: NDArray): Promise<void> {
+    if (!this.writable) {
+      return Promise.reject(
+        new TypeError(`Cannot write "${this.locator}": it was opened read-only`),
+      );
+    }
+    if (!(array instanceof NDArray)) {
+      return Promise.reject(
+        new TypeError(
+          `Cannot write "${this.locator}": expected an NDArray, got ${typeName(array)}`,
+        ),
+      );
+    }
+    let r: Region;
+    try {
+      r = this.#region(region, "write");
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (array.shape.length !== r.count.length || array.shape.some((d, i) => d !== r.count[i])) {
+      return Promise.reject(
+        new ShapeMismatchError(
+          `Cannot write an array of shape [${array.shape.join(",")}] to region [${
+            describeRegion(r)
+          }] of "${this.locator}": the region has shape [${r.count.join(",")}]`,
+        ),
+      );
+    }
+    return this.#exclusive(() => this.#write(r, array));
+  }
+
+  /** Closes the file. Idempotent. */
+  close(): void {
+    const f = this.#file;
+    if (f === null) return;
+    this.#file = null;
+    registry.unregister(this.#token);
+    try {
+      f.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  /** Closes the file (for `using`). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Waits for pending reads and writes, then closes the file (for `await using`). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#tail.catch(() => {});
+    this.close();
+  }
+
+  #handle(): Deno.FsFile {
+    if (this.#file === null) {
+      throw new Deno.errors.BadResource(`Cannot use "${this.locator}": the file is closed`);
+    }
+    return this.#file;
+  }
+
+  // One operation at a time: reads and writes seek a shared file position.
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(fn, fn);
+    this.#tail = run.catch(() => {});
+    return run;
+  }
+
+  #region(region: RegionLike, verb: string): Region {
+    if (
+      region === null ||
+      (region !== undefined && typeof region !== "string" && typeof region !== "object")
+    ) {
+      throw new TypeError(
+        `Cannot ${verb} "${this.locator}": expected a region, got ${typeName(region)}`,
+      );
+    }
+    try {
+      return toRegion(this.shape, region);
+    } catch (e) {
+      if (e instanceof RangeError) {
+        throw new RangeError(`Cannot ${verb} "${this.locator}": ${e.message}`, { cause: e });
+      }
+      throw e;
+    }
+  }
+
+  async #read(r: Region, into?: NDArray): Promise<NDArray> {
+    const file = this.#handle();
+    const inf: DTypeInfo = DTYPES[this.dtype];
+    const sz = inf.bytes;
+    const sr = this.fortranOrder ? reverseRegion(r) : r;
+    const storage = this.fortranOrder ? [...this.shape].reverse() : this.shape;
+    const n = sr.count.reduce((a, b) => a * b, 1);
+    let out: Uint8Array;
+    if (into) {
+      const d = into.data as AnyTypedArray;
+      out = new Uint8Array(d.buffer, d.byteOffset + into.offset * sz, n * sz);
+    } else {
+      const { buffer, byteOffset } = alignedBuffer(n * sz);
+      out = new Uint8Array(buffer, byteOffset, n * sz);
+    }
+    let pos = 0;
+    let scratch: Uint8Array | null = null;
+    if (n > 0) {
+      for (const [elem, count, step] of runs(storage, sr)) {
+        const at = this.dataOffset + elem * sz;
+        if (step === 1) {
+          await this.#readAt(file, at, out.subarray(pos, pos + count * sz));
+        } else if ((step - 1) * sz <= SPAN_MAX_GAP) {
+          // read the covering span, in pieces of at most SCRATCH_BYTES, and pick
+          const perSpan = Math.max(1, Math.floor((SCRATCH_BYTES / sz - 1) / step) + 1);
+          scratch ??= scratchBuffer(Math.min(SCRATCH_BYTES, ((count - 1) * step + 1) * sz));
+          for (let i = 0; i < count; i += perSpan) {
+            const m = Math.min(perSpan, count - i);
+            const span = scratch.subarray(0, ((m - 1) * step + 1) * sz);
+            await this.#readAt(file, at + i * step * sz, span);
+            pick(span, out, pos + i * sz, m, step, sz);
+          }
+        } else {
+          for (let i = 0; i < count; i++) {
+            const p = pos + i * sz;
+            await this.#readAt(file, at + i * step * sz, out.subarray(p, p + sz));
+          }
+        }
+        pos += count * sz;
+      }
+    }
+    if (this.bigEndian === NATIVE_LE) swapBytes(out, sz);
+    if (into) return into;
+    const data = new inf.array(out.buffer as ArrayBuffer, out.byteOffset, n) as ArrayOf<DType>;
+    const a = new NDArray(this.dtype, data, sr.count);
+    return this.fortranOrder ? a.transpose() : a;
+  }
+
+  async #write(r: Region, array: NDArray): Promise<void> {
+    const file = this.#handle();
+    const inf: DTypeInfo = DTYPES[this.dtype];
+    const sz = inf.bytes;
+    const sr = this.fortranOrder ? reverseRegion(r) : r;
+    const storage = this.fortranOrder ? [...this.shape].reverse() : this.shape;
+    const src = this.fortranOrder ? array.transpose() : array;
+    if (src.size === 0) return;
+    const bytes = cBytes(src, this.dtype, this.bigEndian);
+    let pos = 0;
+    for (const [elem, count, step] of runs(storage, sr)) {
+      const at = this.dataOffset + elem * sz;
+      if (step === 1) {
+        await this.#writeAt(file, at, bytes.subarray(pos, pos + count * sz));
+      } else {
+        for (let i = 0; i < count; i++) {
+          const p = pos + i * sz;
+          await this.#writeAt(file, at + i * step * sz, bytes.subarray(p, p + sz));
+        }
+      }
+      pos += count * sz;
+    }
+  }
+
+  async #readAt(file: Deno.FsFile, at: number, dst: Uint8Array): Promise<void> {
+    await readFull(file, at, dst, this.locator);
+    this.#bytesRead += dst.length;
+  }
+
+  async #writeAt(file: Deno.FsFile, at: number, src: Uint8Array): Promise<void> {
+    await writeFull(file, at, src);
+    this.#bytesWritten += src.length;
+  }
+}
+
+/**
+ * Reads a whole `.npy` file. Big-endian data is converted to native byte
+ * order; a Fortran-order file gives a view with Fortran strides.
+ *
+ * @param path The file.
+ * @returns The array.
+ * @throws {Deno.errors.NotFound} When the file does not exist.
+ * @throws {FormatError} When the file is not a `.npy` file we can read.
+ *
+ * @example
+ * ```ts
+ * import { readNpy, writeNpy } from "./npy.ts";
+ * import { fromArray } from "../core/ndarray.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeNpy(`${dir}/a.npy`, fromArray([[1.5, -2], [3, 4]], "float32"));
+ * const a = await readNpy(`${dir}/a.npy`);
+ * if (a.dtype !== "float32" || a.get(0, 1) !== -2) throw new Error("bad");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function readNpy(path: string | URL): Promise<NDArray> {
+  await using f = await NpyFile.open(path);
+  return await f.read();
+}
+
+/**
+ * Writes an array to a `.npy` file, little-endian, in C order unless
+ * `fortranOrder` is set, with the header numpy would write (lowest version
+ * that fits). The data goes to a temporary file in the same directory
+ * (`.<name>.<random>.tmp`) that is renamed over `path` at the end, so a
+ * failure never leaves a complete-looking file.
+ *
+ * @param path The file to create or replace.
+ * @param array The array (any layout).
+ * @param options `fortranOrder` and `version`.
+ * @returns When the file is in place.
+ * @throws {TypeError} When `array` is not an NDArray.
+ *
+ * @example
+ * ```ts
+ * import { readNpy, writeNpy } from "./npy.ts";
+ * import { arange } from "../core/ndarray.ts";
+ * const dir = await Deno.makeTempDir();
+ * const a = arange(6, undefined, undefined, "int64").reshape([2, 3]);
+ * await writeNpy(`${dir}/t.npy`, a.T, { fortranOrder: true });
+ * const b = await readNpy(`${dir}/t.npy`);
+ * if (b.shape.join() !== "3,2" || b.get(2, 1) !== 5n) throw new Error("bad");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeNpy(
+  path: string | URL,
+  array: NDArray,
+  options: NpyWriteOptions = {},
+): Promise<void> {
+  if (!(array instanceof NDArray)) {
+    throw new TypeError(
+      `Cannot write "${pathText(path)}": expected an NDArray, got ${typeName(array)}`,
+    );
+  }
+  const fortran = options.fortranOrder === true;
+  const header = formatHeader(array.dtype, array.shape, fortran, options.version);
+  const target = pathText(path);
+  const slash = target.lastIndexOf("/");
+  const tmp = `${target.slice(0, slash + 1)}.${target.slice(slash + 1)}.${
+    crypto.randomUUID().slice(0, 8)
+  }.tmp`;
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(tmp, { write: true, createNew: true });
+  } catch (e) {
+    throw openError(target, e);
+  }
+  try {
+    await writeFull(file, 0, header);
+    const src = fortran ? array.transpose() : array;
+    const sz = DTYPES[src.dtype].bytes;
+    let at = header.length;
+    if (src.isContiguous && NATIVE_LE) {
+      const d = src.data as AnyTypedArray;
+      await writeFull(
+        file,
+        at,
+        new Uint8Array(d.buffer, d.byteOffset + src.offset * sz, src.nbytes),
+      );
+    } else if (src.size > 0) {
+      // copy in slabs along the first axis so the extra memory stays bounded
+      const rowBytes = src.nbytes / src.shape[0];
+      const rows = Math.max(1, Math.floor(WRITE_SLAB / rowBytes));
+      for (let i = 0; i < src.shape[0]; i += rows) {
+        const part = src.slice(`${i}:${i + rows}`);
+        const bytes = cBytes(part, src.dtype, false);
+        await writeFull(file, at, bytes);
+        at += bytes.length;
+      }
+    }
+    file.close();
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    try {
+      file.close();
+    } catch {
+      // already closed
+    }
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * Creates a `.npy` file of a given shape and dtype: writes the header and
+ * sizes the file (header + data, sparse where the file system allows), so
+ * that regions can then be written independently, also by other processes
+ * that open it with `NpyFile.open(path, { write: true })`. Unwritten
+ * elements read as zero. An existing file at `path` is replaced; to publish
+ * the result atomically, create it under a temporary name and rename it when
+ * every writer has finished.
+ *
+ * @param path The file to create.
+ * @param options `shape`, `dtype`, `fortranOrder` (default false) and `version`.
+ * @returns The file, open for reading and writing.
+ * @throws {TypeError} For an unknown dtype.
+ * @throws {RangeError} For an invalid shape.
+ *
+ * @example
+ * ```ts
+ * import { createNpy } from "./npy.ts";
+ * import { ones } from "../core/ndarray.ts";
+ * const dir = await Deno.makeTempDir();
+ * await using f = await createNpy(`${dir}/c.npy`, { shape: [1000, 10], dtype: "float64" });
+ * await f.write("999", ones([1, 10]));
+ * if ((await Deno.stat(`${dir}/c.npy`)).size !== 128 + 1000 * 10 * 8) throw new Error("bad size");
+ * if ((await f.read("999:1000, 9")).get(0, 0) !== 1) throw new Error("bad value");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function createNpy(path: string | URL, options: NpyCreateOptions): Promise<NpyFile> {
+  const locator = pathText(path);
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Cannot create "${locator}": expected options { shape, dtype }`);
+  }
+  const { shape } = options;
+  if (!Array.isArray(shape)) {
+    throw new TypeError(
+      `Cannot create "${locator}": shape must be an array, got ${typeName(shape)}`,
+    );
+  }
+  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new RangeError(
+      `Cannot create "${locator}": invalid shape [${
+        shape.join(",")
+      }]: axis lengths must be non-negative integers`,
+    );
+  }
+  const dtype = toDType(options.dtype);
+  const fortran = options.fortranOrder === true;
+  const nbytes = shape.reduce((a, b) => a * b, 1) * DTYPES[dtype].bytes;
+  if (!Number.isSafeInteger(nbytes)) {
+    throw new RangeError(`Cannot create "${locator}": shape [${shape.join(",")}] is too large`);
+  }
+  const header = formatHeader(dtype, shape, fortran, options.version);
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true, write: true, create: true, truncate: true });
+  } catch (e) {
+    throw openError(locator, e);
+  }
+  try {
+    await writeFull(file, 0, header);
+    await file.truncate(header.length + nbytes);
+  } finally {
+    file.close();
+  }
+  // reopen through the reader: the header we wrote is parsed back and checked
+  return await NpyFile.open(path, { write: true });
+}
+
+// ---------------------------------------------------------------------------
+// helpers
+
+function pathText(path: string | URL): string {
+  if (path instanceof URL) return decodeURIComponent(path.pathname);
+  if (typeof path !== "string") {
+    throw new TypeError(`Expected a path string or URL, got ${typeName(path)}`);
+  }
+  return path;
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "object") return (v as object).constructor?.name ?? "object";
+  return typeof v;
+}
+
+function openError(locator: string, e: unknown): Error {
+  if (e instanceof Deno.errors.NotFound) {
+    return new Deno.errors.NotFound(`Cannot open "${locator}": no such file`, { cause: e });
+  }
+  if (e instanceof Deno.errors.PermissionDenied) {
+    return new Deno.errors.PermissionDenied(`Cannot open "${locator}": permission denied`, {
+      cause: e,
+    });
+  }
+  if (e instanceof Error) {
+    const err = new Error(`Cannot open "${locator}": ${e.message}`, { cause: e });
+    err.name = e.name;
+    return err;
+  }
+  return new Error(`Cannot open "${locator}": ${String(e)}`, { cause: e });
+}
+
+async function readFull(
+  file: Deno.FsFile,
+  at: number,
+  dst: Uint8Array,
+  locator: string,
+): Promise<void> {
+  let got = 0;
+  if (dst.length <= SYNC_MAX) {
+    file.seekSync(at, Deno.SeekMode.Start);
+    while (got < dst.length) {
+      const n = file.readSync(dst.subarray(got));
+      if (n === null || n === 0) break;
+      got += n;
+    }
+  } else {
+    await file.seek(at, Deno.SeekMode.Start);
+    while (got < dst.length) {
+      const n = await file.read(dst.subarray(got, Math.min(dst.length, got + IO_MAX)));
+      if (n === null || n === 0) break;
+      got += n;
+    }
+  }
+  if (got < dst.length) {
+    throw new FormatError(
+      locator,
+      `file ended at byte ${at + got}, expected ${dst.length - got} more bytes`,
+    );
+  }
+}
+
+async function writeFull(file: Deno.FsFile, at: number, src: Uint8Array): Promise<void> {
+  let put = 0;
+  if (src.length <= SYNC_MAX) {
+    file.seekSync(at, Deno.SeekMode.Start);
+    while (put < src.length) put += file.writeSync(src.subarray(put));
+  } else {
+    await file.seek(at, Deno.SeekMode.Start);
+    while (put < src.length) {
+      put += await file.write(src.subarray(put, Math.min(src.length, put + IO_MAX)));
+    }
+  }
+}
+
+function reverseRegion(r: Region): Region {
+  return {
+    start: [...r.start].reverse(),
+    step: [...r.step].reverse(),
+    count: [...r.count].reverse(),
+  };
+}
+
+/**
+ * The byte runs of a region of a C-order array, in C order of the region:
+ * `[firstElement, count, step]`. Trailing axes taken whole merge with the
+ * first partial axis into one contiguous run; a step on the innermost
+ * partial axis gives a strided run.
+ */
+function* runs(shape: readonly number[], r: Region): Generator<[number, number, number]> {
+  const d = shape.length;
+  const strides = new Array<number>(d);
+  let acc = 1;
+  for (let i = d - 1; i >= 0; i--) {
+    strides[i] = acc;
+    acc *= shape[i];
+  }
+  let k = d;
+  let block = 1;
+  while (k > 0 && r.start[k - 1] === 0 && r.step[k - 1] === 1 && r.count[k - 1] === shape[k - 1]) {
+    k--;
+    block *= shape[k];
+  }
+  if (k === 0) {
+    yield [0, block, 1];
+    return;
+  }
+  const a = k - 1;
+  let len: number;
+  let step: number;
+  let outer: number;
+  let base = 0;
+  if (r.step[a] === 1 || block === 1) {
+    len = r.count[a] * (r.step[a] === 1 ? block : 1);
+    step = r.step[a];
+    outer = a;
+    base = r.start[a] * strides[a];
+  } else {
+    len = block;
+    step = 1;
+    outer = a + 1;
+  }
+  for (let i = 0; i < outer; i++) base += r.start[i] * strides[i];
+  if (outer === 0) {
+    yield [base, len, step];
+    return;
+  }
+  const idx = new Array<number>(outer).fill(0);
+  for (;;) {
+    yield [base, len, step];
+    let ax = outer - 1;
+    while (ax >= 0) {
+      idx[ax]++;
+      base += r.step[ax] * strides[ax];
+      if (idx[ax] < r.count[ax]) break;
+      base -= r.count[ax] * r.step[ax] * strides[ax];
+      idx[ax] = 0;
+      ax--;
+    }
+    if (ax < 0) return;
+  }
+}
+
+function blockGrid(shape: readonly number[], itemsize: number, fortran: boolean): number[] {
+  const s = fortran ? [...shape].reverse() : [...shape];
+  const chunks = s.map((n) => Math.max(1, n));
+  let tail = itemsize;
+  for (let i = s.length - 1; i >= 0; i--) {
+    if (tail * s[i] <= BLOCK_MAX) {
+      tail *= s[i];
+      continue;
+    }
+    chunks[i] = Math.max(1, Math.min(s[i], Math.floor(BLOCK_TARGET / tail)));
+    for (let j = 0; j < i; j++) chunks[j] = 1;
+    break;
+  }
+  return fortran ? chunks.reverse() : chunks;
+}
+
+function scratchBuffer(bytes: number): Uint8Array {
+  const { buffer, byteOffset } = alignedBuffer(bytes);
+  return new Uint8Array(buffer, byteOffset, bytes);
+}
+
+type WordArray = Uint8Array | Uint16Array | Uint32Array;
+
+function words(bytes: Uint8Array, sz: number): WordArray {
+  const w = sz >= 4 ? 4 : sz;
+  const n = bytes.length / w;
+  if (w === 1) return bytes;
+  if (w === 2) return new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+  return new Uint32Array(bytes.buffer, bytes.byteOffset, n);
+}
+
+// Copies elements 0, step, 2*step, ... of `span` to `out` at byte `at`, as raw
+// words (so NaN payloads and bigints pass through untouched).
+function pick(span: Uint8Array, out: Uint8Array, at: number, m: number, step: number, sz: number) {
+  const src = words(span, sz);
+  const dst = words(out.subarray(at, at + m * sz), sz);
+  if (sz <= 4) {
+    for (let i = 0; i < dst.length; i++) dst[i] = src[i * step];
+  } else {
+    const s2 = step * 2;
+    for (let i = 0, j = 0; i < dst.length; i += 2, j += s2) {
+      dst[i] = src[j];
+      dst[i + 1] = src[j + 1];
+    }
+  }
+}
+
+/** Reverses the byte order of every element of `bytes` in place. */
+function swapBytes(bytes: Uint8Array, sz: number): void {
+  if (sz === 1 || bytes.length === 0) return;
+  if (sz === 2) {
+    const u = words(bytes, 2);
+    for (let i = 0; i < u.length; i++) {
+      const v = u[i];
+      u[i] = ((v & 0xff) << 8) | (v >>> 8);
+    }
+    return;
+  }
+  const u = words(bytes, 4);
+  if (sz === 4) {
+    for (let i = 0; i < u.length; i++) {
+      const v = u[i];
+      u[i] = (v << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+    }
+    return;
+  }
+  for (let i = 0; i < u.length; i += 2) {
+    const lo = u[i];
+    const hi = u[i + 1];
+    u[i] = (hi << 24) | ((hi & 0xff00) << 8) | ((hi >>> 8) & 0xff00) | (hi >>> 24);
+    u[i + 1] = (lo << 24) | ((lo & 0xff00) << 8) | ((lo >>> 8) & 0xff00) | (lo >>> 24);
+  }
+}
+
+/**
+ * The elements of `a` in C order as bytes of `dtype`, big- or little-endian:
+ * a view of `a`'s own buffer when that already is exactly this, else a copy.
+ */
+function cBytes(a: NDArray, dtype: DType, bigEndian: boolean): Uint8Array {
+  const sz = DTYPES[dtype].bytes;
+  const swap = bigEndian === NATIVE_LE && sz > 1;
+  let c = a;
+  if (a.dtype !== dtype || !a.isContiguous || swap) {
+    c = empty(a.shape, dtype);
+    copyInto(c, a);
+  }
+  const d = c.data as AnyTypedArray;
+  const bytes = new Uint8Array(d.buffer, d.byteOffset + c.offset * sz, c.size * sz);
+  if (swap) swapBytes(bytes, sz);
+  return bytes;
+}
