@@ -1,0 +1,22 @@
+/**
+ * The in-memory core: the dtype table, `NDArray` views, ufuncs with NumPy's
+ * broadcasting and type promotion, reductions as mergeable states, and the
+ * counter-based random generator. `core/` imports nothing else of Tessera.
+ *
+ * @example
+ * ```ts
+ * import { arange, mean, sqrt } from "./mod.ts";
+ * const a = arange(12, undefined, undefined, "float64").reshape([3, 4]);
+ * const m = mean(sqrt(a), { axis: 0 });
+ * if (m.shape[0] !== 4) throw new Error("bad shape");
+ * ```
+ *
+ * @module
+ */
+
+export * from "./dtype.ts";
+export * from "./errors.ts";
+export * from "./ndarray.ts";
+export * from "./ufunc.ts";
+export * from "./reduce.ts";
+export * from "./random.ts";

@@ -1,0 +1,24 @@
+/**
+ * Sources and sinks on disk: .npy files (positioned region IO), HDF5 through
+ * the real libhdf5 (loaded on first use), locators (`file.h5:/group/x`) and
+ * the region interfaces every format implements.
+ *
+ * @example
+ * ```ts
+ * import { NpyFile, writeNpy } from "./mod.ts";
+ * import { arange } from "../core/mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeNpy(`${dir}/a.npy`, arange(20, undefined, undefined, "int32").reshape([4, 5]));
+ * await using f = await NpyFile.open(`${dir}/a.npy`);
+ * const block = await f.read("1:3, ::2");
+ * if (block.get(1, 2) !== 14) throw new Error("bad read");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+
+export * from "./region.ts";
+export * from "./locator.ts";
+export * from "./npy.ts";
+export * from "./hdf5.ts";
