@@ -49,3 +49,34 @@ export function openLibrary<S extends Deno.ForeignLibraryInterface>(
   }
   throw new LibraryNotFoundError(library, envVar, tried);
 }
+
+const LIBC = {
+  // void *dlopen(const char *filename, int flags)
+  dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+const RTLD_NOW = 2;
+const RTLD_GLOBAL = 0x100;
+const RTLD_NODELETE = 0x1000;
+
+/**
+ * Opens `path` once more through libc's dlopen with RTLD_NODELETE (and
+ * RTLD_GLOBAL when asked), so the library is never unmapped: HDF5 and MPI
+ * leave thread-exit and atexit hooks behind, and when Deno closes its own
+ * handle at shutdown a thread ending later would jump into unmapped code
+ * (seen as a SIGSEGV after every test had passed). RTLD_GLOBAL is what MPI
+ * libraries expect: Open MPI's plugins resolve libmpi's symbols globally.
+ * On a libc without dlopen this does nothing.
+ */
+export function pinLibrary(path: string, options: { global?: boolean } = {}): void {
+  let libc: Deno.DynamicLibrary<typeof LIBC> | null = null;
+  try {
+    libc = Deno.dlopen("libc.so.6", LIBC);
+    const flags = RTLD_NOW | RTLD_NODELETE | (options.global ? RTLD_GLOBAL : 0);
+    libc.symbols.dlopen(new TextEncoder().encode(`${path}\0`), flags);
+  } catch {
+    // not glibc: the plain Deno.dlopen is all we have
+  } finally {
+    libc?.close();
+  }
+}

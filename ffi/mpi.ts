@@ -17,7 +17,7 @@
 // Internal to the project: only dist/ uses this file.
 
 import { type DType, DTYPES } from "../core/dtype.ts";
-import { openLibrary } from "./_library.ts";
+import { openLibrary, pinLibrary } from "./_library.ts";
 
 /** The two MPI ABIs. */
 export type MpiAbi = "mpich" | "openmpi";
@@ -371,33 +371,14 @@ const PROBE = {
   MPI_Init: { parameters: ["pointer", "pointer"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-const LIBC = {
-  // void *dlopen(const char *filename, int flags)
-  dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
-} as const satisfies Deno.ForeignLibraryInterface;
-
-const RTLD_NOW = 2;
-const RTLD_GLOBAL = 0x100;
-
-function cString(s: string): Uint8Array {
-  return new TextEncoder().encode(`${s}\0`);
-}
-
 /**
  * Promotes an already loaded library to RTLD_GLOBAL, as MPI libraries expect:
  * Open MPI's plugins (mca_*.so) and some MPICH network modules resolve
- * symbols of libmpi from the global scope. Deno.dlopen loads with RTLD_LOCAL.
+ * symbols of libmpi from the global scope (Deno.dlopen loads with
+ * RTLD_LOCAL), and pins it so it is never unmapped at shutdown.
  */
 function makeGlobal(path: string): void {
-  let libc: Deno.DynamicLibrary<typeof LIBC> | null = null;
-  try {
-    libc = Deno.dlopen("libc.so.6", LIBC);
-    libc.symbols.dlopen(cString(path), RTLD_NOW | RTLD_GLOBAL);
-  } catch {
-    // not glibc: the plain Deno.dlopen is all we have
-  } finally {
-    libc?.close();
-  }
+  pinLibrary(path, { global: true });
 }
 
 let loaded: Mpi | null = null;

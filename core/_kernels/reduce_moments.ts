@@ -8,6 +8,14 @@
 
 import type { Kernel } from "./reduce_iter.ts";
 import { scratch, TILE } from "./reduce_sum.ts";
+import {
+  isFloatData,
+  MOM_OUT,
+  rowsMoments,
+  tileMoments,
+  VAR_ROWS,
+  VAR_TILE,
+} from "./reduce_wasm.ts";
 
 type Num = Float64Array;
 const VGROUP = 64;
@@ -123,6 +131,18 @@ export function momentsKernel(
       ln[0] = 0;
       lm[0] = 0;
       lq[0] = 0;
+      if (!skipNaN && isFloatData(data)) {
+        // float32/float64: two-pass tiles with the wasm kernels' sums (reduce_wasm.ts)
+        for (let r = 0; r < redOffs.length; r++) {
+          const off = base + redOffs[r];
+          for (let a = 0; a < n; a += VAR_TILE) {
+            tileMoments(data, off + a * ds, Math.min(VAR_TILE, n - a), ds);
+            chanMerge(ln, lm, lq, 0, MOM_OUT[0], MOM_OUT[1], MOM_OUT[2]);
+          }
+        }
+        chanMerge(N, M, Q, slot, ln[0], lm[0], lq[0]);
+        return;
+      }
       for (let r = 0; r < redOffs.length; r++) {
         const off = base + redOffs[r];
         for (let a = 0; a < n; a += TILE) {
@@ -135,6 +155,19 @@ export function momentsKernel(
       chanMerge(N, M, Q, slot, ln[0], lm[0], lq[0]);
     },
     vec(slot, ss, data, base, redOffs, n, ds): void {
+      if (!skipNaN && isFloatData(data)) {
+        // float32/float64: two-pass chunks of VAR_ROWS rows (reduce_wasm.ts)
+        const mv = new Float64Array(n);
+        const qv = new Float64Array(n);
+        for (let r0 = 0; r0 < redOffs.length; r0 += VAR_ROWS) {
+          const r1 = Math.min(r0 + VAR_ROWS, redOffs.length);
+          rowsMoments(data, base, redOffs, r0, r1, n, ds, mv, qv);
+          for (let j = 0, k = slot; j < n; j++, k += ss) {
+            chanMerge(N, M, Q, k, r1 - r0, mv[j], qv[j]);
+          }
+        }
+        return;
+      }
       const d = data as Num;
       const s1 = scratch(n);
       const s2 = scratch(n, true);

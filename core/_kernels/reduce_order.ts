@@ -3,6 +3,7 @@
 // alike: the comparisons are the same, and `x !== x` is false for a bigint.
 
 import type { Kernel } from "./reduce_iter.ts";
+import { isFloatData, MINMAX_OUT, minMaxRun } from "./reduce_wasm.ts";
 
 type Elem = number | bigint;
 type Slots = Float64Array | BigInt64Array | BigUint64Array;
@@ -51,8 +52,15 @@ export function minMaxKernel(
       const d = data as Num;
       let m: Elem = V[slot];
       let valid = 0;
+      const wasm = !skip && ds === 1 && isFloatData(data);
       for (let r = 0; r < redOffs.length; r++) {
         const off = base + redOffs[r];
+        if (wasm && minMaxRun(data, off, n)) {
+          // arena data: the wasm kernel gives the same value as the JS fold
+          const x = MINMAX_OUT[isMax ? 1 : 0];
+          if ((isMax ? x > (m as number) : x < (m as number)) || x !== x) m = x;
+          continue;
+        }
         m = fold(m, d, off, n, ds);
         if (skip) valid += countValid(d, off, n, ds);
       }

@@ -12,6 +12,7 @@
 // could lose a bit.
 
 import type { Kernel } from "./reduce_iter.ts";
+import { blockedSum, isFloatData, rowsSum, SUM_OUT } from "./reduce_wasm.ts";
 
 /** Elements per tile of an inner run (partial sums are at most TILE * 2^32 < 2^45). */
 export const TILE = 4096;
@@ -136,6 +137,19 @@ export function floatSumKernel(
 ): Kernel {
   return {
     run(slot, data, base, redOffs, n, ds): void {
+      if (!skipNaN && isFloatData(data)) {
+        // float32/float64: the blocked scheme of the wasm kernels (reduce_wasm.ts)
+        let s = 0;
+        let c = 0;
+        for (let r = 0; r < redOffs.length; r++) {
+          blockedSum(data, base + redOffs[r], n, ds, s, c, false, 0);
+          s = SUM_OUT[0];
+          c = SUM_OUT[1];
+        }
+        addComp(S, C, slot, s, c);
+        if (N) N[slot] += n * redOffs.length;
+        return;
+      }
       const d = data as Num;
       let s = 0;
       let c = 0;
@@ -163,6 +177,12 @@ export function floatSumKernel(
       if (N) N[slot] += cnt;
     },
     vec(slot, ss, data, base, redOffs, n, ds): void {
+      if (!skipNaN && isFloatData(data)) {
+        // float32/float64: the row-group scheme of the wasm kernels (reduce_wasm.ts)
+        rowsSum(data, base, redOffs, 0, redOffs.length, n, ds, S, C, slot, ss, null);
+        if (N) { for (let j = 0, k = slot; j < n; j++, k += ss) N[k] += redOffs.length; }
+        return;
+      }
       const d = data as Num;
       const acc = scratch(n);
       const cnt = skipNaN ? scratch(n, true) : null;

@@ -225,7 +225,8 @@ function genMinMax(m: ModuleBuilder, d: Fl): void {
  * per group of ROW_GROUP rows g = f(a[r0,j]) + f(a[r0+1,j]) + ... (in row
  * order, in f64), then Neumaier (acc[j], comp[j]) += g. f(x) = x or
  * (x - mean[j])^2. Vector columns are processed in tiles of TILE columns with
- * `scratch` (TILE float64) holding the group sums; the last cols % (16/es)
+ * `scratch` (TILE float64) holding the group sums (4 rows are added in
+ * registers per sweep of the scratch, in row order); the last cols % (16/es)
  * columns run scalar with the same arithmetic, so every column gets exactly
  * the same result as the scalar definition.
  */
@@ -245,7 +246,15 @@ function genRows(m: ModuleBuilder, d: Fl, sq: boolean): void {
     c.get(C).i32(~(lanes - 1)).op(Op.i32_and).set(colsVec);
     c.get(C).i32(es).op(Op.i32_mul).set(rowB);
 
-    const row = (init: boolean): void => {
+    const rb2 = c.local(i32), rb3 = c.local(i32), vm = c.local(v128);
+    c.get(rowB).i32(2).op(Op.i32_mul).set(rb2);
+    c.get(rowB).i32(3).op(Op.i32_mul).set(rb3);
+    const rbk = [-1, rowB, rb2, rb3];
+
+    // K consecutive rows from row r into the scratch vector, added in row
+    // order in registers (((g + x0) + x1) + ...), so the result is the same
+    // as adding one row at a time; `init` starts from x0 instead of g.
+    const rows = (init: boolean, K: number): void => {
       // pa = A + r*rowB + c0*es; pend = A + r*rowB + c1*es; ps = SCR; pm = MEAN + c0*8
       c.get(A).get(r).get(rowB).op(Op.i32_mul, Op.i32_add).tee(pa).set(pend);
       inc(c, pa, () => c.get(c0).i32(es).op(Op.i32_mul));
@@ -255,14 +264,18 @@ function genRows(m: ModuleBuilder, d: Fl, sq: boolean): void {
       c.op(Op.loop, VOID);
       const halves = d === "f32" ? 2 : 1;
       for (let h = 0; h < halves; h++) {
+        if (sq) c.get(pm).vmem(Simd.v128_load, 16 * h).set(vm);
         c.get(ps);
         if (!init) c.get(ps).vmem(Simd.v128_load, 16 * h);
-        c.get(pa);
-        if (d === "f32") {
-          c.vmem(Simd.v128_load64_zero, 8 * h, 3).simd(Simd.f64x2_promote_low_f32x4);
-        } else c.vmem(Simd.v128_load, 0);
-        if (sq) sqDevV(c, () => c.get(pm).vmem(Simd.v128_load, 16 * h), vt);
-        if (!init) c.simd(Simd.f64x2_add);
+        for (let i = 0; i < K; i++) {
+          c.get(pa);
+          if (i > 0) c.get(rbk[i]).op(Op.i32_add);
+          if (d === "f32") {
+            c.vmem(Simd.v128_load64_zero, 8 * h, 3).simd(Simd.f64x2_promote_low_f32x4);
+          } else c.vmem(Simd.v128_load, 0);
+          if (sq) sqDevV(c, () => c.get(vm), vt);
+          if (!init || i > 0) c.simd(Simd.f64x2_add);
+        }
         c.vmem(Simd.v128_store, 16 * h);
       }
       inc(c, pa, 16);
@@ -281,11 +294,23 @@ function genRows(m: ModuleBuilder, d: Fl, sq: boolean): void {
         exitIfGe(c, r0, R);
         minAdd(c, r1, r0, ROW_GROUP, R);
         c.get(r0).set(r);
-        row(true);
+        // first rows initialise the scratch, then 4 rows per sweep, then single rows
+        c.get(r).i32(4).op(Op.i32_add).get(r1).op(Op.i32_le_u, Op.if, VOID);
+        rows(true, 4);
+        inc(c, r, 4);
+        c.op(Op.else);
+        rows(true, 1);
         inc(c, r, 1);
+        c.op(Op.end);
+        loop(c, () => {
+          c.get(r).i32(4).op(Op.i32_add).get(r1).op(Op.i32_gt_u, Op.br_if, 1);
+          rows(false, 4);
+          inc(c, r, 4);
+          c.op(Op.br, 0);
+        });
         loop(c, () => {
           exitIfGe(c, r, r1);
-          row(false);
+          rows(false, 1);
           inc(c, r, 1);
           c.op(Op.br, 0);
         });

@@ -34,6 +34,8 @@ import {
   sum,
   var as var_,
 } from "../../core/reduce.ts";
+import { WASM_COPY } from "../../core/_kernels/reduce_wasm.ts";
+import { wasmArena } from "../../core/_wasm/arena.ts";
 import { hasPython, PYTHON } from "../_util.ts";
 
 const HAS_NUMPY = hasPython("numpy");
@@ -432,3 +434,99 @@ Deno.test("NDArray reduction methods delegate to core/reduce.ts", () => {
   assert.equal(a.any().get(), true);
   assert.equal(a.all().get(), false);
 });
+
+Deno.test("float reductions: wasm kernels and JS replicas agree, in arena memory or not", () => {
+  // The float32/float64 schemes run as wasm kernels on arena memory (and on
+  // copies in arena scratch) and as JS replicas elsewhere: the states must be
+  // bit-identical whichever path ran, and the results within tolerance of an
+  // independent compensated reference.
+  const arena = wasmArena();
+  const names = ["sum", "mean", "var", "std", "min", "max", "nansum", "nanmax"] as const;
+  const layouts: [number[], number | null][] = [
+    [[1], null],
+    [[7], null],
+    [[255], null],
+    [[257], null],
+    [[4099], null],
+    [[70001], null],
+    [[3, 1031], 0],
+    [[261, 37], 0],
+    [[517, 9], 0],
+    [[7, 5, 129], 0],
+    [[133, 61], 1],
+  ];
+  const neumaierSum = (xs: ArrayLike<number>): number => {
+    let s = 0, c = 0;
+    for (let i = 0; i < xs.length; i++) {
+      const t = s + xs[i];
+      c += Math.abs(s) >= Math.abs(xs[i]) ? (s - t) + xs[i] : (xs[i] - t) + s;
+      s = t;
+    }
+    return s + c;
+  };
+  const reference = (name: string, xs: number[]): number => {
+    const n = xs.length;
+    if (name === "min") return Math.min(...xs);
+    if (name === "max" || name === "nanmax") return Math.max(...xs);
+    const s = neumaierSum(xs);
+    if (name === "sum" || name === "nansum") return s;
+    if (name === "mean") return s / n;
+    const m = s / n;
+    const v = neumaierSum(xs.map((x) => (x - m) * (x - m))) / n;
+    return name === "std" ? Math.sqrt(v) : v;
+  };
+  for (const dtype of ["float32", "float64"] as const) {
+    const Ctor = dtype === "float32" ? Float32Array : Float64Array;
+    for (const [shape, axis] of layouts) {
+      const plain = makeArray(dtype, shape, shape.reduce((a, b) => a * b, 1));
+      const n = plain.size;
+      const region = arena.alloc(n * Ctor.BYTES_PER_ELEMENT);
+      try {
+        const view = region.view(Ctor as typeof Float64Array, n);
+        view.set(plain.data as Float64Array);
+        const inArena = fromTypedArray(view, shape);
+        assert.ok(arena.contains(inArena.data as Float64Array));
+        for (const name of names) {
+          const r = reducer(name, dtype, shape, { axis });
+          const states = [plain, inArena].map((a) => r.step(r.init(), a));
+          const saved = { ...WASM_COPY };
+          Object.assign(WASM_COPY, { sum: true, moments: false, minmax: false, rows: false });
+          states.push(r.step(r.init(), plain));
+          Object.assign(WASM_COPY, saved);
+          const bytes = states.map((st) =>
+            stateBuffers(st).map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength))
+          );
+          for (const other of bytes.slice(1)) {
+            assert.deepEqual(other, bytes[0], `${name} ${dtype} [${shape}] axis ${axis}: state`);
+          }
+          const got = r.finish(states[1]).toArray();
+          const flat = (Array.isArray(got) ? got.flat(2) : [got]) as number[];
+          // reference per output slot: gather the slot's values in C order
+          const outs = axis === null ? [[...plain.flat()] as number[]] : slotValues(plain, axis);
+          assert.equal(flat.length, outs.length);
+          const tol = dtype === "float32" ? 1e-6 : 1e-12;
+          flat.forEach((g, i) => {
+            let e = reference(name, outs[i]);
+            if (dtype === "float32") e = Math.fround(e);
+            assert.ok(
+              Math.abs(g - e) <= tol * Math.max(Math.abs(e), 1),
+              `${name} ${dtype} [${shape}] axis ${axis} slot ${i}: ${g} vs ${e}`,
+            );
+          });
+        }
+      } finally {
+        region.free();
+      }
+    }
+  }
+});
+
+/** The values of each output slot of a reduction over `axis`, in C order of the slots. */
+function slotValues(a: NDArray, axis: number): number[][] {
+  const moved = a.transpose([...[...Array(a.ndim).keys()].filter((i) => i !== axis), axis]);
+  const len = a.shape[axis];
+  const all = [...moved.flat()] as number[];
+  const out: number[][] = [];
+  for (let i = 0; i < all.length; i += len) out.push(all.slice(i, i + len));
+  return out;
+}

@@ -1,0 +1,274 @@
+// Codecs for io/zarr.ts: gzip and zlib that encode as well as decode
+// (registered in zarrita's registry), the `codec` option ("gzip:1",
+// "blosc:zstd:5", ...) in Zarr v2 and v3 form, a one-line description of an
+// array's codecs, the v2 -> v3 codec list, and an encode pipeline built from
+// zarrita's registry (zarrita 0.7 only decodes chunks outside `zarr.set`).
+
+import * as zarr from "npm:zarrita@0.7.5";
+import { deflateSync, gunzipSync, gzipSync, inflateSync } from "node:zlib";
+
+/** One codec of a Zarr v3 codec list. */
+export interface CodecMeta {
+  readonly name: string;
+  readonly configuration?: Record<string, unknown>;
+}
+
+/** A chunk as zarrita's codecs see it. */
+export interface RawChunk {
+  data: unknown;
+  shape: number[];
+  stride: number[];
+}
+
+/** What a codec's `fromConfig` sees. */
+export interface ChunkMeta {
+  readonly dataType: string;
+  readonly shape: number[];
+  readonly codecs: CodecMeta[];
+  readonly fillValue: unknown;
+}
+
+interface AnyCodec {
+  kind?: string;
+  encode(x: unknown): unknown;
+  decode(x: unknown): unknown;
+}
+
+interface AnyEntry {
+  fromConfig(config: unknown, meta: ChunkMeta): AnyCodec;
+}
+
+type Registry = Map<string, () => AnyEntry | Promise<AnyEntry>>;
+
+const REGISTRY = zarr.registry as unknown as Registry;
+
+/** A byte array that owns its whole buffer (zarrita's bytes codec encodes `data.buffer`). */
+function exact(b: Uint8Array): Uint8Array {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength
+    ? new Uint8Array(b.buffer, 0, b.byteLength)
+    : b.slice();
+}
+
+/** gzip (RFC 1952) and zlib (RFC 1950) through Deno's native node:zlib. */
+class ZlibFamilyCodec implements AnyCodec {
+  readonly kind = "bytes_to_bytes";
+  readonly #gzip: boolean;
+  readonly #level: number;
+  constructor(gzip: boolean, level: number) {
+    this.#gzip = gzip;
+    this.#level = level;
+  }
+  encode(bytes: unknown): Uint8Array {
+    const b = bytes as Uint8Array;
+    return exact(
+      this.#gzip ? gzipSync(b, { level: this.#level }) : deflateSync(b, { level: this.#level }),
+    );
+  }
+  decode(bytes: unknown): Uint8Array {
+    const b = bytes as Uint8Array;
+    return exact(this.#gzip ? gunzipSync(b) : inflateSync(b));
+  }
+}
+
+let registered = false;
+
+/**
+ * Registers gzip and zlib codecs that can encode (zarrita's own only decode)
+ * under their v3 and numcodecs names. Idempotent.
+ */
+export function registerCodecs(): void {
+  if (registered) return;
+  registered = true;
+  for (const gzip of [true, false]) {
+    const entry: AnyEntry = {
+      fromConfig: (config) =>
+        new ZlibFamilyCodec(gzip, Number((config as { level?: number } | undefined)?.level ?? 1)),
+    };
+    const name = gzip ? "gzip" : "zlib";
+    REGISTRY.set(name, () => entry);
+    REGISTRY.set(`numcodecs.${name}`, () => entry);
+  }
+}
+
+/** Whether zarrita's registry knows a codec. */
+export function knownCodec(name: string): boolean {
+  return REGISTRY.has(name);
+}
+
+const BLOSC_SHUFFLE = ["noshuffle", "shuffle", "bitshuffle"] as const;
+const BLOSC_CNAMES = new Set(["blosclz", "lz4", "lz4hc", "zlib", "zstd", "snappy"]);
+
+/** A parsed `codec` option in both Zarr formats. */
+export interface CodecChoice {
+  /** The v2 `compressor` document (null for none). */
+  readonly v2: Record<string, unknown> | null;
+  /** The v3 bytes-to-bytes codecs. */
+  readonly v3: CodecMeta[];
+}
+
+/**
+ * Parses a `codec` option: `none`, `gzip[:level]`, `zlib[:level]`,
+ * `zstd[:level]`, `lz4`, `blosc[:cname[:clevel]]`.
+ *
+ * @param text The option.
+ * @param typesize Bytes per element (blosc's v3 `typesize`).
+ * @returns The compressor in both formats.
+ * @throws {TypeError} For an unknown codec; {RangeError} for a bad level.
+ */
+export function parseCodec(text: string, typesize: number): CodecChoice {
+  const [name, ...args] = text.trim().toLowerCase().split(":");
+  const level = (lo: number, hi: number, dflt: number, arg = args[0]): number => {
+    if (arg === undefined || arg === "") return dflt;
+    const n = Number(arg);
+    if (!Number.isInteger(n) || n < lo || n > hi) {
+      throw new RangeError(`Invalid codec "${text}": level must be an integer in ${lo}..${hi}`);
+    }
+    return n;
+  };
+  switch (name) {
+    case "none":
+    case "raw":
+      return { v2: null, v3: [] };
+    case "gzip":
+    case "zlib": {
+      const l = level(0, 9, 1);
+      return {
+        v2: { id: name, level: l },
+        v3: [{ name: name === "gzip" ? "gzip" : "numcodecs.zlib", configuration: { level: l } }],
+      };
+    }
+    case "zstd": {
+      const l = level(-131072, 22, 1);
+      return {
+        v2: { id: "zstd", level: l },
+        v3: [{ name: "zstd", configuration: { level: l, checksum: false } }],
+      };
+    }
+    case "lz4":
+      return {
+        v2: { id: "lz4", acceleration: 1 },
+        v3: [{ name: "numcodecs.lz4", configuration: { acceleration: 1 } }],
+      };
+    case "blosc": {
+      const cname = args[0] || "lz4";
+      if (!BLOSC_CNAMES.has(cname)) {
+        throw new TypeError(
+          `Invalid codec "${text}": unknown blosc compressor "${cname}", expected one of ${
+            [...BLOSC_CNAMES].join(", ")
+          }`,
+        );
+      }
+      const clevel = level(0, 9, 5, args[1]);
+      return {
+        v2: { id: "blosc", cname, clevel, shuffle: 1, blocksize: 0 },
+        v3: [{
+          name: "blosc",
+          configuration: { cname, clevel, shuffle: "shuffle", typesize, blocksize: 0 },
+        }],
+      };
+    }
+    default:
+      throw new TypeError(
+        `Unknown codec "${text}": expected none, gzip[:level], zlib[:level], zstd[:level], lz4 or blosc[:cname[:clevel]]`,
+      );
+  }
+}
+
+/**
+ * A one-line description of a codec list: the compressors and filters
+ * (`gzip:1`, `blosc:lz4:5`, `delta+zlib:1`), `none` when there are none.
+ * The `bytes` and `transpose` codecs (byte order, memory order) are left out.
+ */
+export function describeCodecs(codecs: readonly CodecMeta[]): string {
+  const parts: string[] = [];
+  for (const c of codecs) {
+    const name = c.name.replace(/^numcodecs\./, "");
+    const cfg = c.configuration ?? {};
+    if (name === "bytes" || name === "transpose") continue;
+    if (name === "gzip" || name === "zlib" || name === "zstd") {
+      parts.push(cfg.level === undefined ? name : `${name}:${cfg.level}`);
+    } else if (name === "blosc") {
+      parts.push(`blosc:${cfg.cname ?? "lz4"}:${cfg.clevel ?? 5}`);
+    } else if (name === "sharding_indexed") {
+      const inner = (cfg.codecs ?? []) as CodecMeta[];
+      parts.push(`sharding(${describeCodecs(inner)})`);
+    } else parts.push(name);
+  }
+  return parts.length === 0 ? "none" : parts.join("+");
+}
+
+/**
+ * The v3 codec list equivalent to a v2 `.zarray` (the same translation as
+ * zarrita's: transpose for F order, bytes for big-endian, then the filters
+ * and the compressor under their `numcodecs.` names).
+ */
+export function v2CodecList(
+  order: "C" | "F",
+  bigEndian: boolean,
+  filters: readonly Record<string, unknown>[],
+  compressor: Record<string, unknown> | null,
+): CodecMeta[] {
+  const out: CodecMeta[] = [];
+  if (order === "F") out.push({ name: "transpose", configuration: { order: "F" } });
+  for (const f of filters) {
+    const { id, ...configuration } = f;
+    out.push({ name: `numcodecs.${id}`, configuration });
+  }
+  out.push({ name: "bytes", configuration: { endian: bigEndian ? "big" : "little" } });
+  if (compressor) {
+    const { id, ...configuration } = compressor;
+    out.push({ name: `numcodecs.${id}`, configuration });
+  }
+  return out;
+}
+
+function normalizeConfig(c: CodecMeta): Record<string, unknown> {
+  const cfg = { ...(c.configuration ?? {}) };
+  // v3 writes blosc's shuffle as a name; numcodecs.js wants the number
+  if (c.name.endsWith("blosc") && typeof cfg.shuffle === "string") {
+    const i = BLOSC_SHUFFLE.indexOf(cfg.shuffle as (typeof BLOSC_SHUFFLE)[number]);
+    cfg.shuffle = i < 0 ? 1 : i;
+  }
+  return cfg;
+}
+
+/** Encodes one chunk (in the array's memory order) into the bytes stored. */
+export type ChunkEncoder = (chunk: RawChunk) => Promise<Uint8Array>;
+
+/**
+ * Builds an encode pipeline from a v3 codec list with zarrita's registry:
+ * array-to-array codecs, then the array-to-bytes codec (`bytes`, added when
+ * missing), then the bytes-to-bytes codecs.
+ *
+ * @throws {TypeError} When a codec is unknown or cannot encode.
+ */
+export async function makeEncoder(meta: ChunkMeta): Promise<ChunkEncoder> {
+  registerCodecs();
+  const a2a: AnyCodec[] = [];
+  let a2b: AnyCodec | null = null;
+  const b2b: AnyCodec[] = [];
+  for (const c of meta.codecs) {
+    const load = REGISTRY.get(c.name);
+    if (!load) throw new TypeError(`Cannot encode with codec "${c.name}": it is not registered`);
+    if (c.name === "sharding_indexed") {
+      throw new TypeError(`Cannot write a sharded array: codec "sharding_indexed"`);
+    }
+    const codec = (await load()).fromConfig(normalizeConfig(c), meta);
+    const kind = codec.kind ?? "bytes_to_bytes";
+    if (kind === "array_to_array") a2a.push(codec);
+    else if (kind === "array_to_bytes") a2b = codec;
+    else b2b.push(codec);
+  }
+  if (a2b === null) {
+    const load = REGISTRY.get("bytes") as () => AnyEntry;
+    a2b = (await load()).fromConfig({ endian: "little" }, meta);
+  }
+  const toBytes = a2b;
+  return async (chunk) => {
+    let c: unknown = chunk;
+    for (const codec of a2a) c = await codec.encode(c);
+    let bytes = (await toBytes.encode(c)) as Uint8Array;
+    for (const codec of b2b) bytes = (await codec.encode(bytes)) as Uint8Array;
+    return bytes;
+  };
+}

@@ -1,0 +1,934 @@
+/**
+ * Zarr stores on the local filesystem, v2 and v3, through
+ * [zarrita](https://github.com/manzt/zarrita.js): open an array as a region
+ * source and sink ({@link openZarr}, {@link ZarrArray}), create arrays and
+ * groups ({@link createZarr}, {@link createZarrGroup}) and walk a store
+ * ({@link listZarr}).
+ *
+ * Reading decodes every codec zarrita knows (blosc, lz4, zstd, gzip, zlib,
+ * transpose/F order, big-endian bytes, sharding), reads missing chunks as the
+ * fill value and uses consolidated metadata (`.zmetadata`) when present.
+ * Writing encodes chunks itself (zarrita 0.7 only encodes inside its own
+ * `set`) with gzip, zlib, zstd, lz4, blosc or no compression. Metadata is
+ * written once, when the array is created; every chunk is then written on its
+ * own, to a temporary name renamed into place, so ranks that write different
+ * chunks never collide and a half-written chunk is never visible.
+ *
+ * @module
+ */
+
+import * as zarr from "npm:zarrita@0.7.5";
+import {
+  type AnyTypedArray,
+  type DType,
+  DTYPES,
+  parseDescr,
+  type Scalar,
+  toDType,
+} from "../core/dtype.ts";
+import { FormatError, ShapeMismatchError } from "../core/errors.ts";
+import { copyInto, empty, NDArray } from "../core/ndarray.ts";
+import { type ChunkEncoder, makeEncoder, parseCodec, registerCodecs } from "./_zarr_codecs.ts";
+import {
+  type ArrayMeta,
+  docJson,
+  fillJson,
+  keyOf,
+  type NodeMeta,
+  parseJson,
+  readNode,
+} from "./_zarr_meta.ts";
+import { FsStore, NONFINITE } from "./_zarr_store.ts";
+import { formatLocator, parseLocator } from "./locator.ts";
+import {
+  type ArraySink,
+  type ArraySource,
+  type Region,
+  type RegionLike,
+  toRegion,
+} from "./region.ts";
+
+/** Chunks decoded or encoded at once by one read or write. */
+const CONCURRENCY = 4;
+/** Default chunk size of {@link createZarr} when `chunks` is not given. */
+const DEFAULT_CHUNK_BYTES = 4 << 20;
+
+/** Options of {@link openZarr}. */
+export interface ZarrOpenOptions {
+  /** Allow `write` and `writeChunk` (default false: the store is never modified). */
+  readonly write?: boolean;
+}
+
+/** Options of {@link createZarr}. */
+export interface ZarrCreateOptions {
+  /** Axis lengths. */
+  readonly shape: readonly number[];
+  /** Element type: a dtype name, or a NumPy descr (`>f8` stores big-endian). */
+  readonly dtype: DType | string;
+  /** Chunk shape (default: the shape, halved along the longest axis until a chunk is at most 4 MiB). */
+  readonly chunks?: readonly number[];
+  /**
+   * Compression: `none`, `gzip[:level]`, `zlib[:level]`, `zstd[:level]`, `lz4` or
+   * `blosc[:cname[:clevel]]` (default `gzip:1`).
+   */
+  readonly codec?: string;
+  /** Zarr format (default: the store's, or 2 for a new store - what zarr-python 2 reads). */
+  readonly zarrFormat?: 2 | 3;
+  /** Value of chunks never written (default 0, or false for bool). */
+  readonly fillValue?: Scalar;
+  /** Attributes of the array (JSON). */
+  readonly attributes?: Readonly<Record<string, unknown>>;
+  /** Replace an array or group already at the path (default false: refuse). */
+  readonly overwrite?: boolean;
+}
+
+/** Options of {@link createZarrGroup}. */
+export interface ZarrGroupOptions {
+  /** Zarr format (default: the store's, or 2 for a new store). */
+  readonly zarrFormat?: 2 | 3;
+  /** Attributes of the group (JSON). */
+  readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
+/** One node of a store, as listed by {@link listZarr}. */
+export interface ZarrNode {
+  /** Absolute path in the store (`/` for the root). */
+  readonly path: string;
+  /** Array or group. */
+  readonly kind: "array" | "group";
+  /** 2 or 3. */
+  readonly zarrFormat: 2 | 3;
+  /** The node's attributes. */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  /** Arrays only: axis lengths. */
+  readonly shape?: readonly number[];
+  /** Arrays only: element type. */
+  readonly dtype?: DType;
+  /** Arrays only: chunk shape. */
+  readonly chunks?: readonly number[];
+  /** Arrays only: compression, as in {@link ZarrArray.codec}. */
+  readonly codec?: string;
+}
+
+/**
+ * One Zarr array of a store on the local filesystem: a region source and
+ * sink (contract 2). `read(region)` decodes only the chunks the region
+ * touches; missing chunks read as the fill value.
+ *
+ * Writing: {@link ZarrArray.writeChunk} writes one whole chunk;
+ * {@link ZarrArray.write} writes any region and does a read-modify-write of
+ * every chunk the region covers only in part. Writers that run at once (MPI
+ * ranks) must write disjoint sets of whole chunks - regions aligned to
+ * {@link ZarrArray.chunks} (or ending at the array's edge) - because two
+ * read-modify-writes of one chunk would lose one of them.
+ *
+ * @example
+ * ```ts
+ * import { createZarr, openZarr } from "./zarr.ts";
+ * import { arange } from "../core/ndarray.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const z = await createZarr(`${dir}/a.zarr:/t`, { shape: [4, 6], dtype: "int32", chunks: [2, 3] });
+ * await z.write("0:4, 0:6", arange(24, undefined, undefined, "int32").reshape([4, 6]));
+ * const a = await openZarr(`${dir}/a.zarr:/t`);
+ * assert.deepEqual((await a.read("1:3, ::2")).toArray(), [[6, 8, 10], [12, 14, 16]]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class ZarrArray implements ArraySource, ArraySink {
+  /** The locator (`store.zarr:/group/array`). */
+  readonly locator: string;
+  /** The store's directory. */
+  readonly path: string;
+  /** Absolute path of the array in the store (`/` for the root). */
+  readonly object: string;
+  /** Axis lengths. */
+  readonly shape: readonly number[];
+  /** Element type (big-endian data is read as native values). */
+  readonly dtype: DType;
+  /** Chunk shape (the inner chunks of a sharded array). */
+  readonly chunks: readonly number[];
+  /** Number of chunks along each axis. */
+  readonly chunkGrid: readonly number[];
+  /** 2 or 3. */
+  readonly zarrFormat: 2 | 3;
+  /** Compression and filters in one line (`gzip:1`, `blosc:lz4:5`, `none`). */
+  readonly codec: string;
+  /** Memory order of a chunk: `C`, `F`, or an axis permutation. */
+  readonly order: "C" | "F" | readonly number[];
+  /** Whether elements are stored big-endian. */
+  readonly bigEndian: boolean;
+  /** Value of chunks never written (null when the metadata has none: read as 0). */
+  readonly fillValue: Scalar | null;
+  /** The array's attributes. */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  /** Whether `write` and `writeChunk` are allowed. */
+  readonly writable: boolean;
+  #store: FsStore;
+  #meta: ArrayMeta;
+  #array: zarr.Array<zarr.DataType, FsStore>;
+  #encoder: Promise<ChunkEncoder> | null = null;
+  #nativeStrides: number[];
+  #chunkSize: number;
+
+  private constructor(
+    store: FsStore,
+    locator: string,
+    meta: ArrayMeta,
+    array: zarr.Array<zarr.DataType, FsStore>,
+    writable: boolean,
+  ) {
+    this.#store = store;
+    this.#meta = meta;
+    this.#array = array;
+    this.locator = locator;
+    this.path = store.root;
+    this.object = meta.path;
+    this.shape = Object.freeze([...meta.shape]);
+    this.dtype = meta.dtype;
+    this.chunks = Object.freeze([...meta.chunks]);
+    this.chunkGrid = Object.freeze(meta.shape.map((n, i) => Math.ceil(n / meta.chunks[i])));
+    this.zarrFormat = meta.zarrFormat;
+    this.codec = meta.codec;
+    const n = meta.order.length;
+    this.order = meta.order.every((a, i) => a === i)
+      ? "C"
+      : meta.order.every((a, i) => a === n - 1 - i)
+      ? "F"
+      : Object.freeze([...meta.order]);
+    this.bigEndian = meta.bigEndian;
+    this.fillValue = meta.fillValue;
+    this.attributes = Object.freeze({ ...meta.attributes });
+    this.writable = writable;
+    this.#nativeStrides = stridesOf(meta.chunks, meta.order);
+    this.#chunkSize = meta.chunks.reduce((a, b) => a * b, 1);
+  }
+
+  /**
+   * Opens an array (see {@link openZarr}).
+   *
+   * @param locator `store.zarr` (an array at the root) or `store.zarr:/group/array`.
+   * @param options `write: true` to allow writing.
+   * @returns The array.
+   */
+  static async open(locator: string, options: ZarrOpenOptions = {}): Promise<ZarrArray> {
+    registerCodecs();
+    const loc = zarrLocator(locator);
+    const writable = options.write === true;
+    const store = await openStore(loc.path, !writable);
+    const object = loc.object ?? "/";
+    const meta = await readNode(store, loc.path, object);
+    if (meta === null) {
+      throw new FormatError(loc.path, `no array at "${object}"`);
+    }
+    if (meta.kind !== "array") {
+      throw new FormatError(loc.path, `"${object}" is a group, not an array`);
+    }
+    const where = zarr.root(store).resolve(object);
+    let array: zarr.Array<zarr.DataType, FsStore>;
+    try {
+      array = meta.zarrFormat === 2
+        ? await zarr.open.v2(where, { kind: "array" })
+        : await zarr.open.v3(where, { kind: "array" });
+    } catch (e) {
+      throw new FormatError(
+        loc.path,
+        `zarrita cannot open "${object}": ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+    if (writable && meta.sharded) {
+      throw new TypeError(`Cannot open "${locator}" for writing: sharded arrays are read-only`);
+    }
+    return new ZarrArray(store, formatLocator(loc), meta, array, writable);
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  /**
+   * The region of one chunk, clipped to the array's edge.
+   *
+   * @param coords Chunk coordinates (one per axis).
+   * @returns The region the chunk covers.
+   * @throws {RangeError} When the coordinates are outside the chunk grid.
+   */
+  chunkRegion(coords: readonly number[]): Region {
+    if (
+      !Array.isArray(coords) || coords.length !== this.shape.length ||
+      !coords.every((c, i) => Number.isInteger(c) && c >= 0 && c < this.chunkGrid[i])
+    ) {
+      throw new RangeError(
+        `Chunk [${coords}] is outside the chunk grid [${
+          this.chunkGrid.join(",")
+        }] of "${this.locator}"`,
+      );
+    }
+    const start = coords.map((c, i) => c * this.chunks[i]);
+    return {
+      start,
+      step: coords.map(() => 1),
+      count: start.map((s, i) => Math.min(this.chunks[i], this.shape[i] - s)),
+    };
+  }
+
+  /**
+   * The store key of a chunk (`g/a/0.1`, `g/a/c/0/1`), relative to the store.
+   *
+   * @param coords Chunk coordinates.
+   * @returns The key.
+   */
+  chunkKey(coords: readonly number[]): string {
+    return keyOf(this.object, this.#meta.chunkKey(coords));
+  }
+
+  /**
+   * Reads a region into a new C-contiguous array of shape `region.count`,
+   * decoding only the chunks it touches (up to four at once).
+   *
+   * @param region The region (default: everything).
+   * @returns The elements.
+   * @throws {RangeError} When the region does not fit the shape.
+   * @throws {FormatError} When a chunk cannot be decoded or has the wrong size.
+   */
+  async read(region?: RegionLike): Promise<NDArray> {
+    const r = toRegion(this.shape, region);
+    if (r.count.some((c) => c === 0)) return empty(r.count, this.dtype);
+    const pieces = r.count.map((_, i) =>
+      axisPieces(r.start[i], r.step[i], r.count[i], this.chunks[i])
+    );
+    if (pieces.every((p, i) => p.length === 1 && wholeChunk(p[0], r.step[i], this.chunks[i]))) {
+      // exactly one whole chunk: hand out the decoded buffer when it is C-ordered
+      const { data, stride } = await this.#decode(pieces.map((p) => p[0].chunk));
+      const c = new NDArray(this.dtype, data as never, this.chunks, stride);
+      return c.isContiguous ? c : c.copy();
+    }
+    const out = empty(r.count, this.dtype);
+    await forEachChunk(pieces, async (coords, ps) => {
+      const { data, stride } = await this.#decode(coords);
+      let so = 0;
+      let doff = 0;
+      for (let i = 0; i < ps.length; i++) {
+        so += ps[i].local * stride[i];
+        doff += ps[i].out * out.strides[i];
+      }
+      const counts = ps.map((p) => p.n);
+      const src = new NDArray(
+        this.dtype,
+        data as never,
+        counts,
+        stride.map((s, i) => s * r.step[i]),
+        so,
+      );
+      copyInto(new NDArray(this.dtype, out.data, counts, out.strides, doff), src);
+    });
+    return out;
+  }
+
+  /**
+   * Reads one chunk, clipped to the array's edge.
+   *
+   * @param coords Chunk coordinates.
+   * @returns The chunk's elements (C-contiguous).
+   * @throws {RangeError} When the coordinates are outside the chunk grid.
+   */
+  readChunk(coords: readonly number[]): Promise<NDArray> {
+    return this.read(this.chunkRegion(coords));
+  }
+
+  /**
+   * Writes `array` (shape `region.count`, any dtype: converted) at a region.
+   * Chunks the region covers whole are encoded from `array` alone; chunks
+   * it covers in part are read, updated and rewritten (read-modify-write:
+   * not safe when another writer touches the same chunk at the same time).
+   *
+   * @param region The region.
+   * @param array The elements.
+   * @throws {TypeError} When the array was not opened for writing.
+   * @throws {ShapeMismatchError} When `array.shape` is not the region's shape.
+   */
+  async write(region: RegionLike, array: NDArray): Promise<void> {
+    if (!this.writable) {
+      throw new TypeError(`Cannot write to "${this.locator}": it was opened read-only`);
+    }
+    const r = toRegion(this.shape, region);
+    if (array.shape.length !== r.count.length || array.shape.some((d, i) => d !== r.count[i])) {
+      throw new ShapeMismatchError(
+        `Cannot write an array of shape [${
+          array.shape.join(",")
+        }] to "${this.locator}": the region has shape [${r.count.join(",")}]`,
+      );
+    }
+    if (r.count.some((c) => c === 0)) return;
+    const pieces = r.count.map((_, i) =>
+      axisPieces(r.start[i], r.step[i], r.count[i], this.chunks[i])
+    );
+    await forEachChunk(pieces, async (coords, ps) => {
+      const whole = ps.every((p, i) =>
+        r.step[i] === 1 && p.local === 0 &&
+        p.n === Math.min(this.chunks[i], this.shape[i] - coords[i] * this.chunks[i])
+      );
+      const chunk = whole ? this.#blank(coords) : await this.#decodeForUpdate(coords);
+      let doff = 0;
+      let soff = array.offset;
+      for (let i = 0; i < ps.length; i++) {
+        doff += ps[i].local * chunk.strides[i];
+        soff += ps[i].out * array.strides[i];
+      }
+      const counts = ps.map((p) => p.n);
+      copyInto(
+        new NDArray(
+          this.dtype,
+          chunk.data,
+          counts,
+          chunk.strides.map((s, i) => s * r.step[i]),
+          doff,
+        ),
+        new NDArray(array.dtype, array.data, counts, array.strides, soff),
+      );
+      await this.#put(coords, chunk);
+    });
+  }
+
+  /**
+   * Writes one whole chunk (clipped to the array's edge), encoded and
+   * renamed into place, independent of every other chunk.
+   *
+   * @param coords Chunk coordinates.
+   * @param array The chunk's elements: shape `chunkRegion(coords).count`.
+   * @throws {RangeError} When the coordinates are outside the chunk grid.
+   * @throws {ShapeMismatchError} When the array's shape is not the chunk's.
+   */
+  writeChunk(coords: readonly number[], array: NDArray): Promise<void> {
+    return this.write(this.chunkRegion(coords), array);
+  }
+
+  /** A fresh chunk in the array's memory order, filled with the fill value. */
+  #blank(coords: readonly number[]): NDArray {
+    const data = new DTYPES[this.dtype].array(this.#chunkSize) as AnyTypedArray;
+    const clipped = coords.some((c, i) => (c + 1) * this.chunks[i] > this.shape[i]);
+    if (clipped && this.fillValue !== null) {
+      const v = this.fillValue;
+      (data as Float64Array).fill(
+        (DTYPES[this.dtype].big ? BigInt(v as number) : Number(v)) as number,
+      );
+    }
+    return new NDArray(this.dtype, data as never, this.chunks, this.#nativeStrides);
+  }
+
+  async #decodeForUpdate(coords: readonly number[]): Promise<NDArray> {
+    const { data, stride } = await this.#decode(coords);
+    const dst = this.#blank(coords);
+    copyInto(dst, new NDArray(this.dtype, data as never, this.chunks, stride));
+    return dst;
+  }
+
+  async #decode(coords: readonly number[]): Promise<{ data: AnyTypedArray; stride: number[] }> {
+    let chunk: zarr.Chunk<zarr.DataType>;
+    try {
+      chunk = await this.#array.getChunk([...coords]);
+    } catch (e) {
+      throw new FormatError(
+        this.path,
+        `chunk "${this.chunkKey(coords)}" cannot be decoded: ${(e as Error).message}${
+          (e as Error).cause instanceof Error ? `: ${((e as Error).cause as Error).message}` : ""
+        }`,
+        { cause: e },
+      );
+    }
+    const raw = chunk.data as unknown;
+    const data =
+      (raw instanceof zarr.BoolArray
+        ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)
+        : raw) as AnyTypedArray;
+    if (!(data instanceof DTYPES[this.dtype].array) || data.length !== this.#chunkSize) {
+      throw new FormatError(
+        this.path,
+        `chunk "${
+          this.chunkKey(coords)
+        }" holds ${data?.length} elements after decoding, expected ${this.#chunkSize}`,
+      );
+    }
+    return { data, stride: chunk.stride };
+  }
+
+  async #put(coords: readonly number[], chunk: NDArray): Promise<void> {
+    this.#encoder ??= makeEncoder({
+      dataType: this.#meta.dataType,
+      shape: [...this.chunks],
+      codecs: this.#meta.codecs,
+      fillValue: this.fillValue,
+    });
+    const encode = await this.#encoder;
+    const buf = chunk.data as Uint8Array;
+    const data = this.dtype === "bool"
+      ? new zarr.BoolArray(buf.buffer, buf.byteOffset, buf.length)
+      : buf;
+    const bytes = await encode({ data, shape: [...this.chunks], stride: [...chunk.strides] });
+    await this.#store.set(this.chunkKey(coords), bytes);
+  }
+}
+
+/**
+ * Opens a Zarr array (v2 or v3) of a store on the local filesystem. Reading
+ * never modifies the store.
+ *
+ * @param locator `store.zarr` (an array at the root) or `store.zarr:/group/array`.
+ * @param options `write: true` to allow `write` and `writeChunk`.
+ * @returns The array.
+ * @throws {FormatError} When the store is missing, the node is not an array,
+ *   or its metadata is broken or unsupported.
+ *
+ * @example
+ * ```ts
+ * import { createZarr, openZarr } from "./zarr.ts";
+ * import { full } from "../core/ndarray.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const z = await createZarr(`${dir}/s.zarr:/g/x`, {
+ *   shape: [10], dtype: "float64", chunks: [4], fillValue: -1, zarrFormat: 3,
+ * });
+ * await z.writeChunk([1], full([4], 2.5, "float64"));
+ * const a = await openZarr(`${dir}/s.zarr:/g/x`);
+ * assert.deepEqual((await a.read()).toArray(), [-1, -1, -1, -1, 2.5, 2.5, 2.5, 2.5, -1, -1]);
+ * assert.equal(a.zarrFormat, 3);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function openZarr(locator: string, options: ZarrOpenOptions = {}): Promise<ZarrArray> {
+  return ZarrArray.open(locator, options);
+}
+
+/**
+ * Creates a Zarr array and writes its metadata (once, before any chunk),
+ * with every missing parent group. No chunk is written: unwritten chunks
+ * read as the fill value.
+ *
+ * @param locator `store.zarr` or `store.zarr:/group/array`.
+ * @param options Shape, dtype, chunks, codec, format, fill value, attributes.
+ * @returns The array, open for writing.
+ * @throws {RangeError} For a bad shape or chunk shape or codec level.
+ * @throws {TypeError} For an unknown dtype or codec.
+ * @throws {Deno.errors.AlreadyExists} When a node exists at the path and `overwrite` is not set.
+ *
+ * @example
+ * ```ts
+ * import { createZarr } from "./zarr.ts";
+ * import { fromArray } from "../core/ndarray.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const z = await createZarr(`${dir}/b.zarr:/v`, {
+ *   shape: [2, 2], dtype: "int16", chunks: [1, 2], codec: "zlib:3", attributes: { units: "K" },
+ * });
+ * await z.write(undefined, fromArray([[1, 2], [3, 4]]));
+ * assert.equal(z.codec, "zlib:3");
+ * assert.deepEqual((await z.readChunk([1, 0])).toArray(), [[3, 4]]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function createZarr(locator: string, options: ZarrCreateOptions): Promise<ZarrArray> {
+  registerCodecs();
+  const loc = zarrLocator(locator);
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Cannot create "${locator}": expected options { shape, dtype }`);
+  }
+  const shape = options.shape;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new RangeError(
+      `Cannot create "${locator}": invalid shape [${shape}]: axis lengths must be non-negative integers`,
+    );
+  }
+  const parsed = parseDescr(options.dtype);
+  const dtype = parsed?.dtype ?? toDType(options.dtype);
+  const bigEndian = parsed?.bigEndian ?? false;
+  const itemsize = DTYPES[dtype].bytes;
+  const chunks = options.chunks ?? defaultChunks(shape, itemsize);
+  if (
+    !Array.isArray(chunks) || chunks.length !== shape.length ||
+    !chunks.every((c) => Number.isSafeInteger(c) && c >= 1)
+  ) {
+    throw new RangeError(
+      `Cannot create "${locator}": invalid chunks [${chunks}] for shape [${shape.join(",")}]`,
+    );
+  }
+  const choice = parseCodec(options.codec ?? "gzip:1", itemsize);
+  await Deno.mkdir(loc.path, { recursive: true });
+  const store = new FsStore(loc.path);
+  const object = loc.object ?? "/";
+  const format = await storeFormat(store, loc.path, options.zarrFormat);
+  await prepareNode(store, loc.path, object, format, options.overwrite === true);
+  const fill = options.fillValue ?? (DTYPES[dtype].kind === "b" ? false : 0);
+  const fillText = fillJson(dtype, fill);
+  const attributes = { ...(options.attributes ?? {}) };
+  const written: Record<string, unknown> = {};
+  if (format === 2) {
+    const zarray = {
+      chunks: [...chunks],
+      compressor: choice.v2,
+      "dimension_separator": ".",
+      dtype: bigEndian ? DTYPES[dtype].descr.replace("<", ">") : DTYPES[dtype].descr,
+      "fill_value": null,
+      filters: null,
+      order: "C",
+      shape: [...shape],
+      "zarr_format": 2,
+    };
+    await putDoc(store, keyOf(object, ".zarray"), docJson(zarray, fillText), written);
+    if (Object.keys(attributes).length > 0) {
+      await putDoc(store, keyOf(object, ".zattrs"), docJson(attributes), written);
+    }
+  } else {
+    const doc = {
+      "zarr_format": 3,
+      "node_type": "array",
+      shape: [...shape],
+      "data_type": DTYPES[dtype].zarr,
+      "chunk_grid": { name: "regular", configuration: { "chunk_shape": [...chunks] } },
+      "chunk_key_encoding": { name: "default", configuration: { separator: "/" } },
+      "fill_value": null,
+      codecs: [
+        { name: "bytes", configuration: { endian: bigEndian ? "big" : "little" } },
+        ...choice.v3,
+      ],
+      attributes,
+    };
+    await putDoc(store, keyOf(object, "zarr.json"), docJsonOrdered(doc, fillText), written);
+  }
+  await updateConsolidated(store, written);
+  return await ZarrArray.open(formatLocator(loc), { write: true });
+}
+
+/**
+ * Creates a group (and every missing parent group), with attributes.
+ *
+ * @param locator `store.zarr` (the root group) or `store.zarr:/group`.
+ * @param options Format and attributes.
+ * @returns Nothing.
+ * @throws {Deno.errors.AlreadyExists} When an array or group is already at the path.
+ *
+ * @example
+ * ```ts
+ * import { createZarrGroup, listZarr } from "./zarr.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await createZarrGroup(`${dir}/c.zarr:/a/b`, { attributes: { title: "t" } });
+ * const nodes = await listZarr(`${dir}/c.zarr`);
+ * assert.deepEqual(nodes.map((n) => n.path), ["/", "/a", "/a/b"]);
+ * assert.deepEqual(nodes[2].attributes, { title: "t" });
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function createZarrGroup(
+  locator: string,
+  options: ZarrGroupOptions = {},
+): Promise<void> {
+  const loc = zarrLocator(locator);
+  await Deno.mkdir(loc.path, { recursive: true });
+  const store = new FsStore(loc.path);
+  const object = loc.object ?? "/";
+  const format = await storeFormat(store, loc.path, options.zarrFormat);
+  await prepareNode(store, loc.path, object, format, false);
+  const written: Record<string, unknown> = {};
+  await putGroup(store, object, format, { ...(options.attributes ?? {}) }, written);
+  await updateConsolidated(store, written);
+}
+
+/**
+ * Lists the groups and arrays of a store, depth first (`/`, `/a`, `/a/x`,
+ * `/b`, ...), from its consolidated metadata when it has some, else by
+ * walking its directories.
+ *
+ * @param path The store's directory (a locator's object part is ignored).
+ * @returns One entry per node: path, kind, format, attributes, and for
+ *   arrays shape, dtype, chunks and codec.
+ * @throws {FormatError} When the store is missing or a node's metadata is broken.
+ *
+ * @example
+ * ```ts
+ * import { createZarr, listZarr } from "./zarr.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await createZarr(`${dir}/d.zarr:/g/t`, { shape: [8], dtype: "uint8", chunks: [4], codec: "none" });
+ * const [root, g, t] = await listZarr(`${dir}/d.zarr`);
+ * assert.equal(root.kind, "group");
+ * assert.equal(g.path, "/g");
+ * assert.deepEqual([t.kind, t.shape, t.dtype, t.chunks, t.codec], ["array", [8], "uint8", [4], "none"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function listZarr(path: string): Promise<ZarrNode[]> {
+  registerCodecs();
+  const storePath = zarrLocator(path).path;
+  const store = await openStore(storePath, true);
+  const root = await readNode(store, storePath, "/");
+  if (root === null) throw new FormatError(storePath, "no Zarr group or array at the root");
+  const out: ZarrNode[] = [];
+  const consolidatedPaths = nodePathsOf(store.consolidatedKeys());
+  const walk = async (node: NodeMeta): Promise<void> => {
+    out.push(nodeInfo(node));
+    if (node.kind !== "group") return;
+    const children = consolidatedPaths
+      ? childrenOf(consolidatedPaths, node.path)
+      : (await store.listDirs(node.path)).map((n) => joinPath(node.path, n));
+    for (const child of children) {
+      const meta = await readNode(store, storePath, child);
+      if (meta !== null) await walk(meta);
+    }
+  };
+  await walk(root);
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// helpers
+
+function zarrLocator(text: string): { path: string; format: "zarr"; object: string | null } {
+  const loc = parseLocator(text, { format: "zarr" });
+  return { path: loc.path, format: "zarr", object: loc.object };
+}
+
+async function openStore(path: string, consolidated: boolean): Promise<FsStore> {
+  let stat: Deno.FileInfo;
+  try {
+    stat = await Deno.stat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new FormatError(path, "the store does not exist", { cause: e });
+    }
+    throw e;
+  }
+  if (!stat.isDirectory) {
+    throw new FormatError(path, "not a directory: a Zarr store is a directory");
+  }
+  const store = new FsStore(path);
+  if (consolidated) {
+    const bytes = await store.get(".zmetadata");
+    if (bytes !== undefined) {
+      let doc: { metadata?: unknown };
+      try {
+        doc = parseJson(new TextDecoder().decode(bytes)) as { metadata?: unknown };
+      } catch (e) {
+        throw new FormatError(
+          path,
+          `metadata ".zmetadata" is not valid JSON: ${(e as Error).message}`,
+          { cause: e },
+        );
+      }
+      if (typeof doc?.metadata !== "object" || doc.metadata === null) {
+        throw new FormatError(path, `metadata ".zmetadata" has no "metadata" object`);
+      }
+      store.useConsolidated(doc.metadata as Record<string, unknown>);
+    }
+  }
+  return store;
+}
+
+/** The format to create in: the one asked for, else the store root's, else 2. */
+async function storeFormat(store: FsStore, path: string, asked?: 2 | 3): Promise<2 | 3> {
+  if (asked !== undefined && asked !== 2 && asked !== 3) {
+    throw new RangeError(`Invalid zarrFormat ${asked}: expected 2 or 3`);
+  }
+  const root = await readNode(store, path, "/");
+  if (root !== null && asked !== undefined && root.zarrFormat !== asked) {
+    throw new TypeError(
+      `Cannot create Zarr v${asked} nodes in "${path}": the store is Zarr v${root.zarrFormat}`,
+    );
+  }
+  return asked ?? root?.zarrFormat ?? 2;
+}
+
+/** Refuses (or removes, with `overwrite`) a node at `object`; creates the missing parents. */
+async function prepareNode(
+  store: FsStore,
+  storePath: string,
+  object: string,
+  format: 2 | 3,
+  overwrite: boolean,
+): Promise<void> {
+  const existing = await readNode(store, storePath, object).catch(() => "broken" as const);
+  if (existing !== null) {
+    if (!overwrite) {
+      throw new Deno.errors.AlreadyExists(
+        `Cannot create "${storePath}:${object}": ${
+          existing === "broken" ? "a node" : `a ${existing.kind}`
+        } is already there`,
+      );
+    }
+    const dir = store.pathOf(object);
+    for await (const e of Deno.readDir(dir)) {
+      await Deno.remove(`${dir}/${e.name}`, { recursive: true });
+    }
+  }
+  const parts = object.split("/").filter((p) => p !== "");
+  const written: Record<string, unknown> = {};
+  for (let i = 0; i < parts.length; i++) {
+    const parent = `/${parts.slice(0, i).join("/")}`;
+    const node = await readNode(store, storePath, parent);
+    if (node === null) await putGroup(store, parent, format, {}, written);
+    else if (node.kind !== "group") {
+      throw new TypeError(`Cannot create "${storePath}:${object}": "${parent}" is an array`);
+    }
+  }
+  await updateConsolidated(store, written);
+}
+
+async function putGroup(
+  store: FsStore,
+  object: string,
+  format: 2 | 3,
+  attributes: Record<string, unknown>,
+  written: Record<string, unknown>,
+): Promise<void> {
+  if (format === 2) {
+    await putDoc(store, keyOf(object, ".zgroup"), docJson({ "zarr_format": 2 }), written);
+    if (Object.keys(attributes).length > 0) {
+      await putDoc(store, keyOf(object, ".zattrs"), docJson(attributes), written);
+    }
+  } else {
+    const doc = { "zarr_format": 3, "node_type": "group", attributes };
+    await putDoc(store, keyOf(object, "zarr.json"), JSON.stringify(doc, null, 2), written);
+  }
+}
+
+async function putDoc(
+  store: FsStore,
+  key: string,
+  text: string,
+  written: Record<string, unknown>,
+): Promise<void> {
+  await store.set(key, new TextEncoder().encode(text));
+  if (!key.endsWith("zarr.json")) written[key] = parseJson(text);
+}
+
+/** Adds freshly written v2 metadata to the store's `.zmetadata`, when it has one. */
+async function updateConsolidated(store: FsStore, written: Record<string, unknown>): Promise<void> {
+  if (Object.keys(written).length === 0) return;
+  const bytes = await store.get(".zmetadata");
+  if (bytes === undefined) return;
+  const doc = parseJson(new TextDecoder().decode(bytes)) as { metadata?: Record<string, unknown> };
+  if (typeof doc?.metadata !== "object" || doc.metadata === null) return;
+  Object.assign(doc.metadata, written);
+  await store.set(".zmetadata", new TextEncoder().encode(docJson(doc as Record<string, unknown>)));
+}
+
+/** zarr.json with its keys in the spec's order and the fill value written verbatim. */
+function docJsonOrdered(doc: Record<string, unknown>, fill: string): string {
+  const marker = `${NONFINITE}fill`;
+  return JSON.stringify({ ...doc, "fill_value": marker }, null, 2).replace(
+    JSON.stringify(marker),
+    fill,
+  );
+}
+
+function defaultChunks(shape: readonly number[], itemsize: number): number[] {
+  const chunks = [...shape].map((d) => Math.max(1, d));
+  while (chunks.reduce((a, b) => a * b, itemsize) > DEFAULT_CHUNK_BYTES) {
+    let ax = 0;
+    for (let i = 1; i < chunks.length; i++) if (chunks[i] > chunks[ax]) ax = i;
+    if (chunks[ax] === 1) break;
+    chunks[ax] = Math.ceil(chunks[ax] / 2);
+  }
+  return chunks;
+}
+
+function nodeInfo(node: NodeMeta): ZarrNode {
+  const base = {
+    path: node.path,
+    kind: node.kind,
+    zarrFormat: node.zarrFormat,
+    attributes: node.attributes,
+  };
+  if (node.kind === "group") return base;
+  return { ...base, shape: node.shape, dtype: node.dtype, chunks: node.chunks, codec: node.codec };
+}
+
+function joinPath(parent: string, name: string): string {
+  return parent === "/" ? `/${name}` : `${parent}/${name}`;
+}
+
+/** Node paths of consolidated keys (`a/b/.zarray` -> `/a/b`), or null. */
+function nodePathsOf(keys: string[] | null): string[] | null {
+  if (keys === null) return null;
+  const out = new Set<string>();
+  for (const k of keys) {
+    const m = /^(.*?)\/?(\.zarray|\.zgroup|zarr\.json)$/.exec(k);
+    if (m) out.add(`/${m[1]}`);
+  }
+  return [...out].sort();
+}
+
+function childrenOf(paths: string[], parent: string): string[] {
+  const prefix = parent === "/" ? "/" : `${parent}/`;
+  return paths.filter((p) =>
+    p.startsWith(prefix) && p !== parent && !p.slice(prefix.length).includes("/")
+  );
+}
+
+/** Strides (in elements) of a chunk stored in the axis order `order`. */
+function stridesOf(shape: readonly number[], order: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let step = 1;
+  for (let i = order.length - 1; i >= 0; i--) {
+    strides[order[i]] = step;
+    step *= shape[order[i]];
+  }
+  return strides;
+}
+
+/** The part of a region along one axis that falls in one chunk. */
+interface AxisPiece {
+  /** Chunk index along the axis. */
+  readonly chunk: number;
+  /** First selected index, relative to the chunk. */
+  readonly local: number;
+  /** Number of selected indices in the chunk. */
+  readonly n: number;
+  /** Position of the first of them in the region. */
+  readonly out: number;
+}
+
+function axisPieces(start: number, step: number, count: number, c: number): AxisPiece[] {
+  const out: AxisPiece[] = [];
+  if (count === 0) return out;
+  const last = start + (count - 1) * step;
+  for (let j = Math.floor(start / c); j <= Math.floor(last / c); j++) {
+    const lo = j * c;
+    const k0 = Math.max(0, Math.ceil((lo - start) / step));
+    const k1 = Math.min(count - 1, Math.floor((lo + c - 1 - start) / step));
+    if (k0 <= k1) out.push({ chunk: j, local: start + k0 * step - lo, n: k1 - k0 + 1, out: k0 });
+  }
+  return out;
+}
+
+function wholeChunk(p: AxisPiece, step: number, c: number): boolean {
+  return step === 1 && p.local === 0 && p.n === c;
+}
+
+/** Runs `fn` for every chunk of the product of the per-axis pieces, a few at a time. */
+async function forEachChunk(
+  pieces: readonly AxisPiece[][],
+  fn: (coords: number[], ps: AxisPiece[]) => Promise<void>,
+): Promise<void> {
+  const nd = pieces.length;
+  const idx = new Array<number>(nd).fill(0);
+  let done = pieces.some((p) => p.length === 0);
+  const next = (): [number[], AxisPiece[]] | null => {
+    if (done) return null;
+    const ps = idx.map((k, i) => pieces[i][k]);
+    let ax = nd - 1;
+    while (ax >= 0 && ++idx[ax] === pieces[ax].length) idx[ax--] = 0;
+    if (ax < 0) done = true;
+    return [ps.map((p) => p.chunk), ps];
+  };
+  const worker = async (): Promise<void> => {
+    try {
+      for (let job = next(); job !== null; job = next()) await fn(job[0], job[1]);
+    } catch (e) {
+      done = true; // the other workers stop after their current chunk
+      throw e;
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+}
