@@ -22,3 +22,4 @@ export * from "./region.ts";
 export * from "./locator.ts";
 export * from "./npy.ts";
 export * from "./hdf5.ts";
+export * from "./zarr.ts";

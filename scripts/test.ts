@@ -157,7 +157,7 @@ if (!staticOnly) {
   const r = await run(DENO, [
     "test",
     "-A",
-    "--reporter=dot",
+    "--reporter=pretty",
     `--junit-path=${junit}`,
     ...(docTargets.length ? ["--doc"] : []),
     ...testFiles,
