@@ -18,6 +18,8 @@
  */
 export class ShapeMismatchError extends RangeError {
   /**
+   * Creates the error.
+   *
    * @param message What did not agree, with both shapes.
    * @param options The underlying cause, if any.
    */
@@ -45,6 +47,8 @@ export class FormatError extends Error {
   /** What is wrong with it. */
   readonly detail: string;
   /**
+   * Creates the error; the message is `Cannot read "<file>": <detail>`.
+   *
    * @param file The file (or locator) concerned.
    * @param detail What is wrong with it.
    * @param options The underlying cause, if any.
@@ -74,6 +78,8 @@ export class MemoryBudgetError extends RangeError {
   /** Allowed bytes. */
   readonly budget: number;
   /**
+   * Creates the error.
+   *
    * @param projected Projected peak bytes.
    * @param budget Allowed bytes.
    * @param detail What the projection consists of.
@@ -109,6 +115,8 @@ export class NativeError extends Error {
   /** The return code. */
   readonly code: number;
   /**
+   * Creates the error; the message names the symbol, library and code.
+   *
    * @param library Library name.
    * @param symbol The C symbol that failed.
    * @param code The return code.

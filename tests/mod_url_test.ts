@@ -1,0 +1,63 @@
+// mod.ts must work when imported by URL from a project that has no import
+// map of ours: serve the repository on a loopback port and run a script in
+// another directory that imports http://127.0.0.1:PORT/mod.ts.
+
+import assert from "node:assert/strict";
+import { ROOT, tempDir } from "./_util.ts";
+
+const TYPES: Record<string, string> = {
+  ".ts": "application/typescript",
+  ".js": "application/javascript",
+  ".json": "application/json",
+};
+
+Deno.test("mod.ts imported by URL writes, reads and reduces a .npy with narrow permissions", async () => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const path = decodeURIComponent(new URL(req.url).pathname);
+    if (path.includes("..")) return new Response("bad path", { status: 400 });
+    try {
+      const body = await Deno.readFile(`${ROOT}${path}`);
+      const ext = path.slice(path.lastIndexOf("."));
+      return new Response(body, {
+        headers: { "content-type": TYPES[ext] ?? "application/octet-stream" },
+      });
+    } catch {
+      return new Response("not found", { status: 404 });
+    }
+  });
+  try {
+    const host = `127.0.0.1:${server.addr.port}`;
+    await using dir = await tempDir("tessera-url-");
+    const script = `
+import * as tessera from "http://${host}/mod.ts";
+const a = tessera.arange(12, undefined, undefined, "float32").reshape([3, 4]);
+await tessera.writeNpy("${dir.path}/a.npy", a);
+await using f = await tessera.NpyFile.open("${dir.path}/a.npy");
+const block = await f.read("1:3, ::2");
+const m = tessera.mean(block, { axis: 0 });
+console.log(JSON.stringify({ shape: block.shape, mean: [...m.toTypedArray()] }));
+`;
+    await Deno.writeTextFile(`${dir.path}/main.ts`, script);
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        `--allow-import=${host}`,
+        `--allow-read=${dir.path}`,
+        `--allow-write=${dir.path}`,
+        "main.ts",
+      ],
+      cwd: dir.path,
+      stdout: "piped",
+      stderr: "piped",
+      env: { DENO_NO_UPDATE_CHECK: "1" },
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, stderr);
+    const result = JSON.parse(new TextDecoder().decode(out.stdout));
+    assert.deepEqual(result.shape, [2, 2]);
+    assert.deepEqual(result.mean, [6, 8]);
+  } finally {
+    await server.shutdown();
+  }
+});
