@@ -1,6 +1,6 @@
 /**
  * Tessera: N-dimensional arrays that already live in files (.npy, Zarr,
- * HDF5), often larger than memory, for Deno — in one process or split across
+ * HDF5), often larger than memory, for Deno, in one process or split across
  * MPI ranks.
  *
  * - `core/`: the dtype table, `NDArray` views, ufuncs and reductions

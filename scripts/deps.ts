@@ -12,6 +12,7 @@ export const PACKAGES: Record<string, string> = {
   "python3-zarr": "zarr-python (Zarr interop)",
   "python3-dask": "dask.array (benchmark peer)",
   "python3-numexpr": "numexpr (benchmark peer)",
+  "python3-pil": "Pillow (checks that our PNG plots open)",
   "mpich": "MPICH: mpiexec.mpich and libmpich.so.12",
   "openmpi-bin": "Open MPI: mpirun.openmpi and libmpi.so.40",
   "libhdf5-mpich-dev": "parallel libhdf5 for MPICH, and the serial libhdf5",
