@@ -23,3 +23,5 @@ export * from "./locator.ts";
 export * from "./npy.ts";
 export * from "./hdf5.ts";
 export * from "./zarr.ts";
+export * from "./png.ts";
+export * from "./plot.ts";
