@@ -1,0 +1,336 @@
+// The nodes of a lazy expression graph, their shape and dtype inference, and
+// the mapping of a block (a region of a node) onto the regions of its
+// operands: broadcasting and slicing are region transforms, so a slice is
+// never materialised and only the selected part of a source is read.
+
+import { type DType, type Scalar, toDType } from "../core/dtype.ts";
+import { broadcastShapes, copyInto, empty, NDArray, normalizeRange } from "../core/ndarray.ts";
+import type { SliceSpec } from "../core/ndarray.ts";
+import { parseSelection } from "../core/ndarray.ts";
+import * as uf from "../core/ufunc.ts";
+import { type ReduceOptions, reducer, type ReductionName } from "../core/reduce.ts";
+import type { ArraySource, Region } from "../io/region.ts";
+
+/** A leaf: an array source read block by block. */
+export interface SourceNode {
+  readonly kind: "source";
+  readonly source: ArraySource;
+  /** Whether any sub-block can be read without re-reading a storage unit (npy, memory, random). */
+  readonly splittable: boolean;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  /** The block grid to follow (the source's chunks unless overridden). */
+  readonly chunks: readonly number[];
+}
+
+/** An element-wise operation: a ufunc by NumPy name, or `astype`, `where`, `clip`. */
+export interface MapNode {
+  readonly kind: "map";
+  readonly op: string;
+  readonly args: readonly Operand[];
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+/** One output axis of a slice: an input axis read from `start` by `step`, or a new axis. */
+export interface SliceAxis {
+  /** The input axis, or null for a new axis of length 1. */
+  readonly input: number | null;
+  readonly start: number;
+  readonly step: number;
+  readonly count: number;
+}
+
+/** A basic-indexing view of its operand. */
+export interface SliceNode {
+  readonly kind: "slice";
+  readonly arg: Node;
+  readonly axes: readonly SliceAxis[];
+  /** Per input axis, the index when the axis is dropped by an integer, else null. */
+  readonly fixed: readonly (number | null)[];
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+/** A reduction of its operand. */
+export interface ReduceNode {
+  readonly kind: "reduce";
+  readonly arg: Node;
+  readonly name: ReductionName;
+  readonly options: ReduceOptions;
+  /** Shape of the keepdims result. */
+  readonly keepShape: readonly number[];
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+/** Any node. */
+export type Node = SourceNode | MapNode | SliceNode | ReduceNode;
+
+/** An operand of a map: a node, a scalar, or null (a missing clip bound). */
+export type Operand = Node | Scalar | null;
+
+const ALIASES: Readonly<Record<string, string>> = {
+  abs: "absolute",
+  "true_divide": "divide",
+  "bitwise_not": "invert",
+};
+
+type Fn = (...a: unknown[]) => NDArray;
+
+/** The ufunc function (with an options last argument) of a NumPy name, and its arity. */
+export function ufuncOf(name: string): { fn: Fn; arity: number } {
+  const entry = uf.UFUNCS[name];
+  if (!entry) {
+    throw new TypeError(
+      `Unknown ufunc "${name}": expected one of ${Object.keys(uf.UFUNCS).join(", ")}`,
+    );
+  }
+  const canonical = ALIASES[name] ?? name;
+  const camel = canonical.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const fn = (uf as unknown as Record<string, Fn>)[camel];
+  if (typeof fn !== "function") throw new TypeError(`Unknown ufunc "${name}"`);
+  return { fn, arity: entry.arity };
+}
+
+/**
+ * Applies a map node's operation to evaluated operands, into `out` when
+ * given (reused between blocks).
+ */
+export function applyMap(
+  op: string,
+  dtype: DType,
+  args: readonly (NDArray | Scalar | null)[],
+  out?: NDArray,
+): NDArray {
+  if (op === "astype") {
+    const a = args[0] as NDArray;
+    if (out) return copyInto(out, a);
+    return a.astype(dtype);
+  }
+  if (op === "clip") {
+    return uf.clip(
+      args[0] as uf.Operand,
+      args[1] as uf.Operand | null,
+      args[2] as uf.Operand | null,
+      {
+        out,
+      },
+    );
+  }
+  const { fn } = ufuncOf(op);
+  return fn(...args, { out });
+}
+
+function isNode(x: unknown): x is Node {
+  return typeof x === "object" && x !== null && "kind" in x && "shape" in x;
+}
+
+/** A node's operands that are nodes. */
+export function children(n: Node): Node[] {
+  switch (n.kind) {
+    case "source":
+      return [];
+    case "map":
+      return n.args.filter(isNode);
+    default:
+      return [n.arg];
+  }
+}
+
+/** Builds a map node, checking operands and inferring shape and dtype as the ufunc would. */
+export function mapNode(op: string, args: readonly Operand[], dtype?: DType): MapNode {
+  const probe = (x: Operand): NDArray | Scalar | null => isNode(x) ? empty([0], x.dtype) : x;
+  const shapes = args.filter(isNode).map((x) => x.shape);
+  const shape = broadcastShapes(...shapes);
+  let d: DType;
+  if (op === "astype") {
+    d = toDType(dtype as DType);
+  } else {
+    if (op !== "clip") {
+      const { arity } = ufuncOf(op);
+      if (args.length !== arity) {
+        throw new TypeError(`Invalid operands of ${op}: expected ${arity}, got ${args.length}`);
+      }
+    } else if (args.length !== 3) {
+      throw new TypeError(`Invalid operands of clip: expected 3, got ${args.length}`);
+    }
+    d = applyMap(op, "float64", args.map(probe)).dtype;
+  }
+  return { kind: "map", op, args, shape, dtype: d };
+}
+
+/** Builds a slice node from NumPy-style specs (ints, ranges with steps, null, "..."). */
+export function sliceNode(arg: Node, specs: readonly SliceSpec[]): SliceNode {
+  const flat: SliceSpec[] = [];
+  for (const s of specs) {
+    if (typeof s === "string" && s.includes(",")) flat.push(...parseSelection(s));
+    else if (typeof s === "string") flat.push(...parseSelection(s));
+    else flat.push(s);
+  }
+  const ndim = arg.shape.length;
+  const ell = flat.filter((s) => s === "...").length;
+  if (ell > 1) throw new RangeError(`A selection can only have one "..."`);
+  const consumed = flat.filter((s) => s !== null && s !== "...").length;
+  if (consumed > ndim) {
+    throw new RangeError(
+      `Too many indices: the array has ${ndim} dimensions, ${consumed} were given`,
+    );
+  }
+  const full: SliceSpec[] = [];
+  for (const s of flat) {
+    if (s === "...") { for (let i = 0; i < ndim - consumed; i++) full.push({}); }
+    else full.push(s);
+  }
+  if (ell === 0) { for (let i = consumed; i < ndim; i++) full.push({}); }
+  const axes: SliceAxis[] = [];
+  const fixed: (number | null)[] = arg.shape.map(() => null);
+  let ax = 0;
+  for (const s of full) {
+    if (s === null) {
+      axes.push({ input: null, start: 0, step: 1, count: 1 });
+      continue;
+    }
+    const n = arg.shape[ax];
+    if (typeof s === "number") {
+      if (!Number.isInteger(s) || s < -n || s >= n) {
+        throw new RangeError(`Index ${s} is out of bounds for axis ${ax} with size ${n}`);
+      }
+      fixed[ax] = s < 0 ? s + n : s;
+    } else if (typeof s === "object") {
+      const r = normalizeRange(n, s.start, s.stop, s.step);
+      axes.push({ input: ax, start: r.start, step: r.step, count: r.count });
+    } else {
+      throw new SyntaxError(`Cannot parse slice "${String(s)}"`);
+    }
+    ax++;
+  }
+  return {
+    kind: "slice",
+    arg,
+    axes,
+    fixed,
+    shape: axes.map((a) => a.count),
+    dtype: arg.dtype,
+  };
+}
+
+/** Builds a reduction node. */
+export function reduceNode(
+  arg: Node,
+  name: ReductionName,
+  options: ReduceOptions = {},
+): ReduceNode {
+  const r = reducer(name, arg.dtype, arg.shape, options);
+  const keepShape = [...r.outShape];
+  const shape = options.keepdims ? keepShape : keepShape.filter((_, i) => !r.axes.includes(i));
+  return { kind: "reduce", arg, name, options, keepShape, shape, dtype: r.resultDType };
+}
+
+/** The full region of a shape. */
+export function fullRegion(shape: readonly number[]): Region {
+  return { start: shape.map(() => 0), step: shape.map(() => 1), count: [...shape] };
+}
+
+/**
+ * The region of an operand of shape `child` needed for the region `r` of a
+ * result of shape `parent` (NumPy broadcasting: leading axes are dropped,
+ * axes of length 1 stay whole).
+ */
+export function broadcastRegion(
+  parent: readonly number[],
+  child: readonly number[],
+  r: Region,
+): Region {
+  const off = parent.length - child.length;
+  const start: number[] = [];
+  const step: number[] = [];
+  const count: number[] = [];
+  for (let i = 0; i < child.length; i++) {
+    if (child[i] === 1 && parent[i + off] !== 1) {
+      start.push(0);
+      step.push(1);
+      count.push(1);
+    } else {
+      start.push(r.start[i + off]);
+      step.push(r.step[i + off]);
+      count.push(r.count[i + off]);
+    }
+  }
+  return { start, step, count };
+}
+
+/**
+ * The region of a slice's operand read for region `r` of the slice, and how
+ * to turn the block read into the slice's block: which axes to reverse
+ * (negative steps) and the final shape (dropped and new axes).
+ */
+export function sliceRegion(n: SliceNode, r: Region): { region: Region; reverse: number[] } {
+  const start = n.arg.shape.map(() => 0);
+  const step = n.arg.shape.map(() => 1);
+  const count = n.arg.shape.map(() => 1);
+  const reverse: number[] = [];
+  n.fixed.forEach((v, ax) => {
+    if (v !== null) start[ax] = v;
+  });
+  n.axes.forEach((a, k) => {
+    if (a.input === null) return;
+    const st = a.step * r.step[k];
+    const first = a.start + a.step * r.start[k];
+    const c = r.count[k];
+    if (st > 0) {
+      start[a.input] = first;
+      step[a.input] = st;
+    } else {
+      start[a.input] = c > 0 ? first + st * (c - 1) : 0;
+      step[a.input] = -st;
+      reverse.push(a.input);
+    }
+    count[a.input] = c;
+  });
+  return { region: { start, step, count }, reverse };
+}
+
+/** Turns the block read for a slice into the slice's block (a view). */
+export function sliceBlock(n: SliceNode, block: NDArray, reverse: readonly number[]): NDArray {
+  const specs: SliceSpec[] = [];
+  let next = 0;
+  const flushFixed = (upTo: number): void => {
+    for (; next < upTo; next++) if (n.fixed[next] !== null) specs.push(0);
+  };
+  for (const a of n.axes) {
+    if (a.input === null) {
+      specs.push(null);
+      continue;
+    }
+    flushFixed(a.input);
+    specs.push(reverse.includes(a.input) ? "::-1" : ":");
+    next = a.input + 1;
+  }
+  flushFixed(n.fixed.length);
+  return block.slice(...specs);
+}
+
+/** Every distinct node under `root` (children before parents). */
+export function topoOrder(root: Node): Node[] {
+  const seen = new Set<Node>();
+  const out: Node[] = [];
+  const visit = (n: Node): void => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    for (const c of children(n)) visit(c);
+    out.push(n);
+  };
+  visit(root);
+  return out;
+}
+
+/** Number of reductions nested below and including `n` along the deepest path. */
+export function reduceDepth(n: Node, memo: Map<Node, number> = new Map()): number {
+  const m = memo.get(n);
+  if (m !== undefined) return m;
+  const below = Math.max(0, ...children(n).map((c) => reduceDepth(c, memo)));
+  const d = below + (n.kind === "reduce" ? 1 : 0);
+  memo.set(n, d);
+  return d;
+}

@@ -1,0 +1,379 @@
+// The planner: splits a graph into passes (reductions first, deepest first;
+// then the element-wise pass), chooses each pass's chunk grid from the
+// sources' own chunks, and projects the peak memory of each pass before
+// anything is read (DESIGN.md, contract 5).
+
+import { type DTypeInfo, DTYPES } from "../core/dtype.ts";
+import { MemoryBudgetError } from "../core/errors.ts";
+import { formatBytes } from "../core/errors.ts";
+import { reducer } from "../core/reduce.ts";
+import { ChunkGrid } from "./_grid.ts";
+import {
+  children,
+  type MapNode,
+  type Node,
+  reduceDepth,
+  type ReduceNode,
+  type SourceNode,
+  topoOrder,
+} from "./_graph.ts";
+import { treeDepth } from "./_tree.ts";
+import { BLOCK_TARGET, defaultChunks } from "./_sources.ts";
+
+/** How one axis of a node is indexed by the pass's block coordinates. */
+export interface AxisMap {
+  /** The pass axis, or null when the node's index is the constant `start`. */
+  readonly out: number | null;
+  readonly start: number;
+  readonly step: number;
+}
+
+/** A path from the pass root to a source: how the source is indexed. */
+export interface Access {
+  readonly node: SourceNode;
+  readonly map: readonly AxisMap[];
+}
+
+/** One pass over the data. */
+export interface Pass {
+  /** Shape the grid covers (the shape of the pass's roots). */
+  readonly shape: readonly number[];
+  /** Reductions computed by this pass (empty for the element-wise pass). */
+  readonly reductions: readonly ReduceNode[];
+  /** The element-wise root of the final pass, or null for a reduction pass. */
+  readonly root: Node | null;
+  /** The chunk grid (global chunk index = C order over its blocks). */
+  grid: ChunkGrid;
+  /** Every source access of the pass. */
+  readonly accesses: readonly Access[];
+  /** Projected peak bytes. */
+  projected: number;
+  /** What the projection consists of. */
+  detail: string;
+}
+
+/** What the final pass does with its blocks. */
+export type Output =
+  | { readonly kind: "compute" }
+  | {
+    readonly kind: "write";
+    readonly chunks: readonly number[] | null;
+    readonly itemsize: number;
+  };
+
+/** A plan: the passes, and the budget they were checked against. */
+export interface Plan {
+  readonly passes: Pass[];
+  readonly budget: number;
+}
+
+/** Blocks in flight per source: the one being computed and the ones being read. */
+export function inFlight(prefetch: number): number {
+  return 1 + prefetch;
+}
+
+function shapeKey(s: readonly number[]): string {
+  return s.join(",");
+}
+
+/** Maps every node reachable from `roots` (not crossing reductions) and collects the source accesses. */
+export function walkPass(
+  roots: readonly Node[],
+  shape: readonly number[],
+): { accesses: Access[]; nodes: Map<Node, AxisMap[][]> } {
+  const accesses: Access[] = [];
+  const nodes = new Map<Node, AxisMap[][]>();
+  const seen = new Set<string>();
+  const visit = (n: Node, map: AxisMap[]): void => {
+    const key = `${nodeId(n)}|${JSON.stringify(map)}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const list = nodes.get(n) ?? [];
+    list.push(map);
+    nodes.set(n, list);
+    switch (n.kind) {
+      case "source":
+        accesses.push({ node: n, map });
+        return;
+      case "reduce":
+        return;
+      case "map": {
+        for (const c of children(n)) {
+          const off = n.shape.length - c.shape.length;
+          visit(
+            c,
+            c.shape.map((d, i) =>
+              d === 1 && n.shape[i + off] !== 1 ? { out: null, start: 0, step: 1 } : map[i + off]
+            ),
+          );
+        }
+        return;
+      }
+      case "slice": {
+        const argMap: AxisMap[] = n.arg.shape.map((_, a) => ({
+          out: null,
+          start: n.fixed[a] ?? 0,
+          step: 1,
+        }));
+        n.axes.forEach((ax, k) => {
+          if (ax.input === null) return;
+          const m = map[k];
+          argMap[ax.input] = m.out === null
+            ? { out: null, start: ax.start + ax.step * m.start, step: 1 }
+            : { out: m.out, start: ax.start + ax.step * m.start, step: ax.step * m.step };
+        });
+        visit(n.arg, argMap);
+      }
+    }
+  };
+  const identity = shape.map((_, i) => ({ out: i, start: 0, step: 1 }));
+  for (const r of roots) visit(r, identity);
+  return { accesses, nodes };
+}
+
+const IDS = new WeakMap<Node, number>();
+let nextId = 1;
+
+/** A stable number for a node (for keys). */
+export function nodeId(n: Node): number {
+  let id = IDS.get(n);
+  if (id === undefined) IDS.set(n, id = nextId++);
+  return id;
+}
+
+/** The block edges an access implies along each pass axis (null where it says nothing). */
+function accessEdges(a: Access, shape: readonly number[]): (number[] | null)[] {
+  const out: (number[] | null)[] = shape.map(() => null);
+  a.map.forEach((m, ax) => {
+    if (m.out === null) return;
+    const n = shape[m.out];
+    const c = Math.max(1, a.node.chunks[ax] ?? a.node.shape[ax]);
+    const lo = Math.min(m.start, m.start + m.step * (n - 1));
+    const hi = Math.max(m.start, m.start + m.step * (n - 1));
+    const edges: number[] = [];
+    for (let b = Math.max(c, Math.ceil(lo / c) * c); b <= hi; b += c) {
+      const e = m.step > 0
+        ? Math.ceil((b - m.start) / m.step)
+        : Math.floor((m.start - b) / -m.step) + 1;
+      if (e > 0 && e < n) edges.push(e);
+    }
+    out[m.out] = edges.sort((x, y) => x - y);
+  });
+  return out;
+}
+
+/** The chunk grid of a pass: the coarsest source's chunks (first on ties), refined by nothing. */
+export function chooseGrid(
+  shape: readonly number[],
+  accesses: readonly Access[],
+  output: Output,
+  itemsize: number,
+): ChunkGrid {
+  if (output.kind === "write" && output.chunks) return ChunkGrid.regular(shape, output.chunks);
+  const candidates = accesses.map((a) => accessEdges(a, shape));
+  if (candidates.length === 0) {
+    return ChunkGrid.regular(shape, defaultChunks(shape, itemsize, BLOCK_TARGET));
+  }
+  let best = 0;
+  let bestScore: [number, number] = [-1, -1];
+  candidates.forEach((edges, i) => {
+    const mapped = edges.filter((e) => e !== null).length;
+    let vol = 1;
+    edges.forEach((e, ax) => {
+      vol *= e === null ? 1 : shape[ax] / (e.length + 1);
+    });
+    if (mapped > bestScore[0] || (mapped === bestScore[0] && vol > bestScore[1])) {
+      best = i;
+      bestScore = [mapped, vol];
+    }
+  });
+  const edges = shape.map((_, ax) => {
+    const own = candidates[best][ax];
+    if (own !== null) return own;
+    const other = candidates.find((c) => c[ax] !== null);
+    return other ? other[ax] as number[] : [];
+  });
+  return new ChunkGrid(shape, edges);
+}
+
+function itemsizeOf(n: Node): number {
+  return (DTYPES[n.dtype] as DTypeInfo).bytes;
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Elements of a node's block for the largest block of the grid. */
+function blockElements(maps: readonly AxisMap[][], grid: ChunkGrid): number {
+  const mb = grid.maxBlock;
+  let best = 0;
+  for (const m of maps) {
+    best = Math.max(
+      best,
+      m.reduce((a, x) => a * (x.out === null ? 1 : mb[x.out]), 1),
+    );
+  }
+  return best;
+}
+
+/**
+ * Projected peak bytes of a pass over `grid`: source blocks in flight
+ * (x `1 + prefetch`), one reused buffer per element-wise node (plus a cast
+ * temporary where an operand's dtype differs), per reduction its merge-tree
+ * states (depth + 2) and result, the earlier results it reads, and the output.
+ */
+export function project(
+  pass: Pass,
+  grid: ChunkGrid,
+  nodes: Map<Node, AxisMap[][]>,
+  values: readonly ReduceNode[],
+  output: Output | null,
+  prefetch: number,
+): { bytes: number; detail: string } {
+  let input = 0;
+  let temps = 0;
+  let reads = 0;
+  for (const [n, maps] of nodes) {
+    const el = blockElements(maps, grid);
+    if (n.kind === "source") {
+      input += el * itemsizeOf(n);
+      reads++;
+    } else if (n.kind === "map") {
+      const cast = (n as MapNode).args.some((a) =>
+        typeof a === "object" && a !== null && a.dtype !== n.dtype
+      );
+      temps += el * (itemsizeOf(n) + (cast ? 8 : 0));
+    }
+  }
+  const inBytes = input * inFlight(prefetch);
+  let states = 0;
+  for (const r of pass.reductions) {
+    const red = reducer(r.name, r.arg.dtype, r.arg.shape, r.options);
+    const stateBytes = red.slots *
+      red.fields.reduce((a, f) => a + (f.dtype === "uint8" ? 1 : 8), 0);
+    const scratch = DTYPES[r.arg.dtype].big ? grid.maxBlockElements * 8 : 0;
+    states += stateBytes * (treeDepth(grid.size) + 2) + sizeOf(r.shape) * itemsizeOf(r) + scratch;
+  }
+  const held = values.reduce((a, v) => a + sizeOf(v.shape) * itemsizeOf(v), 0);
+  let out = 0;
+  if (output && pass.root) {
+    out = output.kind === "compute"
+      ? sizeOf(pass.root.shape) * itemsizeOf(pass.root)
+      : grid.maxBlockElements * output.itemsize;
+  }
+  const bytes = inBytes + temps + states + held + out;
+  const parts = [
+    `${reads} source block${reads === 1 ? "" : "s"} x ${inFlight(prefetch)} in flight ${
+      formatBytes(inBytes)
+    }`,
+    `element-wise buffers ${formatBytes(temps)}`,
+  ];
+  if (states) parts.push(`reduction states ${formatBytes(states)}`);
+  if (held) parts.push(`earlier results ${formatBytes(held)}`);
+  if (out) {
+    parts.push(
+      output?.kind === "compute"
+        ? `result ${formatBytes(out)}`
+        : `output block ${formatBytes(out)}`,
+    );
+  }
+  return { bytes, detail: `${grid.describe()}: ${parts.join(" + ")}` };
+}
+
+/** Options of {@link makePlan}. */
+export interface PlanOptions {
+  readonly budget: number;
+  readonly prefetch: number;
+}
+
+/**
+ * Plans a run of `root`: one pass per level of nested reductions (those of
+ * a level sharing a shape share a pass), then the element-wise pass unless
+ * the root is a reduction. Each grid follows the sources' chunks and is
+ * split along its leading axes (only where every source reads sub-blocks
+ * cheaply) until the projection fits the budget.
+ *
+ * @throws {MemoryBudgetError} When a pass cannot fit.
+ */
+export function makePlan(root: Node, output: Output, options: PlanOptions): Plan {
+  const order = topoOrder(root);
+  const memo = new Map<Node, number>();
+  const reductions = order.filter((n): n is ReduceNode => n.kind === "reduce");
+  const levels = new Map<number, ReduceNode[]>();
+  for (const r of reductions) {
+    const d = reduceDepth(r, memo);
+    levels.set(d, [...(levels.get(d) ?? []), r]);
+  }
+  const passes: Pass[] = [];
+  const done: ReduceNode[] = [];
+  const sorted = [...levels.keys()].sort((a, b) => a - b);
+  const groups: { shape: readonly number[]; reductions: ReduceNode[]; root: Node | null }[] = [];
+  for (const lvl of sorted) {
+    const byShape = new Map<string, ReduceNode[]>();
+    for (const r of levels.get(lvl)!) {
+      const k = shapeKey(r.arg.shape);
+      byShape.set(k, [...(byShape.get(k) ?? []), r]);
+    }
+    for (const rs of byShape.values()) {
+      groups.push({ shape: rs[0].arg.shape, reductions: rs, root: null });
+    }
+  }
+  if (root.kind !== "reduce") groups.push({ shape: root.shape, reductions: [], root });
+  for (const g of groups) {
+    const roots = g.root ? [g.root] : g.reductions.map((r) => r.arg);
+    const { accesses, nodes } = walkPass(roots, g.shape);
+    const usedValues = [...done];
+    const isLast = g.root !== null;
+    const out = isLast ? output : null;
+    const itemsize = Math.max(1, ...roots.map(itemsizeOf));
+    let grid = chooseGrid(g.shape, accesses, out ?? { kind: "compute" }, itemsize);
+    const pass: Pass = {
+      shape: g.shape,
+      reductions: g.reductions,
+      root: g.root,
+      grid,
+      accesses,
+      projected: 0,
+      detail: "",
+    };
+    const splittable = accesses.every((a) => a.node.splittable) &&
+      !(out?.kind === "write" && out.chunks);
+    let p = project(pass, grid, nodes, usedValues, out, options.prefetch);
+    if (out?.kind === "compute" && g.root) {
+      const resultBytes = sizeOf(g.root.shape) * itemsizeOf(g.root);
+      if (resultBytes > options.budget) {
+        throw new MemoryBudgetError(
+          resultBytes,
+          options.budget,
+          `the result alone (shape [${
+            g.root.shape.join(",")
+          }], ${g.root.dtype}) does not fit; write it with to() instead`,
+        );
+      }
+    }
+    while (p.bytes > options.budget && splittable) {
+      const mb = grid.maxBlock;
+      const axis = mb.findIndex((b) => b > 1);
+      const finer = axis < 0 ? null : grid.split(axis);
+      if (finer === null) break;
+      grid = finer;
+      p = project(pass, grid, nodes, usedValues, out, options.prefetch);
+    }
+    if (p.bytes > options.budget) {
+      throw new MemoryBudgetError(
+        p.bytes,
+        options.budget,
+        `pass ${passes.length + 1} of shape [${g.shape.join(",")}] over ${p.detail}${
+          splittable ? "" : " (storage chunks cannot be split further without reading them twice)"
+        }`,
+      );
+    }
+    pass.grid = grid;
+    pass.projected = p.bytes;
+    pass.detail = p.detail;
+    passes.push(pass);
+    done.push(...g.reductions);
+  }
+  return { passes, budget: options.budget };
+}

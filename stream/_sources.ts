@@ -1,0 +1,226 @@
+// Array sources the lazy layer adds to the formats in io/: in-memory arrays
+// and counter-based random arrays, both generated block by block, plus the
+// opening of a locator as a source.
+
+import { type DType, DTYPES, toDType } from "../core/dtype.ts";
+import type { NDArray } from "../core/ndarray.ts";
+import * as rnd from "../core/random.ts";
+import { type ArraySource, type Region, type RegionLike, toRegion } from "../io/region.ts";
+import { NpyFile } from "../io/npy.ts";
+import { parseLocator } from "../io/locator.ts";
+
+/** Bytes per block of the default grid of contiguous data. */
+export const BLOCK_TARGET = 32 * 2 ** 20;
+
+/**
+ * A default block grid for data without storage chunks: whole trailing axes
+ * and about `target` bytes per block, split along the leading axes.
+ */
+export function defaultChunks(
+  shape: readonly number[],
+  itemsize: number,
+  target = BLOCK_TARGET,
+): number[] {
+  const chunks = shape.map((n) => Math.max(1, n));
+  let tail = itemsize;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (tail * Math.max(1, shape[i]) <= target) {
+      tail *= Math.max(1, shape[i]);
+      continue;
+    }
+    chunks[i] = Math.max(1, Math.min(shape[i], Math.floor(target / tail)));
+    for (let j = 0; j < i; j++) chunks[j] = 1;
+    break;
+  }
+  return chunks;
+}
+
+function regionSpecs(r: Region): { start: number; stop: number; step: number }[] {
+  return r.start.map((s, i) => ({ start: s, stop: s + r.count[i] * r.step[i], step: r.step[i] }));
+}
+
+/** An in-memory NDArray as a source; `read` returns views (never copies). */
+export class MemorySource implements ArraySource {
+  readonly locator = "<memory>";
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly chunks: readonly number[];
+  readonly #a: NDArray;
+  #reads = 0;
+
+  constructor(a: NDArray, chunks?: readonly number[]) {
+    this.#a = a;
+    this.shape = a.shape;
+    this.dtype = a.dtype;
+    this.chunks = chunks ?? defaultChunks(a.shape, DTYPES[a.dtype].bytes);
+  }
+
+  /** Number of `read` calls so far. */
+  get reads(): number {
+    return this.#reads;
+  }
+
+  read(region?: RegionLike): Promise<NDArray> {
+    try {
+      const r = toRegion(this.shape, region);
+      this.#reads++;
+      if (r.count.some((c) => c === 0)) {
+        return Promise.resolve(this.#a.slice(...r.count.map(() => "0:0")));
+      }
+      return Promise.resolve(this.#a.slice(...regionSpecs(r)));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+}
+
+/** The distributions of {@link RandomSource}. */
+export type Distribution = "uniform" | "normal" | "randint";
+
+/** Options of a random source. */
+export interface RandomSourceOptions {
+  /** Seed (non-negative integer below 2^64). Default 0. */
+  readonly seed?: number | bigint;
+  /** `"uniform"` (default), `"normal"` or `"randint"`. */
+  readonly distribution?: Distribution;
+  /** Element type (default float64; randint: int64). */
+  readonly dtype?: DType;
+  /** Block grid (default about 32 MiB per block). */
+  readonly chunks?: readonly number[];
+  /** Lower bound of uniform / randint (default 0). */
+  readonly low?: number;
+  /** Upper bound of uniform (default 1) / randint (required). */
+  readonly high?: number;
+  /** Mean of normal (default 0). */
+  readonly mean?: number;
+  /** Standard deviation of normal (default 1). */
+  readonly std?: number;
+  /** Independent stream number (default 0). */
+  readonly stream?: number;
+}
+
+/** A random array generated region by region from the counter-based generator. */
+export class RandomSource implements ArraySource {
+  readonly locator: string;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly chunks: readonly number[];
+  readonly #o: RandomSourceOptions;
+  readonly #dist: Distribution;
+
+  constructor(shape: readonly number[], options: RandomSourceOptions = {}) {
+    const dist = options.distribution ?? "uniform";
+    if (!["uniform", "normal", "randint"].includes(dist)) {
+      throw new TypeError(
+        `Unknown distribution "${dist}": expected "uniform", "normal" or "randint"`,
+      );
+    }
+    if (dist === "randint" && options.high === undefined) {
+      throw new TypeError(`Missing option "high" of the randint distribution`);
+    }
+    this.#dist = dist;
+    this.#o = options;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = toDType(options.dtype ?? (dist === "randint" ? "int64" : "float64"));
+    this.chunks = options.chunks
+      ? [...options.chunks]
+      : defaultChunks(shape, Math.max(8, DTYPES[this.dtype].bytes));
+    this.locator = `<random ${dist} seed=${options.seed ?? 0}>`;
+    // validate the options once, on an empty region
+    this.#generate({
+      start: shape.map(() => 0),
+      step: shape.map(() => 1),
+      count: shape.map(() => 0),
+    });
+  }
+
+  #generate(region: Region): NDArray {
+    const o = this.#o;
+    const base = { seed: o.seed, stream: o.stream, region };
+    let a: NDArray;
+    switch (this.#dist) {
+      case "normal":
+        a = rnd.normal(this.shape, { ...base, mean: o.mean, std: o.std });
+        break;
+      case "randint":
+        a = rnd.randint(this.shape, {
+          ...base,
+          low: o.low,
+          high: o.high as number,
+          dtype: DTYPES[this.dtype].kind === "f" ? "float64" : this.dtype,
+        });
+        break;
+      default:
+        a = rnd.uniform(this.shape, { ...base, low: o.low, high: o.high });
+    }
+    return a.dtype === this.dtype ? a : a.astype(this.dtype);
+  }
+
+  read(region?: RegionLike): Promise<NDArray> {
+    try {
+      return Promise.resolve(this.#generate(toRegion(this.shape, region)));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+}
+
+/** An opened source and whether sub-blocks of its chunks are cheap to read. */
+export interface Opened {
+  readonly source: ArraySource;
+  readonly splittable: boolean;
+  readonly close: () => void;
+}
+
+type ZarrModule = {
+  openZarr?: (
+    locator: string,
+    options?: { write?: boolean },
+  ) => Promise<ArraySource & { close?: () => void }>;
+  createZarr?: (locator: string, options: Record<string, unknown>) => Promise<unknown>;
+};
+
+/**
+ * The Zarr module (io/zarr.ts), loaded on first use: written by another
+ * engineer, it may not exist yet, in which case Zarr locators are refused.
+ */
+export async function zarrModule(): Promise<ZarrModule> {
+  const url = new URL("../io/zarr.ts", import.meta.url).href;
+  try {
+    return await import(url) as ZarrModule;
+  } catch (e) {
+    throw new TypeError(`Zarr is not available: io/zarr.ts could not be loaded`, { cause: e });
+  }
+}
+
+/** Opens a locator (`a.npy`, `f.h5:/g/x`, `s.zarr`, `s.zarr:/g/x`) as a source. */
+export async function openSource(locator: string): Promise<Opened> {
+  const loc = parseLocator(locator);
+  switch (loc.format) {
+    case "npy": {
+      const f = await NpyFile.open(loc.path);
+      return { source: f, splittable: true, close: () => f.close() };
+    }
+    case "hdf5": {
+      const { openDataset } = await import("../io/hdf5.ts");
+      const ds = await openDataset(locator);
+      return {
+        source: ds,
+        splittable: ds.info.layout !== "chunked",
+        close: () => ds.close(),
+      };
+    }
+    case "zarr": {
+      const z = await zarrModule();
+      if (typeof z.openZarr !== "function") {
+        throw new TypeError(`Zarr is not available: io/zarr.ts has no openZarr`);
+      }
+      const a = await z.openZarr(locator);
+      return { source: a, splittable: false, close: () => a.close?.() };
+    }
+    default:
+      throw new TypeError(
+        `Cannot open "${locator}" as an array: format ${loc.format} is not supported`,
+      );
+  }
+}

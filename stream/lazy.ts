@@ -1,0 +1,570 @@
+/**
+ * `LazyArray`: an array on disk or not yet computed, as a graph of sources
+ * and operations. Nothing is read until {@link LazyArray.compute} or
+ * {@link LazyArray.to} runs the graph chunk by chunk under a memory budget.
+ *
+ * @module
+ */
+
+import { type DType, type Scalar, toDType } from "../core/dtype.ts";
+import { NDArray, type SliceSpec } from "../core/ndarray.ts";
+import type { ArgOptions, ReduceOptions, ReductionName } from "../core/reduce.ts";
+import { REDUCTION_NAMES } from "../core/reduce.ts";
+import type { ArraySource } from "../io/region.ts";
+import {
+  mapNode,
+  type Node,
+  type Operand as NodeOperand,
+  reduceNode,
+  sliceNode,
+  type SourceNode,
+} from "./_graph.ts";
+import { computeNode, planRun, type RunOptions, writeNode, type WriteOptions } from "./_exec.ts";
+import { MemorySource, openSource, RandomSource, type RandomSourceOptions } from "./_sources.ts";
+import { DTYPES } from "../core/dtype.ts";
+
+export type { Progress, RunOptions, WriteOptions } from "./_exec.ts";
+export type { Distribution, RandomSourceOptions } from "./_sources.ts";
+
+/** An operand of a lazy operation: a lazy array, an in-memory array or a JS scalar. */
+export type LazyOperand = LazyArray | NDArray | Scalar;
+
+/** One pass of a plan, as {@link LazyArray.plan} reports it. */
+export interface PassInfo {
+  /** Shape covered by the pass's chunk grid. */
+  readonly shape: readonly number[];
+  /** Reductions computed by the pass (empty for the element-wise pass). */
+  readonly reductions: readonly string[];
+  /** Block edges along each axis (0 first, the axis length last). */
+  readonly edges: readonly (readonly number[])[];
+  /** Number of chunks. */
+  readonly chunks: number;
+  /** Largest block. */
+  readonly blockShape: readonly number[];
+  /** Projected peak bytes. */
+  readonly projectedBytes: number;
+  /** What the projection consists of. */
+  readonly detail: string;
+}
+
+/** A plan, as {@link LazyArray.plan} reports it. */
+export interface PlanInfo {
+  /** The passes, in order. */
+  readonly passes: readonly PassInfo[];
+  /** The largest projection of any pass. */
+  readonly projectedBytes: number;
+  /** The budget the plan was checked against. */
+  readonly budgetBytes: number;
+}
+
+/** Options of {@link open}. */
+export interface OpenOptions {
+  /** Chunk grid to follow instead of the source's own (e.g. to force smaller blocks). */
+  readonly chunks?: readonly number[];
+}
+
+const NODE: unique symbol = Symbol("tessera.lazy.node");
+
+/**
+ * A lazy N-dimensional array: operations build a graph, `compute()` or
+ * `to()` runs it. Element-wise operations follow NumPy (broadcasting, type
+ * promotion, weak scalars); reductions take `axis`, `keepdims`, `ddof`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lazy } from "./lazy.ts";
+ * import { fromArray } from "../core/ndarray.ts";
+ * const x = lazy(fromArray([[1, 2], [3, 4]], "float64"));
+ * const centered = x.sub(x.mean({ axis: 0 }));
+ * assert.deepEqual((await centered.compute({ memory: "64MiB" })).toArray(), [[-1, -1], [1, 1]]);
+ * ```
+ */
+export class LazyArray {
+  readonly #node: Node;
+  readonly #close: (() => void) | null;
+
+  /** @internal Use {@link open}, {@link lazy} or {@link random}. */
+  constructor(node: Node, close: (() => void) | null = null) {
+    this.#node = node;
+    this.#close = close;
+  }
+
+  /** @internal The graph node. */
+  get [NODE](): Node {
+    return this.#node;
+  }
+
+  /** Axis lengths. */
+  get shape(): readonly number[] {
+    return this.#node.shape;
+  }
+
+  /** Element type. */
+  get dtype(): DType {
+    return this.#node.dtype;
+  }
+
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this.#node.shape.length;
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return this.#node.shape.reduce((a, b) => a * b, 1);
+  }
+
+  /** Bytes of the whole array. */
+  get nbytes(): number {
+    return this.size * DTYPES[this.dtype].bytes;
+  }
+
+  /** The source's chunk grid for an array opened from a source, else null. */
+  get chunks(): readonly number[] | null {
+    return this.#node.kind === "source" ? this.#node.chunks : null;
+  }
+
+  /**
+   * Applies any ufunc by its NumPy name with this array as the first operand
+   * (see {@link ufunc}).
+   *
+   * @param name The ufunc's NumPy name (`"hypot"`, `"floor_divide"`, ...).
+   * @param operands The other operands.
+   * @returns The lazy result.
+   */
+  ufunc(name: string, ...operands: LazyOperand[]): LazyArray {
+    return ufunc(name, this, ...operands);
+  }
+
+  /** `this + b`. @param b Operand. @returns Lazy result. */
+  add(b: LazyOperand): LazyArray {
+    return ufunc("add", this, b);
+  }
+  /** `this - b`. @param b Operand. @returns Lazy result. */
+  sub(b: LazyOperand): LazyArray {
+    return ufunc("subtract", this, b);
+  }
+  /** `this * b`. @param b Operand. @returns Lazy result. */
+  mul(b: LazyOperand): LazyArray {
+    return ufunc("multiply", this, b);
+  }
+  /** `this / b`. @param b Operand. @returns Lazy result. */
+  div(b: LazyOperand): LazyArray {
+    return ufunc("divide", this, b);
+  }
+  /** `this // b`. @param b Operand. @returns Lazy result. */
+  floorDiv(b: LazyOperand): LazyArray {
+    return ufunc("floor_divide", this, b);
+  }
+  /** `this ** b`. @param b Operand. @returns Lazy result. */
+  pow(b: LazyOperand): LazyArray {
+    return ufunc("power", this, b);
+  }
+  /** `this % b` (Python's sign rule). @param b Operand. @returns Lazy result. */
+  mod(b: LazyOperand): LazyArray {
+    return ufunc("remainder", this, b);
+  }
+  /** Element-wise minimum. @param b Operand. @returns Lazy result. */
+  minimum(b: LazyOperand): LazyArray {
+    return ufunc("minimum", this, b);
+  }
+  /** Element-wise maximum. @param b Operand. @returns Lazy result. */
+  maximum(b: LazyOperand): LazyArray {
+    return ufunc("maximum", this, b);
+  }
+  /** `this == b`. @param b Operand. @returns Lazy bools. */
+  eq(b: LazyOperand): LazyArray {
+    return ufunc("equal", this, b);
+  }
+  /** `this != b`. @param b Operand. @returns Lazy bools. */
+  ne(b: LazyOperand): LazyArray {
+    return ufunc("not_equal", this, b);
+  }
+  /** `this < b`. @param b Operand. @returns Lazy bools. */
+  lt(b: LazyOperand): LazyArray {
+    return ufunc("less", this, b);
+  }
+  /** `this <= b`. @param b Operand. @returns Lazy bools. */
+  le(b: LazyOperand): LazyArray {
+    return ufunc("less_equal", this, b);
+  }
+  /** `this > b`. @param b Operand. @returns Lazy bools. */
+  gt(b: LazyOperand): LazyArray {
+    return ufunc("greater", this, b);
+  }
+  /** `this >= b`. @param b Operand. @returns Lazy bools. */
+  ge(b: LazyOperand): LazyArray {
+    return ufunc("greater_equal", this, b);
+  }
+  /** `-this`. @returns Lazy result. */
+  neg(): LazyArray {
+    return ufunc("negative", this);
+  }
+  /** `|this|`. @returns Lazy result. */
+  abs(): LazyArray {
+    return ufunc("absolute", this);
+  }
+  /** Square root. @returns Lazy result. */
+  sqrt(): LazyArray {
+    return ufunc("sqrt", this);
+  }
+  /** Square. @returns Lazy result. */
+  square(): LazyArray {
+    return ufunc("square", this);
+  }
+  /** Exponential. @returns Lazy result. */
+  exp(): LazyArray {
+    return ufunc("exp", this);
+  }
+  /** Natural logarithm. @returns Lazy result. */
+  log(): LazyArray {
+    return ufunc("log", this);
+  }
+
+  /**
+   * The values cast to another dtype (NumPy's `astype`, unsafe casting).
+   *
+   * @param dtype The new element type.
+   * @returns Lazy result.
+   */
+  astype(dtype: DType): LazyArray {
+    const d = toDType(dtype);
+    if (d === this.dtype) return this;
+    return new LazyArray(mapNode("astype", [this.#node], d));
+  }
+
+  /**
+   * Limits values to `[min, max]` (NumPy's `clip`; either bound may be null).
+   *
+   * @param min Lower bound or null.
+   * @param max Upper bound or null.
+   * @returns Lazy result.
+   */
+  clip(min: LazyOperand | null, max: LazyOperand | null): LazyArray {
+    return new LazyArray(mapNode("clip", [this.#node, operand(min), operand(max)]));
+  }
+
+  /**
+   * A lazy selection (basic indexing): integers, ranges with steps
+   * (`"0:100, ::2"`), `null` for a new axis, `"..."`. Only the selected part
+   * of the sources is read.
+   *
+   * @param specs One string with comma-separated parts, or one spec per axis.
+   * @returns Lazy view.
+   */
+  slice(...specs: SliceSpec[]): LazyArray {
+    return new LazyArray(sliceNode(this.#node, specs));
+  }
+
+  /**
+   * Any reduction by its NumPy name (lazy).
+   *
+   * @param name `"sum"`, `"mean"`, `"std"`, `"argmax"`, `"nanmean"`, ...
+   * @param options `axis`, `keepdims`, `ddof`, `dtype`.
+   * @returns Lazy result.
+   */
+  reduce(name: ReductionName, options: ReduceOptions = {}): LazyArray {
+    if (!(REDUCTION_NAMES as readonly string[]).includes(name)) {
+      throw new TypeError(
+        `Unknown reduction "${name}": expected one of ${REDUCTION_NAMES.join(", ")}`,
+      );
+    }
+    return new LazyArray(reduceNode(this.#node, name, options));
+  }
+
+  /** Sum. @param o `axis`, `keepdims`, `dtype`. @returns Lazy result. */
+  sum(o?: ReduceOptions): LazyArray {
+    return this.reduce("sum", o);
+  }
+  /** Product. @param o `axis`, `keepdims`, `dtype`. @returns Lazy result. */
+  prod(o?: ReduceOptions): LazyArray {
+    return this.reduce("prod", o);
+  }
+  /** Minimum. @param o `axis`, `keepdims`. @returns Lazy result. */
+  min(o?: ReduceOptions): LazyArray {
+    return this.reduce("min", o);
+  }
+  /** Maximum. @param o `axis`, `keepdims`. @returns Lazy result. */
+  max(o?: ReduceOptions): LazyArray {
+    return this.reduce("max", o);
+  }
+  /** Mean. @param o `axis`, `keepdims`, `dtype`. @returns Lazy result. */
+  mean(o?: ReduceOptions): LazyArray {
+    return this.reduce("mean", o);
+  }
+  /** Variance. @param o `axis`, `keepdims`, `ddof`. @returns Lazy result. */
+  var(o?: ReduceOptions): LazyArray {
+    return this.reduce("var", o);
+  }
+  /** Standard deviation. @param o `axis`, `keepdims`, `ddof`. @returns Lazy result. */
+  std(o?: ReduceOptions): LazyArray {
+    return this.reduce("std", o);
+  }
+  /** Index of the minimum. @param o `axis`, `keepdims`. @returns Lazy result. */
+  argmin(o?: ArgOptions): LazyArray {
+    return this.reduce("argmin", o);
+  }
+  /** Index of the maximum. @param o `axis`, `keepdims`. @returns Lazy result. */
+  argmax(o?: ArgOptions): LazyArray {
+    return this.reduce("argmax", o);
+  }
+  /** Whether any element is true. @param o `axis`, `keepdims`. @returns Lazy result. */
+  any(o?: ReduceOptions): LazyArray {
+    return this.reduce("any", o);
+  }
+  /** Whether every element is true. @param o `axis`, `keepdims`. @returns Lazy result. */
+  all(o?: ReduceOptions): LazyArray {
+    return this.reduce("all", o);
+  }
+
+  /**
+   * Plans a run without reading anything: the passes, their chunk grids and
+   * the projected peak memory.
+   *
+   * @param options `memory`, `prefetch`.
+   * @returns The plan.
+   * @throws {MemoryBudgetError} When the run cannot fit the budget.
+   */
+  plan(options: RunOptions = {}): PlanInfo {
+    const p = planRun(this.#node, { kind: "compute" }, options);
+    return toPlanInfo(p);
+  }
+
+  /**
+   * Runs the graph and returns the result in memory (on every rank).
+   *
+   * @param options `memory`, `comm`, `onProgress`, `prefetch`.
+   * @returns The result.
+   * @throws {MemoryBudgetError} Before reading anything, when the result alone or a pass
+   *   does not fit the budget.
+   */
+  compute(options: RunOptions = {}): Promise<NDArray> {
+    return computeNode(this.#node, options);
+  }
+
+  /**
+   * Runs the graph and writes the result to a locator (`out.npy`,
+   * `out.h5:/group/x`, `out.zarr`), under a temporary name renamed when
+   * every rank has finished.
+   *
+   * @param locator Where to write.
+   * @param options `chunks`, `codec`, `dtype`, `overwrite`, and the run options.
+   */
+  async to(locator: string, options: WriteOptions = {}): Promise<void> {
+    const node = options.dtype && toDType(options.dtype) !== this.dtype
+      ? this.astype(options.dtype).#node
+      : this.#node;
+    await writeNode(node, locator, options);
+  }
+
+  /** Closes the source this array was opened from (no-op for derived arrays). */
+  close(): void {
+    this.#close?.();
+  }
+
+  /** Closes the source (for `using`). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function toPlanInfo(p: ReturnType<typeof planRun>): PlanInfo {
+  const passes = p.passes.map((x) => ({
+    shape: x.shape,
+    reductions: x.reductions.map((r) => r.name),
+    edges: x.grid.edges,
+    chunks: x.grid.size,
+    blockShape: x.grid.maxBlock,
+    projectedBytes: x.projected,
+    detail: x.detail,
+  }));
+  return {
+    passes,
+    projectedBytes: Math.max(0, ...passes.map((x) => x.projectedBytes)),
+    budgetBytes: p.budget,
+  };
+}
+
+function operand(x: LazyOperand | null): NodeOperand {
+  if (x === null) return null;
+  if (x instanceof LazyArray) return x[NODE];
+  if (x instanceof NDArray) return lazy(x)[NODE];
+  if (typeof x === "number" || typeof x === "bigint" || typeof x === "boolean") return x;
+  throw new TypeError(
+    `Invalid operand ${
+      String(x)
+    }: expected a LazyArray, an NDArray, a number, a bigint or a boolean`,
+  );
+}
+
+/**
+ * Applies a ufunc by its NumPy name (every name of `UFUNCS`: `"add"`,
+ * `"hypot"`, `"where"`, `"clip"`, ...) to lazy arrays, NDArrays and scalars.
+ *
+ * @param name The ufunc's NumPy name.
+ * @param operands Its operands.
+ * @returns The lazy result.
+ * @throws {TypeError} For an unknown name, a wrong operand count or unsupported dtypes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lazy, ufunc } from "./lazy.ts";
+ * import { fromArray } from "../core/ndarray.ts";
+ * const r = ufunc("hypot", lazy(fromArray([3, 5])), fromArray([4, 12]));
+ * assert.deepEqual((await r.compute()).toArray(), [5, 13]);
+ * ```
+ */
+export function ufunc(name: string, ...operands: (LazyOperand | null)[]): LazyArray {
+  return new LazyArray(mapNode(name, operands.map(operand)));
+}
+
+/**
+ * `cond ? a : b` element by element, lazily (NumPy's `where`).
+ *
+ * @param cond Condition (non-zero is true).
+ * @param a Values where true.
+ * @param b Values where false.
+ * @returns The lazy result.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lazy, where } from "./lazy.ts";
+ * import { fromArray } from "../core/ndarray.ts";
+ * const x = lazy(fromArray([-1.5, 2, -3]));
+ * assert.deepEqual((await where(x.gt(0), x, 0).compute()).toArray(), [0, 2, 0]);
+ * ```
+ */
+export function where(cond: LazyOperand, a: LazyOperand, b: LazyOperand): LazyArray {
+  return ufunc("where", cond, a, b);
+}
+
+function sourceNode(
+  source: ArraySource,
+  splittable: boolean,
+  chunks?: readonly number[],
+): SourceNode {
+  const c = chunks ? [...chunks] : [...source.chunks];
+  if (c.length !== source.shape.length || c.some((x) => !Number.isInteger(x) || x < 1)) {
+    throw new RangeError(
+      `Invalid chunks [${c.join(",")}] for "${source.locator}" of shape [${
+        source.shape.join(",")
+      }]`,
+    );
+  }
+  return {
+    kind: "source",
+    source,
+    splittable,
+    shape: source.shape,
+    dtype: source.dtype,
+    chunks: c,
+  };
+}
+
+/**
+ * A lazy array over an in-memory NDArray (read block by block as views).
+ *
+ * @param array The array.
+ * @param options `chunks`: the block grid (default about 32 MiB blocks).
+ * @returns The lazy array.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lazy } from "./lazy.ts";
+ * import { arange } from "../core/ndarray.ts";
+ * const x = lazy(arange(6, undefined, undefined, "float64").reshape([3, 2]), { chunks: [1, 2] });
+ * assert.equal((await x.sum().compute()).get(), 15);
+ * ```
+ */
+export function lazy(array: NDArray, options: OpenOptions = {}): LazyArray {
+  if (!(array instanceof NDArray)) {
+    throw new TypeError(`Invalid array: expected an NDArray`);
+  }
+  const src = new MemorySource(array, options.chunks);
+  return new LazyArray(sourceNode(src, true, options.chunks));
+}
+
+/**
+ * A lazy array over any {@link ArraySource} (a format of io/, or your own).
+ *
+ * @param source The source.
+ * @param options `chunks` to override its grid; `splittable`: whether sub-blocks of its chunks
+ *   can be read without reading a storage unit twice (default false).
+ * @returns The lazy array.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fromSource } from "./lazy.ts";
+ * import { arange } from "../core/ndarray.ts";
+ * const a = arange(4, undefined, undefined, "int32");
+ * const src = { locator: "mine", shape: [4], dtype: "int32" as const, chunks: [2],
+ *   read: () => Promise.resolve(a) };
+ * assert.equal(fromSource(src).shape[0], 4);
+ * ```
+ */
+export function fromSource(
+  source: ArraySource,
+  options: OpenOptions & { splittable?: boolean } = {},
+): LazyArray {
+  return new LazyArray(sourceNode(source, options.splittable ?? false, options.chunks));
+}
+
+/**
+ * Opens an array lazily: `.npy` files, HDF5 datasets (`file.h5:/group/x`)
+ * and Zarr arrays (`store.zarr`, `store.zarr:/group/x`, when io/zarr.ts is
+ * available). Only the header is read. Close it (or use `using`) when done.
+ *
+ * @param locator The locator.
+ * @param options `chunks` to follow instead of the source's own grid.
+ * @returns The lazy array.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { open } from "./lazy.ts";
+ * import { writeNpy } from "../io/npy.ts";
+ * import { arange } from "../core/ndarray.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeNpy(`${dir}/a.npy`, arange(10, undefined, undefined, "float32"));
+ * using a = await open(`${dir}/a.npy`);
+ * assert.equal((await a.slice("::2").sum().compute()).get(), 20);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function open(locator: string, options: OpenOptions = {}): Promise<LazyArray> {
+  const o = await openSource(locator);
+  try {
+    return new LazyArray(sourceNode(o.source, o.splittable, options.chunks), o.close);
+  } catch (e) {
+    o.close();
+    throw e;
+  }
+}
+
+/**
+ * A lazy random array generated chunk by chunk from the counter-based
+ * generator: the same values for any chunking and rank count.
+ *
+ * @param shape The shape.
+ * @param options `seed`, `distribution` (`"uniform"`, `"normal"`, `"randint"`), `dtype`,
+ *   `chunks`, `low`, `high`, `mean`, `std`, `stream`.
+ * @returns The lazy array.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { random } from "./lazy.ts";
+ * const r = random([1000], { seed: 1, distribution: "uniform", chunks: [100] });
+ * const m = (await r.mean().compute()).get() as number;
+ * assert.ok(m > 0.4 && m < 0.6);
+ * ```
+ */
+export function random(shape: readonly number[], options: RandomSourceOptions = {}): LazyArray {
+  const src = new RandomSource(shape, options);
+  return new LazyArray(sourceNode(src, true));
+}
