@@ -4,6 +4,7 @@
 
 import { type DType, DTYPES } from "../core/dtype.ts";
 import { NDArray } from "../core/ndarray.ts";
+import { type Region, wasmArena } from "../core/_wasm/arena.ts";
 
 const PAGE = 4096;
 let ffi: boolean | undefined;
@@ -33,9 +34,36 @@ function alignedBytes(bytes: number): Uint8Array {
   }
 }
 
-/** Buffers keyed by a name, grown when a larger block comes, viewed as any shape. */
+/**
+ * Buffers keyed by a name, grown when a larger block comes, viewed as any
+ * shape. Large buffers live in the WebAssembly arena (4096-aligned), so the
+ * reduction kernels run on them in place with SIMD; `release()` returns them.
+ */
 export class BufferPool {
   readonly #bufs = new Map<string, Uint8Array>();
+  readonly #regions = new Map<string, Region>();
+
+  #alloc(key: string, bytes: number): Uint8Array {
+    this.#regions.get(key)?.free();
+    this.#regions.delete(key);
+    if (bytes >= (1 << 20)) {
+      try {
+        const r = wasmArena().alloc(bytes);
+        this.#regions.set(key, r);
+        return r.u8.subarray(0, bytes);
+      } catch {
+        // arena full (wasm32 memory is at most 4 GiB): an ordinary buffer
+      }
+    }
+    return alignedBytes(bytes);
+  }
+
+  /** Returns the arena regions; views handed out before must not be used after. */
+  release(): void {
+    for (const r of this.#regions.values()) r.free();
+    this.#regions.clear();
+    this.#bufs.clear();
+  }
 
   /**
    * A C-contiguous array of `shape` over the buffer named `key`.
@@ -51,7 +79,7 @@ export class BufferPool {
     const bytes = Math.max(1, n) * inf.bytes;
     let b = this.#bufs.get(key);
     if (!b || b.byteLength < bytes) {
-      b = alignedBytes(bytes);
+      b = this.#alloc(key, bytes);
       this.#bufs.set(key, b);
     }
     const data = new inf.array(b.buffer as ArrayBuffer, b.byteOffset, Math.max(1, n));

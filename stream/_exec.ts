@@ -400,6 +400,7 @@ async function runBlocks(
     }
   } finally {
     await Promise.allSettled(pending);
+    pool.release();
   }
 }
 
