@@ -1,0 +1,79 @@
+// `tessera convert SRC DST`: any format to any format, streamed chunk by chunk.
+
+import {
+  asUsage,
+  checkLocator,
+  parseDType,
+  parseInts,
+  type Session,
+  UsageError,
+} from "./_session.ts";
+
+/** Options of `tessera convert`. */
+export interface ConvertOptions {
+  readonly chunks?: string;
+  readonly codec?: string;
+  readonly dtype?: string;
+  readonly slice?: string;
+  readonly overwrite?: boolean;
+}
+
+const CODEC = /^(none|gzip(:\d)?|zlib(:\d)?|zstd(:\d+)?|lz4|blosc(:[a-z0-9]+(:\d)?)?)$/;
+
+/** Checks a `--codec` value (`gzip:N`, `zlib:N`, `zstd:N`, `lz4`, `blosc[:cname[:clevel]]`, `none`). */
+export function checkCodec(codec: string | undefined, dst: string): void {
+  if (codec === undefined) return;
+  if (!CODEC.test(codec)) {
+    throw new UsageError(
+      `Invalid --codec "${codec}": expected gzip:N, zlib:N, zstd:N, lz4, blosc[:cname[:clevel]] or none`,
+    );
+  }
+  const fmt = checkLocator(dst).format;
+  if (fmt === "hdf5" && !/^(none|gzip(:\d)?)$/.test(codec)) {
+    throw new UsageError(
+      `Invalid --codec "${codec}" for "${dst}": HDF5 output takes gzip:N or none`,
+    );
+  }
+  if ((fmt === "npy" || fmt === "arrow") && codec !== "none") {
+    throw new UsageError(
+      `Invalid --codec "${codec}" for "${dst}": ${fmt} files are not compressed`,
+    );
+  }
+}
+
+/** Runs `tessera convert`. */
+export async function convertCommand(
+  session: Session,
+  src: string,
+  dst: string,
+  options: ConvertOptions,
+): Promise<void> {
+  checkLocator(dst);
+  checkCodec(options.codec, dst);
+  const dtype = options.dtype === undefined ? undefined : parseDType(options.dtype);
+  const chunks = options.chunks === undefined
+    ? undefined
+    : parseInts(options.chunks, "--chunks", 1);
+  let a = await session.open(src);
+  if (options.slice !== undefined) {
+    const text = options.slice;
+    a = asUsage(() => a.slice(text), `Invalid --slice "${text}" for "${src}": `);
+  }
+  if (chunks !== undefined && chunks.length !== a.ndim) {
+    throw new UsageError(
+      `Invalid --chunks "${options.chunks}": ${chunks.length} values for ${a.ndim} dimensions of shape [${
+        a.shape.join(",")
+      }]`,
+    );
+  }
+  await session.write(a, dst, {
+    chunks,
+    codec: options.codec,
+    dtype,
+    overwrite: options.overwrite,
+    label: `convert ${src}`,
+  });
+  if (session.options.json) {
+    session.outJson({ source: src, output: dst, shape: a.shape, dtype: dtype ?? a.dtype });
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * Distributed computing: communicators ({@link init} gives MPI under a
+ * launcher, one process otherwise), {@link Distribution} maps of global arrays
+ * over ranks (DAP v0.10 `b`/`c`/`u`/`n`, process grids, halos),
+ * redistribution plans, the Distributed Array Protocol, and
+ * {@link DistArray}, the distributed N-dimensional array.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DistArray, init } from "./mod.ts";
+ * await using comm = await init();
+ * const a = DistArray.randn(comm, [1000, 8], { seed: 42, dist: "bn" });
+ * const s = a.std({ axis: 0 }); // a replicated NDArray, the same bits on any number of ranks
+ * assert.deepEqual(s.shape, [8]);
+ * ```
+ *
+ * @module
+ */
+
+export * from "./comm.ts";
+export * from "./distribution.ts";
+export * from "./dap.ts";
+export * from "./dist_array.ts";
