@@ -5,15 +5,23 @@
  *
  * - `core/`: the dtype table, `NDArray` views, ufuncs and reductions
  *   (mergeable states), the counter-based random generator.
- * - `io/`: .npy, Zarr and HDF5 sources and sinks with region IO; locators.
+ * - `io/`: .npy, Zarr, HDF5 and Arrow sources and sinks with region IO;
+ *   locators; PNG heatmaps.
+ * - `dist/`: the communicator (`init()`: MPI under a launcher, one process
+ *   otherwise), distributions, `DistArray`, the Distributed Array Protocol.
+ * - `stream/`: `open()` and `LazyArray`, the out-of-core engine under a
+ *   memory budget.
  *
- * Native libraries (libmpi, libhdf5) load on first use, never at import.
+ * The lazy `where`/`ufunc` of `stream/` are exported as `lazyWhere` and
+ * `lazyUfunc` (the names `where` and `ufunc` belong to `core/`). Native
+ * libraries (libmpi, libhdf5) load on first use, never at import.
  *
  * @example
  * ```ts
- * import { arange, std } from "./mod.ts";
- * const a = arange(10, undefined, undefined, "float64");
- * if (Math.abs((std(a).get() as number) - Math.sqrt(8.25)) > 1e-12) throw new Error("bad std");
+ * import { lazy, fromArray } from "./mod.ts";
+ * const t = lazy(fromArray([[1, 2], [3, 6]], "float64"));
+ * const anomaly = await t.sub(t.mean({ axis: 0 })).compute();
+ * if (anomaly.get(1, 1) !== 2) throw new Error("bad anomaly");
  * ```
  *
  * @module
@@ -21,3 +29,25 @@
 
 export * from "./core/mod.ts";
 export * from "./io/mod.ts";
+export * from "./dist/mod.ts";
+export {
+  fromSource,
+  lazy,
+  LazyArray,
+  type LazyOperand,
+  memoryBudget,
+  open,
+  type OpenOptions,
+  parseBytes,
+  type PassInfo,
+  type PlanInfo,
+  type Progress,
+  random,
+  type RandomDistribution,
+  type RandomSourceOptions,
+  type RunOptions,
+  type TargetOptions,
+  ufunc as lazyUfunc,
+  where as lazyWhere,
+  type WriteOptions,
+} from "./stream/mod.ts";

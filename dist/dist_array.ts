@@ -1947,6 +1947,13 @@ export class DistArray<D extends DType = DType> {
    * ```
    */
   apply(fn: (local: NDArray<D>, context: ApplyContext) => NDArray): DistArray;
+  /**
+   * Runs `fn` on each rank's local block and gathers what it returns from
+   * every rank (collective).
+   *
+   * @param fn Called with the local block and its global context.
+   * @returns The per-rank values, in rank order.
+   */
   apply<T>(fn: (local: NDArray<D>, context: ApplyContext) => T): T[];
   apply<T>(fn: (local: NDArray<D>, context: ApplyContext) => T): DistArray | T[] {
     if (typeof fn !== "function") {

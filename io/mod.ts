@@ -23,5 +23,6 @@ export * from "./locator.ts";
 export * from "./npy.ts";
 export * from "./hdf5.ts";
 export * from "./zarr.ts";
+export * from "./arrow.ts";
 export * from "./png.ts";
 export * from "./plot.ts";

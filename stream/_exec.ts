@@ -24,7 +24,7 @@ import {
 } from "./_graph.ts";
 import { makePlan, nodeId, type Output, type Pass, type Plan } from "./_plan.ts";
 import { ChunkGrid, rankRange } from "./_grid.ts";
-import { TreeMerger, treeReduce } from "./_tree.ts";
+import { TreeAccumulator, treeCombine } from "../dist/_tree.ts";
 import { BufferPool } from "./_buffers.ts";
 import { NpyFile } from "../io/npy.ts";
 import { type OutputTarget, prepareOutput, type TargetOptions } from "./_output.ts";
@@ -429,7 +429,7 @@ async function reducePass(ctx: Ctx, passIndex: number): Promise<void> {
   const reducers: Reducer[] = pass.reductions.map((r) =>
     reducer(r.name, r.arg.dtype, r.arg.shape, r.options)
   );
-  const mergers = reducers.map((r) => new TreeMerger(r, n));
+  const mergers = reducers.map((r) => new TreeAccumulator(r, n));
   let error: unknown = null;
   try {
     await runBlocks(ctx, passIndex, lo, hi, (i, region, ev, blocks) => {
@@ -444,7 +444,7 @@ async function reducePass(ctx: Ctx, passIndex: number): Promise<void> {
   }
   agree(ctx.comm, error);
   pass.reductions.forEach((rn, k) => {
-    const state = treeReduce(ctx.comm, reducers[k], mergers[k].nodes(), n);
+    const state = treeCombine(ctx.comm, reducers[k], mergers[k].nodes(), n);
     ctx.values.set(rn, reducers[k].finish(state));
   });
 }

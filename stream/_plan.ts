@@ -17,7 +17,7 @@ import {
   type SourceNode,
   topoOrder,
 } from "./_graph.ts";
-import { treeDepth } from "./_tree.ts";
+import { rootLevel } from "../dist/_tree.ts";
 import { BLOCK_TARGET, defaultChunks } from "./_sources.ts";
 
 /** How one axis of a node is indexed by the pass's block coordinates. */
@@ -253,7 +253,7 @@ export function project(
     const stateBytes = red.slots *
       red.fields.reduce((a, f) => a + (f.dtype === "uint8" ? 1 : 8), 0);
     const scratch = DTYPES[r.arg.dtype].big ? grid.maxBlockElements * 8 : 0;
-    states += stateBytes * (treeDepth(grid.size) + 2) + sizeOf(r.shape) * itemsizeOf(r) + scratch;
+    states += stateBytes * (rootLevel(grid.size) + 2) + sizeOf(r.shape) * itemsizeOf(r) + scratch;
   }
   const held = values.reduce((a, v) => a + sizeOf(v.shape) * itemsizeOf(v), 0);
   let out = 0;

@@ -75,14 +75,14 @@ export class MemorySource implements ArraySource {
 }
 
 /** The distributions of {@link RandomSource}. */
-export type Distribution = "uniform" | "normal" | "randint";
+export type RandomDistribution = "uniform" | "normal" | "randint";
 
 /** Options of a random source. */
 export interface RandomSourceOptions {
   /** Seed (non-negative integer below 2^64). Default 0. */
   readonly seed?: number | bigint;
   /** `"uniform"` (default), `"normal"` or `"randint"`. */
-  readonly distribution?: Distribution;
+  readonly distribution?: RandomDistribution;
   /** Element type (default float64; randint: int64). */
   readonly dtype?: DType;
   /** Block grid (default about 32 MiB per block). */
@@ -106,7 +106,7 @@ export class RandomSource implements ArraySource {
   readonly dtype: DType;
   readonly chunks: readonly number[];
   readonly #o: RandomSourceOptions;
-  readonly #dist: Distribution;
+  readonly #dist: RandomDistribution;
 
   constructor(shape: readonly number[], options: RandomSourceOptions = {}) {
     const dist = options.distribution ?? "uniform";

@@ -24,7 +24,8 @@ import { MemorySource, openSource, RandomSource, type RandomSourceOptions } from
 import { DTYPES } from "../core/dtype.ts";
 
 export type { Progress, RunOptions, WriteOptions } from "./_exec.ts";
-export type { Distribution, RandomSourceOptions } from "./_sources.ts";
+export type { TargetOptions } from "./_output.ts";
+export type { RandomDistribution, RandomSourceOptions } from "./_sources.ts";
 
 /** An operand of a lazy operation: a lazy array, an in-memory array or a JS scalar. */
 export type LazyOperand = LazyArray | NDArray | Scalar;

@@ -20,7 +20,6 @@
  */
 
 export {
-  type Distribution,
   fromSource,
   lazy,
   LazyArray,
@@ -31,11 +30,12 @@ export {
   type PlanInfo,
   type Progress,
   random,
+  type RandomDistribution,
   type RandomSourceOptions,
   type RunOptions,
+  type TargetOptions,
   ufunc,
   where,
   type WriteOptions,
 } from "./lazy.ts";
 export { memoryBudget, parseBytes } from "./budget.ts";
-export { completeTree, TreeMerger, type TreeNode, treeReduce } from "./_tree.ts";
