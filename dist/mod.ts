@@ -22,3 +22,4 @@ export * from "./comm.ts";
 export * from "./distribution.ts";
 export * from "./dap.ts";
 export * from "./dist_array.ts";
+export * from "./hdf5.ts";

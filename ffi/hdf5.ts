@@ -4,7 +4,7 @@
 // error stack. Internal: only io/ touches these symbols.
 
 import { NativeError } from "../core/errors.ts";
-import { openLibrary } from "./_library.ts";
+import { openLibrary, pinLibrary } from "./_library.ts";
 
 // hid_t is int64_t since 1.10; herr_t and htri_t are int; hsize_t is
 // unsigned long long; ssize_t and size_t are 64-bit on every supported target.
@@ -111,6 +111,13 @@ export const SYMBOLS = {
     parameters: [HID, "i32", "buffer", "buffer", "buffer", "buffer"],
     result: HERR,
   },
+  // herr_t H5Sselect_elements(hid_t space_id, H5S_seloper_t op, size_t num_elem,
+  //                           const hsize_t *coord)
+  H5Sselect_elements: { parameters: [HID, "i32", SIZE, "buffer"], result: HERR },
+  // herr_t H5Sselect_none(hid_t spaceid)
+  H5Sselect_none: { parameters: [HID], result: HERR },
+  // hssize_t H5Sget_select_npoints(hid_t spaceid)
+  H5Sget_select_npoints: { parameters: [HID], result: "i64" },
 
   // H5T_class_t H5Tget_class(hid_t type_id)
   H5Tget_class: { parameters: [HID], result: "i32" },
@@ -186,11 +193,19 @@ export const SYMBOLS = {
   },
   // herr_t H5Pset_create_intermediate_group(hid_t plist_id, unsigned crt_intmd)
   H5Pset_create_intermediate_group: { parameters: [HID, "u32"], result: HERR },
-  // herr_t H5Pset_fapl_mpio(hid_t fapl_id, MPI_Comm comm, MPI_Info info)
-  // MPI_Comm and MPI_Info are int in MPICH and pointers in Open MPI: parallel builds only.
-  H5Pset_fapl_mpio: { parameters: [HID, "pointer", "pointer"], result: HERR, optional: true },
-  // herr_t H5Pset_dxpl_mpio(hid_t dxpl_id, H5FD_mpio_xfer_t xfer_mode)
+  // herr_t H5Pset_fill_time(hid_t plist_id, H5D_fill_time_t fill_time)
+  H5Pset_fill_time: { parameters: [HID, "i32"], result: HERR },
+  // herr_t H5Pset_alloc_time(hid_t plist_id, H5D_alloc_time_t alloc_time)
+  H5Pset_alloc_time: { parameters: [HID, "i32"], result: HERR },
+  // H5Pset_fapl_mpio takes MPI_Comm and MPI_Info, whose C types depend on the
+  // MPI flavour: see MPIO_MPICH and MPIO_OMPI below.
+  // herr_t H5Pset_dxpl_mpio(hid_t dxpl_id, H5FD_mpio_xfer_t xfer_mode): parallel builds only
   H5Pset_dxpl_mpio: { parameters: [HID, "i32"], result: HERR, optional: true },
+  // herr_t H5Pget_mpio_actual_io_mode(hid_t plist_id, H5D_mpio_actual_io_mode_t *actual_io_mode)
+  H5Pget_mpio_actual_io_mode: { parameters: [HID, "buffer"], result: HERR, optional: true },
+
+  // herr_t H5Ldelete(hid_t loc_id, const char *name, hid_t lapl_id)
+  H5Ldelete: { parameters: [HID, "buffer", HID], result: HERR },
 
   // hid_t H5Aopen(hid_t obj_id, const char *attr_name, hid_t aapl_id)
   H5Aopen: { parameters: [HID, "buffer", HID], result: HID },
@@ -282,6 +297,9 @@ export const H5T = { INTEGER: 0, FLOAT: 1, STRING: 3, ENUM: 8 } as const;
 /** H5D_layout_t values. */
 export const H5D_LAYOUT = ["compact", "contiguous", "chunked", "virtual"] as const;
 
+/** The MPI flavour a parallel libhdf5 is built against. */
+export type Hdf5Mpi = "mpich" | "openmpi";
+
 /** The loaded library: functions, predefined ids, path and version. */
 export interface Hdf5Library {
   /** The functions. */
@@ -292,40 +310,84 @@ export interface Hdf5Library {
   readonly path: string;
   /** `major.minor.release`. */
   readonly version: string;
+  /** The MPI flavour of a parallel build (MPI-IO driver present), null for a serial build. */
+  readonly parallel: Hdf5Mpi | null;
+  /**
+   * HDF5 objects already open when this module loaded the library: the
+   * library is pinned in the process (see pinLibrary), so objects cached by
+   * another isolate (another test module, a Worker) stay counted.
+   */
+  readonly objectsAtLoad: number;
 }
 
-function underMpiLauncher(): "mpich" | "openmpi" | null {
-  const env = (k: string): string | undefined => {
-    try {
-      return Deno.env.get(k);
-    } catch {
-      return undefined;
-    }
-  };
+// herr_t H5Pset_fapl_mpio(hid_t fapl_id, MPI_Comm comm, MPI_Info info): MPI_Comm and
+// MPI_Info are C ints in the MPICH ABI and pointers in the Open MPI ABI, so the one
+// C symbol is bound through one of two interfaces, by a second dlopen of the same path.
+const MPIO_MPICH = {
+  H5Pset_fapl_mpio: { parameters: [HID, "i32", "i32"], result: HERR },
+} as const satisfies Deno.ForeignLibraryInterface;
+const MPIO_OMPI = {
+  H5Pset_fapl_mpio: { parameters: [HID, "pointer", "pointer"], result: HERR },
+} as const satisfies Deno.ForeignLibraryInterface;
+// Open MPI's MPI_INFO_NULL is `&ompi_mpi_info_null`; a static declared "pointer" reads as
+// the symbol's address in Deno 2.9 (see ffi/mpi.ts).
+const OMPI_INFO = {
+  ompi_mpi_info_null: { type: "pointer" },
+} as const satisfies Deno.ForeignLibraryInterface;
+/** MPICH's `MPI_INFO_NULL` (mpi.h: `((MPI_Info)0x1c000000)`). */
+export const MPICH_INFO_NULL = 0x1c000000;
+
+/** H5FD_mpio_xfer_t. */
+export const H5FD_MPIO = { INDEPENDENT: 0, COLLECTIVE: 1 } as const;
+/** H5S_seloper_t values used here. */
+export const H5S_SELECT = { SET: 0, OR: 1 } as const;
+/** H5D_fill_time_t. */
+export const H5D_FILL_TIME = { ALLOC: 0, NEVER: 1, IFSET: 2 } as const;
+/** H5D_alloc_time_t. */
+export const H5D_ALLOC_TIME = { DEFAULT: 0, EARLY: 1, LATE: 2, INCR: 3 } as const;
+/** H5D_mpio_actual_io_mode_t names, by value. */
+export const H5D_MPIO_IO_MODES = [
+  "no-collective",
+  "chunk-independent",
+  "chunk-collective",
+  "chunk-mixed",
+  "contiguous-collective",
+] as const;
+
+function env(k: string): string | undefined {
+  try {
+    return Deno.env.get(k);
+  } catch {
+    return undefined;
+  }
+}
+
+function underMpiLauncher(): Hdf5Mpi | null {
   if (env("OMPI_COMM_WORLD_SIZE") !== undefined) return "openmpi";
   if (env("PMI_RANK") !== undefined || env("PMI_SIZE") !== undefined) return "mpich";
   return null;
 }
 
+const SERIAL = ["libhdf5_serial.so.103", "libhdf5.so.310", "libhdf5.so.200", "libhdf5.so.103"];
+const PARALLEL: Record<Hdf5Mpi, string[]> = {
+  mpich: ["libhdf5_mpich.so.103", "libhdf5_mpich.so.200", "libhdf5_mpich.so.310"],
+  openmpi: ["libhdf5_openmpi.so.103", "libhdf5_openmpi.so.200", "libhdf5_openmpi.so.310"],
+};
+
 /**
- * The candidate sonames, in order: under an MPI launcher the matching
- * parallel build first, else the serial builds first.
+ * The candidate sonames, in order. With `mpi` (the ABI of the libmpi already
+ * loaded) only the parallel builds for that MPI; else, under an MPI launcher,
+ * the matching parallel build first, and otherwise the serial builds first.
  *
+ * @param mpi The MPI flavour the library must be built against.
  * @returns Sonames to try.
  */
-export function hdf5Candidates(): string[] {
-  const serial = [
-    "libhdf5_serial.so.103",
-    "libhdf5.so.310",
-    "libhdf5.so.200",
-    "libhdf5.so.103",
-  ];
-  const mpich = ["libhdf5_mpich.so.103", "libhdf5_mpich.so.200", "libhdf5_mpich.so.310"];
-  const ompi = ["libhdf5_openmpi.so.103", "libhdf5_openmpi.so.200", "libhdf5_openmpi.so.310"];
+export function hdf5Candidates(mpi?: Hdf5Mpi): string[] {
+  if (mpi !== undefined) return [...PARALLEL[mpi]];
   const launcher = underMpiLauncher();
-  if (launcher === "openmpi") return [...ompi, ...mpich, ...serial];
-  if (launcher === "mpich") return [...mpich, ...ompi, ...serial];
-  return [...serial, ...mpich, ...ompi];
+  if (launcher === "openmpi") return [...PARALLEL.openmpi, ...PARALLEL.mpich, ...SERIAL];
+  if (launcher === "mpich") return [...PARALLEL.mpich, ...PARALLEL.openmpi, ...SERIAL];
+  return [...SERIAL, ...PARALLEL.mpich, ...PARALLEL.openmpi];
 }
 
 let loaded: Hdf5Library | null = null;
@@ -341,21 +403,84 @@ type WalkDef = typeof WALK_DEF;
 /**
  * The library, loaded on first use (never at import): TESSERA_HDF5_LIB, then
  * {@link hdf5Candidates}. Calls H5open, binds the predefined ids and turns off
- * HDF5's automatic error printing.
+ * HDF5's automatic error printing. `mpi` asks for the parallel build matching
+ * the libmpi already loaded; whether the library that ends up loaded (possibly
+ * earlier, without `mpi`) fits is for the caller to check with `parallel`.
  *
+ * @param mpi The MPI flavour of the parallel build wanted, if any.
  * @returns The loaded library.
  */
-export function hdf5(): Hdf5Library {
+export function hdf5(mpi?: Hdf5Mpi): Hdf5Library {
   if (loaded) return loaded;
-  const { lib, path } = openLibrary("libhdf5", "TESSERA_HDF5_LIB", hdf5Candidates(), SYMBOLS);
+  const { lib, path } = openLibrary(
+    "libhdf5",
+    "TESSERA_HDF5_LIB",
+    hdf5Candidates(mpi),
+    SYMBOLS,
+  );
   const fn = lib.symbols;
+  // never unmapped: see pinLibrary (a SIGSEGV at exit otherwise)
+  pinLibrary(path);
   if (fn.H5open() < 0) throw new Hdf5Error("H5open", -1, "cannot initialise the library");
   const ids = Deno.dlopen(path, STATICS).symbols as unknown as Hdf5Library["ids"];
   fn.H5Eset_auto2(H5E_DEFAULT, null, null);
   const v = new Uint32Array(3);
   fn.H5get_libversion(v.subarray(0, 1), v.subarray(1, 2), v.subarray(2, 3));
-  loaded = { fn, ids, path, version: `${v[0]}.${v[1]}.${v[2]}` };
+  // a build with the MPI-IO driver is parallel; its flavour is in the soname, else (an
+  // override path without it) it is taken to be the one asked for
+  const parallel: Hdf5Mpi | null = fn.H5Pset_dxpl_mpio === null
+    ? null
+    : /openmpi/.test(path)
+    ? "openmpi"
+    : /mpich/.test(path)
+    ? "mpich"
+    : mpi ?? underMpiLauncher() ?? "mpich";
+  const objectsAtLoad = Number(fn.H5Fget_obj_count(BigInt(H5F_OBJ.ALL), H5F_OBJ.ALL));
+  loaded = { fn, ids, path, version: `${v[0]}.${v[1]}.${v[2]}`, parallel, objectsAtLoad };
   return loaded;
+}
+
+let mpioBinding: ((fapl: Hid, comm: number | Deno.PointerValue) => number) | null = null;
+
+/**
+ * Sets the MPI-IO file driver on a file access property list, with the
+ * communicator `comm` (a raw handle: an int for MPICH, a pointer for Open
+ * MPI) and `MPI_INFO_NULL`. HDF5 duplicates the communicator.
+ *
+ * @param fapl The file access property list.
+ * @param comm The raw MPI_Comm handle.
+ * @param abi The ABI of the libmpi that made `comm`.
+ * @param mpiPath The path of that libmpi (Open MPI's MPI_INFO_NULL is read from it).
+ * @throws {Hdf5Error} When the loaded libhdf5 is serial or built for the other MPI.
+ */
+export function setFaplMpio(
+  fapl: Hid,
+  comm: number | Deno.PointerValue,
+  abi: Hdf5Mpi,
+  mpiPath: string,
+): void {
+  const h = hdf5(abi);
+  if (h.parallel !== abi) {
+    throw new Hdf5Error(
+      "H5Pset_fapl_mpio",
+      -1,
+      `libhdf5 "${h.path}" is ${
+        h.parallel === null ? "a serial build" : `built for ${h.parallel}`
+      }, but the communicator is ${abi}: load the matching parallel build (libhdf5_${abi}), ` +
+        `e.g. set TESSERA_HDF5_LIB, and open no HDF5 file before MPI is initialised`,
+    );
+  }
+  if (mpioBinding === null) {
+    if (abi === "mpich") {
+      const f = Deno.dlopen(h.path, MPIO_MPICH).symbols.H5Pset_fapl_mpio;
+      mpioBinding = (p, c) => f(p, c as number, MPICH_INFO_NULL);
+    } else {
+      const f = Deno.dlopen(h.path, MPIO_OMPI).symbols.H5Pset_fapl_mpio;
+      const info = Deno.dlopen(mpiPath, OMPI_INFO).symbols.ompi_mpi_info_null;
+      mpioBinding = (p, c) => f(p, c as Deno.PointerValue, info);
+    }
+  }
+  check(mpioBinding(fapl, comm), "H5Pset_fapl_mpio");
 }
 
 /** Encodes a JS string as a NUL-terminated C string. */
@@ -429,6 +554,8 @@ export class Hdf5Error extends NativeError {
   /** HDF5's error stack, outermost first. */
   readonly hdf5Stack: readonly string[];
   /**
+   * Creates the error from a failed call and HDF5's error stack.
+   *
    * @param symbol The C function that failed.
    * @param code Its return value.
    * @param text What HDF5 said.

@@ -20,7 +20,9 @@ import { empty, NDArray } from "../core/ndarray.ts";
 import {
   check,
   cstr,
+  H5D_FILL_TIME,
   H5D_LAYOUT,
+  H5D_MPIO_IO_MODES,
   H5E_DEFAULT,
   H5F_ACC,
   H5F_OBJ,
@@ -583,15 +585,17 @@ const OPEN_MODES: readonly H5Mode[] = ["r", "r+", "w", "x"];
 export class H5File implements Disposable {
   #id: Hid | null;
   #token = {};
+  #dxpl: Hid | null;
   /** The file's path. */
   readonly path: string;
   /** How the file was opened. */
   readonly mode: H5Mode;
 
-  private constructor(id: Hid, path: string, mode: H5Mode) {
+  private constructor(id: Hid, path: string, mode: H5Mode, dxpl: Hid | null = null) {
     this.#id = id;
     this.path = path;
     this.mode = mode;
+    this.#dxpl = dxpl;
     registry.register(this, { id, close: closer("file") }, this.#token);
   }
 
@@ -617,7 +621,24 @@ export class H5File implements Disposable {
    * ```
    */
   static open(path: string, options: H5FileOptions = {}): H5File {
-    const mode = options.mode ?? "r";
+    return H5File._open(path, options.mode ?? "r", H5P_DEFAULT, null);
+  }
+
+  /**
+   * @internal Opens with a file access property list (the MPI-IO driver) and
+   * a transfer property list used by every read and write of the file's
+   * datasets. Takes ownership of `dxpl` (closed with the file, or here on failure).
+   */
+  static _open(path: string, mode: H5Mode, fapl: Hid, dxpl: Hid | null): H5File {
+    try {
+      return H5File.#open(path, mode, fapl, dxpl);
+    } catch (e) {
+      if (dxpl !== null) hdf5().fn.H5Pclose(dxpl);
+      throw e;
+    }
+  }
+
+  static #open(path: string, mode: H5Mode, fapl: Hid, dxpl: Hid | null): H5File {
     if (!OPEN_MODES.includes(mode)) {
       throw new TypeError(`Invalid mode "${mode}": expected one of ${OPEN_MODES.join(", ")}`);
     }
@@ -628,8 +649,8 @@ export class H5File implements Disposable {
     const ctx = { file: path };
     if (mode === "w" || mode === "x") {
       const flags = mode === "w" ? H5F_ACC.TRUNC : H5F_ACC.EXCL;
-      const id = check(fn.H5Fcreate(cstr(path), flags, H5P_DEFAULT, H5P_DEFAULT), "H5Fcreate", ctx);
-      return new H5File(id, path, mode);
+      const id = check(fn.H5Fcreate(cstr(path), flags, H5P_DEFAULT, fapl), "H5Fcreate", ctx);
+      return new H5File(id, path, mode, dxpl);
     }
     try {
       const st = Deno.statSync(path);
@@ -641,9 +662,9 @@ export class H5File implements Disposable {
       throw e;
     }
     const flags = mode === "r+" ? H5F_ACC.RDWR : H5F_ACC.RDONLY;
-    const id = fn.H5Fopen(cstr(path), flags, H5P_DEFAULT);
+    const id = fn.H5Fopen(cstr(path), flags, fapl);
     if (id < 0) throw openError(path, id);
-    return new H5File(id, path, mode);
+    return new H5File(id, path, mode, dxpl);
   }
 
   /**
@@ -660,10 +681,11 @@ export class H5File implements Disposable {
    * ```
    */
   static openObjectCount(): number {
-    const fn = hdf5().fn;
-    const n = check(fn.H5Fget_obj_count(BigInt(H5F_OBJ.ALL), H5F_OBJ.ALL), "H5Fget_obj_count");
-    // the two memory types cached by this module (bool, float16) count as open datatypes
-    return Number(n) - (boolType === null ? 0 : 1) - (f16Type === null ? 0 : 1);
+    const lib = hdf5();
+    const n = check(lib.fn.H5Fget_obj_count(BigInt(H5F_OBJ.ALL), H5F_OBJ.ALL), "H5Fget_obj_count");
+    // the two memory types cached by this module (bool, float16) count as open datatypes,
+    // and so do objects other isolates of this process held when the library was loaded
+    return Number(n) - lib.objectsAtLoad - (boolType === null ? 0 : 1) - (f16Type === null ? 0 : 1);
   }
 
   /**
@@ -787,7 +809,7 @@ export class H5File implements Disposable {
   dataset(path: string): H5Dataset {
     const p = normalizePath(path);
     const id = this.#openObject(p, "dataset");
-    return H5Dataset._wrap(id, this, p, null);
+    return H5Dataset._wrap(id, this, p, this.#dxpl);
   }
 
   /**
@@ -800,6 +822,19 @@ export class H5File implements Disposable {
    * @throws {RangeError} For inconsistent shapes, chunks or compression levels.
    */
   createDataset(path: string, options: H5CreateOptions): H5Dataset {
+    return this._createDataset(path, options, {});
+  }
+
+  /**
+   * @internal {@link createDataset} with storage options for writers that
+   * write every element: `fillNever` never writes fill values (under MPI-IO,
+   * storage is allocated at creation and would otherwise be filled first).
+   */
+  _createDataset(
+    path: string,
+    options: H5CreateOptions,
+    storage: { readonly fillNever?: boolean },
+  ): H5Dataset {
     const p = normalizePath(path);
     const { fn, ids } = hdf5();
     const ctx = this.#ctx(p);
@@ -880,6 +915,9 @@ export class H5File implements Disposable {
       if (options.compression === "gzip") {
         check(fn.H5Pset_deflate(dcpl, level), "H5Pset_deflate", ctx);
       }
+      if (storage.fillNever) {
+        check(fn.H5Pset_fill_time(dcpl, H5D_FILL_TIME.NEVER), "H5Pset_fill_time", ctx);
+      }
       if (options.fillValue !== undefined) {
         const fill = empty([1], dtype);
         fill.set([0], options.fillValue);
@@ -901,7 +939,7 @@ export class H5File implements Disposable {
         ctx,
       );
     });
-    const ds = H5Dataset._wrap(id, this, p, null);
+    const ds = H5Dataset._wrap(id, this, p, this.#dxpl);
     if (options.data !== undefined) {
       try {
         ds.writeSync(undefined, options.data);
@@ -994,6 +1032,16 @@ export class H5File implements Disposable {
     this.#withObject(p, (oid) => writeAttribute(oid, name, value, options, this.#ctx(p)));
   }
 
+  /**
+   * @internal Removes the link to an object (collective under MPI-IO).
+   *
+   * @param path Object path.
+   */
+  _unlink(path: string): void {
+    const p = normalizePath(path);
+    check(hdf5().fn.H5Ldelete(this.id, cstr(p), H5P_DEFAULT), "H5Ldelete", this.#ctx(p));
+  }
+
   /** Writes buffered data to disk. */
   flush(): void {
     check(hdf5().fn.H5Fflush(this.id, 1), "H5Fflush", { file: this.path }); // H5F_SCOPE_GLOBAL
@@ -1005,7 +1053,12 @@ export class H5File implements Disposable {
     const id = this.#id;
     this.#id = null;
     registry.unregister(this.#token);
-    check(hdf5().fn.H5Fclose(id), "H5Fclose", { file: this.path });
+    try {
+      check(hdf5().fn.H5Fclose(id), "H5Fclose", { file: this.path });
+    } finally {
+      if (this.#dxpl !== null) hdf5().fn.H5Pclose(this.#dxpl);
+      this.#dxpl = null;
+    }
   }
 
   /** Closes the file. */
@@ -1314,6 +1367,51 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
   }
 
   /**
+   * @internal One H5Dread or H5Dwrite between `block` (C-contiguous, of this
+   * dataset's dtype) and the dataset, with selections made by `select` on a
+   * copy of the file dataspace and on a memory dataspace of the block's shape.
+   * Under MPI-IO every rank must call it (the transfer is collective).
+   *
+   * @returns The I/O mode MPI-IO actually used (`contiguous-collective`, ...), or null.
+   */
+  _transfer(
+    kind: "read" | "write",
+    block: NDArray,
+    select: (fileSpace: Hid, memSpace: Hid) => void,
+  ): string | null {
+    const fn = hdf5().fn;
+    const ctx = this.#ctx();
+    if (block.dtype !== this.dtype || !block.isContiguous) {
+      throw new TypeError(
+        `Cannot ${kind} "${this.locator}": the block must be C-contiguous ${this.dtype}`,
+      );
+    }
+    const id = this.#idOrThrow();
+    withIds((keep) => {
+      const fs = keep(check(fn.H5Dget_space(id), "H5Dget_space", ctx), fn.H5Sclose);
+      const dims = block.ndim === 0 ? [1] : block.shape;
+      const ms = keep(
+        check(fn.H5Screate_simple(dims.length, hsize(dims), null), "H5Screate_simple", ctx),
+        fn.H5Sclose,
+      );
+      select(fs, ms);
+      const data = block.size === 0 ? new Uint8Array(DTYPES[this.dtype].bytes) : bytesOf(
+        block.toTypedArray() as ArrayBufferView,
+      );
+      const dxpl = this.#dxpl ?? H5P_DEFAULT;
+      if (kind === "read") {
+        check(fn.H5Dread(id, memType(this.dtype), ms, fs, dxpl, data), "H5Dread", ctx);
+      } else {
+        check(fn.H5Dwrite(id, memType(this.dtype), ms, fs, dxpl, data), "H5Dwrite", ctx);
+      }
+    });
+    if (this.#dxpl === null || fn.H5Pget_mpio_actual_io_mode === null) return null;
+    const mode = new Int32Array(1);
+    check(fn.H5Pget_mpio_actual_io_mode(this.#dxpl, mode), "H5Pget_mpio_actual_io_mode", ctx);
+    return H5D_MPIO_IO_MODES[mode[0]] ?? `mode ${mode[0]}`;
+  }
+
+  /**
    * Reads a region into a new C-contiguous array.
    *
    * @param region A region, a selection string, or nothing for all.
@@ -1447,6 +1545,20 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
    */
   setAttribute(name: string, value: H5AttributeValue, options: H5AttributeOptions = {}): void {
     writeAttribute(this.#idOrThrow(), name, value, options, this.#ctx());
+  }
+
+  /**
+   * @internal Deletes an attribute of the dataset when it exists (collective under MPI-IO).
+   *
+   * @param name Attribute name.
+   */
+  _deleteAttribute(name: string): void {
+    const id = this.#idOrThrow();
+    const fn = hdf5().fn;
+    const ctx = { file: this.file, object: `${this.path}@${name}` };
+    if (check(fn.H5Aexists(id, cstr(name)), "H5Aexists", ctx) > 0) {
+      check(fn.H5Adelete(id, cstr(name)), "H5Adelete", ctx);
+    }
   }
 
   /** Closes the dataset (idempotent), and its file when it was opened by {@link openDataset}. */

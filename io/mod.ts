@@ -22,6 +22,14 @@ export * from "./region.ts";
 export * from "./locator.ts";
 export * from "./npy.ts";
 export * from "./hdf5.ts";
+export {
+  type Hdf5Comm,
+  type Hdf5Layout,
+  INCOMPLETE_ATTRIBUTE,
+  readDistributed,
+  writeDistributed,
+  type WriteDistributedOptions,
+} from "./hdf5_parallel.ts";
 export * from "./zarr.ts";
 export * from "./arrow.ts";
 export * from "./png.ts";

@@ -14,30 +14,10 @@ import {
   type ReduceOp,
   SelfComm,
 } from "../../dist/comm.ts";
+import { mpiTest as test, underMpi, world } from "../_mpi.ts";
 import { detectLauncher, loadMpi } from "../../ffi/mpi.ts";
 
-const world = await init();
 const { rank, size } = world;
-const underMpi = detectLauncher() !== null;
-
-/**
- * Under MPI a failed assertion on one rank would leave the others blocked in
- * the next collective until the launcher's timeout: report it and abort the job.
- */
-function test(name: string, fn: () => void | Promise<void>): void {
-  Deno.test(name, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      if (underMpi) {
-        console.error(`[rank ${rank}/${size}] test "${name}" failed:`, e);
-        const mpi = loadMpi();
-        mpi.fn.MPI_Abort(mpi.commWorld, 1);
-      }
-      throw e;
-    }
-  });
-}
 
 type Ctor = { new (n: number): CommBuffer; name: string };
 const ALL: Ctor[] = [

@@ -7,7 +7,7 @@
 // reductions with the same code on a one-rank SelfComm.
 
 import assert from "node:assert/strict";
-import { type Comm, dimsCreate, init, SelfComm } from "../../dist/comm.ts";
+import { type Comm, dimsCreate, SelfComm } from "../../dist/comm.ts";
 import { type AxisSpec, Distribution } from "../../dist/distribution.ts";
 import { DistArray } from "../../dist/dist_array.ts";
 import { arange, fromArray, NDArray } from "../../core/ndarray.ts";
@@ -15,28 +15,10 @@ import { ShapeMismatchError } from "../../core/errors.ts";
 import * as random from "../../core/random.ts";
 import * as ufunc from "../../core/ufunc.ts";
 import { type ReductionName, REDUCTIONS } from "../../core/reduce.ts";
-import { detectLauncher, loadMpi } from "../../ffi/mpi.ts";
+import { mpiTest as test, world } from "../_mpi.ts";
 
-const world = await init();
 const { rank, size } = world;
-const underMpi = detectLauncher() !== null;
 const self = new SelfComm();
-
-/** A failed assertion on one rank aborts the job instead of leaving the others blocked. */
-function test(name: string, fn: () => void | Promise<void>): void {
-  Deno.test(name, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      if (underMpi) {
-        console.error(`[rank ${rank}/${size}] test "${name}" failed:`, e);
-        const mpi = loadMpi();
-        mpi.fn.MPI_Abort(mpi.commWorld, 1);
-      }
-      throw e;
-    }
-  });
-}
 
 /** What this rank's block must hold: the reference's elements at its global indices. */
 function expectedLocal(ref: NDArray, dist: Distribution, r = rank): unknown[] {

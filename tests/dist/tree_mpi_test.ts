@@ -4,7 +4,6 @@
 // Every rank runs the same tests in the same order; the last one finalizes MPI.
 
 import assert from "node:assert/strict";
-import { init } from "../../dist/comm.ts";
 import { rootLevel, TreeAccumulator, treeReduce } from "../../dist/_tree.ts";
 import {
   mergeTree,
@@ -14,27 +13,9 @@ import {
   stateBuffers,
 } from "../../core/reduce.ts";
 import { randn } from "../../core/random.ts";
-import { detectLauncher, loadMpi } from "../../ffi/mpi.ts";
+import { mpiTest as test, world } from "../_mpi.ts";
 
-const world = await init();
 const { rank, size } = world;
-const underMpi = detectLauncher() !== null;
-
-/** A failed assertion on one rank aborts the job instead of leaving the others blocked. */
-function test(name: string, fn: () => void | Promise<void>): void {
-  Deno.test(name, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      if (underMpi) {
-        console.error(`[rank ${rank}/${size}] test "${name}" failed:`, e);
-        const mpi = loadMpi();
-        mpi.fn.MPI_Abort(mpi.commWorld, 1);
-      }
-      throw e;
-    }
-  });
-}
 
 function bytesOf(s: ReduceState): number[] {
   return stateBuffers(s).flatMap((b) => [...new Uint8Array(b.buffer, b.byteOffset, b.byteLength)]);

@@ -12,32 +12,15 @@ import { randn } from "../../core/random.ts";
 import type { ReduceOptions, ReductionName } from "../../core/reduce.ts";
 import { writeNpy } from "../../io/npy.ts";
 import type { ArraySource, RegionLike } from "../../io/region.ts";
-import { init, SelfComm } from "../../dist/comm.ts";
-import { detectLauncher, loadMpi } from "../../ffi/mpi.ts";
+import { SelfComm } from "../../dist/comm.ts";
 import { fromSource, open, random } from "../../stream/mod.ts";
+import { mpiTest, world } from "../_mpi.ts";
 
-const world = await init();
 const { rank, size } = world;
-const underMpi = detectLauncher() !== null;
 const self = new SelfComm();
 
 function test(name: string, fn: () => void | Promise<void>): void {
-  Deno.test({
-    name,
-    sanitizeResources: false,
-    fn: async () => {
-      try {
-        await fn();
-      } catch (e) {
-        if (underMpi) {
-          console.error(`[rank ${rank}/${size}] test "${name}" failed:`, e);
-          const mpi = loadMpi();
-          mpi.fn.MPI_Abort(mpi.commWorld, 1);
-        }
-        throw e;
-      }
-    },
-  });
+  mpiTest(name, fn, { sanitizeResources: false });
 }
 
 function bytesOf(a: NDArray): number[] {
