@@ -440,12 +440,39 @@ export function hdf5(mpi?: Hdf5Mpi): Hdf5Library {
   return loaded;
 }
 
+const MPICH_INFO = {
+  // int MPI_Info_create(MPI_Info *info)
+  MPI_Info_create: { parameters: ["buffer"], result: "i32" },
+  // int MPI_Info_set(MPI_Info info, const char *key, const char *value)
+  MPI_Info_set: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/**
+ * The MPI_Info passed with MPICH: ROMIO's data sieving on reads
+ * (`romio_ds_read`) made collective reads of chunked datasets 25x slower here
+ * (2.1 s against 0.08 s for 256 MiB on 2 ranks), so it is disabled. Falls
+ * back to MPI_INFO_NULL when the info cannot be made.
+ */
+function mpichInfo(mpiPath: string): number {
+  try {
+    const mpi = Deno.dlopen(mpiPath, MPICH_INFO).symbols;
+    const out = new Int32Array(1);
+    if (mpi.MPI_Info_create(out) !== 0) return MPICH_INFO_NULL;
+    const c = (t: string): Uint8Array => new TextEncoder().encode(`${t}\0`);
+    if (mpi.MPI_Info_set(out[0], c("romio_ds_read"), c("disable")) !== 0) return MPICH_INFO_NULL;
+    return out[0];
+  } catch {
+    return MPICH_INFO_NULL;
+  }
+}
+
 let mpioBinding: ((fapl: Hid, comm: number | Deno.PointerValue) => number) | null = null;
 
 /**
  * Sets the MPI-IO file driver on a file access property list, with the
  * communicator `comm` (a raw handle: an int for MPICH, a pointer for Open
- * MPI) and `MPI_INFO_NULL`. HDF5 duplicates the communicator.
+ * MPI) and, under MPICH, an info disabling ROMIO's read data sieving
+ * (`MPI_INFO_NULL` under Open MPI). HDF5 duplicates both.
  *
  * @param fapl The file access property list.
  * @param comm The raw MPI_Comm handle.
@@ -473,7 +500,8 @@ export function setFaplMpio(
   if (mpioBinding === null) {
     if (abi === "mpich") {
       const f = Deno.dlopen(h.path, MPIO_MPICH).symbols.H5Pset_fapl_mpio;
-      mpioBinding = (p, c) => f(p, c as number, MPICH_INFO_NULL);
+      const info = mpichInfo(mpiPath);
+      mpioBinding = (p, c) => f(p, c as number, info);
     } else {
       const f = Deno.dlopen(h.path, MPIO_OMPI).symbols.H5Pset_fapl_mpio;
       const info = Deno.dlopen(mpiPath, OMPI_INFO).symbols.ompi_mpi_info_null;
