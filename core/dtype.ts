@@ -268,11 +268,11 @@ export function parseDescr(descr: string): { dtype: DType; bigEndian: boolean } 
  *
  * @example
  * ```ts
- * import { info } from "./dtype.ts";
- * if (info("float32").bytes !== 4) throw new Error("bad");
+ * import { dtypeInfo } from "./dtype.ts";
+ * if (dtypeInfo("float32").bytes !== 4) throw new Error("bad");
  * ```
  */
-export function info(dtype: DType): DTypeInfo {
+export function dtypeInfo(dtype: DType): DTypeInfo {
   return DTYPES[dtype];
 }
 
