@@ -321,14 +321,32 @@ export class LazyArray {
 
   /**
    * Plans a run without reading anything: the passes, their chunk grids and
-   * the projected peak memory.
+   * the projected peak memory. By default the run is `compute()` (the result
+   * held in memory); with `write` it is `to()`, writing output blocks as they
+   * are done (`write.chunks`: the output's storage chunks, which the blocks
+   * follow; absent for a .npy file).
    *
-   * @param options `memory`, `prefetch`.
+   * @param options `memory`, `prefetch`, `write`.
    * @returns The plan.
    * @throws {MemoryBudgetError} When the run cannot fit the budget.
    */
-  plan(options: RunOptions = {}): PlanInfo {
-    const p = planRun(this.#node, { kind: "compute" }, options);
+  plan(
+    options: RunOptions & {
+      readonly write?: boolean | { readonly chunks?: readonly number[]; readonly dtype?: DType };
+    } = {},
+  ): PlanInfo {
+    const w = options.write === true ? {} : options.write || null;
+    const p = planRun(
+      this.#node,
+      w
+        ? {
+          kind: "write",
+          chunks: w.chunks ?? null,
+          itemsize: DTYPES[w.dtype ? toDType(w.dtype) : this.dtype].bytes,
+        }
+        : { kind: "compute" },
+      options,
+    );
     return toPlanInfo(p);
   }
 
