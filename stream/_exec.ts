@@ -475,6 +475,10 @@ async function reducePass(ctx: Ctx, passIndex: number): Promise<void> {
     const flush = (): void => {
       if (current >= 0) states.forEach((s, k) => mergers[k].push(current, s));
     };
+    // pieces only where sub-blocks are cheap to read (.npy, memory, random,
+    // contiguous HDF5): a piece of a Zarr or chunked HDF5 block would decode
+    // whole storage chunks again for every piece
+    const splittable = pass.accesses.every((a) => a.node.splittable);
     const itemBytes = Math.max(
       8,
       ...pass.reductions.map((rn) => DTYPES[rn.arg.dtype].bytes),
@@ -489,7 +493,7 @@ async function reducePass(ctx: Ctx, passIndex: number): Promise<void> {
         const block = ev.eval(rn.arg, region, blocks);
         reducers[k].step(states[k], block, region.start);
       });
-    }, (region) => cachePieces(region, itemBytes));
+    }, splittable ? (region) => cachePieces(region, itemBytes) : undefined);
     flush();
   } catch (e) {
     error = e;
