@@ -27,6 +27,7 @@ import { ChunkGrid, rankRange } from "./_grid.ts";
 import { TreeAccumulator, treeCombine } from "../dist/_tree.ts";
 import { BufferPool } from "./_buffers.ts";
 import { NpyFile } from "../io/npy.ts";
+import { H5Dataset } from "../io/hdf5.ts";
 import { type OutputTarget, prepareOutput, type TargetOptions } from "./_output.ts";
 
 /** What a progress callback receives after each block. */
@@ -326,6 +327,8 @@ async function readBlocks(
         // into a buffer reused every `inFlight` blocks
         const out = pool.array(`${ordinal}:${slot}`, src.dtype, region.count);
         b = await src.readInto(region, out);
+      } else if (src instanceof H5Dataset && src.dtype !== "bool") {
+        b = src.readInto(region, pool.array(`${ordinal}:${slot}`, src.dtype, region.count));
       } else b = await src.read(region);
       blocks.set(k, b);
       bytes += b.size * DTYPES[b.dtype].bytes;

@@ -206,7 +206,9 @@ export async function openSource(locator: string): Promise<Opened> {
       const ds = await openDataset(locator);
       return {
         source: ds,
-        splittable: ds.info.layout !== "chunked",
+        // unfiltered chunks are read in part straight from the file; filtered
+        // (compressed) ones would be decoded again for every sub-block
+        splittable: ds.info.layout !== "chunked" || ds.info.filters.length === 0,
         close: () => ds.close(),
       };
     }
