@@ -13,6 +13,7 @@
  * @module
  */
 
+import { writeViaTemp } from "./_atomic.ts";
 import * as arrow from "npm:apache-arrow@21.2.0";
 import { type FileHandle, open as openHandle } from "node:fs/promises";
 import { type AnyTypedArray, type DType, DTYPES } from "../core/dtype.ts";
@@ -123,26 +124,11 @@ export async function writeArrow(
   }
   writer.finish();
 
-  const slash = target.lastIndexOf("/");
-  const tmp = `${target.slice(0, slash + 1)}.${target.slice(slash + 1)}.${
-    crypto.randomUUID().slice(0, 8)
-  }.tmp`;
-  const file = await Deno.open(tmp, { write: true, createNew: true });
-  try {
+  await writeViaTemp(target, async (file) => {
     for await (const chunk of writer) {
       for (let at = 0; at < chunk.length;) at += await file.write(chunk.subarray(at));
     }
-    file.close();
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    try {
-      file.close();
-    } catch {
-      // already closed
-    }
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
+  });
 }
 
 /**

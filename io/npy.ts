@@ -12,6 +12,7 @@
  * @module
  */
 
+import { writeViaTemp } from "./_atomic.ts";
 import {
   type AnyTypedArray,
   type ArrayOf,
@@ -601,17 +602,7 @@ export async function writeNpy(
   const fortran = options.fortranOrder === true;
   const header = formatHeader(array.dtype, array.shape, fortran, options.version);
   const target = pathText(path);
-  const slash = target.lastIndexOf("/");
-  const tmp = `${target.slice(0, slash + 1)}.${target.slice(slash + 1)}.${
-    crypto.randomUUID().slice(0, 8)
-  }.tmp`;
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(tmp, { write: true, createNew: true });
-  } catch (e) {
-    throw openError(target, e);
-  }
-  try {
+  await writeViaTemp(target, async (file) => {
     await writeFull(file, 0, header);
     const src = fortran ? array.transpose() : array;
     const sz = DTYPES[src.dtype].bytes;
@@ -634,17 +625,7 @@ export async function writeNpy(
         at += bytes.length;
       }
     }
-    file.close();
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    try {
-      file.close();
-    } catch {
-      // already closed
-    }
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
+  }, (e) => openError(target, e));
 }
 
 /**

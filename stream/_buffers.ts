@@ -5,33 +5,12 @@
 import { type DType, DTYPES } from "../core/dtype.ts";
 import { NDArray } from "../core/ndarray.ts";
 import { type Region, wasmArena } from "../core/_wasm/arena.ts";
+import { alignedBuffer } from "../io/_aligned.ts";
 
-const PAGE = 4096;
-let ffi: boolean | undefined;
-
-function canAlign(): boolean {
-  if (ffi === undefined) {
-    try {
-      ffi = Deno.permissions.querySync({ name: "ffi" }).state === "granted";
-    } catch {
-      ffi = false;
-    }
-  }
-  return ffi;
-}
-
-/** A new zeroed buffer of `bytes`, starting on a 4096-byte boundary when FFI is allowed. */
+/** A new zeroed buffer of `bytes`, 4096-aligned when large and FFI is allowed. */
 function alignedBytes(bytes: number): Uint8Array {
-  if (bytes < (1 << 20) || !canAlign()) return new Uint8Array(bytes);
-  const buffer = new ArrayBuffer(bytes + PAGE);
-  try {
-    const ptr = Deno.UnsafePointer.of(new Uint8Array(buffer));
-    const addr = Number(Deno.UnsafePointer.value(ptr) % BigInt(PAGE));
-    return new Uint8Array(buffer, (PAGE - addr) % PAGE, bytes);
-  } catch {
-    ffi = false;
-    return new Uint8Array(bytes);
-  }
+  const { buffer, byteOffset } = alignedBuffer(bytes);
+  return new Uint8Array(buffer, byteOffset, bytes);
 }
 
 /**
