@@ -1,6 +1,6 @@
 // NpyFile read throughput, page cache warm, 4096-aligned vs plain buffers:
 // read() into a fresh buffer, and readInto() a reused buffer.
-// Run: deno run -A bench/npy_read_bench.ts
+// Run: deno run -A bench/npy_read.ts
 import { createNpy, NpyFile } from "../io/npy.ts";
 import { alignedBuffer, setAlignedBuffers } from "../io/_aligned.ts";
 import { arange, NDArray } from "../core/ndarray.ts";
