@@ -184,7 +184,7 @@ if (!staticOnly && mpiFiles.length) {
       name: "Open MPI",
       cmd: "mpirun.openmpi",
       pre: ["--allow-run-as-root", "--oversubscribe"],
-      ranks: [2, 3],
+      ranks: [2, 3, 4],
     },
   ];
   // warm the cache so no download lines appear under the launcher
