@@ -2,7 +2,7 @@
 // domain: "Public domain terminal emulator font.  Share and enjoy."), printable
 // ASCII only. Each glyph is 10 rows of one byte, top row first; bit 7 is the
 // leftmost of its 6 columns. The baseline is 2 rows above the bottom of the
-// cell. Generated from 6x10.bdf; do not edit by hand.
+// cell. Generated from 6x10.bdf; only "." was redrawn, as a 2x2 dot.
 
 /** Width of a glyph cell in pixels (the advance between characters). */
 export const GLYPH_WIDTH = 6;
@@ -25,7 +25,7 @@ const GLYPHS: readonly string[] = [
   "00002020f82020000000", // +
   "00000000000030204000", // ,
   "00000000f80000000000", // -
-  "00000000000020702000", // .
+  "00000000000030300000", // . (a 2x2 dot: the original 3-row diamond read as "+" in tick labels)
   "00080810204080800000", // /
   "00205088888850200000", // 0
   "002060a0202020f80000", // 1
