@@ -44,30 +44,45 @@ export function parseAxes(text: string, ndim: number, source: string): number[] 
   return axes;
 }
 
-function valueText(v: unknown): string {
-  return typeof v === "number" && Number.isNaN(v) ? "nan" : String(v);
+const f16round = (Math as { f16round?: (x: number) => number }).f16round;
+
+/**
+ * An element as text. float32 and float16 values print with the fewest
+ * digits that read back as the same value in their own precision (as NumPy
+ * prints them: 0.12899646, not 0.12899646162986755).
+ */
+function valueText(v: unknown, dtype?: string): string {
+  if (typeof v !== "number") return String(v);
+  if (Number.isNaN(v)) return "nan";
+  const round = dtype === "float32" ? Math.fround : dtype === "float16" ? f16round : undefined;
+  if (round === undefined || !Number.isFinite(v)) return String(v);
+  for (let p = 1; p < 17; p++) {
+    const t = Number(v.toPrecision(p));
+    if (round(t) === v) return String(t);
+  }
+  return String(v);
 }
 
 /** A result as text: a scalar alone, a 1-D or 2-D array as a table, higher ranks as index lines. */
 export function formatTable(a: NDArray): string {
-  if (a.ndim === 0) return valueText(a.get());
+  if (a.ndim === 0) return valueText(a.get(), a.dtype);
   const rows: string[][] = [];
   if (a.ndim === 1) {
     rows.push(["index", "value"]);
-    for (let i = 0; i < a.shape[0]; i++) rows.push([String(i), valueText(a.get(i))]);
+    for (let i = 0; i < a.shape[0]; i++) rows.push([String(i), valueText(a.get(i), a.dtype)]);
   } else if (a.ndim === 2) {
     rows.push(["", ...Array.from({ length: a.shape[1] }, (_, j) => String(j))]);
     for (let i = 0; i < a.shape[0]; i++) {
       rows.push([
         String(i),
-        ...Array.from({ length: a.shape[1] }, (_, j) => valueText(a.get(i, j))),
+        ...Array.from({ length: a.shape[1] }, (_, j) => valueText(a.get(i, j), a.dtype)),
       ]);
     }
   } else {
     rows.push(["index", "value"]);
     const idx = a.shape.map(() => 0);
     for (let k = 0; k < a.size; k++) {
-      rows.push([idx.join(","), valueText(a.get(...idx))]);
+      rows.push([idx.join(","), valueText(a.get(...idx), a.dtype)]);
       for (let d = a.ndim - 1; d >= 0; d--) {
         if (++idx[d] < a.shape[d]) break;
         idx[d] = 0;
