@@ -30,6 +30,7 @@ export class FsStore {
   /** The store's directory, as given. */
   readonly root: string;
   #consolidated: Map<string, Uint8Array> | null = null;
+  #consolidatedDoc: Readonly<Record<string, unknown>> | null = null;
   #madeDirs = new Set<string>();
 
   /**
@@ -49,6 +50,12 @@ export class FsStore {
       map.set(normalizeKey(key), ENCODER.encode(JSON.stringify(value, nonFiniteReplacer)));
     }
     this.#consolidated = map;
+    this.#consolidatedDoc = metadata;
+  }
+
+  /** The consolidated document given to {@link useConsolidated}, or null. */
+  get consolidatedDoc(): Readonly<Record<string, unknown>> | null {
+    return this.#consolidatedDoc;
   }
 
   /** Whether metadata comes from a consolidated document. */

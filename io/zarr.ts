@@ -39,6 +39,7 @@ import {
   readNode,
 } from "./_zarr_meta.ts";
 import { FsStore, NONFINITE } from "./_zarr_store.ts";
+import { DecodePool, type DecodeReply, type OpenSpec, WorkerUnavailable } from "./_zarr_pool.ts";
 import { formatLocator, parseLocator } from "./locator.ts";
 import {
   type ArraySink,
@@ -52,11 +53,27 @@ import {
 const CONCURRENCY = 4;
 /** Default chunk size of {@link createZarr} when `chunks` is not given. */
 const DEFAULT_CHUNK_BYTES = 4 << 20;
+/** Decode workers started by default (`workers` option). */
+const DEFAULT_WORKERS = 2;
+/** By default, reads use the decode workers only for chunks at least this large. */
+const WORKER_MIN_CHUNK_BYTES = 256 << 10;
+let consolidatedIds = 0;
 
 /** Options of {@link openZarr}. */
 export interface ZarrOpenOptions {
   /** Allow `write` and `writeChunk` (default false: the store is never modified). */
   readonly write?: boolean;
+  /**
+   * Decode threads: reads of two or more compressed chunks of at least
+   * 256 KiB (or of one into shared memory) read and decode them on this many
+   * worker threads (default 2 when the machine has
+   * two or more cores, else 0). A number given here is used for every read,
+   * however small; 0 decodes in the calling thread. When a worker cannot
+   * start (e.g. no read permission for the worker module), chunks are decoded
+   * in the calling thread. Call {@link ZarrArray.close} to stop the workers
+   * (idle workers never keep the process alive).
+   */
+  readonly workers?: number;
 }
 
 /** Options of {@link createZarr}. */
@@ -170,6 +187,10 @@ export class ZarrArray implements ArraySource, ArraySink {
   #encoder: Promise<ChunkEncoder> | null = null;
   #nativeStrides: number[];
   #chunkSize: number;
+  #workers: number;
+  #forceWorkers: boolean;
+  #pool: DecodePool | null | undefined = undefined;
+  #openSpec: OpenSpec;
 
   private constructor(
     store: FsStore,
@@ -177,6 +198,7 @@ export class ZarrArray implements ArraySource, ArraySink {
     meta: ArrayMeta,
     array: zarr.Array<zarr.DataType, FsStore>,
     writable: boolean,
+    workers: number | undefined,
   ) {
     this.#store = store;
     this.#meta = meta;
@@ -202,6 +224,16 @@ export class ZarrArray implements ArraySource, ArraySink {
     this.writable = writable;
     this.#nativeStrides = stridesOf(meta.chunks, meta.order);
     this.#chunkSize = meta.chunks.reduce((a, b) => a * b, 1);
+    const cores = typeof navigator === "object" ? navigator.hardwareConcurrency ?? 1 : 1;
+    this.#forceWorkers = workers !== undefined;
+    this.#workers = workers ?? (cores >= 2 ? DEFAULT_WORKERS : 0);
+    this.#openSpec = {
+      root: store.root,
+      object: meta.path,
+      format: meta.zarrFormat,
+      consolidated: store.consolidatedDoc,
+      consolidatedId: store.consolidated ? ++consolidatedIds : 0,
+    };
   }
 
   /**
@@ -215,6 +247,10 @@ export class ZarrArray implements ArraySource, ArraySink {
     registerCodecs();
     const loc = zarrLocator(locator);
     const writable = options.write === true;
+    const workers = options.workers;
+    if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0 && workers <= 64)) {
+      throw new RangeError(`Invalid workers ${workers}: expected an integer from 0 to 64`);
+    }
     const store = await openStore(loc.path, !writable);
     const object = loc.object ?? "/";
     const meta = await readNode(store, loc.path, object);
@@ -240,7 +276,7 @@ export class ZarrArray implements ArraySource, ArraySink {
     if (writable && meta.sharded) {
       throw new TypeError(`Cannot open "${locator}" for writing: sharded arrays are read-only`);
     }
-    return new ZarrArray(store, formatLocator(loc), meta, array, writable);
+    return new ZarrArray(store, formatLocator(loc), meta, array, writable, workers);
   }
 
   /** Number of elements. */
@@ -306,15 +342,160 @@ export class ZarrArray implements ArraySource, ArraySink {
       return c.isContiguous ? c : c.copy();
     }
     const out = empty(r.count, this.dtype);
-    await forEachChunk(pieces, async (coords, ps) => {
-      const { data, stride } = await this.#decode(coords);
-      let so = 0;
-      let doff = 0;
-      for (let i = 0; i < ps.length; i++) {
-        so += ps[i].local * stride[i];
-        doff += ps[i].out * out.strides[i];
+    await this.#fill(r, pieces, out);
+    return out;
+  }
+
+  /**
+   * Reads a region into `out` (C-contiguous, shape `region.count`, this
+   * array's dtype), decoding only the chunks it touches. When `out` lives in
+   * shared memory (a SharedArrayBuffer, such as the stream engine's arena
+   * buffers), the decode workers write the chunks straight into it.
+   *
+   * @param region The region.
+   * @param out The destination.
+   * @returns `out`.
+   * @throws {RangeError} When the region does not fit the shape.
+   * @throws {TypeError} When `out` has the wrong dtype or shape or is not C-contiguous.
+   * @throws {FormatError} When a chunk cannot be decoded or has the wrong size.
+   */
+  async readInto(region: RegionLike, out: NDArray): Promise<NDArray> {
+    const r = toRegion(this.shape, region);
+    if (
+      out.dtype !== this.dtype || !out.isContiguous ||
+      out.shape.length !== r.count.length || out.shape.some((d, i) => d !== r.count[i])
+    ) {
+      throw new TypeError(
+        `Cannot read "${this.locator}" into an array of ${out.dtype} [${
+          out.shape.join(",")
+        }]: expected a C-contiguous ${this.dtype} array of shape [${r.count.join(",")}]`,
+      );
+    }
+    if (r.count.some((c) => c === 0)) return out;
+    const pieces = r.count.map((_, i) =>
+      axisPieces(r.start[i], r.step[i], r.count[i], this.chunks[i])
+    );
+    if (
+      this.codec === "none" && this.order === "C" && !this.bigEndian && this.dtype !== "bool" &&
+      pieces.every((p, i) => p.length === 1 && wholeChunk(p[0], r.step[i], this.chunks[i])) &&
+      await this.#readRawChunk(pieces.map((p) => p[0].chunk), out)
+    ) return out;
+    await this.#fill(r, pieces, out);
+    return out;
+  }
+
+  /**
+   * Reads an uncompressed little-endian C-ordered chunk file straight into
+   * `out` (no decode, no copy). False when the file is missing or has the
+   * wrong size: the general path then fills or reports it.
+   */
+  async #readRawChunk(coords: number[], out: NDArray): Promise<boolean> {
+    const bytes = new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength);
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(this.#store.pathOf(this.chunkKey(coords)));
+    } catch {
+      return false;
+    }
+    try {
+      if ((await file.stat()).size !== bytes.length) return false;
+      let at = 0;
+      while (at < bytes.length) {
+        const n = file.readSync(bytes.subarray(at));
+        if (n === null || n === 0) return false;
+        at += n;
       }
+      return true;
+    } finally {
+      file.close();
+    }
+  }
+
+  /**
+   * Stops the decode workers, if any were started (reads after this decode
+   * in the calling thread, or start new workers).
+   */
+  async close(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.close();
+  }
+
+  /**
+   * Whether the decode workers take this read, starting them on first use:
+   * by default, reads of large compressed chunks into shared memory (the
+   * stream engine keeps two of them in flight) or of two or more of them.
+   */
+  #poolFor(nChunks: number, shared: boolean): DecodePool | null {
+    if (this.#workers === 0) return null;
+    if (!this.#forceWorkers) {
+      const chunkBytes = this.#chunkSize * DTYPES[this.dtype].bytes;
+      // uncompressed chunks: reading and copying in this thread is cheaper (measured)
+      if (this.codec === "none" || chunkBytes < WORKER_MIN_CHUNK_BYTES) return null;
+      if (nChunks < 2 && !shared) return null;
+    }
+    if (this.#pool === undefined || (this.#pool !== null && !this.#pool.alive)) {
+      this.#pool = DecodePool.start(this.#workers);
+    }
+    return this.#pool;
+  }
+
+  /** Decodes the chunks of `pieces` into `out` (C-contiguous, shape `r.count`). */
+  async #fill(r: Region, pieces: AxisPiece[][], out: NDArray): Promise<void> {
+    const nChunks = pieces.reduce((a, p) => a * p.length, 1);
+    const shared = typeof SharedArrayBuffer === "function" &&
+      out.data.buffer instanceof SharedArrayBuffer;
+    const pool = this.#poolFor(nChunks, shared);
+    await forEachChunk(pieces, async (coords, ps) => {
+      let so = 0;
+      let doff = out.offset;
+      for (let i = 0; i < ps.length; i++) doff += ps[i].out * out.strides[i];
       const counts = ps.map((p) => p.n);
+      const local = ps.map((p) => p.local);
+      if (pool !== null) {
+        let reply: DecodeReply | null = null;
+        try {
+          reply = await pool.run({
+            open: this.#openSpec,
+            coords,
+            dtype: this.dtype,
+            chunkSize: this.#chunkSize,
+            dest: shared
+              ? {
+                buffer: out.data.buffer as SharedArrayBuffer,
+                byteOffset: out.data.byteOffset,
+                length: out.data.length,
+                counts,
+                strides: [...out.strides],
+                offset: doff,
+                local,
+                step: [...r.step],
+              }
+              : undefined,
+          });
+        } catch (e) {
+          if (!(e instanceof WorkerUnavailable)) throw e;
+        }
+        if (reply !== null) {
+          if (reply.error !== undefined) throw this.#chunkError(coords, reply);
+          if (shared) return;
+          const data = new DTYPES[this.dtype].array(reply.bytes!) as AnyTypedArray;
+          for (let i = 0; i < ps.length; i++) so += local[i] * reply.stride![i];
+          copyInto(
+            new NDArray(this.dtype, out.data, counts, out.strides, doff),
+            new NDArray(
+              this.dtype,
+              data as never,
+              counts,
+              reply.stride!.map((s, i) => s * r.step[i]),
+              so,
+            ),
+          );
+          return;
+        }
+      }
+      const { data, stride } = await this.#decode(coords);
+      for (let i = 0; i < ps.length; i++) so += local[i] * stride[i];
       const src = new NDArray(
         this.dtype,
         data as never,
@@ -324,7 +505,17 @@ export class ZarrArray implements ArraySource, ArraySink {
       );
       copyInto(new NDArray(this.dtype, out.data, counts, out.strides, doff), src);
     });
-    return out;
+  }
+
+  #chunkError(coords: readonly number[], reply: DecodeReply): FormatError {
+    return new FormatError(
+      this.path,
+      reply.kind === "size"
+        ? `chunk "${
+          this.chunkKey(coords)
+        }" holds ${reply.error} elements after decoding, expected ${this.#chunkSize}`
+        : `chunk "${this.chunkKey(coords)}" cannot be decoded: ${reply.error}`,
+    );
   }
 
   /**

@@ -329,12 +329,23 @@ async function readBlocks(
         b = await src.readInto(region, out);
       } else if (src instanceof H5Dataset && src.dtype !== "bool") {
         b = src.readInto(region, pool.array(`${ordinal}:${slot}`, src.dtype, region.count));
+      } else if (isZarr(src)) {
+        // Zarr (io/zarr.ts, loaded lazily): decode workers write into the shared arena buffer
+        b = await src.readInto(region, pool.array(`${ordinal}:${slot}`, src.dtype, region.count));
       } else b = await src.read(region);
       blocks.set(k, b);
       bytes += b.size * DTYPES[b.dtype].bytes;
     }),
   );
   return { blocks, bytes };
+}
+
+/** A ZarrArray of io/zarr.ts (not imported here: that module loads zarrita). */
+function isZarr(
+  src: object,
+): src is { readInto(r: Region, out: NDArray): Promise<NDArray>; dtype: DType } {
+  return typeof (src as { readInto?: unknown }).readInto === "function" &&
+    (src as { zarrFormat?: unknown }).zarrFormat !== undefined;
 }
 
 function readBytes(reads: Map<string, { node: SourceNode; region: Region }>): number {

@@ -3,6 +3,7 @@ import { gunzipSync } from "node:zlib";
 import { FormatError, ShapeMismatchError } from "../../core/errors.ts";
 import { arange, fromArray, full, type NDArray, zeros } from "../../core/ndarray.ts";
 import { readNpy } from "../../io/npy.ts";
+import type { Region } from "../../io/region.ts";
 import { createZarr, createZarrGroup, listZarr, openZarr } from "../../io/zarr.ts";
 import { ROOT, tempDir } from "../_util.ts";
 
@@ -455,4 +456,150 @@ Deno.test("ZarrArray rejects bad regions, shapes and writes to a read-only array
     () => createZarr(`${dir.path}/e3.zarr`, { shape: [4], dtype: "uint8", chunks: [0] }),
     RangeError,
   );
+});
+
+// ---------------------------------------------------------------------------
+// decode workers
+
+/** The raw bytes of an array (C order). */
+function bytesOf(a: NDArray): Uint8Array {
+  const c = a.copy();
+  return new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.byteLength).slice();
+}
+
+/** A C-contiguous array of `shape` over a SharedArrayBuffer (as the stream engine's arena). */
+function sharedArray(like: NDArray, shape: readonly number[]): NDArray {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const Ctor = like.data.constructor as new (b: ArrayBufferLike, o: number, n: number) => never;
+  const sab = new SharedArrayBuffer(n * like.data.BYTES_PER_ELEMENT + 64);
+  return new (like.constructor as typeof NDArray)(like.dtype, new Ctor(sab, 64, n), shape);
+}
+
+/** Every array of the zarr-python fixture store. */
+async function fixtureArrays(): Promise<string[]> {
+  const out: string[] = [];
+  for (const n of await listZarr(STORE)) if (n.kind === "array") out.push(n.path);
+  return out;
+}
+
+Deno.test("ZarrArray decode workers give byte-identical arrays to the in-thread path", async () => {
+  const paths = await fixtureArrays();
+  // every codec, F order, big-endian dtypes, fill values for missing chunks
+  for (const must of ["/blosc", "/zstd", "/lz4", "/zlib", "/gzip", "/none", "/forder"]) {
+    assert.ok(paths.includes(must), must);
+  }
+  assert.ok(paths.includes("/dtypes/f8be") && paths.includes("/fill_nan"));
+  for (const path of paths) {
+    const inThread = await openZarr(`${STORE}:${path}`, { workers: 0 });
+    const pooled = await openZarr(`${STORE}:${path}`, { workers: 2 });
+    try {
+      const regions: (string | Region | undefined)[] = [
+        undefined,
+        ...(inThread.shape.length === 2 ? ["1:11:3, ::2"] : []),
+        // one whole chunk (an uncompressed one is read straight into the destination)
+        ...(inThread.shape.length > 0 ? [inThread.chunkRegion(inThread.chunks.map(() => 0))] : []),
+      ];
+      for (const region of regions) {
+        const want = await inThread.read(region);
+        const what = `${path} ${JSON.stringify(region)}`;
+        assert.deepEqual(bytesOf(await pooled.read(region)), bytesOf(want), what);
+        // into shared memory: the workers write the chunks straight into it
+        const out = sharedArray(want, want.shape);
+        const got = await pooled.readInto(region ?? "", out);
+        assert.equal(got, out);
+        assert.deepEqual(bytesOf(got), bytesOf(want), `${what} (shared)`);
+      }
+    } finally {
+      await pooled.close();
+    }
+  }
+});
+
+Deno.test("ZarrArray decode workers name the store and chunk key for a bad chunk", async () => {
+  await using dir = await tempDir();
+  for (const [name, codec] of [["a", "zlib:1"], ["b", "blosc"]]) {
+    const z = await createZarr(`${dir.path}/k.zarr:/${name}`, {
+      shape: [4, 4],
+      dtype: "float64",
+      chunks: [2, 2],
+      codec,
+    });
+    await z.write(undefined, zeros([4, 4], "float64"));
+    await Deno.writeFile(`${dir.path}/k.zarr/${name}/1.0`, new Uint8Array([1, 2, 3, 4, 5]));
+  }
+  const raw = await createZarr(`${dir.path}/k.zarr:/r`, {
+    shape: [4],
+    dtype: "int32",
+    chunks: [2],
+    codec: "none",
+  });
+  await raw.write(undefined, zeros([4], "int32"));
+  await Deno.writeFile(`${dir.path}/k.zarr/r/1`, new Uint8Array(12));
+  const messages = async (path: string, workers: number): Promise<string[]> => {
+    const a = await openZarr(`${dir.path}/k.zarr:/${path}`, { workers });
+    const out: string[] = [];
+    try {
+      const shared = sharedArray(zeros([1], a.dtype), a.shape);
+      for (const read of [() => a.read(), () => a.readInto("", shared)]) {
+        await assert.rejects(read, (e: unknown) => {
+          assert.ok(e instanceof FormatError);
+          assert.equal(e.file, `${dir.path}/k.zarr`);
+          out.push(e.message);
+          return true;
+        });
+      }
+    } finally {
+      await a.close();
+    }
+    return out;
+  };
+  const a = await messages("a", 2);
+  assert.match(a[0], /chunk "a\/1\.0" cannot be decoded: /);
+  assert.deepEqual(a, await messages("a", 0));
+  const b = await messages("b", 2);
+  assert.match(b[0], /chunk "b\/1\.0" /);
+  assert.deepEqual(b, await messages("b", 0));
+  const r = await messages("r", 2);
+  assert.match(r[0], /chunk "r\/1" holds 3 elements after decoding, expected 2/);
+  assert.deepEqual(r, await messages("r", 0));
+  const ok = await openZarr(`${dir.path}/k.zarr:/a`, { workers: 2 });
+  assert.deepEqual(bytesOf(await ok.read("0:2")), bytesOf(zeros([2, 4], "float64")));
+  await ok.close();
+});
+
+Deno.test("ZarrArray reads in its own thread when decode workers cannot start", async () => {
+  await using dir = await tempDir();
+  // read permission for the store only: the worker module cannot be loaded
+  const script = `${dir.path}/restricted.ts`;
+  await Deno.writeTextFile(
+    script,
+    `import { openZarr } from ${JSON.stringify(new URL("../../io/zarr.ts", import.meta.url).href)};
+const a = await openZarr(${JSON.stringify(`${STORE}:/blosc`)}, { workers: 2 });
+const b = await openZarr(${JSON.stringify(`${STORE}:/blosc`)}, { workers: 0 });
+const x = await a.read("1:11:2, 0:7");
+const y = await b.read("1:11:2, 0:7");
+await a.close();
+console.log(JSON.stringify({ same: JSON.stringify(x.toArray()) === JSON.stringify(y.toArray()),
+  shape: x.shape }));
+`,
+  );
+  const res = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-lock", `--allow-read=${STORE}`, script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const err = new TextDecoder().decode(res.stderr);
+  assert.ok(res.success, err);
+  assert.doesNotMatch(err, /NotCapable|error/i);
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(res.stdout)), {
+    same: true,
+    shape: [5, 7],
+  });
+});
+
+Deno.test("ZarrArray.readInto() checks the destination", async () => {
+  const z = await openZarr(`${STORE}:/none`, { workers: 0 });
+  await assert.rejects(() => z.readInto("0:2, 0:2", zeros([2, 3], z.dtype)), TypeError);
+  await assert.rejects(() => z.readInto("0:2, 0:2", zeros([2, 2], "int8")), TypeError);
+  await z.close();
 });
