@@ -45,8 +45,14 @@ export type { NpyVersion } from "./_npy_header.ts";
 
 const NATIVE_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Reads and writes below this size use the synchronous file API (cheaper per call). */
-const SYNC_MAX = 256 << 10;
+/**
+ * Reads and writes up to this size use the synchronous file API: each async
+ * call hops to a worker thread, and for the 2-4 MiB pieces the stream engine
+ * reduces while they are in cache, sync reads measured 20-30% faster here
+ * (mean over axis 0 of 1 GiB: 0.23 s async, 0.18 s sync). Larger transfers
+ * stay async so they overlap computation.
+ */
+const SYNC_MAX = 8 << 20;
 /** A step whose gap is at most this many bytes is read as the covering span. */
 const SPAN_MAX_GAP = 16 << 10;
 /** Largest covering span read at once for a stepped innermost axis. */
