@@ -352,6 +352,9 @@ export class LazyArray {
 
   /**
    * Runs the graph and returns the result in memory (on every rank).
+   * Collective under MPI: it runs on `options.comm`, by default the world of
+   * `init()`, so code that runs on one rank only must pass
+   * `comm: new SelfComm()`.
    *
    * @param options `memory`, `comm`, `onProgress`, `prefetch`.
    * @returns The result.
@@ -365,7 +368,7 @@ export class LazyArray {
   /**
    * Runs the graph and writes the result to a locator (`out.npy`,
    * `out.h5:/group/x`, `out.zarr`), under a temporary name renamed when
-   * every rank has finished.
+   * every rank has finished. Collective under MPI, like {@link compute}.
    *
    * @param locator Where to write.
    * @param options `chunks`, `codec`, `dtype`, `overwrite`, and the run options.
