@@ -225,35 +225,14 @@ function makeFloat16Type(): Hid {
   return f16Type;
 }
 
-// The memory type of a dtype (owned by the module: never close it).
+// The memory type of a dtype (owned by the module: never close it): the
+// native type named by the dtype table's `hdf5` column, except bool (h5py's
+// 1-byte enum) and float16 (no native type in HDF5 1.10), which are built here.
 function memType(dtype: DType): Hid {
-  const ids = hdf5().ids;
-  switch (dtype) {
-    case "bool":
-      return makeBoolType();
-    case "float16":
-      return makeFloat16Type();
-    case "int8":
-      return ids.H5T_NATIVE_INT8_g;
-    case "uint8":
-      return ids.H5T_NATIVE_UINT8_g;
-    case "int16":
-      return ids.H5T_NATIVE_INT16_g;
-    case "uint16":
-      return ids.H5T_NATIVE_UINT16_g;
-    case "int32":
-      return ids.H5T_NATIVE_INT32_g;
-    case "uint32":
-      return ids.H5T_NATIVE_UINT32_g;
-    case "int64":
-      return ids.H5T_NATIVE_INT64_g;
-    case "uint64":
-      return ids.H5T_NATIVE_UINT64_g;
-    case "float32":
-      return ids.H5T_NATIVE_FLOAT_g;
-    case "float64":
-      return ids.H5T_NATIVE_DOUBLE_g;
-  }
+  if (dtype === "bool") return makeBoolType();
+  if (dtype === "float16") return makeFloat16Type();
+  const ids = hdf5().ids as Readonly<Record<string, Hid>>;
+  return ids[`${DTYPES[dtype].hdf5}_g`];
 }
 
 // A new file type for a dtype (the caller closes it).
