@@ -18,6 +18,7 @@
 
 import type { AnyTypedArray } from "../core/dtype.ts";
 import { NDArray } from "../core/ndarray.ts";
+import { cStrides } from "../core/_iter.ts";
 import { ShapeMismatchError } from "../core/errors.ts";
 import type { Region } from "../io/region.ts";
 import {
@@ -779,16 +780,6 @@ function displs(counts: Int32Array): Int32Array {
   return d;
 }
 
-function cStridesOf(shape: readonly number[]): number[] {
-  const st = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    st[i] = acc;
-    acc *= shape[i];
-  }
-  return st;
-}
-
 // Writes the C-order product of per-axis position lists (scaled by strides)
 // into out at `at`; returns the number written.
 function product(lists: Int32Array[], strides: number[], out: Int32Array, at: number): number {
@@ -869,8 +860,8 @@ export function redistributionPlan(
   const toAxes = axisMapsOf(to);
   const sendShape = from.localShape(rank);
   const recvShape = to.localShape(rank);
-  const sendStrides = cStridesOf(sendShape);
-  const recvStrides = cStridesOf(recvShape);
+  const sendStrides = cStrides(sendShape);
+  const recvStrides = cStrides(recvShape);
 
   // --- receive side: my destination block, grouped by source grid position per axis
   const recvCounts = new Int32Array(P);
