@@ -161,6 +161,15 @@ export interface ArraySource {
   readonly chunks: readonly number[];
   /** Reads a region into a new C-contiguous NDArray of shape `region.count`. */
   read(region?: RegionLike): Promise<NDArray>;
+  /**
+   * Optional: reads a region into a caller's contiguous array of the
+   * source's dtype and the region's shape (a buffer reused from block to
+   * block, possibly shared WebAssembly memory), returning it. The array is in
+   * C order, or in Fortran order when the source says `fortranOrder: true`.
+   */
+  readInto?(region: RegionLike, out: NDArray): Promise<NDArray> | NDArray;
+  /** True when `readInto` fills Fortran-ordered arrays (a Fortran-ordered .npy). */
+  readonly fortranOrder?: boolean;
 }
 
 /** A writable array (contract 2). Regions written by different ranks must not overlap. */

@@ -26,8 +26,6 @@ import { makePlan, nodeId, type Output, type Pass, type Plan } from "./_plan.ts"
 import { ChunkGrid, rankRange } from "./_grid.ts";
 import { TreeAccumulator, treeCombine } from "../dist/_tree.ts";
 import { BufferPool } from "./_buffers.ts";
-import { NpyFile } from "../io/npy.ts";
-import { H5Dataset } from "../io/hdf5.ts";
 import { type OutputTarget, prepareOutput, type TargetOptions } from "./_output.ts";
 
 /** What a progress callback receives after each block. */
@@ -323,14 +321,8 @@ async function readBlocks(
     [...reads].map(async ([k, { node, region }], ordinal) => {
       const src = node.source;
       let b: NDArray;
-      if (src instanceof NpyFile && !src.fortranOrder) {
-        // into a buffer reused every `inFlight` blocks
-        const out = pool.array(`${ordinal}:${slot}`, src.dtype, region.count);
-        b = await src.readInto(region, out);
-      } else if (src instanceof H5Dataset && src.dtype !== "bool") {
-        b = src.readInto(region, pool.array(`${ordinal}:${slot}`, src.dtype, region.count));
-      } else if (isZarr(src)) {
-        // Zarr (io/zarr.ts, loaded lazily): decode workers write into the shared arena buffer
+      if (src.readInto && !src.fortranOrder) {
+        // into a buffer (in the wasm arena) reused every `inFlight` blocks
         b = await src.readInto(region, pool.array(`${ordinal}:${slot}`, src.dtype, region.count));
       } else b = await src.read(region);
       blocks.set(k, b);
@@ -338,14 +330,6 @@ async function readBlocks(
     }),
   );
   return { blocks, bytes };
-}
-
-/** A ZarrArray of io/zarr.ts (not imported here: that module loads zarrita). */
-function isZarr(
-  src: object,
-): src is { readInto(r: Region, out: NDArray): Promise<NDArray>; dtype: DType } {
-  return typeof (src as { readInto?: unknown }).readInto === "function" &&
-    (src as { zarrFormat?: unknown }).zarrFormat !== undefined;
 }
 
 function readBytes(reads: Map<string, { node: SourceNode; region: Region }>): number {
