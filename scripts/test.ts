@@ -122,6 +122,7 @@ if (!skipStatic) {
     ["deno lint", ["lint"]],
     ["deno check", ["check", ...tsFiles]],
     ["deno doc --lint", ["doc", "--lint", "mod.ts"]],
+    ["doc examples (scripts/check_docs.ts)", ["run", "-A", "scripts/check_docs.ts"]],
   ];
   for (const [name, argv] of checks) {
     const r = await run(DENO, argv, { quiet: true });
