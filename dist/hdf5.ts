@@ -63,6 +63,32 @@ export async function loadHdf5(
  * @param locator `file.h5:/group/dataset`.
  * @param options dtype, chunks, gzip compression, overwrite.
  * @returns Resolves when the dataset is complete on disk.
+ * @throws {Deno.errors.AlreadyExists} When the dataset exists and `overwrite` is not set.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { init } from "./comm.ts";
+ * import { DistArray } from "./dist_array.ts";
+ * import { saveHdf5 } from "./hdf5.ts";
+ * import { openDataset } from "../io/mod.ts";
+ * await using comm = await init();
+ * const dir = await Deno.makeTempDir();
+ * const a = DistArray.fromFunction(comm, [6, 4], { fn: ([i, j]) => i - j, dtype: "int32" });
+ * await saveHdf5(a, `${dir}/a.h5:/g/x`, {
+ *   dtype: "float32",
+ *   chunks: [3, 4],
+ *   compression: { name: "gzip", level: 1 },
+ * });
+ * await assert.rejects(saveHdf5(a, `${dir}/a.h5:/g/x`), Deno.errors.AlreadyExists);
+ * using ds = await openDataset(`${dir}/a.h5:/g/x`);
+ * assert.deepEqual(ds.info.shape, [6, 4]);
+ * assert.equal(ds.info.dtype, "float32");
+ * assert.deepEqual(ds.info.chunks, [3, 4]);
+ * assert.equal(ds.info.compression, "gzip");
+ * assert.deepEqual((await ds.read("5, :")).toArray(), [[5, 4, 3, 2]]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export function saveHdf5(
   array: DistArray<DType>,

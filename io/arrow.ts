@@ -325,6 +325,24 @@ export class ArrowSource implements ArraySource, AsyncDisposable {
    * @returns The source.
    * @throws {FormatError} As {@link openArrow}.
    * @throws {Deno.errors.NotFound} When the file does not exist.
+   *
+   * @example
+   * ```ts
+   * import { ArrowSource, writeArrow } from "./arrow.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * await writeArrow(`${dir}/t.arrow`, {
+   *   a: arange(3, undefined, undefined, "float64"),
+   *   b: arange(3, undefined, undefined, "float64").mul(10),
+   * });
+   * await using src = await ArrowSource.open(`${dir}/t.arrow`, "b");
+   * assert.equal(src.locator, `${dir}/t.arrow:b`);
+   * assert.deepEqual(src.shape, [3]);
+   * assert.deepEqual(src.columns.map((c) => c.name), ["a", "b"]);
+   * await assert.rejects(ArrowSource.open(`${dir}/t.arrow`, "c"), /no column "c"/);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   static async open(
     path: string | URL,
@@ -414,6 +432,22 @@ export class ArrowSource implements ArraySource, AsyncDisposable {
    * @returns The block, of shape `region.count`.
    * @throws {RangeError} When the region is outside the shape.
    * @throws {FormatError} When a non-float column holds nulls, or a batch cannot be read.
+   *
+   * @example
+   * ```ts
+   * import { ArrowSource, writeArrow } from "./arrow.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * const m = arange(8, undefined, undefined, "int32").reshape([4, 2]);
+   * await writeArrow(`${dir}/m.arrow`, m, { names: ["x", "y"], batchRows: 3 });
+   * await using src = await ArrowSource.open(`${dir}/m.arrow`);
+   * assert.deepEqual((await src.read()).toArray(), [[0, 1], [2, 3], [4, 5], [6, 7]]);
+   * // rows 2 and 3 lie in different record batches; column "y" only
+   * assert.deepEqual((await src.read("2:4, 1")).toArray(), [[5], [7]]);
+   * await assert.rejects(src.read("5"), RangeError);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   async read(region?: RegionLike): Promise<NDArray> {
     const r = toRegion(this.shape, region);
@@ -480,6 +514,21 @@ export class ArrowSource implements ArraySource, AsyncDisposable {
    * Closes the file. Idempotent; reads after closing fail.
    *
    * @returns When the file is closed.
+   *
+   * @example
+   * ```ts
+   * import { ArrowSource, writeArrow } from "./arrow.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * await writeArrow(`${dir}/v.arrow`, arange(4, undefined, undefined, "int16"));
+   * const src = await ArrowSource.open(`${dir}/v.arrow`);
+   * assert.deepEqual((await src.read("1:3")).toArray(), [1, 2]);
+   * await src.close();
+   * await src.close(); // idempotent
+   * await assert.rejects(src.read(), /the source is closed/);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   async close(): Promise<void> {
     const h = this.#handle;
