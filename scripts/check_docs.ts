@@ -22,9 +22,10 @@
 //   not in the class body, so they never reach the loop below: the table's
 //   own example documents them for all array types at once.
 // - A class method without an example of its own passes when an interface it
-//   `implements` or a class it `extends` (public, by name) declares the same
-//   member with an example: a method documented once on the interface (`Comm`)
-//   need not repeat the example in each implementation.
+//   `implements` or a class it `extends` (by name, directly or further up,
+//   private base classes included) declares the same member with an example:
+//   a method documented once on the interface (`Comm`) need not repeat the
+//   example in each implementation.
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const report = Deno.args.includes("--report");
@@ -89,16 +90,16 @@ function skipped(m: Member): boolean {
     m.accessibility === "protected" || hasTag(m.jsDoc, "internal") || hasTag(m.jsDoc, "ignore");
 }
 
-async function docJson(): Promise<DocSymbol[]> {
+async function docJson(args: string[]): Promise<DocSymbol[]> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["doc", "--json", "mod.ts"],
+    args: ["doc", "--json", ...args],
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",
   }).output();
   if (!out.success) {
     console.error(new TextDecoder().decode(out.stderr));
-    throw new Error(`Cannot read the public API: "deno doc --json mod.ts" exited ${out.code}`);
+    throw new Error(`Cannot read the API: "deno doc --json ${args.join(" ")}" exited ${out.code}`);
   }
   const json = JSON.parse(new TextDecoder().decode(out.stdout));
   // deno doc JSON version 2: { version, nodes: { [specifier]: { symbols } } }
@@ -106,20 +107,52 @@ async function docJson(): Promise<DocSymbol[]> {
   return nodes.flatMap((n) => n.symbols ?? []);
 }
 
-const symbols = await docJson();
-const byName = new Map<string, Declaration[]>();
-for (const s of symbols) byName.set(s.name, [...(byName.get(s.name) ?? []), ...s.declarations]);
+function index(symbols: DocSymbol[]): Map<string, Declaration[]> {
+  const byName = new Map<string, Declaration[]>();
+  for (const s of symbols) byName.set(s.name, [...(byName.get(s.name) ?? []), ...s.declarations]);
+  return byName;
+}
 
-// Members (by "static:name") with an example, declared on a named interface or class.
-function documentedMembers(name: string, seen = new Set<string>()): Set<string> {
+const symbols = await docJson(["mod.ts"]);
+const publicByName = index(symbols);
+// A parent that is not public (a base class in a private file) is looked up in
+// every source file, read once and only when needed.
+let privateByName: Map<string, Declaration[]> | null = null;
+const BUILTIN = new Set(["Error", "Disposable", "AsyncDisposable", "Iterable", "AsyncIterable"]);
+async function declarations(name: string): Promise<Declaration[]> {
+  const pub = publicByName.get(name);
+  if (pub) return pub;
+  if (BUILTIN.has(name)) return [];
+  if (!privateByName) {
+    const files: string[] = [];
+    for (const dir of ["core", "ffi", "io", "dist", "stream"]) {
+      try {
+        for await (const e of Deno.readDir(`${ROOT}${dir}`)) {
+          if (e.isFile && e.name.endsWith(".ts")) files.push(`${dir}/${e.name}`);
+        }
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }
+    }
+    privateByName = index(await docJson(["--private", ...files.sort()]));
+  }
+  return privateByName.get(name) ?? [];
+}
+
+// Members (by "static:name") with an example, declared on a named interface or
+// class or on one of its own parents.
+async function documentedMembers(name: string, seen = new Set<string>()): Promise<Set<string>> {
   const found = new Set<string>();
   if (seen.has(name)) return found;
   seen.add(name);
-  for (const d of byName.get(name) ?? []) {
+  for (const d of await declarations(name)) {
+    if (d.kind !== "class" && d.kind !== "interface") continue;
     for (const m of d.def?.methods ?? []) {
       if (hasRunnableExample(m.jsDoc)) found.add(`${!!m.isStatic}:${m.name}`);
     }
-    for (const parent of parents(d)) for (const k of documentedMembers(parent, seen)) found.add(k);
+    for (const parent of parents(d)) {
+      for (const k of await documentedMembers(parent, seen)) found.add(k);
+    }
   }
   return found;
 }
@@ -158,7 +191,7 @@ for (const s of symbols) {
   }
   for (const d of s.declarations.filter((d) => d.kind === "class")) {
     const inherited = new Set<string>();
-    for (const p of parents(d)) for (const k of documentedMembers(p)) inherited.add(k);
+    for (const p of parents(d)) for (const k of await documentedMembers(p)) inherited.add(k);
     const groups = new Map<string, Member[]>();
     for (const m of d.def?.methods ?? []) {
       if (skipped(m)) continue;
