@@ -118,7 +118,16 @@ const publicByName = index(symbols);
 // A parent that is not public (a base class in a private file) is looked up in
 // every source file, read once and only when needed.
 let privateByName: Map<string, Declaration[]> | null = null;
-const BUILTIN = new Set(["Error", "Disposable", "AsyncDisposable", "Iterable", "AsyncIterable"]);
+const BUILTIN = new Set([
+  "Error",
+  "TypeError",
+  "RangeError",
+  "SyntaxError",
+  "Disposable",
+  "AsyncDisposable",
+  "Iterable",
+  "AsyncIterable",
+]);
 async function declarations(name: string): Promise<Declaration[]> {
   const pub = publicByName.get(name);
   if (pub) return pub;
@@ -190,8 +199,7 @@ for (const s of symbols) {
     }
   }
   for (const d of s.declarations.filter((d) => d.kind === "class")) {
-    const inherited = new Set<string>();
-    for (const p of parents(d)) for (const k of await documentedMembers(p)) inherited.add(k);
+    let inherited: Set<string> | null = null; // read only when a method lacks its own example
     const groups = new Map<string, Member[]>();
     for (const m of d.def?.methods ?? []) {
       if (skipped(m)) continue;
@@ -200,7 +208,12 @@ for (const s of symbols) {
     }
     for (const [key, ms] of groups) {
       checked++;
-      if (ms.some((m) => hasRunnableExample(m.jsDoc)) || inherited.has(key)) continue;
+      if (ms.some((m) => hasRunnableExample(m.jsDoc))) continue;
+      if (!inherited) {
+        inherited = new Set();
+        for (const p of parents(d)) for (const k of await documentedMembers(p)) inherited.add(k);
+      }
+      if (inherited.has(key)) continue;
       missing.push({
         file: rel(ms[0].location.filename),
         line: ms[0].location.line,
