@@ -193,7 +193,7 @@ for (const s of symbols) {
     if (!fns.some((d) => hasRunnableExample(d.jsDoc))) {
       missing.push({
         file: rel(fns[0].location.filename),
-        line: fns[0].location.line,
+        line: fns[0].location.line + 1, // deno doc counts lines from 0
         what: s.name,
       });
     }
@@ -216,7 +216,7 @@ for (const s of symbols) {
       if (inherited.has(key)) continue;
       missing.push({
         file: rel(ms[0].location.filename),
-        line: ms[0].location.line,
+        line: ms[0].location.line + 1,
         what: `${s.name}.${ms[0].name}`,
       });
     }
