@@ -1,8 +1,9 @@
 // Doc check, in the spirit of deno std's `_tools/check_docs.ts`: every public
 // function and every public method or static method of a public class (as
 // `deno doc --json mod.ts` sees the API) has JSDoc with an `@example` holding a
-// fenced ```ts block. That the block runs is enforced by `deno test --doc` in
-// the test step; this script only checks that there is one.
+// fenced ```ts block that asserts something (`assert...` or `throw`). That the
+// block runs is enforced by `deno test --doc` in the test step; this script
+// only checks that there is one.
 //
 //   deno run -A scripts/check_docs.ts            # exit 1 when anything is missing
 //   deno run -A scripts/check_docs.ts --report   # list only, exit 0
@@ -69,12 +70,15 @@ interface DocSymbol {
   declarations: Declaration[];
 }
 
-/** An `@example` whose text has a ```ts block that `deno test --doc` runs (not `ignore`). */
+/**
+ * An `@example` with a ```ts block that `deno test --doc` runs (not `ignore`)
+ * and that checks a value (`assert...` or `throw`), as STYLE.md asks.
+ */
 function hasRunnableExample(js: JsDoc | null | undefined): boolean {
   for (const tag of js?.tags ?? []) {
     if (tag.kind !== "example" || !tag.doc) continue;
-    for (const m of tag.doc.matchAll(/^\s*```(\S*)([^\n]*)$/gm)) {
-      if (m[1] === "ts" && !/\bignore\b/.test(m[2])) return true;
+    for (const m of tag.doc.matchAll(/^[ \t]*```(\S*)([^\n]*)\n([\s\S]*?)^[ \t]*```/gm)) {
+      if (m[1] === "ts" && !/\bignore\b/.test(m[2]) && /\bassert|\bthrow\b/.test(m[3])) return true;
     }
   }
   return false;
@@ -232,6 +236,6 @@ if (missing.length) {
   for (const [f, n] of perFile) console.log(`${String(n).padStart(4)} ${f}`);
 }
 console.log(
-  `${missing.length} of ${checked} public functions and methods have no @example with a \`\`\`ts block`,
+  `${missing.length} of ${checked} public functions and methods have no @example with a \`\`\`ts block that asserts`,
 );
 if (missing.length && !report) Deno.exit(1);
