@@ -121,8 +121,8 @@ if (!skipStatic) {
     ["deno fmt --check", ["fmt", "--check"]],
     ["deno lint", ["lint"]],
     ["deno check", ["check", ...tsFiles]],
-    ["deno doc --lint", ["doc", "--lint", "mod.ts"]],
     ["doc examples (scripts/check_docs.ts)", ["run", "-A", "scripts/check_docs.ts"]],
+    ["deno doc --lint", ["doc", "--lint", "mod.ts"]],
   ];
   for (const [name, argv] of checks) {
     const r = await run(DENO, argv, { quiet: true });
