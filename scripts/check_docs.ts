@@ -138,7 +138,7 @@ async function declarations(name: string): Promise<Declaration[]> {
   if (BUILTIN.has(name)) return [];
   if (!privateByName) {
     const files: string[] = [];
-    for (const dir of ["core", "ffi", "io", "dist", "stream"]) {
+    for (const dir of ["core", "ffi", "io", "viz", "dist", "stream"]) {
       try {
         for await (const e of Deno.readDir(`${ROOT}${dir}`)) {
           if (e.isFile && e.name.endsWith(".ts")) files.push(`${dir}/${e.name}`);
