@@ -2,7 +2,7 @@
 // read() into a fresh buffer, and readInto() a reused buffer.
 // Run: deno run -A bench/npy_read.ts
 import { createNpy, NpyFile } from "../io/npy.ts";
-import { alignedBuffer, setAlignedBuffers } from "../io/_aligned.ts";
+import { alignedBuffer, setAlignedBuffers } from "../io/aligned_buffer.ts";
 import { arange, NDArray } from "../core/ndarray.ts";
 
 const dir = await Deno.makeTempDir();

@@ -1,6 +1,8 @@
 // Strided iteration shared by every kernel: collapse axes where all operands
 // allow, then walk the outer axes and hand each innermost run to a callback.
 
+export { cStrides, sizeOf } from "./strides.ts";
+
 /** A shape with one stride list per operand, after collapsing. */
 export interface Layout {
   shape: number[];
@@ -86,22 +88,4 @@ export function forEachRun(
     }
     if (ax < 0) return;
   }
-}
-
-/** C-order strides (in elements) of a contiguous array of `shape`. */
-export function cStrides(shape: readonly number[]): number[] {
-  const st = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    st[i] = acc;
-    acc *= shape[i];
-  }
-  return st;
-}
-
-/** Product of the axis lengths. */
-export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
 }

@@ -59,7 +59,7 @@ import {
   unpack,
 } from "./distribution.ts";
 import { type DimData, type DistBuffer, exportDap, importDap } from "./dap.ts";
-import { TreeAccumulator, treeCombine } from "./_tree.ts";
+import { TreeAccumulator, treeCombine } from "./tree_reduce.ts";
 
 /** How a new array is laid out when a shape (not a {@link Distribution}) is given. */
 export interface LayoutOptions {

@@ -18,7 +18,7 @@
 
 import type { AnyTypedArray } from "../core/dtype.ts";
 import { NDArray } from "../core/ndarray.ts";
-import { cStrides } from "../core/_iter.ts";
+import { cStrides } from "../core/strides.ts";
 import { ShapeMismatchError } from "../core/errors.ts";
 import type { Region } from "../io/region.ts";
 import {

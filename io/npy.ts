@@ -23,7 +23,7 @@ import {
 } from "../core/dtype.ts";
 import { FormatError, ShapeMismatchError } from "../core/errors.ts";
 import { copyInto, empty, NDArray } from "../core/ndarray.ts";
-import { alignedBuffer } from "./_aligned.ts";
+import { alignedBuffer } from "./aligned_buffer.ts";
 import {
   formatHeader,
   MAX_HEADER_BYTES,

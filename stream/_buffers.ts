@@ -4,8 +4,8 @@
 
 import { type DType, DTYPES } from "../core/dtype.ts";
 import { NDArray } from "../core/ndarray.ts";
-import { type Region, wasmArena } from "../core/_wasm/arena.ts";
-import { alignedBuffer } from "../io/_aligned.ts";
+import { type Region, wasmArena } from "../core/wasm.ts";
+import { alignedBuffer } from "../io/aligned_buffer.ts";
 
 /** A new zeroed buffer of `bytes`, 4096-aligned when large and FFI is allowed. */
 function alignedBytes(bytes: number): Uint8Array {

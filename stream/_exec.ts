@@ -8,7 +8,7 @@
 import { type DType, DTYPES, type Scalar } from "../core/dtype.ts";
 import { copyInto, empty, NDArray } from "../core/ndarray.ts";
 import { type Reducer, reducer, type ReduceState } from "../core/reduce.ts";
-import { compileMap, type MapExpr, type MapKernel } from "../core/_wasm/kernels.ts";
+import { compileMap, type MapExpr, type MapKernel } from "../core/wasm.ts";
 import type { Comm } from "../dist/comm.ts";
 import { describeRegion, type Region } from "../io/region.ts";
 import { memoryBudget } from "./budget.ts";
@@ -24,7 +24,7 @@ import {
 } from "./_graph.ts";
 import { makePlan, nodeId, type Output, type Pass, type Plan } from "./_plan.ts";
 import { ChunkGrid, rankRange } from "./_grid.ts";
-import { TreeAccumulator, treeCombine } from "../dist/_tree.ts";
+import { TreeAccumulator, treeCombine } from "../dist/tree_reduce.ts";
 import { BufferPool } from "./_buffers.ts";
 import { type OutputTarget, prepareOutput, type TargetOptions } from "./_output.ts";
 

@@ -17,7 +17,7 @@ import {
   type SourceNode,
   topoOrder,
 } from "./_graph.ts";
-import { rootLevel } from "../dist/_tree.ts";
+import { rootLevel } from "../dist/tree_reduce.ts";
 import { BLOCK_TARGET, defaultChunks } from "./_sources.ts";
 
 /** How one axis of a node is indexed by the pass's block coordinates. */

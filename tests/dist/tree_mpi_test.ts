@@ -4,7 +4,7 @@
 // Every rank runs the same tests in the same order; the last one finalizes MPI.
 
 import assert from "node:assert/strict";
-import { rootLevel, TreeAccumulator, treeReduce } from "../../dist/_tree.ts";
+import { rootLevel, TreeAccumulator, treeReduce } from "../../dist/tree_reduce.ts";
 import {
   mergeTree,
   reducer,
