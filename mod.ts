@@ -6,7 +6,8 @@
  * - `core/`: the dtype table, `NDArray` views, ufuncs and reductions
  *   (mergeable states), the counter-based random generator.
  * - `io/`: .npy, Zarr, HDF5 and Arrow sources and sinks with region IO;
- *   locators; PNG heatmaps.
+ *   locators.
+ * - `viz/`: heatmap and distribution-map PNGs.
  * - `dist/`: the communicator (`init()`: MPI under a launcher, one process
  *   otherwise), distributions, `DistArray`, the Distributed Array Protocol.
  * - `stream/`: `open()` and `LazyArray`, the out-of-core engine under a
@@ -29,6 +30,7 @@
 
 export * from "./core/mod.ts";
 export * from "./io/mod.ts";
+export * from "./viz/mod.ts";
 export * from "./dist/mod.ts";
 export {
   fromSource,

@@ -3,7 +3,7 @@
 
 import type { Command } from "npm:@commander-js/extra-typings@15.1.0";
 import { REDUCTION_NAMES } from "../core/reduce.ts";
-import { COLORMAP_NAMES } from "../io/plot.ts";
+import { COLORMAP_NAMES } from "../viz/plot.ts";
 
 function quote(words: readonly string[]): string {
   return words.map((w) => w.replace(/[^A-Za-z0-9_:.,=-]/g, "")).join(" ");

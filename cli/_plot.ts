@@ -110,7 +110,7 @@ async function plotDistribution(session: Session, o: PlotOptions): Promise<void>
   }
   const grid = o.grid === undefined ? undefined : parseInts(o.grid, "--grid", 1);
   const { Distribution } = await import("../dist/distribution.ts");
-  const { distributionMap } = await import("../io/plot.ts");
+  const { distributionMap } = await import("../viz/plot.ts");
   const dist = o.distribution as string;
   const d = asUsage(
     () => Distribution.create(shape, { dist, grid, commSize: ranks[0] }),
@@ -140,7 +140,7 @@ export async function plotCommand(
     throw new UsageError(`plot needs a locator (or --distribution with --shape and --ranks)`);
   }
   checkLocator(locator);
-  const { COLORMAP_NAMES, heatmap, strideFor } = await import("../io/plot.ts");
+  const { COLORMAP_NAMES, heatmap, strideFor } = await import("../viz/plot.ts");
   if (!(COLORMAP_NAMES as readonly string[]).includes(o.cmap)) {
     throw new UsageError(
       `Unknown colormap "${o.cmap}": expected one of ${COLORMAP_NAMES.join(", ")}`,

@@ -1,4 +1,4 @@
-// Plots with io/plot.ts: (1) a 2-D slice of an array on disk as a heatmap PNG
+// Plots with viz/plot.ts: (1) a 2-D slice of an array on disk as a heatmap PNG
 // with a colour bar, read strided (`strideFor`) so a big array is sampled down
 // to at most --max-cells cells a side and never read whole; the axis ticks
 // show global indices (`xRange`/`yRange`). (2) A distribution map PNG: which
@@ -30,8 +30,8 @@ import {
   heatmap,
   rankColor,
   strideFor,
-} from "../io/plot.ts";
-import { decodePng } from "../io/png.ts";
+} from "../viz/plot.ts";
+import { decodePng } from "../viz/png.ts";
 import { open } from "../stream/mod.ts";
 
 const { values: opts } = parseArgs({

@@ -32,5 +32,3 @@ export {
 } from "./hdf5_parallel.ts";
 export * from "./zarr.ts";
 export * from "./arrow.ts";
-export * from "./png.ts";
-export * from "./plot.ts";

@@ -156,14 +156,16 @@ for (const u of under) {
 if (!staticOnly) {
   section("deno test");
   const junit = await Deno.makeTempFile({ suffix: ".xml" });
-  const docTargets = args.length ? [] : ["mod.ts", "core", "io", "dist", "stream"].filter((p) => {
-    try {
-      Deno.statSync(`${ROOT}${p}`);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const docTargets = args.length
+    ? []
+    : ["mod.ts", "core", "io", "viz", "dist", "stream"].filter((p) => {
+      try {
+        Deno.statSync(`${ROOT}${p}`);
+        return true;
+      } catch {
+        return false;
+      }
+    });
   const r = await run(DENO, [
     "test",
     "-A",

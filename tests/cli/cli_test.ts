@@ -3,7 +3,7 @@
 // outputs are checked with those same tools.
 
 import assert from "node:assert/strict";
-import { decodePng } from "../../io/png.ts";
+import { decodePng } from "../../viz/png.ts";
 import { hasPython, pythonJson, ROOT, runPython, tempDir } from "../_util.ts";
 
 const MAIN = `${ROOT}/cli/main.ts`;

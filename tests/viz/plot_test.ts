@@ -1,4 +1,4 @@
-// Tests of io/plot.ts, read back through decodePng: cell colours against
+// Tests of viz/plot.ts, read back through decodePng: cell colours against
 // matplotlib's published colormap values, cell placement (row 0 at the top),
 // NaN colour, the colour bar, rank colours of distribution maps element by
 // element, titles drawn glyph for glyph, strideFor, bad input, and Pillow
@@ -12,9 +12,9 @@ import {
   heatmap,
   rankColor,
   strideFor,
-} from "../../io/plot.ts";
-import { decodePng, type PngImage } from "../../io/png.ts";
-import { glyph, GLYPH_HEIGHT, GLYPH_WIDTH } from "../../io/_font.ts";
+} from "../../viz/plot.ts";
+import { decodePng, type PngImage } from "../../viz/png.ts";
+import { glyph, GLYPH_HEIGHT, GLYPH_WIDTH } from "../../viz/_font.ts";
 import { arange, fromArray } from "../../core/ndarray.ts";
 import { Distribution } from "../../dist/distribution.ts";
 import { hasPython, pythonJson, tempDir } from "../_util.ts";

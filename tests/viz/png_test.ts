@@ -1,9 +1,9 @@
-// Tests of io/png.ts: round trips through our decoder, the chunk layout and
+// Tests of viz/png.ts: round trips through our decoder, the chunk layout and
 // CRCs checked independently, bad input, and Pillow (the reference PNG reader)
 // opening our files and reading the same pixels.
 
 import assert from "node:assert/strict";
-import { crc32, decodePng, encodePng, PNG_SIGNATURE, type PngImage } from "../../io/png.ts";
+import { crc32, decodePng, encodePng, PNG_SIGNATURE, type PngImage } from "../../viz/png.ts";
 import { FormatError } from "../../core/errors.ts";
 import { hasPython, pythonJson, tempDir } from "../_util.ts";
 
