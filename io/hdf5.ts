@@ -7,43 +7,48 @@
  * @module
  */
 
-import {
-  type DType,
-  DTYPES,
-  hasFloat16,
-  type Scalar,
-  scalarDType,
-  toDType,
-} from "../core/dtype.ts";
-import { FormatError, ShapeMismatchError } from "../core/errors.ts";
+import { type DType, DTYPES, type Scalar, toDType } from "../core/dtype.ts";
+import { FormatError } from "../core/errors.ts";
 import { empty, NDArray } from "../core/ndarray.ts";
 import {
   check,
   cstr,
   H5D_FILL_TIME,
-  H5D_LAYOUT,
-  H5D_MPIO_IO_MODES,
   H5E_DEFAULT,
   H5F_ACC,
   H5F_OBJ,
   H5I,
   H5P_DEFAULT,
   H5S,
-  H5S_ALL,
   H5S_UNLIMITED,
-  H5T,
-  H5T_CLASS_NAMES,
-  H5T_VARIABLE,
   hdf5,
-  hdf5Error,
   type Hid,
   hsize,
 } from "../ffi/hdf5.ts";
-import type { ArraySink, ArraySource, Region, RegionLike } from "./region.ts";
-import { describeRegion, toRegion } from "./region.ts";
 import { parseLocator } from "./locator.ts";
+import {
+  attributeNames,
+  bytesOf,
+  cachedTypeCount,
+  closer,
+  datasetEntry,
+  datasetInternals,
+  defineFileInternals,
+  fileType,
+  guessChunks,
+  memType,
+  normalizePath,
+  openError,
+  readAttribute,
+  registry,
+  shapeText,
+  withIds,
+  writeAttribute,
+} from "./_hdf5_handles.ts";
+import { H5Dataset } from "./hdf5_dataset.ts";
 
 export { Hdf5Error } from "../ffi/hdf5.ts";
+export { H5Dataset };
 
 /**
  * How a file is opened: `"r"` read-only (the default), `"r+"` read-write,
@@ -150,391 +155,6 @@ export interface H5CreateOptions {
   readonly data?: NDArray;
 }
 
-const CONTIGUOUS_BLOCK_BYTES = 32 * 2 ** 20;
-
-const FILTER_NAMES: Readonly<Record<number, string>> = {
-  1: "gzip",
-  2: "shuffle",
-  3: "fletcher32",
-  4: "szip",
-  5: "nbit",
-  6: "scaleoffset",
-  307: "bzip2",
-  32000: "lzf",
-  32001: "blosc",
-  32004: "lz4",
-  32008: "bitshuffle",
-  32015: "zstd",
-};
-const NOT_COMPRESSION = new Set([2, 3, 5, 6]);
-
-// ---------------------------------------------------------------- ids
-
-const registry = new FinalizationRegistry<{ id: Hid; close: (id: Hid) => number }>((held) => {
-  try {
-    held.close(held.id);
-  } catch {
-    // the library may be gone at exit
-  }
-});
-
-function closer(kind: "file" | "object"): (id: Hid) => number {
-  const fn = hdf5().fn;
-  return kind === "file" ? (id) => fn.H5Fclose(id) : (id) => fn.H5Oclose(id);
-}
-
-// Runs `body` with transient ids that are closed afterwards, whatever happens.
-function withIds<T>(body: (keep: (id: Hid, close: (id: Hid) => number) => Hid) => T): T {
-  const held: [Hid, (id: Hid) => number][] = [];
-  try {
-    return body((id, close) => {
-      held.push([id, close]);
-      return id;
-    });
-  } finally {
-    for (let i = held.length - 1; i >= 0; i--) held[i][1](held[i][0]);
-  }
-}
-
-// ---------------------------------------------------------------- types
-
-let boolType: Hid | null = null;
-let f16Type: Hid | null = null;
-
-function makeBoolType(): Hid {
-  if (boolType === null) {
-    const { fn, ids } = hdf5();
-    const t = check(fn.H5Tenum_create(ids.H5T_NATIVE_INT8_g), "H5Tenum_create");
-    check(fn.H5Tenum_insert(t, cstr("FALSE"), new Int8Array([0])), "H5Tenum_insert");
-    check(fn.H5Tenum_insert(t, cstr("TRUE"), new Int8Array([1])), "H5Tenum_insert");
-    boolType = t;
-  }
-  return boolType;
-}
-
-// IEEE half precision, built as h5py builds it.
-function makeFloat16Type(): Hid {
-  if (f16Type === null) {
-    const { fn, ids } = hdf5();
-    const t = check(fn.H5Tcopy(ids.H5T_IEEE_F32LE_g), "H5Tcopy");
-    check(fn.H5Tset_fields(t, 15n, 10n, 5n, 0n, 10n), "H5Tset_fields");
-    check(fn.H5Tset_size(t, 2n), "H5Tset_size");
-    check(fn.H5Tset_ebias(t, 15n), "H5Tset_ebias");
-    f16Type = t;
-  }
-  return f16Type;
-}
-
-// The memory type of a dtype (owned by the module: never close it): the
-// native type named by the dtype table's `hdf5` column, except bool (h5py's
-// 1-byte enum) and float16 (no native type in HDF5 1.10), which are built here.
-function memType(dtype: DType): Hid {
-  if (dtype === "bool") return makeBoolType();
-  if (dtype === "float16") return makeFloat16Type();
-  const ids = hdf5().ids as Readonly<Record<string, Hid>>;
-  return ids[`${DTYPES[dtype].hdf5}_g`];
-}
-
-// A new file type for a dtype (the caller closes it).
-function fileType(dtype: DType, bigEndian: boolean): Hid {
-  const fn = hdf5().fn;
-  const t = check(fn.H5Tcopy(memType(dtype)), "H5Tcopy");
-  if (bigEndian && DTYPES[dtype].bytes > 1) check(fn.H5Tset_order(t, 1), "H5Tset_order");
-  return t;
-}
-
-type TypeDesc =
-  | { ok: true; dtype: DType; order: "little" | "big" | "none" }
-  | { ok: false; name: string };
-
-function describeType(tid: Hid): TypeDesc {
-  const fn = hdf5().fn;
-  const cls = fn.H5Tget_class(tid);
-  const size = Number(fn.H5Tget_size(tid));
-  const orderOf = (): "little" | "big" | "none" => {
-    const o = fn.H5Tget_order(tid);
-    return size === 1 ? "none" : o === 1 ? "big" : o === 0 ? "little" : "none";
-  };
-  if (cls === H5T.INTEGER) {
-    const signed = fn.H5Tget_sign(tid) === 1;
-    const name = ({ 1: "int8", 2: "int16", 4: "int32", 8: "int64" } as Record<number, DType>)[
-      size
-    ];
-    if (!name) return { ok: false, name: `H5T_INTEGER of ${size} bytes` };
-    return { ok: true, dtype: (signed ? name : `u${name}`) as DType, order: orderOf() };
-  }
-  if (cls === H5T.FLOAT) {
-    if (size === 4) return { ok: true, dtype: "float32", order: orderOf() };
-    if (size === 8) return { ok: true, dtype: "float64", order: orderOf() };
-    if (size === 2) {
-      return { ok: true, dtype: hasFloat16() ? "float16" : "float32", order: orderOf() };
-    }
-    return { ok: false, name: `H5T_FLOAT of ${size} bytes` };
-  }
-  if (cls === H5T.ENUM && size === 1 && isBoolEnum(tid)) {
-    return { ok: true, dtype: "bool", order: "none" };
-  }
-  return { ok: false, name: H5T_CLASS_NAMES[cls] ?? `HDF5 type class ${cls}` };
-}
-
-// h5py stores bool as an enum of one byte with FALSE = 0 and TRUE = 1.
-function isBoolEnum(tid: Hid): boolean {
-  const fn = hdf5().fn;
-  if (fn.H5Tget_nmembers(tid) !== 2) return false;
-  const names: string[] = [];
-  const values: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    const p = fn.H5Tget_member_name(tid, i);
-    if (p === null) return false;
-    names.push(Deno.UnsafePointerView.getCString(p));
-    fn.H5free_memory(p);
-    const v = new Int8Array(1);
-    if (fn.H5Tget_member_value(tid, i, v) < 0) return false;
-    values.push(v[0]);
-  }
-  const byName = Object.fromEntries(names.map((n, i) => [n, values[i]]));
-  return byName.FALSE === 0 && byName.TRUE === 1;
-}
-
-function bytesOf(a: ArrayBufferView): Uint8Array {
-  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-}
-
-// ---------------------------------------------------------------- helpers
-
-function normalizePath(path: string): string {
-  if (typeof path !== "string") {
-    throw new TypeError(`Invalid object path ${String(path)}: expected a string`);
-  }
-  const parts = path.split("/").filter((p) => p !== "" && p !== ".");
-  return `/${parts.join("/")}`;
-}
-
-function shapeText(shape: readonly (number | null)[]): string {
-  return `[${shape.map((d) => (d === null ? "None" : d)).join(",")}]`;
-}
-
-function spaceShape(space: Hid): { shape: number[]; maxshape: (number | null)[] } {
-  const fn = hdf5().fn;
-  const cls = fn.H5Sget_simple_extent_type(space);
-  if (cls === H5S.SCALAR) return { shape: [], maxshape: [] };
-  if (cls === H5S.NULL) return { shape: [0], maxshape: [0] };
-  const nd = check(fn.H5Sget_simple_extent_ndims(space), "H5Sget_simple_extent_ndims");
-  const dims = new BigUint64Array(nd);
-  const max = new BigUint64Array(nd);
-  check(fn.H5Sget_simple_extent_dims(space, dims, max), "H5Sget_simple_extent_dims");
-  return {
-    shape: [...dims].map(Number),
-    maxshape: [...max].map((m) => (m === H5S_UNLIMITED ? null : Number(m))),
-  };
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-// Whether `arr` can fill a region of shape `count`: the same shape, or the
-// same axes once axes of length 1 are dropped.
-function fits(arr: readonly number[], count: readonly number[]): boolean {
-  if (sameShape(arr, count)) return true;
-  const sq = (s: readonly number[]): number[] => s.filter((d) => d !== 1);
-  return arr.reduce((a, b) => a * b, 1) === count.reduce((a, b) => a * b, 1) &&
-    sameShape(sq(arr), sq(count));
-}
-
-function contiguousBlock(shape: readonly number[], itemsize: number): number[] {
-  const block = shape.map(() => 1);
-  let bytes = itemsize;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    const n = Math.max(shape[i], 1);
-    if (bytes * n <= CONTIGUOUS_BLOCK_BYTES) {
-      block[i] = n;
-      bytes *= n;
-    } else {
-      block[i] = Math.max(1, Math.floor(CONTIGUOUS_BLOCK_BYTES / bytes));
-      break;
-    }
-  }
-  return block;
-}
-
-// A chunk shape of about 1 MiB or less, as h5py guesses one.
-function guessChunks(
-  shape: readonly number[],
-  maxshape: readonly (number | null)[],
-  itemsize: number,
-): number[] {
-  const chunks = shape.map((d, i) => Math.max(1, d === 0 && maxshape[i] === null ? 1024 : d));
-  const size = (): number => chunks.reduce((a, b) => a * b, itemsize);
-  let i = 0;
-  while (size() > 2 ** 20 && chunks.some((c) => c > 1)) {
-    const ax = i % chunks.length;
-    if (chunks[ax] > 1) chunks[ax] = Math.ceil(chunks[ax] / 2);
-    i++;
-  }
-  return chunks;
-}
-
-function scalarOf(dtype: DType, data: ArrayBufferView): Scalar {
-  const v = (data as unknown as ArrayLike<number | bigint>)[0];
-  return dtype === "bool" ? v !== 0 : v;
-}
-
-// ---------------------------------------------------------------- attributes
-
-function readAttribute(obj: Hid, name: string, file: string, object: string): H5AttributeValue {
-  const fn = hdf5().fn;
-  const ctx = { file, object: `${object}@${name}` };
-  return withIds((keep) => {
-    const aid = keep(check(fn.H5Aopen(obj, cstr(name), H5P_DEFAULT), "H5Aopen", ctx), fn.H5Aclose);
-    const space = keep(check(fn.H5Aget_space(aid), "H5Aget_space", ctx), fn.H5Sclose);
-    const tid = keep(check(fn.H5Aget_type(aid), "H5Aget_type", ctx), fn.H5Tclose);
-    const cls = fn.H5Sget_simple_extent_type(space);
-    if (cls === H5S.NULL) return null;
-    const { shape } = spaceShape(space);
-    const n = shape.reduce((a, b) => a * b, 1);
-    if (fn.H5Tget_class(tid) === H5T.STRING) {
-      const strings: string[] = [];
-      if (check(fn.H5Tis_variable_str(tid), "H5Tis_variable_str", ctx) > 0) {
-        const mt = keep(check(fn.H5Tcopy(hdf5().ids.H5T_C_S1_g), "H5Tcopy"), fn.H5Tclose);
-        check(fn.H5Tset_size(mt, H5T_VARIABLE), "H5Tset_size");
-        check(fn.H5Tset_cset(mt, fn.H5Tget_cset(tid)), "H5Tset_cset");
-        const ptrs = new BigUint64Array(n);
-        check(fn.H5Aread(aid, mt, ptrs), "H5Aread", ctx);
-        for (const p of ptrs) {
-          const ptr = Deno.UnsafePointer.create(p);
-          strings.push(ptr === null ? "" : Deno.UnsafePointerView.getCString(ptr));
-          if (ptr !== null) fn.H5free_memory(ptr);
-        }
-      } else {
-        const size = Number(fn.H5Tget_size(tid));
-        const buf = new Uint8Array(n * size);
-        check(fn.H5Aread(aid, tid, buf), "H5Aread", ctx);
-        const dec = new TextDecoder();
-        for (let i = 0; i < n; i++) {
-          const s = buf.subarray(i * size, (i + 1) * size);
-          const end = s.indexOf(0);
-          strings.push(dec.decode(end >= 0 ? s.subarray(0, end) : s).replace(/ +$/, ""));
-        }
-      }
-      return cls === H5S.SCALAR ? strings[0] : strings;
-    }
-    const t = describeType(tid);
-    if (!t.ok) {
-      throw new FormatError(
-        file,
-        `attribute "${name}" of "${object}" has an unsupported datatype ${t.name}`,
-      );
-    }
-    const out = empty(shape, t.dtype);
-    if (n > 0) check(fn.H5Aread(aid, memType(t.dtype), bytesOf(out.data)), "H5Aread", ctx);
-    return cls === H5S.SCALAR ? scalarOf(t.dtype, out.data) : out;
-  });
-}
-
-function attributeNames(obj: Hid, file: string, object: string): string[] {
-  const fn = hdf5().fn;
-  const names: string[] = [];
-  const cb = new Deno.UnsafeCallback(
-    { parameters: ["i64", "pointer", "pointer", "pointer"], result: "i32" } as const,
-    (_loc, name) => {
-      if (name !== null) names.push(Deno.UnsafePointerView.getCString(name));
-      return 0;
-    },
-  );
-  try {
-    // H5_INDEX_NAME = 0, H5_ITER_INC = 0
-    check(fn.H5Aiterate2(obj, 0, 0, null, cb.pointer, null), "H5Aiterate2", { file, object });
-  } finally {
-    cb.close();
-  }
-  return names;
-}
-
-function writeAttribute(
-  obj: Hid,
-  name: string,
-  value: H5AttributeValue,
-  options: H5AttributeOptions,
-  ctx: { file: string; object: string },
-): void {
-  const { fn, ids } = hdf5();
-  const actx = { file: ctx.file, object: `${ctx.object}@${name}` };
-  const cname = cstr(name);
-  withIds((keep) => {
-    if (check(fn.H5Aexists(obj, cname), "H5Aexists", actx) > 0) {
-      check(fn.H5Adelete(obj, cname), "H5Adelete", actx);
-    }
-    const create = (type: Hid, shape: readonly number[] | null): Hid => {
-      const space = keep(
-        check(
-          shape === null
-            ? fn.H5Screate(H5S.SCALAR)
-            : fn.H5Screate_simple(shape.length, hsize(shape), null),
-          "H5Screate",
-          actx,
-        ),
-        fn.H5Sclose,
-      );
-      return keep(
-        check(fn.H5Acreate2(obj, cname, type, space, H5P_DEFAULT, H5P_DEFAULT), "H5Acreate2", actx),
-        fn.H5Aclose,
-      );
-    };
-    if (value === null) {
-      throw new TypeError(`Cannot write attribute "${name}": null has no HDF5 type`);
-    }
-    if (typeof value === "string" || Array.isArray(value)) {
-      const list = typeof value === "string" ? [value] : value;
-      if (!list.every((s) => typeof s === "string")) {
-        throw new TypeError(`Cannot write attribute "${name}": arrays must hold only strings`);
-      }
-      const shape = typeof value === "string" ? null : [list.length];
-      const enc = list.map((s) => new TextEncoder().encode(s));
-      const t = keep(check(fn.H5Tcopy(ids.H5T_C_S1_g), "H5Tcopy"), fn.H5Tclose);
-      check(fn.H5Tset_cset(t, 1), "H5Tset_cset"); // H5T_CSET_UTF8
-      if (options.fixedLength) {
-        const size = Math.max(1, ...enc.map((e) => e.length));
-        check(fn.H5Tset_size(t, BigInt(size)), "H5Tset_size");
-        check(fn.H5Tset_strpad(t, 1), "H5Tset_strpad"); // H5T_STR_NULLPAD
-        const buf = new Uint8Array(size * list.length);
-        enc.forEach((e, i) => buf.set(e, i * size));
-        check(fn.H5Awrite(create(t, shape), t, buf), "H5Awrite", actx);
-      } else {
-        check(fn.H5Tset_size(t, H5T_VARIABLE), "H5Tset_size");
-        const cs = list.map(cstr);
-        const ptrs = BigUint64Array.from(
-          cs,
-          (c) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(c))),
-        );
-        check(fn.H5Awrite(create(t, shape), t, ptrs), "H5Awrite", actx);
-        cs.length = 0;
-      }
-      return;
-    }
-    let arr: NDArray;
-    let scalar = false;
-    if (value instanceof NDArray) {
-      arr = options.dtype && options.dtype !== value.dtype ? value.astype(options.dtype) : value;
-      if (!arr.isContiguous) arr = arr.copy();
-    } else if (["number", "bigint", "boolean"].includes(typeof value)) {
-      const d = toDType(options.dtype ?? scalarDType(value as Scalar));
-      arr = empty([1], d);
-      arr.set([0], value as Scalar);
-      scalar = true;
-    } else {
-      throw new TypeError(
-        `Cannot write attribute "${name}": unsupported value of type ${typeof value}`,
-      );
-    }
-    const aid = create(memType(arr.dtype), scalar || arr.ndim === 0 ? null : arr.shape);
-    if (arr.size > 0) {
-      const data = arr.toTypedArray() as ArrayBufferView;
-      check(fn.H5Awrite(aid, memType(arr.dtype), bytesOf(data)), "H5Awrite", actx);
-    }
-  });
-}
-
 // ---------------------------------------------------------------- H5File
 
 const OPEN_MODES: readonly H5Mode[] = ["r", "r+", "w", "x"];
@@ -600,15 +220,19 @@ export class H5File implements Disposable {
    * ```
    */
   static open(path: string, options: H5FileOptions = {}): H5File {
-    return H5File._open(path, options.mode ?? "r", H5P_DEFAULT, null);
+    return H5File.#openOwning(path, options.mode ?? "r", H5P_DEFAULT, null);
   }
 
-  /**
-   * @internal Opens with a file access property list (the MPI-IO driver) and
-   * a transfer property list used by every read and write of the file's
-   * datasets. Takes ownership of `dxpl` (closed with the file, or here on failure).
-   */
-  static _open(path: string, mode: H5Mode, fapl: Hid, dxpl: Hid | null): H5File {
+  static {
+    defineFileInternals({
+      open: (path, mode, fapl, dxpl) => H5File.#openOwning(path, mode, fapl, dxpl),
+      id: (file) => file.#fileId(),
+      createDataset: (file, path, options, storage) => file.#createDataset(path, options, storage),
+    });
+  }
+
+  // See FileInternals.open.
+  static #openOwning(path: string, mode: H5Mode, fapl: Hid, dxpl: Hid | null): H5File {
     try {
       return H5File.#open(path, mode, fapl, dxpl);
     } catch (e) {
@@ -664,7 +288,7 @@ export class H5File implements Disposable {
     const n = check(lib.fn.H5Fget_obj_count(BigInt(H5F_OBJ.ALL), H5F_OBJ.ALL), "H5Fget_obj_count");
     // the two memory types cached by this module (bool, float16) count as open datatypes,
     // and so do objects other isolates of this process held when the library was loaded
-    return Number(n) - lib.objectsAtLoad - (boolType === null ? 0 : 1) - (f16Type === null ? 0 : 1);
+    return Number(n) - lib.objectsAtLoad - cachedTypeCount();
   }
 
   /**
@@ -689,8 +313,8 @@ export class H5File implements Disposable {
     return this.#id !== null;
   }
 
-  /** @internal The file id (throws when closed). */
-  get id(): Hid {
+  // The file id (throws when closed).
+  #fileId(): Hid {
     if (this.#id === null) throw new TypeError(`Cannot use "${this.path}": the file is closed`);
     return this.#id;
   }
@@ -707,7 +331,7 @@ export class H5File implements Disposable {
     return withIds((keep) => {
       const fn = hdf5().fn;
       const oid = keep(
-        check(fn.H5Oopen(this.id, cstr(p), H5P_DEFAULT), "H5Oopen", this.#ctx(p)),
+        check(fn.H5Oopen(this.#fileId(), cstr(p), H5P_DEFAULT), "H5Oopen", this.#ctx(p)),
         fn.H5Oclose,
       );
       const t = fn.H5Iget_type(oid);
@@ -788,7 +412,7 @@ export class H5File implements Disposable {
   dataset(path: string): H5Dataset {
     const p = normalizePath(path);
     const id = this.#openObject(p, "dataset");
-    return H5Dataset._wrap(id, this, p, this.#dxpl);
+    return datasetInternals().wrap(id, this, p, this.#dxpl);
   }
 
   /**
@@ -801,15 +425,11 @@ export class H5File implements Disposable {
    * @throws {RangeError} For inconsistent shapes, chunks or compression levels.
    */
   createDataset(path: string, options: H5CreateOptions): H5Dataset {
-    return this._createDataset(path, options, {});
+    return this.#createDataset(path, options, {});
   }
 
-  /**
-   * @internal {@link createDataset} with storage options for writers that
-   * write every element: `fillNever` never writes fill values (under MPI-IO,
-   * storage is allocated at creation and would otherwise be filled first).
-   */
-  _createDataset(
+  // See FileInternals.createDataset.
+  #createDataset(
     path: string,
     options: H5CreateOptions,
     storage: { readonly fillNever?: boolean },
@@ -913,12 +533,12 @@ export class H5File implements Disposable {
       check(fn.H5Pset_create_intermediate_group(lcpl, 1), "H5Pset_create_intermediate_group");
       const type = keep(fileType(dtype, options.bigEndian ?? false), fn.H5Tclose);
       return check(
-        fn.H5Dcreate2(this.id, cstr(p), type, space, lcpl, dcpl, H5P_DEFAULT),
+        fn.H5Dcreate2(this.#fileId(), cstr(p), type, space, lcpl, dcpl, H5P_DEFAULT),
         "H5Dcreate2",
         ctx,
       );
     });
-    const ds = H5Dataset._wrap(id, this, p, this.#dxpl);
+    const ds = datasetInternals().wrap(id, this, p, this.#dxpl);
     if (options.data !== undefined) {
       try {
         ds.writeSync(undefined, options.data);
@@ -947,7 +567,7 @@ export class H5File implements Disposable {
       check(fn.H5Pset_create_intermediate_group(lcpl, 1), "H5Pset_create_intermediate_group");
       keep(
         check(
-          fn.H5Gcreate2(this.id, cstr(p), lcpl, H5P_DEFAULT, H5P_DEFAULT),
+          fn.H5Gcreate2(this.#fileId(), cstr(p), lcpl, H5P_DEFAULT, H5P_DEFAULT),
           "H5Gcreate2",
           this.#ctx(p),
         ),
@@ -1011,19 +631,9 @@ export class H5File implements Disposable {
     this.#withObject(p, (oid) => writeAttribute(oid, name, value, options, this.#ctx(p)));
   }
 
-  /**
-   * @internal Removes the link to an object (collective under MPI-IO).
-   *
-   * @param path Object path.
-   */
-  _unlink(path: string): void {
-    const p = normalizePath(path);
-    check(hdf5().fn.H5Ldelete(this.id, cstr(p), H5P_DEFAULT), "H5Ldelete", this.#ctx(p));
-  }
-
   /** Writes buffered data to disk. */
   flush(): void {
-    check(hdf5().fn.H5Fflush(this.id, 1), "H5Fflush", { file: this.path }); // H5F_SCOPE_GLOBAL
+    check(hdf5().fn.H5Fflush(this.#fileId(), 1), "H5Fflush", { file: this.path }); // H5F_SCOPE_GLOBAL
   }
 
   /** Closes the file (idempotent). Datasets still open keep it alive until they close. */
@@ -1061,7 +671,7 @@ export class H5File implements Disposable {
     for (const part of parts) {
       const parent = prefix || "/";
       prefix = `${prefix}/${part}`;
-      const r = fn.H5Lexists(this.id, cstr(prefix), H5P_DEFAULT);
+      const r = fn.H5Lexists(this.#fileId(), cstr(prefix), H5P_DEFAULT);
       if (r < 0) {
         fn.H5Eclear2(H5E_DEFAULT);
         return { parent, name: part, notGroup: true };
@@ -1084,7 +694,7 @@ export class H5File implements Disposable {
         }`,
       );
     }
-    const oid = check(fn.H5Oopen(this.id, cstr(p), H5P_DEFAULT), "H5Oopen", this.#ctx(p));
+    const oid = check(fn.H5Oopen(this.#fileId(), cstr(p), H5P_DEFAULT), "H5Oopen", this.#ctx(p));
     const t = fn.H5Iget_type(oid);
     const kind = t === H5I.GROUP ? "group" : t === H5I.DATASET ? "dataset" : "named datatype";
     if (want !== "any" && kind !== want) {
@@ -1102,556 +712,6 @@ export class H5File implements Disposable {
       hdf5().fn.H5Oclose(oid);
     }
   }
-}
-
-// A failed H5Fopen: FormatError when the file is not HDF5 or is truncated.
-function openError(path: string, code: bigint): Error {
-  const err = hdf5Error("H5Fopen", Number(code), { file: path });
-  const stack = err.hdf5Stack.join("\n");
-  if (/file signature not found/.test(stack)) {
-    return new FormatError(path, "not an HDF5 file (no HDF5 signature)", { cause: err });
-  }
-  const truncated = /truncated file[^\n(]*/.exec(stack);
-  if (truncated) {
-    return new FormatError(path, truncated[0].trim(), { cause: err });
-  }
-  return err;
-}
-
-function datasetEntry(oid: Hid, path: string, file: string): H5Entry {
-  const fn = hdf5().fn;
-  return withIds((keep) => {
-    const ctx = { file, object: path };
-    const space = keep(check(fn.H5Dget_space(oid), "H5Dget_space", ctx), fn.H5Sclose);
-    const tid = keep(check(fn.H5Dget_type(oid), "H5Dget_type", ctx), fn.H5Tclose);
-    const dcpl = keep(check(fn.H5Dget_create_plist(oid), "H5Dget_create_plist", ctx), fn.H5Pclose);
-    const t = describeType(tid);
-    const { shape } = spaceShape(space);
-    return {
-      path,
-      kind: "dataset" as const,
-      shape,
-      dtype: t.ok ? t.dtype : null,
-      ...(t.ok ? {} : { unsupportedType: t.name }),
-      chunks: chunkShape(dcpl, shape.length),
-    };
-  });
-}
-
-function chunkShape(dcpl: Hid, ndim: number): number[] | null {
-  const fn = hdf5().fn;
-  if (fn.H5Pget_layout(dcpl) !== 2 || ndim === 0) return null;
-  const dims = new BigUint64Array(ndim);
-  check(fn.H5Pget_chunk(dcpl, ndim, dims), "H5Pget_chunk");
-  return [...dims].map(Number);
-}
-
-function filtersOf(dcpl: Hid): H5Filter[] {
-  const fn = hdf5().fn;
-  const n = fn.H5Pget_nfilters(dcpl);
-  const out: H5Filter[] = [];
-  for (let i = 0; i < n; i++) {
-    const flags = new Uint32Array(1);
-    const nelmts = new BigUint64Array([16n]);
-    const values = new Uint32Array(16);
-    const name = new Uint8Array(64);
-    const config = new Uint32Array(1);
-    const id = check(
-      fn.H5Pget_filter2(dcpl, i, flags, nelmts, values, 64n, name, config),
-      "H5Pget_filter2",
-    );
-    const end = name.indexOf(0);
-    const libName = new TextDecoder().decode(name.subarray(0, end < 0 ? 64 : end));
-    out.push({
-      id,
-      name: FILTER_NAMES[id] ?? (libName || `filter ${id}`),
-      values: [...values.subarray(0, Math.min(16, Number(nelmts[0])))],
-    });
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------- H5Dataset
-
-/**
- * A dataset in an open file: metadata, region reads and writes (any
- * hyperslab, straight into and out of NDArray buffers), resizing and
- * attributes. Implements `ArraySource` and `ArraySink`; `chunks` is the
- * storage chunk shape, or blocks of about 32 MiB for contiguous datasets.
- *
- * @example
- * ```ts
- * import { H5File } from "./hdf5.ts";
- * import { arange } from "../core/ndarray.ts";
- * import assert from "node:assert/strict";
- * const dir = await Deno.makeTempDir();
- * using f = H5File.open(`${dir}/d.h5`, { mode: "w" });
- * using ds = f.createDataset("/x", { shape: [4, 5], dtype: "float32", chunks: [2, 5], compression: "gzip" });
- * await ds.write(undefined, arange(20).reshape([4, 5]));
- * const block = await ds.read("1:3, ::2");
- * assert.deepEqual(block.toArray(), [[5, 7, 9], [10, 12, 14]]);
- * assert.equal(ds.info.compression, "gzip");
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export class H5Dataset implements ArraySource, ArraySink, Disposable {
-  #id: Hid | null;
-  #file: H5File;
-  #ownsFile: boolean;
-  #info: H5DatasetInfo;
-  #token = {};
-  #dxpl: Hid | null;
-  /** Absolute object path inside the file. */
-  readonly path: string;
-
-  private constructor(id: Hid, file: H5File, path: string, info: H5DatasetInfo, dxpl: Hid | null) {
-    this.#id = id;
-    this.#file = file;
-    this.#ownsFile = false;
-    this.#info = info;
-    this.#dxpl = dxpl;
-    this.path = path;
-    registry.register(this, { id, close: closer("object") }, this.#token);
-  }
-
-  /** @internal Wraps an open dataset id (closing it on failure). */
-  static _wrap(id: Hid, file: H5File, path: string, dxpl: Hid | null): H5Dataset {
-    let info: H5DatasetInfo;
-    try {
-      info = readInfo(id, file.path, path);
-    } catch (e) {
-      hdf5().fn.H5Oclose(id);
-      throw e;
-    }
-    return new H5Dataset(id, file, path, info, dxpl);
-  }
-
-  /** @internal Makes closing the dataset close its file too. */
-  _ownFile(): this {
-    this.#ownsFile = true;
-    return this;
-  }
-
-  /** `file:/path`, for messages. */
-  get locator(): string {
-    return `${this.#file.path}:${this.path}`;
-  }
-
-  /** The file's path. */
-  get file(): string {
-    return this.#file.path;
-  }
-
-  /** Current shape. */
-  get shape(): readonly number[] {
-    return this.#info.shape;
-  }
-
-  /** Number of dimensions. */
-  get ndim(): number {
-    return this.#info.shape.length;
-  }
-
-  /** Element type of what `read` returns. */
-  get dtype(): DType {
-    return this.#info.dtype;
-  }
-
-  /** The natural block grid: the chunk shape, or ~32 MiB blocks for contiguous data. */
-  get chunks(): readonly number[] {
-    return this.#info.chunks ??
-      contiguousBlock(this.#info.shape, DTYPES[this.#info.dtype].bytes);
-  }
-
-  /** Metadata: shape, maxshape, dtype, byte order, layout, chunks, filters, fill value. */
-  get info(): H5DatasetInfo {
-    return this.#info;
-  }
-
-  /** Whether the dataset is still open. */
-  get isOpen(): boolean {
-    return this.#id !== null;
-  }
-
-  #ctx(): { file: string; object: string } {
-    return { file: this.#file.path, object: this.path };
-  }
-
-  #idOrThrow(): Hid {
-    if (this.#id === null) {
-      throw new TypeError(`Cannot use "${this.locator}": the dataset is closed`);
-    }
-    return this.#id;
-  }
-
-  #region(region: RegionLike, verb: "read" | "write"): Region {
-    try {
-      return toRegion(this.#info.shape, region);
-    } catch (e) {
-      if (e instanceof RangeError || e instanceof SyntaxError) {
-        const E = e instanceof RangeError ? RangeError : SyntaxError;
-        throw new E(`Cannot ${verb} "${this.locator}": ${e.message}`, { cause: e });
-      }
-      throw e;
-    }
-  }
-
-  // Runs body with (memory space, file space) selecting the region.
-  #withSpaces<T>(r: Region, body: (mem: Hid, fspace: Hid) => T): T {
-    const fn = hdf5().fn;
-    if (this.ndim === 0) return body(H5S_ALL, H5S_ALL);
-    return withIds((keep) => {
-      const ctx = this.#ctx();
-      const fs = keep(check(fn.H5Dget_space(this.#idOrThrow()), "H5Dget_space", ctx), fn.H5Sclose);
-      check(
-        fn.H5Sselect_hyperslab(fs, 0, hsize(r.start), hsize(r.step), hsize(r.count), null),
-        "H5Sselect_hyperslab",
-        ctx,
-      );
-      const ms = keep(
-        check(fn.H5Screate_simple(r.count.length, hsize(r.count), null), "H5Screate_simple", ctx),
-        fn.H5Sclose,
-      );
-      return body(ms, fs);
-    });
-  }
-
-  /**
-   * Reads a region into a new C-contiguous array (synchronously).
-   *
-   * @param region A region, a selection string (`"0:10, ::2"`), or nothing for all.
-   * @returns The block, of shape `region.count`, dtype {@link dtype}.
-   * @throws {RangeError} When the region is outside the dataspace.
-   */
-  readSync(region?: RegionLike): NDArray {
-    const r = this.#region(region, "read");
-    return this.#readInto(r, empty(r.count, this.dtype));
-  }
-
-  /**
-   * Reads a region into an existing C-contiguous array of this dataset's
-   * dtype and the region's shape (a buffer reused from block to block: a
-   * fresh one costs its page faults on every read).
-   *
-   * @param region The hyperslab.
-   * @param out The destination.
-   * @returns `out`.
-   * @throws {ShapeMismatchError} When `out` does not have the region's shape.
-   * @throws {TypeError} When `out` is not a C-contiguous array of the dataset's dtype.
-   *
-   * @example
-   * ```ts
-   * import { H5File } from "./hdf5.ts";
-   * import { arange, empty } from "../core/ndarray.ts";
-   * const dir = await Deno.makeTempDir();
-   * {
-   *   using f = H5File.open(`${dir}/a.h5`, { mode: "w" });
-   *   using ds = f.createDataset("/x", { shape: [4, 3], dtype: "int32" });
-   *   await ds.write(undefined, arange(12, undefined, undefined, "int32").reshape([4, 3]));
-   *   const out = empty([2, 3], "int32");
-   *   ds.readInto("2:4", out);
-   *   if (out.get(1, 2) !== 11) throw new Error("bad");
-   * }
-   * await Deno.remove(dir, { recursive: true });
-   * ```
-   */
-  readInto(region: RegionLike, out: NDArray): NDArray {
-    const r = this.#region(region, "read");
-    if (!(out instanceof NDArray) || out.dtype !== this.dtype || !out.isContiguous) {
-      throw new TypeError(
-        `Cannot read "${this.locator}" into ${
-          out instanceof NDArray ? `a ${out.dtype} array` : String(out)
-        }: expected a C-contiguous ${this.dtype} array`,
-      );
-    }
-    if (out.size !== r.count.reduce((a, b) => a * b, 1)) {
-      throw new ShapeMismatchError(
-        `Cannot read "${this.locator}" into shape [${out.shape.join(",")}]: the region has shape [${
-          r.count.join(",")
-        }]`,
-      );
-    }
-    return this.#readInto(r, out);
-  }
-
-  #readInto(r: Region, out: NDArray): NDArray {
-    if (out.size === 0) return out;
-    const fn = hdf5().fn;
-    this.#withSpaces(r, (ms, fs) => {
-      check(
-        fn.H5Dread(
-          this.#idOrThrow(),
-          memType(this.dtype),
-          ms,
-          fs,
-          this.#dxpl ?? H5P_DEFAULT,
-          bytesOf(out.toTypedArray()),
-        ),
-        "H5Dread",
-        this.#ctx(),
-      );
-    });
-    return out;
-  }
-
-  /**
-   * @internal One H5Dread or H5Dwrite between `block` (C-contiguous, of this
-   * dataset's dtype) and the dataset, with selections made by `select` on a
-   * copy of the file dataspace and on a memory dataspace of the block's shape.
-   * Under MPI-IO every rank must call it (the transfer is collective).
-   *
-   * @returns The I/O mode MPI-IO actually used (`contiguous-collective`, ...), or null.
-   */
-  _transfer(
-    kind: "read" | "write",
-    block: NDArray,
-    select: (fileSpace: Hid, memSpace: Hid) => void,
-  ): string | null {
-    const fn = hdf5().fn;
-    const ctx = this.#ctx();
-    if (block.dtype !== this.dtype || !block.isContiguous) {
-      throw new TypeError(
-        `Cannot ${kind} "${this.locator}": the block must be C-contiguous ${this.dtype}`,
-      );
-    }
-    const id = this.#idOrThrow();
-    withIds((keep) => {
-      const fs = keep(check(fn.H5Dget_space(id), "H5Dget_space", ctx), fn.H5Sclose);
-      const dims = block.ndim === 0 ? [1] : block.shape;
-      const ms = keep(
-        check(fn.H5Screate_simple(dims.length, hsize(dims), null), "H5Screate_simple", ctx),
-        fn.H5Sclose,
-      );
-      select(fs, ms);
-      const data = block.size === 0 ? new Uint8Array(DTYPES[this.dtype].bytes) : bytesOf(
-        block.toTypedArray() as ArrayBufferView,
-      );
-      const dxpl = this.#dxpl ?? H5P_DEFAULT;
-      if (kind === "read") {
-        check(fn.H5Dread(id, memType(this.dtype), ms, fs, dxpl, data), "H5Dread", ctx);
-      } else {
-        check(fn.H5Dwrite(id, memType(this.dtype), ms, fs, dxpl, data), "H5Dwrite", ctx);
-      }
-    });
-    if (this.#dxpl === null || fn.H5Pget_mpio_actual_io_mode === null) return null;
-    const mode = new Int32Array(1);
-    check(fn.H5Pget_mpio_actual_io_mode(this.#dxpl, mode), "H5Pget_mpio_actual_io_mode", ctx);
-    return H5D_MPIO_IO_MODES[mode[0]] ?? `mode ${mode[0]}`;
-  }
-
-  /**
-   * Reads a region into a new C-contiguous array.
-   *
-   * @param region A region, a selection string, or nothing for all.
-   * @returns The block.
-   */
-  read(region?: RegionLike): Promise<NDArray> {
-    try {
-      return Promise.resolve(this.readSync(region));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /**
-   * Writes an array at a region (synchronously). The array's shape must be
-   * the region's count (axes of length 1 may be left out); a different dtype
-   * is converted by HDF5 (floats to integers saturate rather than wrap).
-   *
-   * @param region A region, a selection string, or undefined for all.
-   * @param array The values.
-   * @throws {RangeError} When the region is outside the dataspace.
-   * @throws {ShapeMismatchError} When the array's shape does not fit the region.
-   * @throws {Hdf5Error} When the file is read-only or the write fails.
-   */
-  writeSync(region: RegionLike, array: NDArray): void {
-    if (!(array instanceof NDArray)) {
-      throw new TypeError(`Cannot write "${this.locator}": expected an NDArray`);
-    }
-    const r = this.#region(region, "write");
-    if (!fits(array.shape, r.count)) {
-      throw new ShapeMismatchError(
-        `Cannot write "${this.locator}": array shape ${
-          shapeText(array.shape)
-        } does not match region [${describeRegion(r)}] of shape ${shapeText(r.count)}`,
-      );
-    }
-    if (array.size === 0) return;
-    let a = array;
-    // HDF5 has no conversion between its bool enum and numbers: convert here
-    if ((a.dtype === "bool") !== (this.dtype === "bool")) a = a.astype(this.dtype);
-    const data = (a.isContiguous ? a.toTypedArray() : a.copy().data) as ArrayBufferView;
-    const fn = hdf5().fn;
-    this.#withSpaces(r, (ms, fs) => {
-      check(
-        fn.H5Dwrite(
-          this.#idOrThrow(),
-          memType(a.dtype),
-          ms,
-          fs,
-          this.#dxpl ?? H5P_DEFAULT,
-          bytesOf(data),
-        ),
-        "H5Dwrite",
-        this.#ctx(),
-      );
-    });
-  }
-
-  /**
-   * Writes an array at a region.
-   *
-   * @param region A region, a selection string, or undefined for all.
-   * @param array The values.
-   * @returns When written.
-   */
-  write(region: RegionLike, array: NDArray): Promise<void> {
-    try {
-      this.writeSync(region, array);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /**
-   * Changes the shape of a chunked dataset within its maxshape.
-   *
-   * @param shape The new shape.
-   * @throws {RangeError} When the shape exceeds maxshape or has the wrong rank.
-   */
-  resize(shape: readonly number[]): void {
-    const max = this.#info.maxshape;
-    if (
-      shape.length !== max.length ||
-      shape.some((d, i) => !Number.isSafeInteger(d) || d < 0 || (max[i] !== null && d > max[i]!))
-    ) {
-      throw new RangeError(
-        `Cannot resize "${this.locator}" to ${shapeText(shape)}: maxshape is ${shapeText(max)}`,
-      );
-    }
-    const fn = hdf5().fn;
-    check(fn.H5Dset_extent(this.#idOrThrow(), hsize(shape)), "H5Dset_extent", this.#ctx());
-    this.#info = { ...this.#info, shape: [...shape] };
-  }
-
-  /**
-   * Reads every attribute of the dataset.
-   *
-   * @returns Attribute values by name.
-   */
-  attributes(): Record<string, H5AttributeValue> {
-    const id = this.#idOrThrow();
-    const out: Record<string, H5AttributeValue> = {};
-    for (const name of attributeNames(id, this.file, this.path)) {
-      out[name] = readAttribute(id, name, this.file, this.path);
-    }
-    return out;
-  }
-
-  /**
-   * Reads one attribute of the dataset.
-   *
-   * @param name Attribute name.
-   * @returns Its value.
-   * @throws {FormatError} When there is no such attribute or its type is unsupported.
-   */
-  getAttribute(name: string): H5AttributeValue {
-    const id = this.#idOrThrow();
-    if (check(hdf5().fn.H5Aexists(id, cstr(name)), "H5Aexists", this.#ctx()) <= 0) {
-      throw new FormatError(this.file, `object "${this.path}" has no attribute "${name}"`);
-    }
-    return readAttribute(id, name, this.file, this.path);
-  }
-
-  /**
-   * Writes (or replaces) an attribute of the dataset.
-   *
-   * @param name Attribute name.
-   * @param value The value (see {@link H5File.setAttribute}).
-   * @param options `fixedLength` for strings, `dtype` for numbers.
-   */
-  setAttribute(name: string, value: H5AttributeValue, options: H5AttributeOptions = {}): void {
-    writeAttribute(this.#idOrThrow(), name, value, options, this.#ctx());
-  }
-
-  /**
-   * @internal Deletes an attribute of the dataset when it exists (collective under MPI-IO).
-   *
-   * @param name Attribute name.
-   */
-  _deleteAttribute(name: string): void {
-    const id = this.#idOrThrow();
-    const fn = hdf5().fn;
-    const ctx = { file: this.file, object: `${this.path}@${name}` };
-    if (check(fn.H5Aexists(id, cstr(name)), "H5Aexists", ctx) > 0) {
-      check(fn.H5Adelete(id, cstr(name)), "H5Adelete", ctx);
-    }
-  }
-
-  /** Closes the dataset (idempotent), and its file when it was opened by {@link openDataset}. */
-  close(): void {
-    if (this.#id === null) return;
-    const id = this.#id;
-    this.#id = null;
-    registry.unregister(this.#token);
-    try {
-      check(hdf5().fn.H5Dclose(id), "H5Dclose", this.#ctx());
-    } finally {
-      if (this.#ownsFile) this.#file.close();
-    }
-  }
-
-  /** Closes the dataset. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-}
-
-function readInfo(id: Hid, file: string, path: string): H5DatasetInfo {
-  const fn = hdf5().fn;
-  const ctx = { file, object: path };
-  return withIds((keep) => {
-    const space = keep(check(fn.H5Dget_space(id), "H5Dget_space", ctx), fn.H5Sclose);
-    const tid = keep(check(fn.H5Dget_type(id), "H5Dget_type", ctx), fn.H5Tclose);
-    const dcpl = keep(check(fn.H5Dget_create_plist(id), "H5Dget_create_plist", ctx), fn.H5Pclose);
-    const t = describeType(tid);
-    if (!t.ok) {
-      throw new FormatError(file, `dataset "${path}" has an unsupported datatype ${t.name}`);
-    }
-    if (fn.H5Sget_simple_extent_type(space) === H5S.NULL) {
-      throw new FormatError(file, `dataset "${path}" has an empty (H5S_NULL) dataspace`);
-    }
-    const { shape, maxshape } = spaceShape(space);
-    const filters = filtersOf(dcpl);
-    const comp = filters.find((f) => !NOT_COMPRESSION.has(f.id)) ?? null;
-    const status = new Int32Array(1);
-    check(fn.H5Pfill_value_defined(dcpl, status), "H5Pfill_value_defined", ctx);
-    let fillValue: Scalar | null = null;
-    if (status[0] !== 0) {
-      const buf = empty([1], t.dtype);
-      check(
-        fn.H5Pget_fill_value(dcpl, memType(t.dtype), bytesOf(buf.data)),
-        "H5Pget_fill_value",
-        ctx,
-      );
-      fillValue = scalarOf(t.dtype, buf.data);
-    }
-    return {
-      path,
-      shape,
-      maxshape,
-      dtype: t.dtype,
-      byteOrder: t.order,
-      layout: H5D_LAYOUT[fn.H5Pget_layout(dcpl)] ?? "contiguous",
-      chunks: chunkShape(dcpl, shape.length),
-      filters,
-      compression: comp?.name ?? null,
-      compressionLevel: comp?.id === 1 ? comp.values[0] ?? null : null,
-      shuffle: filters.some((f) => f.id === 2),
-      fillValue,
-    };
-  });
 }
 
 // ---------------------------------------------------------------- openDataset
@@ -1689,7 +749,7 @@ export function openDataset(
     }
     const file = H5File.open(loc.path, { mode: options.mode ?? "r" });
     try {
-      return Promise.resolve(file.dataset(loc.object as string)._ownFile());
+      return Promise.resolve(datasetInternals().ownFile(file.dataset(loc.object as string)));
     } catch (e) {
       file.close();
       throw e;

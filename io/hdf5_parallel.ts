@@ -23,12 +23,14 @@
  * @module
  */
 
-import { type DType, toDType } from "../core/dtype.ts";
+import { type DType, DTYPES, toDType } from "../core/dtype.ts";
 import { FormatError, ShapeMismatchError } from "../core/errors.ts";
 import { empty, NDArray } from "../core/ndarray.ts";
 import {
   check,
+  H5D_MPIO_IO_MODES,
   H5FD_MPIO,
+  H5P_DEFAULT,
   H5S_SELECT,
   hdf5,
   type Hdf5Library,
@@ -39,6 +41,15 @@ import {
 } from "../ffi/hdf5.ts";
 import { H5Dataset, H5File, type H5Mode } from "./hdf5.ts";
 import { parseLocator } from "./locator.ts";
+import {
+  bytesOf,
+  datasetInternals,
+  deleteAttribute,
+  fileInternals,
+  memType,
+  unlink,
+  withIds,
+} from "./_hdf5_handles.ts";
 
 /**
  * What the distributed functions need of a communicator (`Comm` in dist/
@@ -148,7 +159,7 @@ function openFile(comm: Hdf5Comm, path: string, mode: H5Mode): H5File {
       fn.H5Pclose(dxpl);
       throw e;
     }
-    return H5File._open(path, mode, fapl, dxpl);
+    return fileInternals().open(path, mode, fapl, dxpl);
   } finally {
     fn.H5Pclose(fapl);
   }
@@ -330,7 +341,7 @@ function transfer(
   sel: AxisSel[],
   rank: number,
 ): void {
-  _testHooks.lastIoMode = ds._transfer(kind, block, (fs, ms) => {
+  _testHooks.lastIoMode = transferBlock(ds, kind, block, (fs, ms) => {
     if (sel.length === 0 && kind === "write" && rank !== 0) {
       const fn = hdf5().fn;
       check(fn.H5Sselect_none(fs), "H5Sselect_none");
@@ -339,6 +350,50 @@ function transfer(
     }
     select(sel, fs, ms);
   });
+}
+
+// One H5Dread or H5Dwrite between `block` (C-contiguous, of the dataset's
+// dtype) and the dataset, with selections made by `select` on a copy of the
+// file dataspace and on a memory dataspace of the block's shape. Under MPI-IO
+// every rank must call it (the transfer is collective). Returns the I/O mode
+// MPI-IO actually used (`contiguous-collective`, ...), or null.
+function transferBlock(
+  ds: H5Dataset,
+  kind: "read" | "write",
+  block: NDArray,
+  select: (fileSpace: Hid, memSpace: Hid) => void,
+): string | null {
+  const fn = hdf5().fn;
+  const ctx = { file: ds.file, object: ds.path };
+  if (block.dtype !== ds.dtype || !block.isContiguous) {
+    throw new TypeError(
+      `Cannot ${kind} "${ds.locator}": the block must be C-contiguous ${ds.dtype}`,
+    );
+  }
+  const id = datasetInternals().id(ds);
+  const dxpl = datasetInternals().dxpl(ds);
+  withIds((keep) => {
+    const fs = keep(check(fn.H5Dget_space(id), "H5Dget_space", ctx), fn.H5Sclose);
+    const dims = block.ndim === 0 ? [1] : block.shape;
+    const ms = keep(
+      check(fn.H5Screate_simple(dims.length, hsize(dims), null), "H5Screate_simple", ctx),
+      fn.H5Sclose,
+    );
+    select(fs, ms);
+    const data = block.size === 0 ? new Uint8Array(DTYPES[ds.dtype].bytes) : bytesOf(
+      block.toTypedArray() as ArrayBufferView,
+    );
+    const plist = dxpl ?? H5P_DEFAULT;
+    if (kind === "read") {
+      check(fn.H5Dread(id, memType(ds.dtype), ms, fs, plist, data), "H5Dread", ctx);
+    } else {
+      check(fn.H5Dwrite(id, memType(ds.dtype), ms, fs, plist, data), "H5Dwrite", ctx);
+    }
+  });
+  if (dxpl === null || fn.H5Pget_mpio_actual_io_mode === null) return null;
+  const mode = new Int32Array(1);
+  check(fn.H5Pget_mpio_actual_io_mode(dxpl, mode), "H5Pget_mpio_actual_io_mode", ctx);
+  return H5D_MPIO_IO_MODES[mode[0]] ?? `mode ${mode[0]}`;
 }
 
 // ---------------------------------------------------------------- read
@@ -535,7 +590,7 @@ function writeSync(
   const sel = axisSelections(layout, comm.rank, "write");
   const exists = comm.bcastJson(comm.rank === 0 ? fileExists(plan.path) : false, 0);
   const create = (file: H5File): H5Dataset =>
-    file._createDataset(plan.object, {
+    fileInternals().createDataset(file, plan.object, {
       shape: layout.shape,
       dtype: plan.dtype,
       ...(options.chunks ? { chunks: options.chunks } : {}),
@@ -597,7 +652,7 @@ function writeSync(
           }`,
         );
       }
-      file._unlink(plan.object);
+      unlink(fileInternals().id(file), plan.object, file.path);
     }
     const ds = create(file);
     try {
@@ -605,7 +660,10 @@ function writeSync(
       file.flush();
       _testHooks.afterCreate?.(comm.rank);
       transfer(ds, "write", plan.block, sel, comm.rank);
-      ds._deleteAttribute(INCOMPLETE_ATTRIBUTE);
+      deleteAttribute(datasetInternals().id(ds), INCOMPLETE_ATTRIBUTE, {
+        file: ds.file,
+        object: ds.path,
+      });
     } finally {
       if (serial) ds.close();
     }

@@ -1,0 +1,410 @@
+/**
+ * A dataset of an open HDF5 file ({@link H5Dataset}); opened by
+ * `H5File.dataset`, `H5File.createDataset` and `openDataset` (io/hdf5.ts).
+ *
+ * @module
+ */
+
+import { type DType, DTYPES } from "../core/dtype.ts";
+import { FormatError, ShapeMismatchError } from "../core/errors.ts";
+import { empty, NDArray } from "../core/ndarray.ts";
+import { check, cstr, H5P_DEFAULT, H5S_ALL, hdf5, type Hid, hsize } from "../ffi/hdf5.ts";
+import type { ArraySink, ArraySource, Region, RegionLike } from "./region.ts";
+import { describeRegion, toRegion } from "./region.ts";
+import {
+  attributeNames,
+  bytesOf,
+  closer,
+  contiguousBlock,
+  defineDatasetInternals,
+  fits,
+  memType,
+  readAttribute,
+  readInfo,
+  registry,
+  shapeText,
+  withIds,
+  writeAttribute,
+} from "./_hdf5_handles.ts";
+import type { H5AttributeOptions, H5AttributeValue, H5DatasetInfo, H5File } from "./hdf5.ts";
+
+// ---------------------------------------------------------------- H5Dataset
+
+/**
+ * A dataset in an open file: metadata, region reads and writes (any
+ * hyperslab, straight into and out of NDArray buffers), resizing and
+ * attributes. Implements `ArraySource` and `ArraySink`; `chunks` is the
+ * storage chunk shape, or blocks of about 32 MiB for contiguous datasets.
+ *
+ * @example
+ * ```ts
+ * import { H5File } from "./hdf5.ts";
+ * import { arange } from "../core/ndarray.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * using f = H5File.open(`${dir}/d.h5`, { mode: "w" });
+ * using ds = f.createDataset("/x", { shape: [4, 5], dtype: "float32", chunks: [2, 5], compression: "gzip" });
+ * await ds.write(undefined, arange(20).reshape([4, 5]));
+ * const block = await ds.read("1:3, ::2");
+ * assert.deepEqual(block.toArray(), [[5, 7, 9], [10, 12, 14]]);
+ * assert.equal(ds.info.compression, "gzip");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class H5Dataset implements ArraySource, ArraySink, Disposable {
+  #id: Hid | null;
+  #file: H5File;
+  #ownsFile: boolean;
+  #info: H5DatasetInfo;
+  #token = {};
+  #dxpl: Hid | null;
+  /** Absolute object path inside the file. */
+  readonly path: string;
+
+  private constructor(id: Hid, file: H5File, path: string, info: H5DatasetInfo, dxpl: Hid | null) {
+    this.#id = id;
+    this.#file = file;
+    this.#ownsFile = false;
+    this.#info = info;
+    this.#dxpl = dxpl;
+    this.path = path;
+    registry.register(this, { id, close: closer("object") }, this.#token);
+  }
+
+  static {
+    defineDatasetInternals({
+      wrap(id, file, path, dxpl) {
+        let info: H5DatasetInfo;
+        try {
+          info = readInfo(id, file.path, path);
+        } catch (e) {
+          hdf5().fn.H5Oclose(id);
+          throw e;
+        }
+        return new H5Dataset(id, file, path, info, dxpl);
+      },
+      ownFile(ds) {
+        ds.#ownsFile = true;
+        return ds;
+      },
+      id: (ds) => ds.#idOrThrow(),
+      dxpl: (ds) => ds.#dxpl,
+    });
+  }
+
+  /** `file:/path`, for messages. */
+  get locator(): string {
+    return `${this.#file.path}:${this.path}`;
+  }
+
+  /** The file's path. */
+  get file(): string {
+    return this.#file.path;
+  }
+
+  /** Current shape. */
+  get shape(): readonly number[] {
+    return this.#info.shape;
+  }
+
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this.#info.shape.length;
+  }
+
+  /** Element type of what `read` returns. */
+  get dtype(): DType {
+    return this.#info.dtype;
+  }
+
+  /** The natural block grid: the chunk shape, or ~32 MiB blocks for contiguous data. */
+  get chunks(): readonly number[] {
+    return this.#info.chunks ??
+      contiguousBlock(this.#info.shape, DTYPES[this.#info.dtype].bytes);
+  }
+
+  /** Metadata: shape, maxshape, dtype, byte order, layout, chunks, filters, fill value. */
+  get info(): H5DatasetInfo {
+    return this.#info;
+  }
+
+  /** Whether the dataset is still open. */
+  get isOpen(): boolean {
+    return this.#id !== null;
+  }
+
+  #ctx(): { file: string; object: string } {
+    return { file: this.#file.path, object: this.path };
+  }
+
+  #idOrThrow(): Hid {
+    if (this.#id === null) {
+      throw new TypeError(`Cannot use "${this.locator}": the dataset is closed`);
+    }
+    return this.#id;
+  }
+
+  #region(region: RegionLike, verb: "read" | "write"): Region {
+    try {
+      return toRegion(this.#info.shape, region);
+    } catch (e) {
+      if (e instanceof RangeError || e instanceof SyntaxError) {
+        const E = e instanceof RangeError ? RangeError : SyntaxError;
+        throw new E(`Cannot ${verb} "${this.locator}": ${e.message}`, { cause: e });
+      }
+      throw e;
+    }
+  }
+
+  // Runs body with (memory space, file space) selecting the region.
+  #withSpaces<T>(r: Region, body: (mem: Hid, fspace: Hid) => T): T {
+    const fn = hdf5().fn;
+    if (this.ndim === 0) return body(H5S_ALL, H5S_ALL);
+    return withIds((keep) => {
+      const ctx = this.#ctx();
+      const fs = keep(check(fn.H5Dget_space(this.#idOrThrow()), "H5Dget_space", ctx), fn.H5Sclose);
+      check(
+        fn.H5Sselect_hyperslab(fs, 0, hsize(r.start), hsize(r.step), hsize(r.count), null),
+        "H5Sselect_hyperslab",
+        ctx,
+      );
+      const ms = keep(
+        check(fn.H5Screate_simple(r.count.length, hsize(r.count), null), "H5Screate_simple", ctx),
+        fn.H5Sclose,
+      );
+      return body(ms, fs);
+    });
+  }
+
+  /**
+   * Reads a region into a new C-contiguous array (synchronously).
+   *
+   * @param region A region, a selection string (`"0:10, ::2"`), or nothing for all.
+   * @returns The block, of shape `region.count`, dtype {@link dtype}.
+   * @throws {RangeError} When the region is outside the dataspace.
+   */
+  readSync(region?: RegionLike): NDArray {
+    const r = this.#region(region, "read");
+    return this.#readInto(r, empty(r.count, this.dtype));
+  }
+
+  /**
+   * Reads a region into an existing C-contiguous array of this dataset's
+   * dtype and the region's shape (a buffer reused from block to block: a
+   * fresh one costs its page faults on every read).
+   *
+   * @param region The hyperslab.
+   * @param out The destination.
+   * @returns `out`.
+   * @throws {ShapeMismatchError} When `out` does not have the region's shape.
+   * @throws {TypeError} When `out` is not a C-contiguous array of the dataset's dtype.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * import { arange, empty } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * {
+   *   using f = H5File.open(`${dir}/a.h5`, { mode: "w" });
+   *   using ds = f.createDataset("/x", { shape: [4, 3], dtype: "int32" });
+   *   await ds.write(undefined, arange(12, undefined, undefined, "int32").reshape([4, 3]));
+   *   const out = empty([2, 3], "int32");
+   *   ds.readInto("2:4", out);
+   *   if (out.get(1, 2) !== 11) throw new Error("bad");
+   * }
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  readInto(region: RegionLike, out: NDArray): NDArray {
+    const r = this.#region(region, "read");
+    if (!(out instanceof NDArray) || out.dtype !== this.dtype || !out.isContiguous) {
+      throw new TypeError(
+        `Cannot read "${this.locator}" into ${
+          out instanceof NDArray ? `a ${out.dtype} array` : String(out)
+        }: expected a C-contiguous ${this.dtype} array`,
+      );
+    }
+    if (out.size !== r.count.reduce((a, b) => a * b, 1)) {
+      throw new ShapeMismatchError(
+        `Cannot read "${this.locator}" into shape [${out.shape.join(",")}]: the region has shape [${
+          r.count.join(",")
+        }]`,
+      );
+    }
+    return this.#readInto(r, out);
+  }
+
+  #readInto(r: Region, out: NDArray): NDArray {
+    if (out.size === 0) return out;
+    const fn = hdf5().fn;
+    this.#withSpaces(r, (ms, fs) => {
+      check(
+        fn.H5Dread(
+          this.#idOrThrow(),
+          memType(this.dtype),
+          ms,
+          fs,
+          this.#dxpl ?? H5P_DEFAULT,
+          bytesOf(out.toTypedArray()),
+        ),
+        "H5Dread",
+        this.#ctx(),
+      );
+    });
+    return out;
+  }
+
+  /**
+   * Reads a region into a new C-contiguous array.
+   *
+   * @param region A region, a selection string, or nothing for all.
+   * @returns The block.
+   */
+  read(region?: RegionLike): Promise<NDArray> {
+    try {
+      return Promise.resolve(this.readSync(region));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Writes an array at a region (synchronously). The array's shape must be
+   * the region's count (axes of length 1 may be left out); a different dtype
+   * is converted by HDF5 (floats to integers saturate rather than wrap).
+   *
+   * @param region A region, a selection string, or undefined for all.
+   * @param array The values.
+   * @throws {RangeError} When the region is outside the dataspace.
+   * @throws {ShapeMismatchError} When the array's shape does not fit the region.
+   * @throws {Hdf5Error} When the file is read-only or the write fails.
+   */
+  writeSync(region: RegionLike, array: NDArray): void {
+    if (!(array instanceof NDArray)) {
+      throw new TypeError(`Cannot write "${this.locator}": expected an NDArray`);
+    }
+    const r = this.#region(region, "write");
+    if (!fits(array.shape, r.count)) {
+      throw new ShapeMismatchError(
+        `Cannot write "${this.locator}": array shape ${
+          shapeText(array.shape)
+        } does not match region [${describeRegion(r)}] of shape ${shapeText(r.count)}`,
+      );
+    }
+    if (array.size === 0) return;
+    let a = array;
+    // HDF5 has no conversion between its bool enum and numbers: convert here
+    if ((a.dtype === "bool") !== (this.dtype === "bool")) a = a.astype(this.dtype);
+    const data = (a.isContiguous ? a.toTypedArray() : a.copy().data) as ArrayBufferView;
+    const fn = hdf5().fn;
+    this.#withSpaces(r, (ms, fs) => {
+      check(
+        fn.H5Dwrite(
+          this.#idOrThrow(),
+          memType(a.dtype),
+          ms,
+          fs,
+          this.#dxpl ?? H5P_DEFAULT,
+          bytesOf(data),
+        ),
+        "H5Dwrite",
+        this.#ctx(),
+      );
+    });
+  }
+
+  /**
+   * Writes an array at a region.
+   *
+   * @param region A region, a selection string, or undefined for all.
+   * @param array The values.
+   * @returns When written.
+   */
+  write(region: RegionLike, array: NDArray): Promise<void> {
+    try {
+      this.writeSync(region, array);
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Changes the shape of a chunked dataset within its maxshape.
+   *
+   * @param shape The new shape.
+   * @throws {RangeError} When the shape exceeds maxshape or has the wrong rank.
+   */
+  resize(shape: readonly number[]): void {
+    const max = this.#info.maxshape;
+    if (
+      shape.length !== max.length ||
+      shape.some((d, i) => !Number.isSafeInteger(d) || d < 0 || (max[i] !== null && d > max[i]!))
+    ) {
+      throw new RangeError(
+        `Cannot resize "${this.locator}" to ${shapeText(shape)}: maxshape is ${shapeText(max)}`,
+      );
+    }
+    const fn = hdf5().fn;
+    check(fn.H5Dset_extent(this.#idOrThrow(), hsize(shape)), "H5Dset_extent", this.#ctx());
+    this.#info = { ...this.#info, shape: [...shape] };
+  }
+
+  /**
+   * Reads every attribute of the dataset.
+   *
+   * @returns Attribute values by name.
+   */
+  attributes(): Record<string, H5AttributeValue> {
+    const id = this.#idOrThrow();
+    const out: Record<string, H5AttributeValue> = {};
+    for (const name of attributeNames(id, this.file, this.path)) {
+      out[name] = readAttribute(id, name, this.file, this.path);
+    }
+    return out;
+  }
+
+  /**
+   * Reads one attribute of the dataset.
+   *
+   * @param name Attribute name.
+   * @returns Its value.
+   * @throws {FormatError} When there is no such attribute or its type is unsupported.
+   */
+  getAttribute(name: string): H5AttributeValue {
+    const id = this.#idOrThrow();
+    if (check(hdf5().fn.H5Aexists(id, cstr(name)), "H5Aexists", this.#ctx()) <= 0) {
+      throw new FormatError(this.file, `object "${this.path}" has no attribute "${name}"`);
+    }
+    return readAttribute(id, name, this.file, this.path);
+  }
+
+  /**
+   * Writes (or replaces) an attribute of the dataset.
+   *
+   * @param name Attribute name.
+   * @param value The value (see {@link H5File.setAttribute}).
+   * @param options `fixedLength` for strings, `dtype` for numbers.
+   */
+  setAttribute(name: string, value: H5AttributeValue, options: H5AttributeOptions = {}): void {
+    writeAttribute(this.#idOrThrow(), name, value, options, this.#ctx());
+  }
+
+  /** Closes the dataset (idempotent), and its file when it was opened by {@link openDataset}. */
+  close(): void {
+    if (this.#id === null) return;
+    const id = this.#id;
+    this.#id = null;
+    registry.unregister(this.#token);
+    try {
+      check(hdf5().fn.H5Dclose(id), "H5Dclose", this.#ctx());
+    } finally {
+      if (this.#ownsFile) this.#file.close();
+    }
+  }
+
+  /** Closes the dataset. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
