@@ -1,6 +1,10 @@
 /**
- * The error classes a caller may want to catch. Everything else is a plain
- * `TypeError` (wrong kind of argument) or `RangeError` (value out of range).
+ * The error classes a caller may want to catch, all in this one module:
+ * `ShapeMismatchError`, `FormatError`, `MemoryBudgetError`, and `NativeError`
+ * for a failed native call with its subclasses `MpiError` (libmpi) and
+ * `Hdf5Error` (libhdf5). Everything else is a plain `TypeError` (wrong kind
+ * of argument), `RangeError` (value out of range) or a `SyntaxError` subclass
+ * for text that does not parse.
  *
  * @module
  */
@@ -135,6 +139,83 @@ export class NativeError extends Error {
     this.library = library;
     this.symbol = symbol;
     this.code = code;
+  }
+}
+
+/**
+ * A failed MPI call: the function, its return code and `MPI_Error_string`'s text.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MpiError } from "./errors.ts";
+ * const e = new MpiError("MPI_Bcast", 8, "Invalid root");
+ * assert.equal(e.message, "MPI_Bcast failed (libmpi, code 8): Invalid root");
+ * assert.equal(e.name, "MpiError");
+ * ```
+ */
+export class MpiError extends NativeError {
+  /**
+   * Creates the error.
+   *
+   * @param symbol The MPI function that failed.
+   * @param code Its return code.
+   * @param text The library's description of the code.
+   * @param options The underlying cause, if any.
+   */
+  constructor(symbol: string, code: number, text: string, options?: ErrorOptions) {
+    super("libmpi", symbol, code, text, options);
+    this.name = "MpiError";
+  }
+}
+
+/**
+ * A libhdf5 call failed. The message carries HDF5's own error stack (from
+ * the outermost call to the innermost cause) and names the file and object.
+ *
+ * @example
+ * ```ts
+ * import { Hdf5Error, NativeError } from "./errors.ts";
+ * const e = new Hdf5Error("H5Dread", -1, "can't read data", { file: "a.h5", object: "/x" });
+ * if (e.message !== 'H5Dread failed (libhdf5, code -1): "a.h5:/x": can\'t read data') {
+ *   throw new Error(e.message);
+ * }
+ * if (!(e instanceof NativeError) || e.library !== "libhdf5") throw new Error("bad base");
+ * ```
+ */
+export class Hdf5Error extends NativeError {
+  /** The file concerned, if known. */
+  readonly file: string | undefined;
+  /** The object path inside the file, if known. */
+  readonly object: string | undefined;
+  /** HDF5's error stack, outermost first. */
+  readonly hdf5Stack: readonly string[];
+  /**
+   * Creates the error from a failed call and HDF5's error stack.
+   *
+   * @param symbol The C function that failed.
+   * @param code Its return value.
+   * @param text What HDF5 said.
+   * @param context The file and object concerned.
+   * @param stack The error stack records, outermost first.
+   * @param options The underlying cause, if any.
+   */
+  constructor(
+    symbol: string,
+    code: number,
+    text: string,
+    context: { readonly file?: string; readonly object?: string } = {},
+    stack: readonly string[] = [],
+    options?: ErrorOptions,
+  ) {
+    const where = context.file === undefined
+      ? ""
+      : `"${context.file}${context.object ? `:${context.object}` : ""}": `;
+    super("libhdf5", symbol, code, `${where}${text}`, options);
+    this.name = "Hdf5Error";
+    this.file = context.file;
+    this.object = context.object;
+    this.hdf5Stack = stack;
   }
 }
 

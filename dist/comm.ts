@@ -25,7 +25,7 @@
  */
 
 import { DTYPE_NAMES, type DTypeInfo, DTYPES } from "../core/dtype.ts";
-import { NativeError } from "../core/errors.ts";
+import { MpiError } from "../core/errors.ts";
 import {
   type DatatypeName,
   detectLauncher,
@@ -380,33 +380,6 @@ export interface CartComm extends Comm {
    * @returns Source and destination ranks, null past a non-periodic edge.
    */
   shift(direction: number, disp?: number): Shift;
-}
-
-/**
- * A failed MPI call: the function, its return code and `MPI_Error_string`'s text.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { MpiError } from "./comm.ts";
- * const e = new MpiError("MPI_Bcast", 8, "Invalid root");
- * assert.equal(e.message, "MPI_Bcast failed (libmpi, code 8): Invalid root");
- * assert.equal(e.name, "MpiError");
- * ```
- */
-export class MpiError extends NativeError {
-  /**
-   * Creates the error.
-   *
-   * @param symbol The MPI function that failed.
-   * @param code Its return code.
-   * @param text The library's description of the code.
-   * @param options The underlying cause, if any.
-   */
-  constructor(symbol: string, code: number, text: string, options?: ErrorOptions) {
-    super("libmpi", symbol, code, text, options);
-    this.name = "MpiError";
-  }
 }
 
 // ---------------------------------------------------------------------------

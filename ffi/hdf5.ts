@@ -3,7 +3,7 @@
 // one `check` that turns a failed call into an Hdf5Error carrying HDF5's own
 // error stack. Internal: only io/ touches these symbols.
 
-import { NativeError } from "../core/errors.ts";
+import { Hdf5Error } from "../core/errors.ts";
 import { openLibrary, pinLibrary } from "./_library.ts";
 
 // hid_t is int64_t since 1.10; herr_t and htri_t are int; hsize_t is
@@ -568,46 +568,6 @@ export interface Hdf5Context {
   readonly file?: string;
   /** The object path inside the file. */
   readonly object?: string;
-}
-
-/**
- * A libhdf5 call failed. The message carries HDF5's own error stack (from
- * the outermost call to the innermost cause) and names the file and object.
- */
-export class Hdf5Error extends NativeError {
-  /** The file concerned, if known. */
-  readonly file: string | undefined;
-  /** The object path inside the file, if known. */
-  readonly object: string | undefined;
-  /** HDF5's error stack, outermost first. */
-  readonly hdf5Stack: readonly string[];
-  /**
-   * Creates the error from a failed call and HDF5's error stack.
-   *
-   * @param symbol The C function that failed.
-   * @param code Its return value.
-   * @param text What HDF5 said.
-   * @param context The file and object concerned.
-   * @param stack The error stack records, outermost first.
-   * @param options The underlying cause, if any.
-   */
-  constructor(
-    symbol: string,
-    code: number,
-    text: string,
-    context: Hdf5Context = {},
-    stack: readonly string[] = [],
-    options?: ErrorOptions,
-  ) {
-    const where = context.file === undefined
-      ? ""
-      : `"${context.file}${context.object ? `:${context.object}` : ""}": `;
-    super("libhdf5", symbol, code, `${where}${text}`, options);
-    this.name = "Hdf5Error";
-    this.file = context.file;
-    this.object = context.object;
-    this.hdf5Stack = stack;
-  }
 }
 
 /**

@@ -47,7 +47,6 @@ import {
 } from "./_hdf5_handles.ts";
 import { H5Dataset } from "./hdf5_dataset.ts";
 
-export { Hdf5Error } from "../ffi/hdf5.ts";
 export { H5Dataset };
 
 /**

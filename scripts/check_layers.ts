@@ -10,6 +10,10 @@
 //      folder's `mod.ts` and its other non-`_` files may be imported.
 //   3. no cycle between folders.
 //
+// It also lists, as warnings for now, what the public API (`deno doc --json
+// mod.ts`) takes from ffi/ or from a private file: a symbol declared there, or
+// a public signature naming a type declared there.
+//
 // examples/, bench/, tests/ and scripts/ may import anything; the root files
 // (mod.ts) may import any public file of any folder. Static imports and
 // re-exports, `import("literal")` and `new URL("x.ts", import.meta.url)` count;
@@ -302,6 +306,56 @@ export function checkLayers(): string[] {
   return problems;
 }
 
+/**
+ * The public API (what `deno doc --json mod.ts` documents) against the
+ * layers: an exported symbol declared in ffi/ or in a private file, or a
+ * public signature that names a type declared there. Private and `#` members
+ * are skipped. One line per finding.
+ */
+export async function checkApi(): Promise<string[]> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["doc", "--json", "mod.ts"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  if (!out.success) return ["deno doc --json mod.ts failed"];
+  const doc = JSON.parse(new TextDecoder().decode(out.stdout));
+  const bad = (path: string): string | null =>
+    folderOf(path) === "ffi" ? "ffi/" : isPrivate(path) ? "a private file" : null;
+  const found = new Set<string>();
+  const scan = (o: unknown, where: string, file: string): void => {
+    if (Array.isArray(o)) {
+      for (const v of o) scan(v, where, file);
+      return;
+    }
+    if (o === null || typeof o !== "object") return;
+    const rec = o as Record<string, unknown>;
+    if (rec.accessibility === "private") return;
+    if (typeof rec.name === "string" && rec.name.startsWith("#")) return;
+    const res = rec.resolution as { kind?: string; specifier?: string } | undefined;
+    if (res?.kind === "import" && res.specifier?.startsWith(".")) {
+      const target = new URL(res.specifier, file).pathname.slice(ROOT.length + 1);
+      const why = bad(target);
+      const name = (rec as { typeName?: string }).typeName ?? "?";
+      if (why) found.add(`${where}: names ${name}, declared in ${why} (${target})`);
+    }
+    for (const [k, v] of Object.entries(rec)) if (k !== "jsDoc") scan(v, where, file);
+  };
+  for (const mod of Object.values(doc.nodes) as { symbols?: unknown[] }[]) {
+    for (const sym of (mod.symbols ?? []) as { name: string; declarations: unknown[] }[]) {
+      for (const d of sym.declarations as { location: { filename: string }; def?: unknown }[]) {
+        const file = d.location.filename;
+        const rel = decodeURIComponent(new URL(file).pathname).slice(ROOT.length + 1);
+        const why = bad(rel);
+        if (why) found.add(`${sym.name}: declared in ${why} (${rel})`);
+        scan(d.def, `${sym.name} (${rel})`, file);
+      }
+    }
+  }
+  return [...found].sort();
+}
+
 if (import.meta.main) {
   if (Deno.args.includes("--list")) {
     const files = walk(ROOT, []).map((p) => p.slice(ROOT.length + 1)).sort();
@@ -317,4 +371,6 @@ if (import.meta.main) {
     Deno.exit(1);
   }
   console.log("layers ok: imports point downward, no private imports across folders, no cycles");
+  // reported, not failed, until every folder's public types have a public home
+  for (const w of await checkApi()) console.log(`warn public API: ${w}`);
 }

@@ -4,7 +4,7 @@
 import type { NDArray } from "../core/ndarray.ts";
 import { DTYPES } from "../core/dtype.ts";
 import { glyph, GLYPH_HEIGHT, GLYPH_WIDTH, textWidth } from "./_font.ts";
-import { COLORMAP_NAMES, type ColormapName } from "./_colormaps.ts";
+import { COLORMAP_NAMES, type ColormapName } from "./colormaps.ts";
 import type { Color, IndexRange, TickLabels } from "./plot.ts";
 
 export type Rgb = readonly [number, number, number];

@@ -29,7 +29,7 @@
 import type { NDArray } from "../core/ndarray.ts";
 import { encodePng } from "./png.ts";
 import { GLYPH_HEIGHT, textWidth } from "./_font.ts";
-import { COLORMAP_NAMES, type ColormapName, lut } from "./_colormaps.ts";
+import { COLORMAP_NAMES, type ColormapName, lut } from "./colormaps.ts";
 import {
   BLACK,
   Canvas,

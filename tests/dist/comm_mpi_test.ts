@@ -10,10 +10,10 @@ import {
   dimsCreate,
   init,
   MpiComm,
-  MpiError,
   type ReduceOp,
   SelfComm,
 } from "../../dist/comm.ts";
+import { MpiError } from "../../core/errors.ts";
 import { mpiTest as test, underMpi, world } from "../_mpi.ts";
 import { detectLauncher, loadMpi } from "../../ffi/mpi.ts";
 

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { type DType, DTYPES } from "../../core/dtype.ts";
 import { FormatError, ShapeMismatchError } from "../../core/errors.ts";
 import { arange, fromArray, type NDArray } from "../../core/ndarray.ts";
-import { H5File, Hdf5Error, openDataset } from "../../io/hdf5.ts";
+import { Hdf5Error } from "../../core/errors.ts";
+import { H5File, openDataset } from "../../io/hdf5.ts";
 import { hdf5Candidates } from "../../ffi/hdf5.ts";
 import { ROOT, tempDir } from "../_util.ts";
 
