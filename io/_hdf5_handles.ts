@@ -28,17 +28,14 @@ import {
   type Hid,
   hsize,
 } from "../ffi/hdf5.ts";
+import type { H5CreateOptions, H5Entry, H5File, H5Mode } from "./hdf5.ts";
 import type {
   H5AttributeOptions,
   H5AttributeValue,
-  H5CreateOptions,
+  H5Dataset,
   H5DatasetInfo,
-  H5Entry,
-  H5File,
   H5Filter,
-  H5Mode,
-} from "./hdf5.ts";
-import type { H5Dataset } from "./hdf5_dataset.ts";
+} from "./hdf5_dataset.ts";
 
 const CONTIGUOUS_BLOCK_BYTES = 32 * 2 ** 20;
 
@@ -548,6 +545,74 @@ export function readInfo(id: Hid, file: string, path: string): H5DatasetInfo {
       fillValue,
     };
   });
+}
+
+/** The validated layout of a new dataset. */
+export interface CreateLayout {
+  readonly dtype: DType;
+  readonly shape: number[];
+  readonly maxshape: (number | null)[];
+  readonly level: number;
+  readonly chunks: number[] | null;
+}
+
+/**
+ * Checks the options of `H5File.createDataset` and fills in the defaults
+ * (dtype float64, maxshape = shape, gzip level 4, chunks guessed as h5py does
+ * when compression, shuffle or a growable axis need them).
+ *
+ * @param options The options.
+ * @param where The dataset (`"file.h5:/x"`), for messages.
+ * @returns The layout.
+ */
+export function createLayout(options: H5CreateOptions, where: string): CreateLayout {
+  const dtype = toDType(options.dtype ?? "float64");
+  const shape = [...options.shape];
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) {
+      throw new RangeError(`Invalid shape ${shapeText(shape)} for ${where}`);
+    }
+  }
+  const maxshape = options.maxshape ? [...options.maxshape] : [...shape];
+  if (
+    maxshape.length !== shape.length ||
+    maxshape.some((m, i) => m !== null && (!Number.isSafeInteger(m) || m < shape[i]))
+  ) {
+    throw new RangeError(
+      `Invalid maxshape ${shapeText(maxshape)} for shape ${shapeText(shape)} of ${where}`,
+    );
+  }
+  const level = options.compressionLevel ?? 4;
+  if (options.compression !== undefined && options.compression !== "gzip") {
+    throw new TypeError(`Unsupported compression "${options.compression}": expected "gzip"`);
+  }
+  if (!Number.isInteger(level) || level < 0 || level > 9) {
+    throw new RangeError(`Invalid gzip level ${level}: expected an integer from 0 to 9`);
+  }
+  const needChunks = options.compression !== undefined || options.shuffle === true ||
+    maxshape.some((m, i) => m !== shape[i]);
+  let chunks = options.chunks ? [...options.chunks] : null;
+  if (chunks === null && needChunks && shape.length > 0) {
+    chunks = guessChunks(shape, maxshape, DTYPES[dtype].bytes);
+  }
+  if (chunks !== null) {
+    if (shape.length === 0) {
+      throw new RangeError(`Cannot chunk ${where}: a scalar dataset has no axes`);
+    }
+    if (
+      chunks.length !== shape.length ||
+      chunks.some((c, i) =>
+        !Number.isSafeInteger(c) || c < 1 || (maxshape[i] !== null && c > (maxshape[i] as number))
+      )
+    ) {
+      throw new RangeError(
+        `Invalid chunks ${shapeText(chunks)} for shape ${shapeText(shape)} and maxshape ${
+          shapeText(maxshape)
+        } of ${where}`,
+      );
+    }
+  }
+  return { dtype, shape, maxshape, level, chunks };
 }
 
 // ---------------------------------------------------------------- shared operations

@@ -6,8 +6,7 @@
  *
  * @module
  */
-
-import { type DType, DTYPES, type Scalar, toDType } from "../core/dtype.ts";
+import { type DType, type Scalar } from "../core/dtype.ts";
 import { FormatError } from "../core/errors.ts";
 import { empty, NDArray } from "../core/ndarray.ts";
 import {
@@ -31,23 +30,34 @@ import {
   bytesOf,
   cachedTypeCount,
   closer,
+  createLayout,
   datasetEntry,
   datasetInternals,
   defineFileInternals,
   fileType,
-  guessChunks,
   memType,
   normalizePath,
   openError,
   readAttribute,
   registry,
-  shapeText,
   withIds,
   writeAttribute,
 } from "./_hdf5_handles.ts";
-import { H5Dataset } from "./hdf5_dataset.ts";
+import {
+  type H5AttributeOptions,
+  type H5AttributeValue,
+  H5Dataset,
+  type H5DatasetInfo,
+  type H5Filter,
+} from "./hdf5_dataset.ts";
 
-export { H5Dataset };
+export {
+  type H5AttributeOptions,
+  type H5AttributeValue,
+  H5Dataset,
+  type H5DatasetInfo,
+  type H5Filter,
+};
 
 /**
  * How a file is opened: `"r"` read-only (the default), `"r+"` read-write,
@@ -75,59 +85,6 @@ export interface H5Entry {
   readonly unsupportedType?: string;
   /** Storage chunk shape, null for contiguous or compact storage (datasets only). */
   readonly chunks?: readonly number[] | null;
-}
-
-/** A filter in a dataset's pipeline. */
-export interface H5Filter {
-  /** HDF5 filter id (1 deflate, 2 shuffle, 3 fletcher32, 32001 blosc, ...). */
-  readonly id: number;
-  /** Short name: `gzip`, `shuffle`, `fletcher32`, `szip`, `lz4`, ... */
-  readonly name: string;
-  /** The filter's client data values (for gzip, the level). */
-  readonly values: readonly number[];
-}
-
-/** Everything known about a dataset without reading its data. */
-export interface H5DatasetInfo {
-  /** Absolute object path. */
-  readonly path: string;
-  /** Current shape. */
-  readonly shape: readonly number[];
-  /** Maximum shape; null marks an unlimited axis. */
-  readonly maxshape: readonly (number | null)[];
-  /** Element type (values are always returned in native byte order). */
-  readonly dtype: DType;
-  /** Byte order stored in the file. */
-  readonly byteOrder: "little" | "big" | "none";
-  /** Storage layout. */
-  readonly layout: "compact" | "contiguous" | "chunked" | "virtual";
-  /** Chunk shape, or null when not chunked. */
-  readonly chunks: readonly number[] | null;
-  /** The filter pipeline, in order. */
-  readonly filters: readonly H5Filter[];
-  /** The compression filter's name (`gzip`, ...), or null. */
-  readonly compression: string | null;
-  /** The gzip level, or null. */
-  readonly compressionLevel: number | null;
-  /** Whether the shuffle filter is on. */
-  readonly shuffle: boolean;
-  /** The fill value (0 when left at HDF5's default), or null when undefined. */
-  readonly fillValue: Scalar | null;
-}
-
-/**
- * An attribute value. Reading gives a number (bigint for 64-bit integers,
- * boolean for bool) for numeric scalars, an NDArray for numeric arrays, a
- * string or an array of strings for strings, null for an empty attribute.
- */
-export type H5AttributeValue = Scalar | string | string[] | NDArray | null;
-
-/** Options of {@link H5File.setAttribute}. */
-export interface H5AttributeOptions {
-  /** Store strings as fixed-length (NUL-padded UTF-8) instead of variable-length. */
-  readonly fixedLength?: boolean;
-  /** Element type for a number or numeric array (default: the value's own). */
-  readonly dtype?: DType;
 }
 
 /** Options of {@link H5File.createDataset}. */
@@ -323,6 +280,18 @@ export class H5File implements Disposable {
    *
    * @param path Object path (`/group/dataset`).
    * @returns `"group"`, `"dataset"`, `"datatype"` or null.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/k.h5`, { mode: "w" });
+   * f.createDataset("/g/x", { shape: [2], dtype: "int8" }).close();
+   * if (f.kind("/g") !== "group" || f.kind("/g/x") !== "dataset" || f.kind("/y") !== null) {
+   *   throw new Error("bad kind");
+   * }
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   kind(path: string): "group" | "dataset" | "datatype" | null {
     const p = normalizePath(path);
@@ -346,6 +315,18 @@ export class H5File implements Disposable {
    * @param group The group to start from (default `/`, not itself listed).
    * @param options `recursive` (default true).
    * @returns The entries.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/l.h5`, { mode: "w" });
+   * f.createDataset("/a/x", { shape: [3, 4], dtype: "float32" }).close();
+   * const all = f.list().map((e) => `${e.kind} ${e.path}`).join("; ");
+   * if (all !== "group /a; dataset /a/x") throw new Error(all);
+   * if (f.list("/", { recursive: false }).length !== 1) throw new Error("not just /a");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   list(group = "/", options: { recursive?: boolean } = {}): H5Entry[] {
     const root = normalizePath(group);
@@ -407,6 +388,18 @@ export class H5File implements Disposable {
    * @returns The dataset.
    * @throws {FormatError} When there is no such dataset, the path is a group,
    *   or its datatype is not supported (named by its HDF5 class, `H5T_COMPOUND`).
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/d.h5`, { mode: "w" });
+   * f.createDataset("/x", { shape: [4], dtype: "int32", data: arange(4) }).close();
+   * using ds = f.dataset("/x");
+   * if (ds.readSync("2:").get(1) !== 3) throw new Error("bad read");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   dataset(path: string): H5Dataset {
     const p = normalizePath(path);
@@ -422,6 +415,21 @@ export class H5File implements Disposable {
    * @returns The new dataset, open.
    * @throws {Deno.errors.AlreadyExists} When the object exists.
    * @throws {RangeError} For inconsistent shapes, chunks or compression levels.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/c.h5`, { mode: "w" });
+   * using ds = f.createDataset("/g/t", {
+   *   shape: [10, 20],
+   *   dtype: "float32",
+   *   maxshape: [null, 20],
+   *   compression: "gzip",
+   * });
+   * if (ds.info.chunks === null || ds.info.maxshape[0] !== null) throw new Error("bad layout");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   createDataset(path: string, options: H5CreateOptions): H5Dataset {
     return this.#createDataset(path, options, {});
@@ -436,54 +444,7 @@ export class H5File implements Disposable {
     const p = normalizePath(path);
     const { fn, ids } = hdf5();
     const ctx = this.#ctx(p);
-    const dtype = toDType(options.dtype ?? "float64");
-    const shape = [...options.shape];
-    for (const d of shape) {
-      if (!Number.isSafeInteger(d) || d < 0) {
-        throw new RangeError(`Invalid shape ${shapeText(shape)} for "${this.path}:${p}"`);
-      }
-    }
-    const maxshape = options.maxshape ? [...options.maxshape] : [...shape];
-    if (
-      maxshape.length !== shape.length ||
-      maxshape.some((m, i) => m !== null && (!Number.isSafeInteger(m) || m < shape[i]))
-    ) {
-      throw new RangeError(
-        `Invalid maxshape ${shapeText(maxshape)} for shape ${
-          shapeText(shape)
-        } of "${this.path}:${p}"`,
-      );
-    }
-    const level = options.compressionLevel ?? 4;
-    if (options.compression !== undefined && options.compression !== "gzip") {
-      throw new TypeError(`Unsupported compression "${options.compression}": expected "gzip"`);
-    }
-    if (!Number.isInteger(level) || level < 0 || level > 9) {
-      throw new RangeError(`Invalid gzip level ${level}: expected an integer from 0 to 9`);
-    }
-    const needChunks = options.compression !== undefined || options.shuffle === true ||
-      maxshape.some((m, i) => m !== shape[i]);
-    let chunks = options.chunks ? [...options.chunks] : null;
-    if (chunks === null && needChunks && shape.length > 0) {
-      chunks = guessChunks(shape, maxshape, DTYPES[dtype].bytes);
-    }
-    if (chunks !== null) {
-      if (shape.length === 0) {
-        throw new RangeError(`Cannot chunk "${this.path}:${p}": a scalar dataset has no axes`);
-      }
-      if (
-        chunks.length !== shape.length ||
-        chunks.some((c, i) =>
-          !Number.isSafeInteger(c) || c < 1 || (maxshape[i] !== null && c > (maxshape[i] as number))
-        )
-      ) {
-        throw new RangeError(
-          `Invalid chunks ${shapeText(chunks)} for shape ${shapeText(shape)} and maxshape ${
-            shapeText(maxshape)
-          } of "${this.path}:${p}"`,
-        );
-      }
-    }
+    const { dtype, shape, maxshape, level, chunks } = createLayout(options, `"${this.path}:${p}"`);
     if (this.#exists(p)) {
       throw new Deno.errors.AlreadyExists(
         `Cannot create "${this.path}:${p}": an object with that name exists`,
@@ -553,6 +514,17 @@ export class H5File implements Disposable {
    * Creates a group and any missing parents; does nothing when it exists.
    *
    * @param path Group path.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/g.h5`, { mode: "w" });
+   * f.createGroup("/a/b");
+   * f.createGroup("/a/b"); // exists: nothing to do
+   * if (f.kind("/a") !== "group" || f.kind("/a/b") !== "group") throw new Error("no group");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   createGroup(path: string): void {
     const p = normalizePath(path);
@@ -580,6 +552,18 @@ export class H5File implements Disposable {
    *
    * @param path Object path (default `/`).
    * @returns Attribute values by name, in name order.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/a.h5`, { mode: "w" });
+   * f.setAttribute("/", "title", "run 1");
+   * f.setAttribute("/", "scale", 0.5);
+   * const attrs = f.attributes();
+   * if (attrs.title !== "run 1" || attrs.scale !== 0.5) throw new Error("bad attributes");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   attributes(path = "/"): Record<string, H5AttributeValue> {
     const p = normalizePath(path);
@@ -599,6 +583,16 @@ export class H5File implements Disposable {
    * @param name Attribute name.
    * @returns Its value.
    * @throws {FormatError} When there is no such attribute or its type is unsupported.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/u.h5`, { mode: "w" });
+   * f.setAttribute("/", "units", "K");
+   * if (f.getAttribute("/", "units") !== "K") throw new Error("bad units");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   getAttribute(path: string, name: string): H5AttributeValue {
     const p = normalizePath(path);
@@ -619,6 +613,19 @@ export class H5File implements Disposable {
    * @param name Attribute name.
    * @param value A scalar, a string, an array of strings, or an NDArray.
    * @param options `fixedLength` for strings, `dtype` for numbers.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/s.h5`, { mode: "w" });
+   * f.createGroup("/g");
+   * f.setAttribute("/g", "names", ["a", "b"]);
+   * f.setAttribute("/g", "valid_max", 40, { dtype: "float32" });
+   * if (JSON.stringify(f.getAttribute("/g", "names")) !== '["a","b"]') throw new Error("bad names");
+   * if (f.getAttribute("/g", "valid_max") !== 40) throw new Error("bad valid_max");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   setAttribute(
     path: string,
@@ -630,12 +637,38 @@ export class H5File implements Disposable {
     this.#withObject(p, (oid) => writeAttribute(oid, name, value, options, this.#ctx(p)));
   }
 
-  /** Writes buffered data to disk. */
+  /**
+   * Writes buffered data to disk.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/f.h5`, { mode: "w" });
+   * f.createDataset("/x", { shape: [2], dtype: "int8" }).close();
+   * f.flush();
+   * if ((await Deno.stat(`${dir}/f.h5`)).size === 0) throw new Error("nothing on disk");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
   flush(): void {
     check(hdf5().fn.H5Fflush(this.#fileId(), 1), "H5Fflush", { file: this.path }); // H5F_SCOPE_GLOBAL
   }
 
-  /** Closes the file (idempotent). Datasets still open keep it alive until they close. */
+  /**
+   * Closes the file (idempotent). Datasets still open keep it alive until they close.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * const dir = await Deno.makeTempDir();
+   * const f = H5File.open(`${dir}/z.h5`, { mode: "w" });
+   * f.close();
+   * f.close(); // idempotent
+   * if (f.isOpen) throw new Error("still open");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
   close(): void {
     if (this.#id === null) return;
     const id = this.#id;

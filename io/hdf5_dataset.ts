@@ -1,11 +1,11 @@
 /**
- * A dataset of an open HDF5 file ({@link H5Dataset}); opened by
+ * A dataset of an open HDF5 file ({@link H5Dataset}) and its metadata types; opened by
  * `H5File.dataset`, `H5File.createDataset` and `openDataset` (io/hdf5.ts).
  *
  * @module
  */
 
-import { type DType, DTYPES } from "../core/dtype.ts";
+import { type DType, DTYPES, type Scalar } from "../core/dtype.ts";
 import { FormatError, ShapeMismatchError } from "../core/errors.ts";
 import { empty, NDArray } from "../core/ndarray.ts";
 import { check, cstr, H5P_DEFAULT, H5S_ALL, hdf5, type Hid, hsize } from "../ffi/hdf5.ts";
@@ -26,9 +26,60 @@ import {
   withIds,
   writeAttribute,
 } from "./_hdf5_handles.ts";
-import type { H5AttributeOptions, H5AttributeValue, H5DatasetInfo, H5File } from "./hdf5.ts";
+import type { H5File } from "./hdf5.ts";
 
-// ---------------------------------------------------------------- H5Dataset
+/** A filter in a dataset's pipeline. */
+export interface H5Filter {
+  /** HDF5 filter id (1 deflate, 2 shuffle, 3 fletcher32, 32001 blosc, ...). */
+  readonly id: number;
+  /** Short name: `gzip`, `shuffle`, `fletcher32`, `szip`, `lz4`, ... */
+  readonly name: string;
+  /** The filter's client data values (for gzip, the level). */
+  readonly values: readonly number[];
+}
+
+/** Everything known about a dataset without reading its data. */
+export interface H5DatasetInfo {
+  /** Absolute object path. */
+  readonly path: string;
+  /** Current shape. */
+  readonly shape: readonly number[];
+  /** Maximum shape; null marks an unlimited axis. */
+  readonly maxshape: readonly (number | null)[];
+  /** Element type (values are always returned in native byte order). */
+  readonly dtype: DType;
+  /** Byte order stored in the file. */
+  readonly byteOrder: "little" | "big" | "none";
+  /** Storage layout. */
+  readonly layout: "compact" | "contiguous" | "chunked" | "virtual";
+  /** Chunk shape, or null when not chunked. */
+  readonly chunks: readonly number[] | null;
+  /** The filter pipeline, in order. */
+  readonly filters: readonly H5Filter[];
+  /** The compression filter's name (`gzip`, ...), or null. */
+  readonly compression: string | null;
+  /** The gzip level, or null. */
+  readonly compressionLevel: number | null;
+  /** Whether the shuffle filter is on. */
+  readonly shuffle: boolean;
+  /** The fill value (0 when left at HDF5's default), or null when undefined. */
+  readonly fillValue: Scalar | null;
+}
+
+/**
+ * An attribute value. Reading gives a number (bigint for 64-bit integers,
+ * boolean for bool) for numeric scalars, an NDArray for numeric arrays, a
+ * string or an array of strings for strings, null for an empty attribute.
+ */
+export type H5AttributeValue = Scalar | string | string[] | NDArray | null;
+
+/** Options of {@link H5File.setAttribute}. */
+export interface H5AttributeOptions {
+  /** Store strings as fixed-length (NUL-padded UTF-8) instead of variable-length. */
+  readonly fixedLength?: boolean;
+  /** Element type for a number or numeric array (default: the value's own). */
+  readonly dtype?: DType;
+}
 
 /**
  * A dataset in an open file: metadata, region reads and writes (any
@@ -182,6 +233,18 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
    * @param region A region, a selection string (`"0:10, ::2"`), or nothing for all.
    * @returns The block, of shape `region.count`, dtype {@link dtype}.
    * @throws {RangeError} When the region is outside the dataspace.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * import { arange, fromArray } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/x.h5`, { mode: "w" });
+   * using ds = f.createDataset("/x", { shape: [3, 4], dtype: "int16", data: arange(12).reshape([3, 4]) });
+   * const block = ds.readSync("1:, ::2");
+   * if (block.shape.join() !== "2,2" || block.get(1, 1) !== 10) throw new Error("bad block");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   readSync(region?: RegionLike): NDArray {
     const r = this.#region(region, "read");
@@ -259,6 +322,18 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
    *
    * @param region A region, a selection string, or nothing for all.
    * @returns The block.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * import { arange, fromArray } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/x.h5`, { mode: "w" });
+   * using ds = f.createDataset("/x", { shape: [3, 4], dtype: "int16", data: arange(12).reshape([3, 4]) });
+   * const all = await ds.read();
+   * if (all.shape.join() !== "3,4" || all.get(2, 3) !== 11) throw new Error("bad read");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   read(region?: RegionLike): Promise<NDArray> {
     try {
@@ -278,6 +353,19 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
    * @throws {RangeError} When the region is outside the dataspace.
    * @throws {ShapeMismatchError} When the array's shape does not fit the region.
    * @throws {Hdf5Error} When the file is read-only or the write fails.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * import { arange, fromArray } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/x.h5`, { mode: "w" });
+   * using ds = f.createDataset("/x", { shape: [2, 3], dtype: "float64" });
+   * ds.writeSync("1:2, :", fromArray([[7, 8, 9]], "float64"));
+   * const back = ds.readSync();
+   * if (back.get(1, 2) !== 9 || back.get(0, 0) !== 0) throw new Error("bad write");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   writeSync(region: RegionLike, array: NDArray): void {
     if (!(array instanceof NDArray)) {
@@ -319,6 +407,18 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
    * @param region A region, a selection string, or undefined for all.
    * @param array The values.
    * @returns When written.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * import { arange, fromArray } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/x.h5`, { mode: "w" });
+   * using ds = f.createDataset("/x", { shape: [2, 3], dtype: "int32" });
+   * await ds.write(undefined, arange(6).reshape([2, 3]));
+   * if (ds.readSync().get(1, 2) !== 5) throw new Error("bad write");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   write(region: RegionLike, array: NDArray): Promise<void> {
     try {
@@ -334,6 +434,18 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
    *
    * @param shape The new shape.
    * @throws {RangeError} When the shape exceeds maxshape or has the wrong rank.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * import { arange, fromArray } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/x.h5`, { mode: "w" });
+   * using ds = f.createDataset("/t", { shape: [0, 2], dtype: "float32", maxshape: [null, 2] });
+   * ds.resize([5, 2]);
+   * if (ds.shape[0] !== 5 || ds.info.shape[0] !== 5) throw new Error("not resized");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   resize(shape: readonly number[]): void {
     const max = this.#info.maxshape;
@@ -354,6 +466,20 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
    * Reads every attribute of the dataset.
    *
    * @returns Attribute values by name.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * import { arange, fromArray } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/x.h5`, { mode: "w" });
+   * using ds = f.createDataset("/x", { shape: [2], dtype: "int8" });
+   * ds.setAttribute("units", "m");
+   * ds.setAttribute("scale", 0.5);
+   * const a = ds.attributes();
+   * if (a.units !== "m" || a.scale !== 0.5) throw new Error("bad attributes");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   attributes(): Record<string, H5AttributeValue> {
     const id = this.#idOrThrow();
@@ -370,6 +496,18 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
    * @param name Attribute name.
    * @returns Its value.
    * @throws {FormatError} When there is no such attribute or its type is unsupported.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * import { arange, fromArray } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/x.h5`, { mode: "w" });
+   * using ds = f.createDataset("/x", { shape: [2], dtype: "int8" });
+   * ds.setAttribute("long_name", "height");
+   * if (ds.getAttribute("long_name") !== "height") throw new Error("bad attribute");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   getAttribute(name: string): H5AttributeValue {
     const id = this.#idOrThrow();
@@ -385,12 +523,42 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
    * @param name Attribute name.
    * @param value The value (see {@link H5File.setAttribute}).
    * @param options `fixedLength` for strings, `dtype` for numbers.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * import { arange, fromArray } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/x.h5`, { mode: "w" });
+   * using ds = f.createDataset("/x", { shape: [2], dtype: "int8" });
+   * ds.setAttribute("valid_range", fromArray([0, 100], "float32"));
+   * const r = ds.getAttribute("valid_range");
+   * if (JSON.stringify((r as ReturnType<typeof fromArray>).toArray()) !== "[0,100]") {
+   *   throw new Error("bad valid_range");
+   * }
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   setAttribute(name: string, value: H5AttributeValue, options: H5AttributeOptions = {}): void {
     writeAttribute(this.#idOrThrow(), name, value, options, this.#ctx());
   }
 
-  /** Closes the dataset (idempotent), and its file when it was opened by {@link openDataset}. */
+  /**
+   * Closes the dataset (idempotent), and its file when it was opened by {@link openDataset}.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * import { arange, fromArray } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/x.h5`, { mode: "w" });
+   * const ds = f.createDataset("/x", { shape: [1], dtype: "int8" });
+   * ds.close();
+   * ds.close(); // idempotent
+   * if (ds.isOpen || !f.isOpen) throw new Error("wrong state");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
   close(): void {
     if (this.#id === null) return;
     const id = this.#id;
