@@ -24,17 +24,12 @@
  * @module
  */
 
-import { DTYPE_NAMES, type DTypeInfo, DTYPES } from "../core/dtype.ts";
-import { MpiError } from "../core/errors.ts";
-import {
-  type DatatypeName,
-  detectLauncher,
-  type Handle,
-  loadMpi,
-  type Mpi,
-  type MpiOpName,
-} from "../ffi/mpi.ts";
-import { installFatalHandlers } from "./_abort.ts";
+import { detectLauncher } from "../ffi/mpi.ts";
+import { startMpi } from "./_mpi_comm.ts";
+import { SelfComm } from "./_self_comm.ts";
+
+export { MpiComm } from "./_mpi_comm.ts";
+export { SelfComm } from "./_self_comm.ts";
 
 /** A reduction operation: arithmetic, logical (`land`, `lor`) or bitwise (`band`, `bor`). */
 export type ReduceOp = "sum" | "prod" | "min" | "max" | "land" | "lor" | "band" | "bor";
@@ -148,7 +143,18 @@ export interface Comm extends Disposable, AsyncDisposable {
   readonly rank: number;
   /** Number of ranks. */
   readonly size: number;
-  /** Blocks until every rank has entered. */
+  /**
+   * Blocks until every rank has entered.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * world.barrier();
+   * assert.ok(world.rank < world.size);
+   * ```
+   */
   barrier(): void;
   /**
    * Broadcasts `buf` from `root` into `buf` on every rank.
@@ -156,6 +162,17 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param buf The data at the root; the receive buffer elsewhere (same length).
    * @param root Root rank (default 0).
    * @returns `buf`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * const buf = new Float64Array(2);
+   * if (world.rank === 0) buf.set([1.5, 2.5]);
+   * world.bcast(buf, 0);
+   * assert.deepEqual([...buf], [1.5, 2.5]);
+   * ```
    */
   bcast<T extends CommBuffer>(buf: T, root?: number): T;
   /**
@@ -166,6 +183,16 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param op Operation (default `"sum"`).
    * @param root Root rank (default 0).
    * @returns The result at the root, null elsewhere.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * const max = world.reduce(new Int32Array([world.rank]), null, "max", 0);
+   * if (world.rank === 0) assert.deepEqual(max, new Int32Array([world.size - 1]));
+   * else assert.equal(max, null);
+   * ```
    */
   reduce<T extends CommBuffer>(send: T, recv?: T | null, op?: ReduceOp, root?: number): T | null;
   /**
@@ -175,6 +202,15 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param recv Result buffer (may be `send`, in place); allocated when null.
    * @param op Operation (default `"sum"`).
    * @returns The result.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * const total = world.allreduce(new Float64Array([1, world.rank]), null, "sum");
+   * assert.equal(total[0], world.size);
+   * ```
    */
   allreduce<T extends CommBuffer>(send: T, recv?: T | null, op?: ReduceOp): T;
   /**
@@ -184,6 +220,16 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param recv Buffer of `size * send.length` at the root; allocated when null.
    * @param root Root rank (default 0).
    * @returns The blocks at the root, null elsewhere.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * const all = world.gather(new Int32Array([world.rank]), null, 0);
+   * if (world.rank === 0) assert.deepEqual([...all!], [...Array(world.size).keys()]);
+   * else assert.equal(all, null);
+   * ```
    */
   gather<T extends CommBuffer>(send: T, recv?: T | null, root?: number): T | null;
   /**
@@ -192,6 +238,16 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param send This rank's block.
    * @param options Root, counts, displacements, receive buffer.
    * @returns The blocks at the root, null elsewhere.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * // rank r sends r + 1 copies of r
+   * const all = world.gatherv(new Int32Array(world.rank + 1).fill(world.rank), { root: 0 });
+   * if (world.rank === 0) assert.equal(all!.length, (world.size * (world.size + 1)) / 2);
+   * ```
    */
   gatherv<T extends CommBuffer>(send: T, options?: GathervOptions<T>): T | null;
   /**
@@ -200,6 +256,15 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param send This rank's block.
    * @param recv Buffer of `size * send.length`; allocated when null.
    * @returns The blocks in rank order.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * const ranks = world.allgather(new Int32Array([world.rank]));
+   * assert.deepEqual([...ranks], [...Array(world.size).keys()]);
+   * ```
    */
   allgather<T extends CommBuffer>(send: T, recv?: T | null): T;
   /**
@@ -208,6 +273,15 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param send This rank's block.
    * @param options Counts, displacements, receive buffer.
    * @returns The blocks.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * const all = world.allgatherv(new Uint8Array(world.rank + 1).fill(7));
+   * assert.equal(all.length, (world.size * (world.size + 1)) / 2);
+   * ```
    */
   allgatherv<T extends CommBuffer>(send: T, options?: AllgathervOptions<T>): T;
   /**
@@ -217,6 +291,18 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param recv This rank's block.
    * @param root Root rank (default 0).
    * @returns `recv`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * const send = world.rank === 0
+   *   ? Float32Array.from({ length: world.size }, (_, i) => i * 10)
+   *   : null;
+   * const mine = world.scatter(send, new Float32Array(1), 0);
+   * assert.equal(mine[0], world.rank * 10);
+   * ```
    */
   scatter<T extends CommBuffer>(send: T | null, recv: T, root?: number): T;
   /**
@@ -227,6 +313,18 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param recv This rank's block.
    * @param options Root, counts (required at the root), displacements.
    * @returns `recv`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * // rank r gets r + 1 elements
+   * const counts = Array.from({ length: world.size }, (_, r) => r + 1);
+   * const send = world.rank === 0 ? new Int16Array(counts.reduce((a, b) => a + b)).fill(3) : null;
+   * const mine = world.scatterv(send, new Int16Array(world.rank + 1), { root: 0, counts });
+   * assert.ok(mine.every((v) => v === 3));
+   * ```
    */
   scatterv<T extends CommBuffer>(send: T | null, recv: T, options?: ScattervOptions): T;
   /**
@@ -235,6 +333,17 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param send `size` equal blocks.
    * @param recv Receive buffer (same length); allocated when null.
    * @returns Block `i` of the result came from rank `i`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * // block j goes to rank j
+   * const send = Int32Array.from({ length: world.size }, (_, j) => world.rank * 100 + j);
+   * const got = world.alltoall(send);
+   * assert.deepEqual([...got], Array.from({ length: world.size }, (_, i) => i * 100 + world.rank));
+   * ```
    */
   alltoall<T extends CommBuffer>(send: T, recv?: T | null): T;
   /**
@@ -244,6 +353,17 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param sendCounts Elements for each rank.
    * @param options Receive counts, displacements, receive buffer.
    * @returns The data received, from rank 0 first.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * // one element to every rank, holding the sender's rank
+   * const send = new Float64Array(world.size).fill(world.rank);
+   * const got = world.alltoallv(send, new Array(world.size).fill(1));
+   * assert.deepEqual([...got], [...Array(world.size).keys()]);
+   * ```
    */
   alltoallv<T extends CommBuffer>(
     send: T,
@@ -256,6 +376,20 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param buf The data.
    * @param dest Destination rank.
    * @param tag Message tag (default 0).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * const last = world.size - 1;
+   * if (world.rank === 0) world.send(new Int32Array([42]), last, 5);
+   * if (world.rank === last) {
+   *   const buf = new Int32Array(1);
+   *   world.recv(buf, 0, 5);
+   *   assert.equal(buf[0], 42);
+   * }
+   * ```
    */
   send(buf: CommBuffer, dest: number, tag?: number): void;
   /**
@@ -265,6 +399,20 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param source Source rank; null or omitted for any.
    * @param tag Tag; null or omitted for any.
    * @returns Where the message came from and how many elements it had.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * const next = (world.rank + 1) % world.size;
+   * const prev = (world.rank + world.size - 1) % world.size;
+   * const sent = world.isend(new Int32Array([world.rank]), next, 1);
+   * const buf = new Int32Array(1);
+   * const status = world.recv(buf, prev, 1);
+   * sent.wait();
+   * assert.deepEqual([buf[0], status.source, status.count], [prev, prev, 1]);
+   * ```
    */
   recv(buf: CommBuffer, source?: number | null, tag?: number | null): RecvStatus;
   /**
@@ -274,6 +422,20 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param dest Destination rank.
    * @param tag Message tag (default 0).
    * @returns The request.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * const next = (world.rank + 1) % world.size;
+   * const prev = (world.rank + world.size - 1) % world.size;
+   * const got = new Float64Array(1);
+   * const r = world.irecv(got, prev, 2);
+   * world.isend(new Float64Array([world.rank]), next, 2).wait();
+   * assert.equal(r.wait().source, prev);
+   * assert.equal(got[0], prev);
+   * ```
    */
   isend(buf: CommBuffer, dest: number, tag?: number): Request;
   /**
@@ -283,6 +445,21 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param source Source rank; null or omitted for any.
    * @param tag Tag; null or omitted for any.
    * @returns The request.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * const next = (world.rank + 1) % world.size;
+   * const prev = (world.rank + world.size - 1) % world.size;
+   * const got = new Int8Array(1);
+   * const r = world.irecv(got, null, null); // any source, any tag
+   * world.isend(new Int8Array([world.rank]), next, 9).wait();
+   * const status = r.wait();
+   * assert.equal(r.done, true);
+   * assert.deepEqual([status.source, status.tag, got[0]], [prev, 9, prev]);
+   * ```
    */
   irecv(buf: CommBuffer, source?: number | null, tag?: number | null): Request;
   /**
@@ -292,6 +469,17 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param color A non-negative color, or null to take part in no sub-communicator.
    * @param key Ordering key (default: this rank).
    * @returns This rank's sub-communicator; null when `color` is null.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * // even and odd ranks
+   * using half = world.split(world.rank % 2);
+   * assert.equal(half.size, Math.ceil((world.size - (world.rank % 2)) / 2));
+   * assert.equal(world.split(null), null);
+   * ```
    */
   split(color: number, key?: number): Comm;
   /**
@@ -306,9 +494,31 @@ export interface Comm extends Disposable, AsyncDisposable {
    * Duplicates the communicator (same group, separate message space). Collective.
    *
    * @returns The new communicator.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * using copy = world.dup();
+   * assert.equal(copy.rank, world.rank);
+   * assert.equal(copy.allreduceNumber(1), world.size);
+   * ```
    */
   dup(): Comm;
-  /** Frees a communicator made by `split`, `dup` or `cartCreate`. Idempotent. Collective. */
+  /**
+   * Frees a communicator made by `split`, `dup` or `cartCreate`. Idempotent. Collective.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * const copy = world.dup();
+   * copy.free();
+   * copy.free(); // idempotent
+   * ```
+   */
   free(): void;
   /**
    * Arranges the ranks in a Cartesian grid, in C (row-major) order, without
@@ -317,6 +527,15 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param dims Ranks along each axis.
    * @param periods Whether each axis wraps around (default: none).
    * @returns The grid communicator.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { dimsCreate, init } from "./comm.ts";
+   * await using world = await init();
+   * using grid = world.cartCreate(dimsCreate(world.size, 2), [true, false]);
+   * assert.equal(grid.rankOf(grid.coords()), world.rank);
+   * ```
    */
   cartCreate(dims: readonly number[], periods?: readonly boolean[]): CartComm;
   /**
@@ -325,6 +544,14 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param x This rank's number.
    * @param op Operation (default `"sum"`).
    * @returns The result, on every rank.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * assert.equal(world.allreduceNumber(world.rank, "max"), world.size - 1);
+   * ```
    */
   allreduceNumber(x: number, op?: ReduceOp): number;
   /**
@@ -333,6 +560,15 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param value The value at the root; ignored elsewhere.
    * @param root Root rank (default 0).
    * @returns The root's value (parsed from JSON) on every rank.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * const config = world.bcastJson(world.rank === 0 ? { steps: 3 } : null);
+   * assert.deepEqual(config, { steps: 3 });
+   * ```
    */
   bcastJson<T>(value: T, root?: number): T;
   /**
@@ -341,6 +577,16 @@ export interface Comm extends Disposable, AsyncDisposable {
    * @param value This rank's value.
    * @param root Root rank (default 0).
    * @returns The values in rank order at the root, null elsewhere.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * const names = world.gatherJson(`r${world.rank}`, 0);
+   * const expected = Array.from({ length: world.size }, (_, r) => `r${r}`);
+   * assert.deepEqual(names, world.rank === 0 ? expected : null);
+   * ```
    */
   gatherJson<T>(value: T, root?: number): T[] | null;
   /**
@@ -348,6 +594,15 @@ export interface Comm extends Disposable, AsyncDisposable {
    *
    * @param value This rank's value.
    * @returns The values in rank order.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * const all = world.allgatherJson({ rank: world.rank });
+   * assert.deepEqual(all.map((x) => x.rank), [...Array(world.size).keys()]);
+   * ```
    */
   allgatherJson<T>(value: T): T[];
 }
@@ -363,6 +618,15 @@ export interface CartComm extends Comm {
    *
    * @param rank A rank (default: this one).
    * @returns One coordinate per axis.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * using grid = world.cartCreate([world.size, 1]);
+   * assert.deepEqual(grid.coords(), [world.rank, 0]);
+   * ```
    */
   coords(rank?: number): number[];
   /**
@@ -370,6 +634,15 @@ export interface CartComm extends Comm {
    *
    * @param coords One coordinate per axis.
    * @returns The rank.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * using grid = world.cartCreate([1, world.size], [false, true]);
+   * assert.equal(grid.rankOf([0, world.size]), 0); // the periodic axis wraps around
+   * ```
    */
   rankOf(coords: readonly number[]): number;
   /**
@@ -378,188 +651,19 @@ export interface CartComm extends Comm {
    * @param direction The axis.
    * @param disp Steps (default 1; negative goes backwards).
    * @returns Source and destination ranks, null past a non-periodic edge.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * await using world = await init();
+   * using ring = world.cartCreate([world.size], [true]);
+   * const { source, dest } = ring.shift(0, 1);
+   * assert.equal(dest, (world.rank + 1) % world.size);
+   * assert.equal(source, (world.rank + world.size - 1) % world.size);
+   * ```
    */
   shift(direction: number, disp?: number): Shift;
-}
-
-// ---------------------------------------------------------------------------
-// shared helpers
-
-const MAX_COUNT = 2 ** 31 - 1;
-const OPS: ReadonlySet<string> = new Set<ReduceOp>([
-  "sum",
-  "prod",
-  "min",
-  "max",
-  "land",
-  "lor",
-  "band",
-  "bor",
-]);
-
-/** TypedArray class -> MPI datatype, derived from the dtype table (bool shares Uint8Array with uint8, which wins). */
-const DATATYPE_OF: ReadonlyMap<unknown, DatatypeName> = (() => {
-  const m = new Map<unknown, DatatypeName>();
-  for (const name of DTYPE_NAMES) {
-    const row: DTypeInfo = DTYPES[name];
-    if (row.mpi === null || row.kind === "b") continue;
-    m.set(row.array, row.mpi as DatatypeName);
-  }
-  return m;
-})();
-
-function datatypeName(buf: CommBuffer): DatatypeName {
-  const name = DATATYPE_OF.get(buf?.constructor);
-  if (!name) {
-    const kind = buf?.constructor?.name ?? typeof buf;
-    throw new TypeError(
-      `Cannot communicate a "${kind}": expected a typed array with an MPI datatype`,
-    );
-  }
-  return name;
-}
-
-function count(n: number, what: string): number {
-  if (n > MAX_COUNT) {
-    throw new RangeError(
-      `Cannot communicate ${n} elements in ${what}: MPI counts stop at ${MAX_COUNT}`,
-    );
-  }
-  return n;
-}
-
-function checkRank(r: number, size: number, what: string): number {
-  if (!Number.isInteger(r) || r < 0 || r >= size) {
-    throw new RangeError(`Invalid ${what} "${r}": expected an integer in [0, ${size})`);
-  }
-  return r | 0; // Deno FFI rejects -0 for an i32 parameter
-}
-
-function checkTag(tag: number): number {
-  if (!Number.isInteger(tag) || tag < 0 || tag > 32767) {
-    throw new RangeError(`Invalid tag "${tag}": expected an integer in [0, 32767]`);
-  }
-  return tag | 0;
-}
-
-function checkOp(op: string): MpiOpName {
-  if (!OPS.has(op)) {
-    throw new TypeError(`Unknown reduction "${op}": expected one of ${[...OPS].join(", ")}`);
-  }
-  return op as MpiOpName;
-}
-
-function alloc<T extends CommBuffer>(like: T, length: number): T {
-  const Ctor = like.constructor as new (n: number) => T;
-  return new Ctor(length);
-}
-
-function sameKind(a: CommBuffer, b: CommBuffer, what: string): void {
-  if (a.constructor !== b.constructor) {
-    throw new TypeError(
-      `Mismatched buffers in ${what}: "${a.constructor.name}" and "${b.constructor.name}"`,
-    );
-  }
-}
-
-function atLeast(buf: CommBuffer, n: number, what: string): void {
-  if (buf.length < n) {
-    throw new RangeError(
-      `Receive buffer too small in ${what}: "${buf.length}" elements, need ${n}`,
-    );
-  }
-}
-
-function intArray(values: readonly number[], size: number, what: string): Int32Array {
-  if (values.length !== size) {
-    throw new RangeError(`Invalid ${what} "[${values.join(",")}]": expected ${size} entries`);
-  }
-  for (const v of values) {
-    if (!Number.isInteger(v) || v < 0 || v > MAX_COUNT) {
-      throw new RangeError(`Invalid ${what} "[${values.join(",")}]": entries must be counts`);
-    }
-  }
-  return Int32Array.from(values);
-}
-
-function packed(counts: readonly number[]): number[] {
-  const out: number[] = [];
-  let at = 0;
-  for (const c of counts) {
-    out.push(at);
-    at += c;
-  }
-  return out;
-}
-
-function extent(counts: ArrayLike<number>, displs: ArrayLike<number>): number {
-  let n = 0;
-  for (let i = 0; i < counts.length; i++) n = Math.max(n, displs[i] + counts[i]);
-  return n;
-}
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-function toJsonBytes(value: unknown): Uint8Array {
-  return encoder.encode(JSON.stringify(value) ?? "null");
-}
-
-function bcastJsonOn<T>(comm: Comm, value: T, root: number): T {
-  const len = new Float64Array(1);
-  let bytes: Uint8Array | null = null;
-  if (comm.rank === root) {
-    bytes = toJsonBytes(value);
-    len[0] = bytes.length;
-  }
-  comm.bcast(len, root);
-  bytes ??= new Uint8Array(len[0]);
-  comm.bcast(bytes, root);
-  return JSON.parse(decoder.decode(bytes)) as T;
-}
-
-function splitJson<T>(bytes: Uint8Array, counts: ArrayLike<number>): T[] {
-  const out: T[] = [];
-  let at = 0;
-  for (let i = 0; i < counts.length; i++) {
-    out.push(JSON.parse(decoder.decode(bytes.subarray(at, at + counts[i]))) as T);
-    at += counts[i];
-  }
-  return out;
-}
-
-function gatherJsonOn<T>(comm: Comm, value: T, root: number): T[] | null {
-  const bytes = toJsonBytes(value);
-  const counts = comm.gather(new Int32Array([bytes.length]), null, root);
-  const all = comm.gatherv(bytes, { root, counts: counts ? [...counts] : [] });
-  return all && counts ? splitJson<T>(all, counts) : null;
-}
-
-function allgatherJsonOn<T>(comm: Comm, value: T): T[] {
-  const bytes = toJsonBytes(value);
-  const counts = comm.allgather(new Int32Array([bytes.length]));
-  return splitJson<T>(comm.allgatherv(bytes, { counts: [...counts] }), counts);
-}
-
-function allreduceNumberOn(comm: Comm, x: number, op: ReduceOp): number {
-  return comm.allreduce(new Float64Array([x]), null, op)[0];
-}
-
-function checkDims(dims: readonly number[], size: number): void {
-  let product = 1;
-  for (const d of dims) {
-    if (!Number.isInteger(d) || d < 1) {
-      throw new RangeError(
-        `Invalid grid "[${dims.join(",")}]": dimensions must be positive integers`,
-      );
-    }
-    product *= d;
-  }
-  if (product !== size) {
-    throw new RangeError(
-      `Invalid grid "[${dims.join(",")}]": it has ${product} cells for ${size} ranks`,
-    );
-  }
 }
 
 /**
@@ -628,1110 +732,7 @@ function balancedFactors(n: number, k: number): number[] {
   return best!;
 }
 
-// ---------------------------------------------------------------------------
-// SelfComm
-
-interface Message {
-  readonly tag: number;
-  readonly data: CommBuffer;
-}
-
-class SelfRequest implements Request {
-  #done: RecvStatus | null;
-  #poll: () => RecvStatus | null;
-  constructor(poll: () => RecvStatus | null) {
-    this.#poll = poll;
-    this.#done = poll();
-  }
-  get done(): boolean {
-    return this.#done !== null;
-  }
-  wait(): RecvStatus {
-    const s = this.test();
-    if (!s) throw new Error("Cannot wait on a receive in a one-rank world: no matching send");
-    return s;
-  }
-  test(): RecvStatus | null {
-    this.#done ??= this.#poll();
-    return this.#done;
-  }
-}
-
-/**
- * The one-rank communicator used when no MPI launcher started the process:
- * collectives are copies, messages to self are queued. No native library.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { SelfComm } from "./comm.ts";
- * using comm = new SelfComm();
- * assert.deepEqual(comm.allgather(new Int32Array([7])), new Int32Array([7]));
- * assert.deepEqual(comm.gatherJson({ a: 1 }), [{ a: 1 }]);
- * ```
- */
-export class SelfComm implements Comm {
-  /** Always 0. */
-  readonly rank: number = 0;
-  /** Always 1. */
-  readonly size: number = 1;
-  #queue: Message[] = [];
-
-  /** Does nothing: one rank is always synchronized. */
-  barrier(): void {}
-
-  /**
-   * {@link Comm.bcast} on one rank.
-   *
-   * @param buf The data.
-   * @param root Must be 0.
-   * @returns `buf`.
-   */
-  bcast<T extends CommBuffer>(buf: T, root = 0): T {
-    datatypeName(buf);
-    checkRank(root, 1, "root");
-    return buf;
-  }
-
-  /**
-   * {@link Comm.reduce} on one rank.
-   *
-   * @param send The contribution.
-   * @param recv Result buffer; allocated when null.
-   * @param op Operation.
-   * @param root Must be 0.
-   * @returns A copy of `send`.
-   */
-  reduce<T extends CommBuffer>(send: T, recv: T | null = null, op: ReduceOp = "sum", root = 0): T {
-    checkRank(root, 1, "root");
-    return this.allreduce(send, recv, op);
-  }
-
-  /**
-   * {@link Comm.allreduce} on one rank.
-   *
-   * @param send The contribution.
-   * @param recv Result buffer; allocated when null.
-   * @param op Operation.
-   * @returns A copy of `send`.
-   */
-  allreduce<T extends CommBuffer>(send: T, recv: T | null = null, op: ReduceOp = "sum"): T {
-    datatypeName(send);
-    checkOp(op);
-    const out = recv ?? alloc(send, send.length);
-    sameKind(send, out, "allreduce");
-    atLeast(out, send.length, "allreduce");
-    if (out !== send) (out as Float64Array).set(send as Float64Array);
-    return out;
-  }
-
-  /**
-   * {@link Comm.gather} on one rank.
-   *
-   * @param send The block.
-   * @param recv Result buffer; allocated when null.
-   * @param root Must be 0.
-   * @returns A copy of `send`.
-   */
-  gather<T extends CommBuffer>(send: T, recv: T | null = null, root = 0): T {
-    checkRank(root, 1, "root");
-    return this.allreduce(send, recv);
-  }
-
-  /**
-   * {@link Comm.gatherv} on one rank.
-   *
-   * @param send The block.
-   * @param options Counts, displacements, receive buffer.
-   * @returns The block placed at its displacement.
-   */
-  gatherv<T extends CommBuffer>(send: T, options: GathervOptions<T> = {}): T {
-    checkRank(options.root ?? 0, 1, "root");
-    return this.allgatherv(send, options);
-  }
-
-  /**
-   * {@link Comm.allgather} on one rank.
-   *
-   * @param send The block.
-   * @param recv Result buffer; allocated when null.
-   * @returns A copy of `send`.
-   */
-  allgather<T extends CommBuffer>(send: T, recv: T | null = null): T {
-    return this.allreduce(send, recv);
-  }
-
-  /**
-   * {@link Comm.allgatherv} on one rank.
-   *
-   * @param send The block.
-   * @param options Counts, displacements, receive buffer.
-   * @returns The block placed at its displacement.
-   */
-  allgatherv<T extends CommBuffer>(send: T, options: AllgathervOptions<T> = {}): T {
-    datatypeName(send);
-    const counts = intArray(options.counts ?? [send.length], 1, "counts");
-    const displs = intArray(options.displs ?? [0], 1, "displs");
-    if (counts[0] !== send.length) {
-      throw new RangeError(`Invalid counts "[${counts[0]}]": rank 0 sends ${send.length}`);
-    }
-    const out = options.recv ?? alloc(send, displs[0] + counts[0]);
-    sameKind(send, out, "allgatherv");
-    atLeast(out, displs[0] + counts[0], "allgatherv");
-    (out as Float64Array).set(send as Float64Array, displs[0]);
-    return out;
-  }
-
-  /**
-   * {@link Comm.scatter} on one rank.
-   *
-   * @param send The data.
-   * @param recv This rank's block.
-   * @param root Must be 0.
-   * @returns `recv` filled from `send`.
-   */
-  scatter<T extends CommBuffer>(send: T | null, recv: T, root = 0): T {
-    checkRank(root, 1, "root");
-    return this.scatterv(send, recv, { counts: [recv.length] });
-  }
-
-  /**
-   * {@link Comm.scatterv} on one rank.
-   *
-   * @param send The data.
-   * @param recv This rank's block.
-   * @param options Counts, displacements.
-   * @returns `recv` filled from `send`.
-   */
-  scatterv<T extends CommBuffer>(send: T | null, recv: T, options: ScattervOptions = {}): T {
-    checkRank(options.root ?? 0, 1, "root");
-    if (!send) throw new TypeError("Cannot scatter from a null buffer at the root");
-    sameKind(send, recv, "scatterv");
-    const counts = intArray(options.counts ?? [recv.length], 1, "counts");
-    const displs = intArray(options.displs ?? [0], 1, "displs");
-    atLeast(recv, counts[0], "scatterv");
-    atLeast(send, displs[0] + counts[0], "scatterv");
-    (recv as Float64Array).set(
-      (send as Float64Array).subarray(displs[0], displs[0] + counts[0]),
-    );
-    return recv;
-  }
-
-  /**
-   * {@link Comm.alltoall} on one rank.
-   *
-   * @param send One block.
-   * @param recv Result buffer; allocated when null.
-   * @returns A copy of `send`.
-   */
-  alltoall<T extends CommBuffer>(send: T, recv: T | null = null): T {
-    return this.allreduce(send, recv);
-  }
-
-  /**
-   * {@link Comm.alltoallv} on one rank.
-   *
-   * @param send The data.
-   * @param sendCounts One count.
-   * @param options Receive counts, displacements, receive buffer.
-   * @returns The data sent to self.
-   */
-  alltoallv<T extends CommBuffer>(
-    send: T,
-    sendCounts: readonly number[],
-    options: AlltoallvOptions<T> = {},
-  ): T {
-    const sc = intArray(sendCounts, 1, "sendCounts");
-    const sd = intArray(options.sendDispls ?? [0], 1, "sendDispls");
-    atLeast(send, sd[0] + sc[0], "alltoallv");
-    return this.allgatherv((send as Float64Array).subarray(sd[0], sd[0] + sc[0]) as T, {
-      counts: options.recvCounts ?? [sc[0]],
-      displs: options.recvDispls,
-      recv: options.recv,
-    });
-  }
-
-  /**
-   * Queues a copy of `buf` for a later receive on this rank.
-   *
-   * @param buf The data.
-   * @param dest Must be 0.
-   * @param tag Message tag.
-   */
-  send(buf: CommBuffer, dest: number, tag = 0): void {
-    datatypeName(buf);
-    checkRank(dest, 1, "destination");
-    this.#queue.push({ tag: checkTag(tag), data: buf.slice() });
-  }
-
-  /**
-   * Takes the first queued message with a matching tag.
-   *
-   * @param buf Receive buffer.
-   * @param source 0, or null for any.
-   * @param tag Tag, or null for any.
-   * @returns The message's status.
-   */
-  recv(buf: CommBuffer, source: number | null = null, tag: number | null = null): RecvStatus {
-    const s = this.#take(buf, source, tag);
-    if (!s) throw new Error("Cannot receive in a one-rank world: no matching message was sent");
-    return s;
-  }
-
-  /**
-   * {@link Comm.isend} on one rank.
-   *
-   * @param buf The data.
-   * @param dest Must be 0.
-   * @param tag Message tag.
-   * @returns A completed request.
-   */
-  isend(buf: CommBuffer, dest: number, tag = 0): Request {
-    this.send(buf, dest, tag);
-    const status = { source: 0, tag, count: buf.length };
-    return new SelfRequest(() => status);
-  }
-
-  /**
-   * {@link Comm.irecv} on one rank.
-   *
-   * @param buf Receive buffer.
-   * @param source 0, or null for any.
-   * @param tag Tag, or null for any.
-   * @returns A request that completes when a matching message is queued.
-   */
-  irecv(buf: CommBuffer, source: number | null = null, tag: number | null = null): Request {
-    datatypeName(buf);
-    return new SelfRequest(() => this.#take(buf, source, tag));
-  }
-
-  #take(buf: CommBuffer, source: number | null, tag: number | null): RecvStatus | null {
-    datatypeName(buf);
-    if (source !== null) checkRank(source, 1, "source");
-    const i = this.#queue.findIndex((m) => tag === null || m.tag === tag);
-    if (i < 0) return null;
-    const m = this.#queue[i];
-    sameKind(m.data, buf, "recv");
-    atLeast(buf, m.data.length, "recv");
-    this.#queue.splice(i, 1);
-    (buf as Float64Array).set(m.data as Float64Array);
-    return { source: 0, tag: m.tag, count: m.data.length };
-  }
-
-  /**
-   * {@link Comm.split} on one rank.
-   *
-   * @param color A color, or null.
-   * @param _key Ignored.
-   * @returns A new one-rank communicator, or null when `color` is null.
-   */
-  split(color: number, _key?: number): Comm;
-  split(color: number | null, _key?: number): Comm | null;
-  split(color: number | null, _key?: number): Comm | null {
-    if (color !== null && (!Number.isInteger(color) || color < 0)) {
-      throw new RangeError(`Invalid color "${color}": expected a non-negative integer or null`);
-    }
-    return color === null ? null : new SelfComm();
-  }
-
-  /**
-   * {@link Comm.dup} on one rank.
-   *
-   * @returns A new one-rank communicator.
-   */
-  dup(): Comm {
-    return new SelfComm();
-  }
-
-  /** Does nothing. */
-  free(): void {}
-
-  /**
-   * {@link Comm.cartCreate} on one rank.
-   *
-   * @param dims Every entry must be 1.
-   * @param periods Whether each axis wraps around.
-   * @returns A one-cell grid.
-   */
-  cartCreate(dims: readonly number[], periods: readonly boolean[] = []): CartComm {
-    checkDims(dims, 1);
-    return new SelfCartComm(dims, dims.map((_, i) => periods[i] ?? false));
-  }
-
-  /**
-   * {@link Comm.allreduceNumber} on one rank.
-   *
-   * @param x The number.
-   * @param op Operation.
-   * @returns `x`.
-   */
-  allreduceNumber(x: number, op: ReduceOp = "sum"): number {
-    return allreduceNumberOn(this, x, op);
-  }
-
-  /**
-   * {@link Comm.bcastJson} on one rank.
-   *
-   * @param value A JSON-serializable value.
-   * @param root Must be 0.
-   * @returns A JSON copy of `value`.
-   */
-  bcastJson<T>(value: T, root = 0): T {
-    return bcastJsonOn(this, value, root);
-  }
-
-  /**
-   * {@link Comm.gatherJson} on one rank.
-   *
-   * @param value A JSON-serializable value.
-   * @param root Must be 0.
-   * @returns `[value]` (a JSON copy).
-   */
-  gatherJson<T>(value: T, root = 0): T[] | null {
-    return gatherJsonOn(this, value, root);
-  }
-
-  /**
-   * {@link Comm.allgatherJson} on one rank.
-   *
-   * @param value A JSON-serializable value.
-   * @returns `[value]` (a JSON copy).
-   */
-  allgatherJson<T>(value: T): T[] {
-    return allgatherJsonOn(this, value);
-  }
-
-  /** Does nothing. */
-  [Symbol.dispose](): void {}
-
-  /** Does nothing. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-class SelfCartComm extends SelfComm implements CartComm {
-  readonly dims: readonly number[];
-  readonly periods: readonly boolean[];
-  constructor(dims: readonly number[], periods: readonly boolean[]) {
-    super();
-    this.dims = Object.freeze([...dims]);
-    this.periods = Object.freeze([...periods]);
-  }
-  coords(rank = 0): number[] {
-    checkRank(rank, 1, "rank");
-    return this.dims.map(() => 0);
-  }
-  rankOf(coords: readonly number[]): number {
-    if (coords.length !== this.dims.length) {
-      throw new RangeError(`Invalid coordinates "[${coords}]": expected ${this.dims.length}`);
-    }
-    coords.forEach((c, i) => {
-      if (!Number.isInteger(c) || (!this.periods[i] && c !== 0)) {
-        throw new RangeError(`Invalid coordinates "[${coords}]": axis ${i} has 1 rank`);
-      }
-    });
-    return 0;
-  }
-  shift(direction: number, disp = 1): Shift {
-    checkRank(direction, this.dims.length, "direction");
-    const there = this.periods[direction] || disp === 0 ? 0 : null;
-    return { source: there, dest: there };
-  }
-}
-
-// ---------------------------------------------------------------------------
-// MpiComm
-
-interface MpiState {
-  readonly mpi: Mpi;
-  finalized: boolean;
-}
-
-let state: MpiState | null = null;
 let worldPromise: Promise<Comm> | null = null;
-/** Requests in flight: they (and so their buffers) stay reachable until completion. */
-const pending = new Set<MpiRequest>();
-const INTERNAL: unique symbol = Symbol("MpiComm.internal");
-
-function check(rc: number, symbol: string): void {
-  if (rc === 0) return;
-  const text = state ? state.mpi.errorString(rc) : `error ${rc}`;
-  throw new MpiError(symbol, rc, text);
-}
-
-function finalize(): void {
-  if (!state || state.finalized) return;
-  state.finalized = true;
-  const flag = new Int32Array(1);
-  state.mpi.fn.MPI_Finalized(flag);
-  if (!flag[0]) check(state.mpi.fn.MPI_Finalize(), "MPI_Finalize");
-}
-
-/** Makes a typed array's backing store off-heap and so immovable (small arrays live on V8's heap). */
-function pin(buf: CommBuffer): void {
-  void buf.buffer;
-}
-
-class MpiRequest implements Request {
-  #mpi: Mpi;
-  #cell = new Uint8Array(8);
-  #status: Uint8Array;
-  #buf: CommBuffer | null;
-  #datatype: Handle;
-  #send: RecvStatus | null;
-  #result: RecvStatus | null = null;
-
-  constructor(mpi: Mpi, buf: CommBuffer, datatype: Handle, send: RecvStatus | null) {
-    this.#mpi = mpi;
-    this.#buf = buf;
-    this.#datatype = datatype;
-    this.#send = send;
-    this.#status = new Uint8Array(mpi.c.statusBytes);
-  }
-
-  get cell(): Uint8Array {
-    return this.#cell;
-  }
-
-  get done(): boolean {
-    return this.#result !== null;
-  }
-
-  wait(): RecvStatus {
-    if (this.#result) return this.#result;
-    check(this.#mpi.fn.MPI_Wait(this.#cell, this.#status), "MPI_Wait");
-    return this.#complete();
-  }
-
-  test(): RecvStatus | null {
-    if (this.#result) return this.#result;
-    const flag = new Int32Array(1);
-    check(this.#mpi.fn.MPI_Test(this.#cell, flag, this.#status), "MPI_Test");
-    return flag[0] ? this.#complete() : null;
-  }
-
-  #complete(): RecvStatus {
-    pending.delete(this);
-    this.#buf = null;
-    this.#result = this.#send ?? readStatus(this.#mpi, this.#status, this.#datatype);
-    return this.#result;
-  }
-}
-
-function readStatus(mpi: Mpi, status: Uint8Array, datatype: Handle): RecvStatus {
-  const view = new DataView(status.buffer, status.byteOffset, status.byteLength);
-  const n = new Int32Array(1);
-  check(mpi.fn.MPI_Get_count(status, datatype, n), "MPI_Get_count");
-  return {
-    source: view.getInt32(mpi.c.statusSource, true),
-    tag: view.getInt32(mpi.c.statusTag, true),
-    count: n[0],
-  };
-}
-
-/**
- * A communicator over libmpi (MPICH or Open MPI ABI, chosen by the library
- * loaded). Made by {@link init} (the world), `split`, `dup` and `cartCreate`;
- * errors come back as return codes (`MPI_ERRORS_RETURN`) and are thrown as
- * {@link MpiError}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { init, MpiComm } from "./comm.ts";
- * await using world = await init();
- * // without an MPI launcher the world is a SelfComm
- * assert.equal(world instanceof MpiComm, Deno.env.get("PMI_RANK") !== undefined ||
- *   Deno.env.get("OMPI_COMM_WORLD_SIZE") !== undefined);
- * ```
- */
-export class MpiComm implements Comm {
-  /** This process's rank. */
-  readonly rank: number;
-  /** Number of ranks. */
-  readonly size: number;
-  #mpi: Mpi;
-  #handle: Handle;
-  #world: boolean;
-  #freed = false;
-
-  /**
-   * Not for callers: use {@link init}.
-   *
-   * @param internal The module's private token.
-   * @param mpi The loaded library.
-   * @param handle The communicator handle.
-   * @param world Whether this is `MPI_COMM_WORLD`.
-   */
-  constructor(internal: typeof INTERNAL, mpi: Mpi, handle: Handle, world: boolean) {
-    if (internal !== INTERNAL) throw new TypeError("MpiComm is created by init()");
-    this.#mpi = mpi;
-    this.#handle = handle;
-    this.#world = world;
-    check(mpi.fn.MPI_Comm_set_errhandler(handle, mpi.errorsReturn), "MPI_Comm_set_errhandler");
-    const out = new Int32Array(1);
-    check(mpi.fn.MPI_Comm_rank(handle, out), "MPI_Comm_rank");
-    this.rank = out[0];
-    check(mpi.fn.MPI_Comm_size(handle, out), "MPI_Comm_size");
-    this.size = out[0];
-  }
-
-  /** The loaded library's path and ABI, and MPI_Get_library_version's text. */
-  get library(): { path: string; abi: "mpich" | "openmpi"; version: string } {
-    return { path: this.#mpi.path, abi: this.#mpi.abi, version: this.#mpi.version() };
-  }
-
-  get #h(): Handle {
-    if (state?.finalized) throw new Error("Cannot use a communicator after MPI_Finalize");
-    if (this.#freed) throw new Error("Cannot use a communicator after free()");
-    return this.#handle;
-  }
-
-  #dt(buf: CommBuffer): Handle {
-    return this.#mpi.datatype(datatypeName(buf));
-  }
-
-  /** Blocks until every rank has entered (`MPI_Barrier`). */
-  barrier(): void {
-    check(this.#mpi.fn.MPI_Barrier(this.#h), "MPI_Barrier");
-  }
-
-  /**
-   * `MPI_Bcast`.
-   *
-   * @param buf The data at the root; the receive buffer elsewhere.
-   * @param root Root rank.
-   * @returns `buf`.
-   */
-  bcast<T extends CommBuffer>(buf: T, root = 0): T {
-    const h = this.#h;
-    root = checkRank(root, this.size, "root");
-    const n = count(buf.length, "MPI_Bcast");
-    check(this.#mpi.fn.MPI_Bcast(buf, n, this.#dt(buf), root, h), "MPI_Bcast");
-    return buf;
-  }
-
-  /**
-   * `MPI_Reduce` (in place at the root when `recv === send`).
-   *
-   * @param send This rank's contribution.
-   * @param recv Result buffer at the root; allocated when null.
-   * @param op Operation.
-   * @param root Root rank.
-   * @returns The result at the root, null elsewhere.
-   */
-  reduce<T extends CommBuffer>(
-    send: T,
-    recv: T | null = null,
-    op: ReduceOp = "sum",
-    root = 0,
-  ): T | null {
-    const h = this.#h;
-    root = checkRank(root, this.size, "root");
-    const mpiOp = this.#mpi.op(checkOp(op));
-    const dt = this.#dt(send);
-    const n = count(send.length, "MPI_Reduce");
-    if (this.rank !== root) {
-      check(this.#mpi.fn.MPI_Reduce(send, null, n, dt, mpiOp, root, h), "MPI_Reduce");
-      return null;
-    }
-    const out = recv ?? alloc(send, n);
-    sameKind(send, out, "reduce");
-    atLeast(out, n, "reduce");
-    const rc = out === send
-      ? this.#mpi.fn.MPI_Reduce_in_place(this.#mpi.inPlace, out, n, dt, mpiOp, root, h)
-      : this.#mpi.fn.MPI_Reduce(send, out, n, dt, mpiOp, root, h);
-    check(rc, "MPI_Reduce");
-    return out;
-  }
-
-  /**
-   * `MPI_Allreduce` (in place when `recv === send`).
-   *
-   * @param send This rank's contribution.
-   * @param recv Result buffer; allocated when null.
-   * @param op Operation.
-   * @returns The result.
-   */
-  allreduce<T extends CommBuffer>(send: T, recv: T | null = null, op: ReduceOp = "sum"): T {
-    const h = this.#h;
-    const mpiOp = this.#mpi.op(checkOp(op));
-    const dt = this.#dt(send);
-    const n = count(send.length, "MPI_Allreduce");
-    const out = recv ?? alloc(send, n);
-    sameKind(send, out, "allreduce");
-    atLeast(out, n, "allreduce");
-    const rc = out === send
-      ? this.#mpi.fn.MPI_Allreduce_in_place(this.#mpi.inPlace, out, n, dt, mpiOp, h)
-      : this.#mpi.fn.MPI_Allreduce(send, out, n, dt, mpiOp, h);
-    check(rc, "MPI_Allreduce");
-    return out;
-  }
-
-  /**
-   * `MPI_Gather`.
-   *
-   * @param send This rank's block.
-   * @param recv Buffer at the root; allocated when null.
-   * @param root Root rank.
-   * @returns The blocks at the root, null elsewhere.
-   */
-  gather<T extends CommBuffer>(send: T, recv: T | null = null, root = 0): T | null {
-    const h = this.#h;
-    root = checkRank(root, this.size, "root");
-    const dt = this.#dt(send);
-    const n = count(send.length, "MPI_Gather");
-    let out: T | null = null;
-    if (this.rank === root) {
-      out = recv ?? alloc(send, count(n * this.size, "MPI_Gather"));
-      sameKind(send, out, "gather");
-      atLeast(out, n * this.size, "gather");
-    }
-    check(this.#mpi.fn.MPI_Gather(send, n, dt, out, n, dt, root, h), "MPI_Gather");
-    return out;
-  }
-
-  /**
-   * `MPI_Gatherv`.
-   *
-   * @param send This rank's block.
-   * @param options Root, counts, displacements, receive buffer.
-   * @returns The blocks at the root, null elsewhere.
-   */
-  gatherv<T extends CommBuffer>(send: T, options: GathervOptions<T> = {}): T | null {
-    const h = this.#h;
-    const root = checkRank(options.root ?? 0, this.size, "root");
-    const dt = this.#dt(send);
-    const n = count(send.length, "MPI_Gatherv");
-    let counts = options.counts;
-    if (!counts) {
-      const all = this.gather(new Int32Array([n]), null, root);
-      counts = all ? [...all] : undefined;
-    }
-    let out: T | null = null;
-    let c: Int32Array | null = null;
-    let d: Int32Array | null = null;
-    if (this.rank === root) {
-      c = intArray(counts!, this.size, "counts");
-      d = intArray(options.displs ?? packed(counts!), this.size, "displs");
-      const need = extent(c, d);
-      out = options.recv ?? alloc(send, count(need, "MPI_Gatherv"));
-      sameKind(send, out, "gatherv");
-      atLeast(out, need, "gatherv");
-    }
-    check(this.#mpi.fn.MPI_Gatherv(send, n, dt, out, c, d, dt, root, h), "MPI_Gatherv");
-    return out;
-  }
-
-  /**
-   * `MPI_Allgather`.
-   *
-   * @param send This rank's block.
-   * @param recv Receive buffer; allocated when null.
-   * @returns The blocks in rank order.
-   */
-  allgather<T extends CommBuffer>(send: T, recv: T | null = null): T {
-    const h = this.#h;
-    const dt = this.#dt(send);
-    const n = count(send.length, "MPI_Allgather");
-    const out = recv ?? alloc(send, count(n * this.size, "MPI_Allgather"));
-    sameKind(send, out, "allgather");
-    atLeast(out, n * this.size, "allgather");
-    check(this.#mpi.fn.MPI_Allgather(send, n, dt, out, n, dt, h), "MPI_Allgather");
-    return out;
-  }
-
-  /**
-   * `MPI_Allgatherv`.
-   *
-   * @param send This rank's block.
-   * @param options Counts, displacements, receive buffer.
-   * @returns The blocks.
-   */
-  allgatherv<T extends CommBuffer>(send: T, options: AllgathervOptions<T> = {}): T {
-    const h = this.#h;
-    const dt = this.#dt(send);
-    const n = count(send.length, "MPI_Allgatherv");
-    const counts = options.counts ?? [...this.allgather(new Int32Array([n]))];
-    const c = intArray(counts, this.size, "counts");
-    const d = intArray(options.displs ?? packed(counts), this.size, "displs");
-    const need = extent(c, d);
-    const out = options.recv ?? alloc(send, count(need, "MPI_Allgatherv"));
-    sameKind(send, out, "allgatherv");
-    atLeast(out, need, "allgatherv");
-    check(this.#mpi.fn.MPI_Allgatherv(send, n, dt, out, c, d, dt, h), "MPI_Allgatherv");
-    return out;
-  }
-
-  /**
-   * `MPI_Scatter`.
-   *
-   * @param send The data at the root.
-   * @param recv This rank's block.
-   * @param root Root rank.
-   * @returns `recv`.
-   */
-  scatter<T extends CommBuffer>(send: T | null, recv: T, root = 0): T {
-    const h = this.#h;
-    root = checkRank(root, this.size, "root");
-    const dt = this.#dt(recv);
-    const n = count(recv.length, "MPI_Scatter");
-    if (this.rank === root) {
-      if (!send) throw new TypeError("Cannot scatter from a null buffer at the root");
-      sameKind(send, recv, "scatter");
-      atLeast(send, n * this.size, "scatter");
-    }
-    const from = this.rank === root ? send : null;
-    check(this.#mpi.fn.MPI_Scatter(from, n, dt, recv, n, dt, root, h), "MPI_Scatter");
-    return recv;
-  }
-
-  /**
-   * `MPI_Scatterv`.
-   *
-   * @param send The data at the root.
-   * @param recv This rank's block.
-   * @param options Root, counts (required at the root), displacements.
-   * @returns `recv`.
-   */
-  scatterv<T extends CommBuffer>(send: T | null, recv: T, options: ScattervOptions = {}): T {
-    const h = this.#h;
-    const root = checkRank(options.root ?? 0, this.size, "root");
-    const dt = this.#dt(recv);
-    const n = count(recv.length, "MPI_Scatterv");
-    let c: Int32Array | null = null;
-    let d: Int32Array | null = null;
-    let from: T | null = null;
-    if (this.rank === root) {
-      if (!send) throw new TypeError("Cannot scatter from a null buffer at the root");
-      if (!options.counts) throw new TypeError("Cannot scatterv without counts at the root");
-      sameKind(send, recv, "scatterv");
-      c = intArray(options.counts, this.size, "counts");
-      d = intArray(options.displs ?? packed(options.counts), this.size, "displs");
-      atLeast(send, extent(c, d), "scatterv");
-      from = send;
-    }
-    check(this.#mpi.fn.MPI_Scatterv(from, c, d, dt, recv, n, dt, root, h), "MPI_Scatterv");
-    return recv;
-  }
-
-  /**
-   * `MPI_Alltoall`.
-   *
-   * @param send `size` equal blocks.
-   * @param recv Receive buffer; allocated when null.
-   * @returns The blocks received, from rank 0 first.
-   */
-  alltoall<T extends CommBuffer>(send: T, recv: T | null = null): T {
-    const h = this.#h;
-    const dt = this.#dt(send);
-    if (send.length % this.size !== 0) {
-      throw new RangeError(
-        `Invalid alltoall buffer of "${send.length}" elements: not a multiple of ${this.size} ranks`,
-      );
-    }
-    const n = count(send.length / this.size, "MPI_Alltoall");
-    const out = recv ?? alloc(send, send.length);
-    sameKind(send, out, "alltoall");
-    atLeast(out, send.length, "alltoall");
-    check(this.#mpi.fn.MPI_Alltoall(send, n, dt, out, n, dt, h), "MPI_Alltoall");
-    return out;
-  }
-
-  /**
-   * `MPI_Alltoallv`.
-   *
-   * @param send The data for every rank.
-   * @param sendCounts Elements for each rank.
-   * @param options Receive counts, displacements, receive buffer.
-   * @returns The data received.
-   */
-  alltoallv<T extends CommBuffer>(
-    send: T,
-    sendCounts: readonly number[],
-    options: AlltoallvOptions<T> = {},
-  ): T {
-    const h = this.#h;
-    const dt = this.#dt(send);
-    const sc = intArray(sendCounts, this.size, "sendCounts");
-    const sd = intArray(options.sendDispls ?? packed(sendCounts), this.size, "sendDispls");
-    atLeast(send, extent(sc, sd), "alltoallv");
-    const recvCounts = options.recvCounts ?? [...this.alltoall(sc)];
-    const rc = intArray(recvCounts, this.size, "recvCounts");
-    const rd = intArray(options.recvDispls ?? packed(recvCounts), this.size, "recvDispls");
-    const need = extent(rc, rd);
-    const out = options.recv ?? alloc(send, count(need, "MPI_Alltoallv"));
-    sameKind(send, out, "alltoallv");
-    atLeast(out, need, "alltoallv");
-    check(this.#mpi.fn.MPI_Alltoallv(send, sc, sd, dt, out, rc, rd, dt, h), "MPI_Alltoallv");
-    return out;
-  }
-
-  /**
-   * `MPI_Send`.
-   *
-   * @param buf The data.
-   * @param dest Destination rank.
-   * @param tag Message tag.
-   */
-  send(buf: CommBuffer, dest: number, tag = 0): void {
-    const h = this.#h;
-    dest = checkRank(dest, this.size, "destination");
-    const n = count(buf.length, "MPI_Send");
-    check(this.#mpi.fn.MPI_Send(buf, n, this.#dt(buf), dest, checkTag(tag), h), "MPI_Send");
-  }
-
-  /**
-   * `MPI_Recv`.
-   *
-   * @param buf Receive buffer.
-   * @param source Source rank, or null for any.
-   * @param tag Tag, or null for any.
-   * @returns The message's status.
-   */
-  recv(buf: CommBuffer, source: number | null = null, tag: number | null = null): RecvStatus {
-    const h = this.#h;
-    const c = this.#mpi.c;
-    const src = source === null ? c.anySource : checkRank(source, this.size, "source");
-    const t = tag === null ? c.anyTag : checkTag(tag);
-    const dt = this.#dt(buf);
-    const status = new Uint8Array(c.statusBytes);
-    const n = count(buf.length, "MPI_Recv");
-    check(this.#mpi.fn.MPI_Recv(buf, n, dt, src, t, h, status), "MPI_Recv");
-    return readStatus(this.#mpi, status, dt);
-  }
-
-  /**
-   * `MPI_Isend`.
-   *
-   * @param buf The data; left untouched until the request completes.
-   * @param dest Destination rank.
-   * @param tag Message tag.
-   * @returns The request.
-   */
-  isend(buf: CommBuffer, dest: number, tag = 0): Request {
-    const h = this.#h;
-    dest = checkRank(dest, this.size, "destination");
-    const dt = this.#dt(buf);
-    const n = count(buf.length, "MPI_Isend");
-    pin(buf);
-    const req = new MpiRequest(this.#mpi, buf, dt, { source: this.rank, tag, count: n });
-    check(this.#mpi.fn.MPI_Isend(buf, n, dt, dest, checkTag(tag), h, req.cell), "MPI_Isend");
-    pending.add(req);
-    return req;
-  }
-
-  /**
-   * `MPI_Irecv`.
-   *
-   * @param buf Receive buffer; kept alive until the request completes.
-   * @param source Source rank, or null for any.
-   * @param tag Tag, or null for any.
-   * @returns The request.
-   */
-  irecv(buf: CommBuffer, source: number | null = null, tag: number | null = null): Request {
-    const h = this.#h;
-    const c = this.#mpi.c;
-    const src = source === null ? c.anySource : checkRank(source, this.size, "source");
-    const t = tag === null ? c.anyTag : checkTag(tag);
-    const dt = this.#dt(buf);
-    const n = count(buf.length, "MPI_Irecv");
-    pin(buf);
-    const req = new MpiRequest(this.#mpi, buf, dt, null);
-    check(this.#mpi.fn.MPI_Irecv(buf, n, dt, src, t, h, req.cell), "MPI_Irecv");
-    pending.add(req);
-    return req;
-  }
-
-  /**
-   * `MPI_Comm_split`.
-   *
-   * @param color A non-negative color, or null (`MPI_UNDEFINED`).
-   * @param key Ordering key (default: this rank).
-   * @returns The sub-communicator, or null when `color` is null.
-   */
-  split(color: number, key?: number): Comm;
-  split(color: number | null, key?: number): Comm | null;
-  split(color: number | null, key: number = this.rank): Comm | null {
-    const h = this.#h;
-    if (color !== null && (!Number.isInteger(color) || color < 0)) {
-      throw new RangeError(`Invalid color "${color}": expected a non-negative integer or null`);
-    }
-    if (!Number.isInteger(key)) throw new RangeError(`Invalid key "${key}": expected an integer`);
-    const cell = new Uint8Array(8);
-    const col = color === null ? this.#mpi.c.undefined : color | 0;
-    check(this.#mpi.fn.MPI_Comm_split(h, col, key | 0, cell), "MPI_Comm_split");
-    const handle = this.#mpi.readHandle(cell);
-    if (this.#mpi.sameHandle(handle, this.#mpi.commNull)) return null;
-    return new MpiComm(INTERNAL, this.#mpi, handle, false);
-  }
-
-  /**
-   * `MPI_Comm_dup`.
-   *
-   * @returns The duplicate.
-   */
-  dup(): Comm {
-    const cell = new Uint8Array(8);
-    check(this.#mpi.fn.MPI_Comm_dup(this.#h, cell), "MPI_Comm_dup");
-    return new MpiComm(INTERNAL, this.#mpi, this.#mpi.readHandle(cell), false);
-  }
-
-  /** `MPI_Comm_free`; idempotent, and a no-op after MPI_Finalize. The world cannot be freed. */
-  free(): void {
-    if (this.#world) {
-      throw new TypeError("Cannot free the world communicator: dispose it to finalize MPI");
-    }
-    if (this.#freed || state?.finalized) return;
-    this.#freed = true;
-    check(this.#mpi.fn.MPI_Comm_free(this.#mpi.handleCell(this.#handle)), "MPI_Comm_free");
-  }
-
-  /**
-   * `MPI_Cart_create` without reordering.
-   *
-   * @param dims Ranks along each axis (product = size).
-   * @param periods Whether each axis wraps around.
-   * @returns The grid communicator.
-   */
-  cartCreate(dims: readonly number[], periods: readonly boolean[] = []): CartComm {
-    const h = this.#h;
-    checkDims(dims, this.size);
-    const p = dims.map((_, i) => periods[i] ?? false);
-    const cell = new Uint8Array(8);
-    const rc = this.#mpi.fn.MPI_Cart_create(
-      h,
-      dims.length,
-      Int32Array.from(dims),
-      Int32Array.from(p, Number),
-      0,
-      cell,
-    );
-    check(rc, "MPI_Cart_create");
-    return new MpiCartComm(INTERNAL, this.#mpi, this.#mpi.readHandle(cell), dims, p);
-  }
-
-  /**
-   * {@link Comm.allreduceNumber} over MPI.
-   *
-   * @param x This rank's number.
-   * @param op Operation.
-   * @returns The result on every rank.
-   */
-  allreduceNumber(x: number, op: ReduceOp = "sum"): number {
-    return allreduceNumberOn(this, x, op);
-  }
-
-  /**
-   * {@link Comm.bcastJson} over MPI.
-   *
-   * @param value The value at the root.
-   * @param root Root rank.
-   * @returns The root's value on every rank.
-   */
-  bcastJson<T>(value: T, root = 0): T {
-    return bcastJsonOn(this, value, root);
-  }
-
-  /**
-   * {@link Comm.gatherJson} over MPI.
-   *
-   * @param value This rank's value.
-   * @param root Root rank.
-   * @returns The values at the root, null elsewhere.
-   */
-  gatherJson<T>(value: T, root = 0): T[] | null {
-    return gatherJsonOn(this, value, root);
-  }
-
-  /**
-   * {@link Comm.allgatherJson} over MPI.
-   *
-   * @param value This rank's value.
-   * @returns The values in rank order.
-   */
-  allgatherJson<T>(value: T): T[] {
-    return allgatherJsonOn(this, value);
-  }
-
-  /** Frees a derived communicator; for the world, finalizes MPI. */
-  [Symbol.dispose](): void {
-    if (this.#world) finalize();
-    else this.free();
-  }
-
-  /** Like `[Symbol.dispose]`: `await using world = await init()` finalizes MPI at scope end. */
-  [Symbol.asyncDispose](): Promise<void> {
-    this[Symbol.dispose]();
-    return Promise.resolve();
-  }
-
-  /** The raw handle, for the project's other native bindings (parallel HDF5). */
-  get handle(): number | Deno.PointerValue {
-    return this.#h;
-  }
-}
-
-class MpiCartComm extends MpiComm implements CartComm {
-  readonly dims: readonly number[];
-  readonly periods: readonly boolean[];
-  #mpi: Mpi;
-
-  constructor(
-    internal: typeof INTERNAL,
-    mpi: Mpi,
-    handle: Handle,
-    dims: readonly number[],
-    periods: readonly boolean[],
-  ) {
-    super(internal, mpi, handle, false);
-    this.#mpi = mpi;
-    this.dims = Object.freeze([...dims]);
-    this.periods = Object.freeze([...periods]);
-  }
-
-  coords(rank: number = this.rank): number[] {
-    rank = checkRank(rank, this.size, "rank");
-    const out = new Int32Array(this.dims.length);
-    check(
-      this.#mpi.fn.MPI_Cart_coords(this.handle, rank, this.dims.length, out),
-      "MPI_Cart_coords",
-    );
-    return [...out];
-  }
-
-  rankOf(coords: readonly number[]): number {
-    if (coords.length !== this.dims.length || !coords.every(Number.isInteger)) {
-      throw new RangeError(
-        `Invalid coordinates "[${coords}]": expected ${this.dims.length} integers`,
-      );
-    }
-    coords.forEach((c, i) => {
-      if (!this.periods[i] && (c < 0 || c >= this.dims[i])) {
-        throw new RangeError(
-          `Invalid coordinates "[${coords}]": axis ${i} has ${this.dims[i]} ranks`,
-        );
-      }
-    });
-    const out = new Int32Array(1);
-    check(this.#mpi.fn.MPI_Cart_rank(this.handle, Int32Array.from(coords), out), "MPI_Cart_rank");
-    return out[0];
-  }
-
-  shift(direction: number, disp = 1): Shift {
-    direction = checkRank(direction, this.dims.length, "direction");
-    if (!Number.isInteger(disp)) throw new RangeError(`Invalid displacement "${disp}"`);
-    const src = new Int32Array(1);
-    const dst = new Int32Array(1);
-    check(
-      this.#mpi.fn.MPI_Cart_shift(this.handle, direction, disp | 0, src, dst),
-      "MPI_Cart_shift",
-    );
-    const proc = this.#mpi.c.procNull;
-    return { source: src[0] === proc ? null : src[0], dest: dst[0] === proc ? null : dst[0] };
-  }
-}
 
 function wantsMpi(): boolean {
   let forced: string | undefined;
@@ -1746,20 +747,6 @@ function wantsMpi(): boolean {
   }
 }
 
-function startMpi(): MpiComm {
-  const mpi = loadMpi();
-  state = { mpi, finalized: false };
-  const flag = new Int32Array(1);
-  check(mpi.fn.MPI_Initialized(flag), "MPI_Initialized");
-  if (!flag[0]) check(mpi.fn.MPI_Init(null, null), "MPI_Init");
-  const world = new MpiComm(INTERNAL, mpi, mpi.commWorld, true);
-  installFatalHandlers(world.rank, world.size, () => {
-    if (!state?.finalized) mpi.fn.MPI_Abort(mpi.commWorld, 1);
-  });
-  globalThis.addEventListener("unload", () => finalize());
-  return world;
-}
-
 /**
  * The world communicator. Under an MPI launcher it is an {@link MpiComm}
  * (libmpi is loaded and initialized on the first call), otherwise a
@@ -1767,9 +754,15 @@ function startMpi(): MpiComm {
  * `PMI_RANK`/`PMI_SIZE`/`HYDRA_*` (MPICH Hydra), `PMIX_RANK` (PMIx), or
  * `SLURM_PROCID` with more than one task in the step (`srun`);
  * `TESSERA_MPI=1` / `TESSERA_MPI=0` force either way. Every call returns the
- * same world. Under MPI, an uncaught error or unhandled rejection on any rank
- * is printed once as `[rank R/N] ...` and aborts the whole job
- * (`MPI_Abort`); MPI is finalized when the world is disposed or at exit.
+ * same world. Under MPI, any way one rank ends early ends the whole job
+ * (`MPI_Abort`, non-zero exit) with the cause printed once as
+ * `[rank R/N] ...`: an uncaught error or unhandled rejection (with or without
+ * `await using`), `Deno.exit(n)` with `n != 0`, SIGINT or SIGTERM, and
+ * `Deno.exit(0)` while another rank has not reached its end within
+ * `TESSERA_MPI_EXIT_TIMEOUT` seconds (default 5). Disposing the world makes
+ * every communicator refuse further use; MPI_Finalize runs when the process
+ * ends normally (never while leaving a scope by an exception, when another
+ * rank may wait in a collective).
  *
  * @returns The world communicator.
  *
