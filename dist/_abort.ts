@@ -77,13 +77,13 @@ export interface JobHooks {
 const SIGNALS: readonly [Deno.Signal, number][] = [["SIGINT", 130], ["SIGTERM", 143]];
 let installed = false;
 
-/** Seconds `Deno.exit(0)` waits for the other ranks (`TESSERA_MPI_EXIT_TIMEOUT`, default 5). */
+/** Seconds `Deno.exit(0)` waits for the other ranks (`TESSERA_MPI_EXIT_TIMEOUT`, default 3). */
 function exitTimeoutMs(): number {
   try {
-    const s = Number(Deno.env.get("TESSERA_MPI_EXIT_TIMEOUT") ?? "5");
-    return Number.isFinite(s) && s >= 0 ? s * 1000 : 5000;
+    const s = Number(Deno.env.get("TESSERA_MPI_EXIT_TIMEOUT") ?? "3");
+    return Number.isFinite(s) && s >= 0 ? s * 1000 : 3000;
   } catch {
-    return 5000;
+    return 3000;
   }
 }
 
@@ -91,7 +91,7 @@ function exitTimeoutMs(): number {
  * Installs, at most once per process:
  * - `error` and `unhandledrejection` listeners: print the error and abort (exit code 1);
  * - a `Deno.exit` wrapper: a non-zero code aborts the job with that code; `Deno.exit(0)`
- *   waits (`TESSERA_MPI_EXIT_TIMEOUT` s, default 5) for every rank to reach its end, then
+ *   waits (`TESSERA_MPI_EXIT_TIMEOUT` s, default 3) for every rank to reach its end, then
  *   finalizes MPI, else aborts: the ranks that did not arrive are blocked, most likely in
  *   a collective this rank skipped;
  * - SIGINT and SIGTERM listeners: abort with 130 and 143;

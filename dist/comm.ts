@@ -759,7 +759,7 @@ function wantsMpi(): boolean {
  * `[rank R/N] ...`: an uncaught error or unhandled rejection (with or without
  * `await using`), `Deno.exit(n)` with `n != 0`, SIGINT or SIGTERM, and
  * `Deno.exit(0)` while another rank has not reached its end within
- * `TESSERA_MPI_EXIT_TIMEOUT` seconds (default 5). Disposing the world makes
+ * `TESSERA_MPI_EXIT_TIMEOUT` seconds (default 3). Disposing the world makes
  * every communicator refuse further use; MPI_Finalize runs when the process
  * ends normally (never while leaving a scope by an exception, when another
  * rank may wait in a collective).

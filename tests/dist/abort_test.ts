@@ -1,12 +1,31 @@
-// An uncaught error on one rank must end the whole MPI job: printed once
-// with its rank, every rank gone within seconds, including ranks blocked in
-// a collective. A normal single-process test that launches 3-rank jobs.
+// Any way one rank ends early must end the whole MPI job: every rank gone
+// within 10 s (including ranks blocked in a collective), a non-zero exit, and
+// the cause printed once with its rank. One case per way to end and launcher,
+// mostly with 2 ranks, one 3-rank case per launcher. A normal single-process
+// test that launches the jobs itself (tests/dist/_scripts/abort.ts).
 
 import assert from "node:assert/strict";
 import { hasCommand, ROOT } from "../_util.ts";
 
 const SCRIPT = `${ROOT}/tests/dist/_scripts/abort.ts`;
-const LIMIT_MS = 20_000;
+const LIMIT_MS = 10_000;
+
+const LAUNCHERS = [
+  { name: "mpiexec.mpich", cmd: ["mpiexec.mpich"] },
+  { name: "mpirun.openmpi", cmd: ["mpirun.openmpi", "--allow-run-as-root", "--oversubscribe"] },
+] as const;
+
+type Mode =
+  | "throw"
+  | "reject"
+  | "using-throw"
+  | "exit1"
+  | "using-exit1"
+  | "exit0"
+  | "SIGTERM"
+  | "SIGINT"
+  | "SIGKILL"
+  | "clean";
 
 /** Pids of live processes whose command line contains `token`. */
 function processesWith(token: string): number[] {
@@ -23,17 +42,55 @@ function processesWith(token: string): number[] {
   return found;
 }
 
-async function runAbortJob(launcher: string[], mode: "throw" | "reject"): Promise<void> {
-  const token = `tessera-abort-${crypto.randomUUID()}`;
-  await new Deno.Command(Deno.execPath(), { args: ["cache", SCRIPT] }).output();
+let cached = false;
+
+interface Job {
+  code: number;
+  text: string;
+  elapsed: number;
+  left: number[];
+}
+
+/** Runs the script under `launcher`; for a signal mode, sends it to rank 1 once it is ready. */
+async function runJob(launcher: readonly string[], ranks: number, mode: Mode, token: string) {
+  if (!cached) {
+    await new Deno.Command(Deno.execPath(), { args: ["cache", SCRIPT] }).output();
+    cached = true;
+  }
+  const signal = mode.startsWith("SIG") ? mode as Deno.Signal : null;
+  const scriptMode = mode === "SIGKILL" ? "kill" : signal ? "signal" : mode;
   const started = performance.now();
-  const out = await new Deno.Command("timeout", {
-    args: ["60", ...launcher, "-n", "3", Deno.execPath(), "run", "-A", SCRIPT, mode, token],
+  const child = new Deno.Command("timeout", {
+    args: [
+      "60",
+      ...launcher,
+      "-n",
+      `${ranks}`,
+      Deno.execPath(),
+      "run",
+      "-A",
+      SCRIPT,
+      scriptMode,
+      token,
+    ],
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+  const decoder = new TextDecoder();
+  let text = "";
+  let sent = false;
+  const collect = async (stream: ReadableStream<Uint8Array>): Promise<void> => {
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
+      const ready = text.match(new RegExp(`ready 1 (\\d+) "${token}"`));
+      if (signal && ready && !sent) {
+        sent = true;
+        Deno.kill(Number(ready[1]), signal);
+      }
+    }
+  };
+  const [status] = await Promise.all([child.status, collect(child.stdout), collect(child.stderr)]);
   const elapsed = performance.now() - started;
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   // give the launcher's cleanup a moment, then look for stragglers
   let left = processesWith(token);
   for (let i = 0; i < 20 && left.length > 0; i++) {
@@ -47,29 +104,75 @@ async function runAbortJob(launcher: string[], mode: "throw" | "reject"): Promis
       // already gone
     }
   }
-  assert.notEqual(out.code, 0, text);
-  assert.notEqual(out.code, 124, `the job hung until the 60 s timeout:\n${text}`);
-  assert.ok(elapsed < LIMIT_MS, `the job took ${Math.round(elapsed)} ms:\n${text}`);
-  const message = `[rank 1/3] Error: Deliberate failure "${token}"`;
-  assert.equal(text.split(message).length - 1, 1, text);
-  assert.ok(!text.includes("which it must not"), text);
-  assert.deepEqual(left, [], `deno processes left behind: ${left.join(", ")}`);
+  if (signal) assert.ok(sent, `rank 1 never said it was ready:\n${text}`);
+  return { code: status.code, text, elapsed, left } satisfies Job;
 }
 
-Deno.test({
-  name: "init() under mpiexec.mpich aborts every rank when one throws",
-  ignore: !hasCommand("mpiexec.mpich"),
-  fn: () => runAbortJob(["mpiexec.mpich"], "throw"),
-});
+/** What rank 1 must print exactly once for each way to end. */
+function expectedMessage(mode: Mode, ranks: number, token: string): string | RegExp {
+  const at = `[rank 1/${ranks}] `;
+  switch (mode) {
+    case "throw":
+    case "reject":
+    case "using-throw":
+      return `${at}Error: Deliberate failure "${token}"`;
+    case "exit1":
+    case "using-exit1":
+      return `${at}Deno.exit(3) called: ending the job`;
+    case "exit0":
+      return `${at}Deno.exit(0) called while rank 0 did not reach the end`;
+    case "SIGTERM":
+    case "SIGINT":
+      return `${at}Received ${mode}: ending the job`;
+    case "SIGKILL": // no last words: the launcher reports the death
+      return /signal 9|KILLED BY SIGNAL: 9/;
+    case "clean":
+      return "";
+  }
+}
 
-Deno.test({
-  name: "init() under mpiexec.mpich aborts every rank on an unhandled rejection",
-  ignore: !hasCommand("mpiexec.mpich"),
-  fn: () => runAbortJob(["mpiexec.mpich"], "reject"),
-});
+async function abortCase(launcher: readonly string[], ranks: number, mode: Mode): Promise<void> {
+  const token = `tessera-abort-${crypto.randomUUID()}`;
+  const { code, text, elapsed, left } = await runJob(launcher, ranks, mode, token);
+  assert.notEqual(code, 124, `the job hung until the 60 s timeout:\n${text}`);
+  assert.ok(elapsed < LIMIT_MS, `the job took ${Math.round(elapsed)} ms:\n${text}`);
+  assert.deepEqual(left, [], `deno processes left behind: ${left.join(", ")}`);
+  assert.ok(!text.includes("which it must not"), text);
+  const message = expectedMessage(mode, ranks, token);
+  if (mode === "clean") {
+    assert.equal(code, 0, text);
+    assert.ok(!text.includes("[rank "), text);
+    assert.equal(text.split(" clean 2").length - 1, ranks, text);
+    return;
+  }
+  assert.notEqual(code, 0, text);
+  if (typeof message === "string") {
+    assert.equal(text.split(message).length - 1, 1, `expected "${message}" once:\n${text}`);
+    assert.equal(text.split("[rank ").length - 1, text.split("[rank 1/").length - 1, text);
+  } else {
+    assert.match(text, message);
+  }
+}
 
-Deno.test({
-  name: "init() under mpirun.openmpi aborts every rank when one throws",
-  ignore: !hasCommand("mpirun.openmpi"),
-  fn: () => runAbortJob(["mpirun.openmpi", "--allow-run-as-root", "--oversubscribe"], "throw"),
-});
+const CASES: [Mode, number, string][] = [
+  ["throw", 3, "aborts every rank when one throws (3 ranks)"],
+  ["using-throw", 2, "aborts every rank when one throws inside `await using`"],
+  ["reject", 2, "aborts every rank on an unhandled rejection"],
+  ["exit1", 2, "aborts every rank when one calls Deno.exit(3)"],
+  ["using-exit1", 2, "aborts every rank when one calls Deno.exit(3) inside `await using`"],
+  ["exit0", 2, "aborts every rank when one calls Deno.exit(0) while another waits"],
+  ["SIGTERM", 2, "aborts every rank when one receives SIGTERM"],
+  ["SIGINT", 2, "aborts every rank when one receives SIGINT"],
+  ["SIGKILL", 2, "ends every rank when one is killed with SIGKILL"],
+  ["clean", 2, "exits 0 when every rank disposes the world and calls Deno.exit(0)"],
+];
+
+for (const { name, cmd } of LAUNCHERS) {
+  for (const [mode, ranks, what] of CASES) {
+    Deno.test({
+      name: `init() under ${name} ${what}`,
+      ignore: !hasCommand(cmd[0]),
+      fn: () => abortCase(cmd, ranks, mode),
+    });
+  }
+}
