@@ -3,7 +3,7 @@
 // are documented once, on the Comm interface (dist/comm.ts).
 
 import { MpiError } from "../core/errors.ts";
-import { type Handle, loadMpi, type Mpi } from "../ffi/mpi.ts";
+import { bindSignalDefaults, type Handle, loadMpi, type Mpi } from "../ffi/mpi.ts";
 import { installJobGuards } from "./_abort.ts";
 import {
   allgatherJsonOn,
@@ -618,6 +618,64 @@ class MpiCartComm extends MpiComm implements CartComm {
   }
 }
 
+/** The libmpi functions that may block until other ranks take part. */
+const BLOCKING = [
+  "MPI_Barrier",
+  "MPI_Bcast",
+  "MPI_Reduce",
+  "MPI_Reduce_in_place",
+  "MPI_Allreduce",
+  "MPI_Allreduce_in_place",
+  "MPI_Gather",
+  "MPI_Gatherv",
+  "MPI_Allgather",
+  "MPI_Allgatherv",
+  "MPI_Scatter",
+  "MPI_Scatterv",
+  "MPI_Alltoall",
+  "MPI_Alltoallv",
+  "MPI_Send",
+  "MPI_Recv",
+  "MPI_Wait",
+  "MPI_Comm_split",
+  "MPI_Comm_dup",
+  "MPI_Comm_free",
+  "MPI_Cart_create",
+  "MPI_Finalize",
+] as const;
+
+/**
+ * The library with its blocking functions wrapped so that SIGINT and SIGTERM
+ * keep their default action (terminate; the launcher then ends the job)
+ * while this rank may wait in libmpi, where the job guards' listeners cannot
+ * run. The switch is made at the first blocking call of a synchronous run of
+ * JavaScript and undone by a microtask when that run ends, so the listeners
+ * (which print the cause) are back whenever the event loop turns, and a loop
+ * of many small collectives costs four `sigaction` calls, not four per call.
+ */
+function killableWhileBlocked(mpi: Mpi): Mpi {
+  const signals = bindSignalDefaults();
+  if (!signals) return mpi;
+  let armed = false;
+  const disarm = (): void => {
+    armed = false;
+    signals.leave();
+  };
+  const fn: Record<string, unknown> = { ...mpi.fn };
+  for (const name of BLOCKING) {
+    const f = mpi.fn[name] as unknown as (...args: unknown[]) => number;
+    fn[name] = (...args: unknown[]): number => {
+      if (!armed) {
+        armed = true;
+        signals.enter();
+        queueMicrotask(disarm);
+      }
+      return f(...args);
+    };
+  }
+  return { ...mpi, fn: fn as unknown as Mpi["fn"] };
+}
+
 /**
  * Loads and initializes libmpi and returns the world. Installs the job
  * guards (dist/_abort.ts): any way this rank ends early ends the whole job.
@@ -625,28 +683,34 @@ class MpiCartComm extends MpiComm implements CartComm {
  * @returns The world communicator.
  */
 export function startMpi(): MpiComm {
-  const mpi = loadMpi();
+  const raw = loadMpi();
   const flag = new Int32Array(1);
   const fail = (rc: number, symbol: string): void => {
-    if (rc !== 0) throw new MpiError(symbol, rc, mpi.errorString(rc));
+    if (rc !== 0) throw new MpiError(symbol, rc, raw.errorString(rc));
   };
-  fail(mpi.fn.MPI_Initialized(flag), "MPI_Initialized");
-  if (!flag[0]) fail(mpi.fn.MPI_Init(null, null), "MPI_Init");
-  fail(mpi.fn.MPI_Comm_set_errhandler(mpi.commWorld, mpi.errorsReturn), "MPI_Comm_set_errhandler");
+  fail(raw.fn.MPI_Initialized(flag), "MPI_Initialized");
+  if (!flag[0]) fail(raw.fn.MPI_Init(null, null), "MPI_Init");
+  const world = raw.commWorld;
+  fail(raw.fn.MPI_Comm_set_errhandler(world, raw.errorsReturn), "MPI_Comm_set_errhandler");
   const cell = new Uint8Array(8);
-  fail(mpi.fn.MPI_Comm_dup(mpi.commWorld, cell), "MPI_Comm_dup");
-  state = { mpi, control: mpi.readHandle(cell), disposed: false, finalized: false };
-  const world = new MpiComm(INTERNAL, mpi, mpi.commWorld, true);
-  const { rank, size } = world;
+  fail(raw.fn.MPI_Comm_dup(world, cell), "MPI_Comm_dup");
+  fail(raw.fn.MPI_Comm_rank(world, flag), "MPI_Comm_rank");
+  const rank = flag[0];
+  fail(raw.fn.MPI_Comm_size(world, flag), "MPI_Comm_size");
+  const size = flag[0];
+  // the guards' signal listeners first: the blocking-call wrapper saves and
+  // restores the signal handlers they install
   installJobGuards({
     rank,
     size,
     abort: (code) => {
-      if (!state?.finalized) mpi.fn.MPI_Abort(mpi.commWorld, code);
+      if (!state?.finalized) raw.fn.MPI_Abort(world, code);
     },
     agree: (timeoutMs) => agreeOnEnd(rank, size, timeoutMs),
     finalize,
     finalized: () => state?.finalized ?? true,
   });
-  return world;
+  const mpi = killableWhileBlocked(raw);
+  state = { mpi, control: mpi.readHandle(cell), disposed: false, finalized: false };
+  return new MpiComm(INTERNAL, mpi, world, true);
 }

@@ -486,3 +486,69 @@ function bindOmpi(path: string): Mpi {
     ...common(fn, path),
   };
 }
+
+/** Switches SIGINT and SIGTERM to their default action and back (libc `sigaction`). */
+export interface SignalDefaults {
+  /** Makes SIGINT and SIGTERM terminate the process, saving the current handlers. */
+  enter(): void;
+  /** Restores the handlers saved by `enter`. */
+  leave(): void;
+}
+
+/**
+ * Binds libc's `sigaction` to switch SIGINT and SIGTERM to their default
+ * action around blocking MPI calls: a Deno signal listener cannot run while
+ * the JavaScript thread is blocked in libmpi, so without the switch a rank
+ * waiting in a collective that never completes would ignore both signals.
+ *
+ * @returns The switch, or null where libc cannot be loaded (Windows).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bindSignalDefaults } from "./mpi.ts";
+ * const signals = bindSignalDefaults();
+ * assert.ok(signals === null || typeof signals.enter === "function");
+ * ```
+ */
+export function bindSignalDefaults(): SignalDefaults | null {
+  const path = Deno.build.os === "darwin"
+    ? "libSystem.B.dylib"
+    : Deno.build.os === "linux"
+    ? "libc.so.6"
+    : null;
+  if (path === null) return null;
+  let lib;
+  try {
+    lib = Deno.dlopen(
+      path,
+      {
+        // int sigaction(int signum, const struct sigaction *act, struct sigaction *oldact)
+        sigaction: { parameters: ["i32", "pointer", "pointer"], result: "i32" },
+      } as const,
+    );
+  } catch {
+    return null;
+  }
+  const sigaction = lib.symbols.sigaction;
+  const SIGINT = 2;
+  const SIGTERM = 15;
+  // an all-zero struct sigaction is SIG_DFL with an empty mask and no flags (Linux, macOS)
+  // (pointers to buffers kept alive here: they never move, and the calls stay on FFI's fast path)
+  const cells = new Uint8Array(3 * 256);
+  const at = (i: number): Deno.PointerValue => Deno.UnsafePointer.of(cells.subarray(i * 256));
+  const [dfl, oldInt, oldTerm] = [at(0), at(1), at(2)];
+  let depth = 0;
+  return {
+    enter(): void {
+      if (depth++ > 0) return;
+      sigaction(SIGINT, dfl, oldInt);
+      sigaction(SIGTERM, dfl, oldTerm);
+    },
+    leave(): void {
+      if (--depth > 0) return;
+      sigaction(SIGINT, oldInt, null);
+      sigaction(SIGTERM, oldTerm, null);
+    },
+  };
+}

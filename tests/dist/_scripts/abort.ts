@@ -5,7 +5,8 @@
 // Modes: throw, reject, using-throw (throws inside `await using world`),
 // exit1 (Deno.exit(3)), using-exit1, exit0 (Deno.exit(0)), signal (waits for
 // SIGTERM/SIGINT from the test, which finds this rank by its "ready" line),
-// kill (waits for kill -9); clean: no failure, every rank ends with
+// kill (waits for kill -9); blocked: rank 1 sleeps and rank 0 says it is
+// ready, then blocks in the allreduce, for a signal sent to rank 0; clean: no failure, every rank ends with
 // Deno.exit(0) after leaving `await using world`, and the job must exit 0.
 
 import { init } from "../../../dist/comm.ts";
@@ -29,6 +30,8 @@ async function fail(rank: number): Promise<void> {
     case "exit0":
       Deno.exit(0);
       break;
+    case "blocked":
+      break;
     default: // signal, kill: the test ends this rank
       console.error(`ready ${rank} ${Deno.pid} "${token}"`);
   }
@@ -50,6 +53,9 @@ if (mode === "clean") {
 } else {
   const world = await init();
   if (world.rank === 1) await fail(world.rank);
-  else world.allreduce(new Float64Array([world.rank]));
+  else {
+    if (mode === "blocked") console.error(`ready ${world.rank} ${Deno.pid} "${token}"`);
+    world.allreduce(new Float64Array([world.rank]));
+  }
   console.log(`rank ${world.rank} finished, which it must not`);
 }
