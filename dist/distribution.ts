@@ -626,7 +626,19 @@ export class Distribution {
     }
   }
 
-  /** A short description: `Distribution[7](c2) grid [2] over 2 ranks`. */
+  /**
+   * A short description: shape, dist types, process grid and the ranks that hold data.
+   *
+   * @returns The description, e.g. `Distribution[7](c2) grid [2] over 2 of 2 ranks`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Distribution } from "./distribution.ts";
+   * const d = Distribution.create([7], { dist: [{ type: "c", blockSize: 2 }], commSize: 2 });
+   * assert.equal(String(d), "Distribution[7](c2) grid [2] over 2 of 2 ranks");
+   * ```
+   */
   toString(): string {
     const axes = this.#axes.map((a) =>
       a.type === "c" && a.blockSize > 1 ? `c${a.blockSize}` : a.type
