@@ -1,6 +1,6 @@
 // Argument checks and JSON/number collectives shared by SelfComm and MpiComm
-// (dist/_self_comm.ts, dist/_mpi_comm.ts): both classes validate the same
-// way and produce the same messages, whatever the transport.
+// (dist/_self_comm.ts, dist/_mpi_comm.ts): both classes check arguments with
+// the same functions, so with the same messages, whatever the transport.
 
 import { DTYPE_NAMES, type DTypeInfo, DTYPES } from "../core/dtype.ts";
 import type { DatatypeName, MpiOpName } from "../ffi/mpi.ts";

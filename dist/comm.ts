@@ -759,7 +759,9 @@ function wantsMpi(): boolean {
  * `[rank R/N] ...`: an uncaught error or unhandled rejection (with or without
  * `await using`), `Deno.exit(n)` with `n != 0`, SIGINT or SIGTERM, and
  * `Deno.exit(0)` while another rank has not reached its end within
- * `TESSERA_MPI_EXIT_TIMEOUT` seconds (default 3). Disposing the world makes
+ * `TESSERA_MPI_EXIT_TIMEOUT` seconds (default 3). A rank killed outright,
+ * or signalled while blocked in libmpi (where no listener can run), dies
+ * and its launcher ends the job and names the signal. Disposing the world makes
  * every communicator refuse further use; MPI_Finalize runs when the process
  * ends normally (never while leaving a scope by an exception, when another
  * rank may wait in a collective).
