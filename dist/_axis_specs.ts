@@ -1,5 +1,5 @@
 // Parsing of a Distribution's per-axis specs into axis maps, and small
-// helpers shared by dist/distribution.ts and dist/_redistribution.ts.
+// helpers shared by dist/distribution.ts and dist/redistribution_plan.ts.
 
 import { type AxisMap, BlockMap, CyclicMap, UnstructuredMap } from "./_grid.ts";
 import type { AxisSpec, DistributionOptions } from "./distribution.ts";

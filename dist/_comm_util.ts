@@ -1,5 +1,5 @@
 // Argument checks and JSON/number collectives shared by SelfComm and MpiComm
-// (dist/_self_comm.ts, dist/_mpi_comm.ts): both classes check arguments with
+// (dist/self_comm.ts, dist/mpi_comm.ts): both classes check arguments with
 // the same functions, so with the same messages, whatever the transport.
 
 import { DTYPE_NAMES, type DTypeInfo, DTYPES } from "../core/dtype.ts";

@@ -25,11 +25,11 @@
  */
 
 import { detectLauncher } from "../ffi/mpi.ts";
-import { startMpi } from "./_mpi_comm.ts";
-import { SelfComm } from "./_self_comm.ts";
+import { startMpi } from "./mpi_comm.ts";
+import { SelfComm } from "./self_comm.ts";
 
-export { MpiComm } from "./_mpi_comm.ts";
-export { SelfComm } from "./_self_comm.ts";
+export { MpiComm } from "./mpi_comm.ts";
+export { SelfComm } from "./self_comm.ts";
 
 /** A reduction operation: arithmetic, logical (`land`, `lor`) or bitwise (`band`, `bor`). */
 export type ReduceOp = "sum" | "prod" | "min" | "max" | "land" | "lor" | "band" | "bor";

@@ -26,10 +26,15 @@ import {
   sameInts,
   shapeText,
 } from "./_axis_specs.ts";
-import { internals } from "./_redistribution.ts";
+import { internals } from "./_distribution_internals.ts";
 
 export type { DistType } from "./_grid.ts";
-export { pack, type RedistributionPlan, redistributionPlan, unpack } from "./_redistribution.ts";
+export {
+  pack,
+  type RedistributionPlan,
+  redistributionPlan,
+  unpack,
+} from "./redistribution_plan.ts";
 
 /**
  * How one axis is distributed: a dist type letter, or an object with its

@@ -1,26 +1,17 @@
-// Redistribution plans between two Distributions and the pack/unpack of a
-// rank's blocks for one alltoallv. Public through dist/distribution.ts.
+/**
+ * Redistribution plans between two {@link Distribution}s and the pack/unpack
+ * of a rank's blocks for one alltoallv. Re-exported by `distribution.ts`.
+ *
+ * @module
+ */
 
 import type { AnyTypedArray } from "../core/dtype.ts";
 import type { NDArray } from "../core/ndarray.ts";
 import { cStrides } from "../core/strides.ts";
 import { ShapeMismatchError } from "../core/errors.ts";
-import type { AxisMap } from "./_grid.ts";
 import { sameInts, shapeText } from "./_axis_specs.ts";
+import { internals } from "./_distribution_internals.ts";
 import type { Distribution } from "./distribution.ts";
-
-/** Access to a distribution's private per-axis maps and local index lists, set by its class. */
-export const internals: {
-  axisMaps: (d: Distribution) => readonly AxisMap[];
-  localList: (d: Distribution, axis: number, rank: number) => Int32Array;
-} = {
-  axisMaps: () => {
-    throw new Error("Distribution is not loaded");
-  },
-  localList: () => {
-    throw new Error("Distribution is not loaded");
-  },
-};
 
 /**
  * What one rank sends to and receives from every peer to move an array from

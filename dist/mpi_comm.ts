@@ -52,6 +52,18 @@ let state: MpiState | null = null;
 const pending = new Set<MpiRequest>();
 const INTERNAL: unique symbol = Symbol("MpiComm.internal");
 
+/** What the MpiComm being constructed wraps (so that its public constructor names no ffi/ type). */
+let making: { readonly mpi: Mpi; readonly handle: Handle; readonly world: boolean } | null = null;
+
+function makeComm<C extends MpiComm>(make: () => C, mpi: Mpi, handle: Handle, world: boolean): C {
+  making = { mpi, handle, world };
+  try {
+    return make();
+  } finally {
+    making = null;
+  }
+}
+
 function check(rc: number, symbol: string): void {
   if (rc === 0) return;
   const text = state ? state.mpi.errorString(rc) : `error ${rc}`;
@@ -202,12 +214,10 @@ export class MpiComm implements Comm {
    * Not for callers: use {@link init}.
    *
    * @param internal The module's private token.
-   * @param mpi The loaded library.
-   * @param handle The communicator handle.
-   * @param world Whether this is `MPI_COMM_WORLD`.
    */
-  constructor(internal: typeof INTERNAL, mpi: Mpi, handle: Handle, world: boolean) {
-    if (internal !== INTERNAL) throw new TypeError("MpiComm is created by init()");
+  constructor(internal: typeof INTERNAL) {
+    if (internal !== INTERNAL || !making) throw new TypeError("MpiComm is created by init()");
+    const { mpi, handle, world } = making;
     this.#mpi = mpi;
     this.#handle = handle;
     this.#world = world;
@@ -483,13 +493,13 @@ export class MpiComm implements Comm {
     check(this.#mpi.fn.MPI_Comm_split(h, col, key | 0, cell), "MPI_Comm_split");
     const handle = this.#mpi.readHandle(cell);
     if (this.#mpi.sameHandle(handle, this.#mpi.commNull)) return null;
-    return new MpiComm(INTERNAL, this.#mpi, handle, false);
+    return makeComm(() => new MpiComm(INTERNAL), this.#mpi, handle, false);
   }
 
   dup(): Comm {
     const cell = new Uint8Array(8);
     check(this.#mpi.fn.MPI_Comm_dup(this.#h, cell), "MPI_Comm_dup");
-    return new MpiComm(INTERNAL, this.#mpi, this.#mpi.readHandle(cell), false);
+    return makeComm(() => new MpiComm(INTERNAL), this.#mpi, this.#mpi.readHandle(cell), false);
   }
 
   free(): void {
@@ -515,7 +525,8 @@ export class MpiComm implements Comm {
       cell,
     );
     check(rc, "MPI_Cart_create");
-    return new MpiCartComm(INTERNAL, this.#mpi, this.#mpi.readHandle(cell), dims, p);
+    const handle = this.#mpi.readHandle(cell);
+    return makeComm(() => new MpiCartComm(INTERNAL, dims, p), this.#mpi, handle, false);
   }
 
   allreduceNumber(x: number, op: ReduceOp = "sum"): number {
@@ -563,15 +574,9 @@ class MpiCartComm extends MpiComm implements CartComm {
   readonly periods: readonly boolean[];
   #mpi: Mpi;
 
-  constructor(
-    internal: typeof INTERNAL,
-    mpi: Mpi,
-    handle: Handle,
-    dims: readonly number[],
-    periods: readonly boolean[],
-  ) {
-    super(internal, mpi, handle, false);
-    this.#mpi = mpi;
+  constructor(internal: typeof INTERNAL, dims: readonly number[], periods: readonly boolean[]) {
+    super(internal);
+    this.#mpi = making!.mpi;
     this.dims = Object.freeze([...dims]);
     this.periods = Object.freeze([...periods]);
   }
@@ -712,5 +717,5 @@ export function startMpi(): MpiComm {
   });
   const mpi = killableWhileBlocked(raw);
   state = { mpi, control: mpi.readHandle(cell), disposed: false, finalized: false };
-  return new MpiComm(INTERNAL, mpi, world, true);
+  return makeComm(() => new MpiComm(INTERNAL), mpi, world, true);
 }
