@@ -89,3 +89,18 @@ export function forEachRun(
     if (ax < 0) return;
   }
 }
+
+/** A copy of a shape after checking it: an array of non-negative safe integers. */
+export function checkShape(shape: readonly number[]): number[] {
+  if (!Array.isArray(shape)) {
+    throw new TypeError(`Invalid shape ${String(shape)}: expected an array`);
+  }
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) {
+      throw new RangeError(
+        `Invalid shape [${shape.join(",")}]: ${d} is not a non-negative integer`,
+      );
+    }
+  }
+  return [...shape];
+}

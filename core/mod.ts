@@ -20,3 +20,14 @@ export * from "./ndarray.ts";
 export * from "./ufunc.ts";
 export * from "./reduce.ts";
 export * from "./random.ts";
+export {
+  ARRAY_OPS,
+  type ElementwiseMethods,
+  type OpKind,
+  type OpName,
+  type OpNamesOf,
+  type OpSpec,
+  type ReduceOptionName,
+  type ReductionMethodOptions,
+  type ReductionMethods,
+} from "./ops.ts";

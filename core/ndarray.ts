@@ -14,14 +14,27 @@ import {
   type DTypeInfo,
   DTYPES,
   type Scalar,
-  scalarDType,
   type ScalarOf,
   toDType,
 } from "./dtype.ts";
 import { ShapeMismatchError } from "./errors.ts";
-import { cStrides, forEachRun, sizeOf } from "./_iter.ts";
+import { checkShape, cStrides, forEachRun, sizeOf } from "./_iter.ts";
 import * as ufunc from "./ufunc.ts";
-import * as reduce from "./reduce.ts";
+import { type ReduceOptions, REDUCTION_NAMES, type ReductionName, REDUCTIONS } from "./reduce.ts";
+import { type ElementwiseMethods, installOps, type ReductionMethods } from "./ops.ts";
+import { applyUfunc } from "./_ufunc.ts";
+import { empty } from "./_create.ts";
+
+export {
+  arange,
+  empty,
+  fromArray,
+  fromTypedArray,
+  full,
+  linspace,
+  ones,
+  zeros,
+} from "./_create.ts";
 
 /**
  * One axis of a selection:
@@ -128,20 +141,6 @@ export function parseSelection(text: string): SliceSpec[] {
   });
 }
 
-function checkShape(shape: readonly number[]): number[] {
-  if (!Array.isArray(shape)) {
-    throw new TypeError(`Invalid shape ${String(shape)}: expected an array`);
-  }
-  for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) {
-      throw new RangeError(
-        `Invalid shape [${shape.join(",")}]: ${d} is not a non-negative integer`,
-      );
-    }
-  }
-  return [...shape];
-}
-
 function normAxis(axis: number, ndim: number): number {
   if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
     throw new RangeError(`Axis ${axis} is out of bounds for an array of dimension ${ndim}`);
@@ -202,6 +201,17 @@ export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
   }
   return out;
 }
+
+/**
+ * The methods of {@link NDArray} generated from the operation table
+ * `ARRAY_OPS` (core/ops.ts) (`add`, `sqrt`, `sum`, `std`, ...): element-wise methods
+ * take `{ out, dtype }` and return a new NDArray (or `out`); reductions
+ * return an NDArray, 0-d when every axis is reduced.
+ */
+export interface NDArray<D extends DType = DType>
+  extends
+    ElementwiseMethods<ufunc.Operand, NDArray, ufunc.UfuncOptions>,
+    ReductionMethods<NDArray> {}
 
 /**
  * An n-dimensional array: a view on a typed buffer.
@@ -621,192 +631,54 @@ export class NDArray<D extends DType = DType> {
     return `NDArray<${this.dtype}>[${this.shape.join(",")}]`;
   }
 
-  // --- ufunc methods (core/ufunc.ts) ---
-
-  /** `this + b` ({@link ufunc.add}). @param b Operand. @param o Options. @returns The sum. */
-  add(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
-    return ufunc.add(this, b, o);
-  }
-  /** `this - b` ({@link ufunc.subtract}). @param b Value. @param o Options. @returns Difference. */
-  sub(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
-    return ufunc.subtract(this, b, o);
-  }
-  /** `this * b` ({@link ufunc.multiply}). @param b Operand. @param o Options. @returns Product. */
-  mul(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
-    return ufunc.multiply(this, b, o);
-  }
-  /** `this / b` ({@link ufunc.divide}). @param b Operand. @param o Options. @returns Quotient. */
-  div(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
-    return ufunc.divide(this, b, o);
-  }
-  /** `this ** b` ({@link ufunc.power}). @param b Exponent. @param o Options. @returns The power. */
-  pow(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
-    return ufunc.power(this, b, o);
-  }
-  /** `this % b` ({@link ufunc.mod}). @param b Divisor. @param o Options. @returns The remainder. */
-  mod(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
-    return ufunc.mod(this, b, o);
-  }
-  /** `-this` ({@link ufunc.negative}). @param o Options. @returns The negation. */
-  neg(o?: ufunc.UfuncOptions): NDArray {
-    return ufunc.negative(this, o);
-  }
-  /** `|this|` ({@link ufunc.absolute}). @param o Options. @returns The absolute value. */
-  abs(o?: ufunc.UfuncOptions): NDArray {
-    return ufunc.absolute(this, o);
-  }
-  /** Square root ({@link ufunc.sqrt}). @param o Options. @returns The root. */
-  sqrt(o?: ufunc.UfuncOptions): NDArray {
-    return ufunc.sqrt(this, o);
-  }
-  /** e to the power `this` ({@link ufunc.exp}). @param o Options. @returns The exponential. */
-  exp(o?: ufunc.UfuncOptions): NDArray {
-    return ufunc.exp(this, o);
-  }
-  /** Natural logarithm ({@link ufunc.log}). @param o Options. @returns The logarithm. */
-  log(o?: ufunc.UfuncOptions): NDArray {
-    return ufunc.log(this, o);
-  }
-  /** `this == b` ({@link ufunc.equal}). @param b Operand. @param o Options. @returns Bools. */
-  eq(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
-    return ufunc.equal(this, b, o);
-  }
-  /** `this != b` ({@link ufunc.notEqual}). @param b Operand. @param o Options. @returns Bools. */
-  ne(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
-    return ufunc.notEqual(this, b, o);
-  }
-  /** `this < b` ({@link ufunc.less}). @param b Operand. @param o Options. @returns Bools. */
-  lt(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
-    return ufunc.less(this, b, o);
-  }
-  /** `this <= b` ({@link ufunc.lessEqual}). @param b Operand. @param o Options. @returns Bools. */
-  le(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
-    return ufunc.lessEqual(this, b, o);
-  }
-  /** `this > b` ({@link ufunc.greater}). @param b Operand. @param o Options. @returns Bools. */
-  gt(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
-    return ufunc.greater(this, b, o);
-  }
-  /** `this >= b` ({@link ufunc.greaterEqual}). @param b Value. @param o Options. @returns Bools. */
-  ge(b: ufunc.Operand, o?: ufunc.UfuncOptions): NDArray {
-    return ufunc.greaterEqual(this, b, o);
-  }
-
-  // --- end ufunc methods ---
-
-  // --- reduction methods (core/reduce.ts) ---
-
   /**
-   * Sum of the elements (see {@link reduce.sum}).
+   * Any reduction of core/reduce.ts by its NumPy name (`"nanmean"`,
+   * `"count_nonzero"`, ...); `sum`, `mean`, `std` and the other reduction
+   * methods of `ARRAY_OPS` (core/ops.ts) are shorthands for it.
    *
-   * @param options `axis`, `keepdims`, `dtype`.
+   * @param name The reduction's NumPy name.
+   * @param options `axis`, `keepdims`, `ddof`, `dtype` as the reduction takes them.
    * @returns The result (0-d when every axis is reduced).
+   * @throws {TypeError} For an unknown reduction.
+   *
+   * @example
+   * ```ts
+   * import { fromArray } from "./ndarray.ts";
+   * const a = fromArray([[1, NaN], [3, 4]]);
+   * if (String(a.reduce("nanmean", { axis: 0 }).toArray()) !== "2,4") throw new Error("bad");
+   * ```
    */
-  sum(options?: reduce.ReduceOptions): NDArray {
-    return reduce.sum(this, options);
+  reduce(name: ReductionName, options: ReduceOptions = {}): NDArray {
+    if (!(REDUCTION_NAMES as readonly string[]).includes(name)) {
+      throw new TypeError(
+        `Unknown reduction "${String(name)}": expected one of ${REDUCTION_NAMES.join(", ")}`,
+      );
+    }
+    return REDUCTIONS[name](this, options);
   }
 
   /**
-   * Product of the elements (see {@link reduce.prod}).
+   * Limits values to `[min, max]` (NumPy's `clip`; see {@link ufunc.clip}).
    *
-   * @param options `axis`, `keepdims`, `dtype`.
-   * @returns The result (0-d when every axis is reduced).
-   */
-  prod(options?: reduce.ReduceOptions): NDArray {
-    return reduce.prod(this, options);
-  }
-
-  /**
-   * Minimum (see {@link reduce.min}).
+   * @param min The lower bound, or null for none.
+   * @param max The upper bound, or null for none.
+   * @param options `out` and `dtype`.
+   * @returns The clipped values.
    *
-   * @param options `axis`, `keepdims`.
-   * @returns The result (0-d when every axis is reduced).
+   * @example
+   * ```ts
+   * import { fromArray } from "./ndarray.ts";
+   * const r = fromArray([-5, 0.5, 9]).clip(0, 1);
+   * if (String(r.toArray()) !== "0,0.5,1") throw new Error("bad");
+   * ```
    */
-  min(options?: reduce.ReduceOptions): NDArray {
-    return reduce.min(this, options);
+  clip(
+    min: ufunc.Operand | null,
+    max: ufunc.Operand | null,
+    options: ufunc.UfuncOptions = {},
+  ): NDArray {
+    return ufunc.clip(this, min, max, options);
   }
-
-  /**
-   * Maximum (see {@link reduce.max}).
-   *
-   * @param options `axis`, `keepdims`.
-   * @returns The result (0-d when every axis is reduced).
-   */
-  max(options?: reduce.ReduceOptions): NDArray {
-    return reduce.max(this, options);
-  }
-
-  /**
-   * Arithmetic mean (see {@link reduce.mean}).
-   *
-   * @param options `axis`, `keepdims`, `dtype`.
-   * @returns The result (0-d when every axis is reduced).
-   */
-  mean(options?: reduce.ReduceOptions): NDArray {
-    return reduce.mean(this, options);
-  }
-
-  /**
-   * Variance (see {@link reduce.var}).
-   *
-   * @param options `axis`, `keepdims`, `ddof`.
-   * @returns The result (0-d when every axis is reduced).
-   */
-  var(options?: reduce.ReduceOptions): NDArray {
-    return reduce.var(this, options);
-  }
-
-  /**
-   * Standard deviation (see {@link reduce.std}).
-   *
-   * @param options `axis`, `keepdims`, `ddof`.
-   * @returns The result (0-d when every axis is reduced).
-   */
-  std(options?: reduce.ReduceOptions): NDArray {
-    return reduce.std(this, options);
-  }
-
-  /**
-   * Index of the minimum (see {@link reduce.argmin}).
-   *
-   * @param options `axis`, `keepdims`.
-   * @returns The result (0-d when every axis is reduced).
-   */
-  argmin(options?: reduce.ArgOptions): NDArray {
-    return reduce.argmin(this, options);
-  }
-
-  /**
-   * Index of the maximum (see {@link reduce.argmax}).
-   *
-   * @param options `axis`, `keepdims`.
-   * @returns The result (0-d when every axis is reduced).
-   */
-  argmax(options?: reduce.ArgOptions): NDArray {
-    return reduce.argmax(this, options);
-  }
-
-  /**
-   * Whether any element is non-zero (see {@link reduce.any}).
-   *
-   * @param options `axis`, `keepdims`.
-   * @returns The result (0-d when every axis is reduced).
-   */
-  any(options?: reduce.ReduceOptions): NDArray {
-    return reduce.any(this, options);
-  }
-
-  /**
-   * Whether every element is non-zero (see {@link reduce.all}).
-   *
-   * @param options `axis`, `keepdims`.
-   * @returns The result (0-d when every axis is reduced).
-   */
-  all(options?: reduce.ReduceOptions): NDArray {
-    return reduce.all(this, options);
-  }
-
-  // --- end reduction methods ---
 }
 
 // Strides for viewing (shape, strides) as newShape without a copy, or null
@@ -906,280 +778,8 @@ export function copyInto<D extends DType>(dst: NDArray<D>, src: NDArray): NDArra
   return dst;
 }
 
-/**
- * A new array with uninitialised (in practice zeroed) elements.
- *
- * @param shape Axis lengths.
- * @param dtype Element type (default float64).
- * @returns The array.
- *
- * @example
- * ```ts
- * import { empty } from "./ndarray.ts";
- * if (empty([2, 2], "int8").size !== 4) throw new Error("bad");
- * ```
- */
-export function empty<D extends DType = "float64">(
-  shape: readonly number[],
-  dtype?: D,
-): NDArray<D> {
-  const d = toDType(dtype ?? "float64") as D;
-  const s = checkShape(shape);
-  const inf: DTypeInfo = DTYPES[d];
-  const data = new inf.array(sizeOf(s)) as ArrayOf<D>;
-  return new NDArray(d, data, s);
-}
-
-/**
- * A new array of zeros.
- *
- * @param shape Axis lengths.
- * @param dtype Element type (default float64).
- * @returns The array.
- *
- * @example
- * ```ts
- * import { zeros } from "./ndarray.ts";
- * if (zeros([3], "int64").get(0) !== 0n) throw new Error("bad");
- * ```
- */
-export function zeros<D extends DType = "float64">(
-  shape: readonly number[],
-  dtype?: D,
-): NDArray<D> {
-  return empty(shape, dtype);
-}
-
-/**
- * A new array filled with one value.
- *
- * @param shape Axis lengths.
- * @param value The fill value.
- * @param dtype Element type (default: the value's own, `float64` for non-integers).
- * @returns The array.
- *
- * @example
- * ```ts
- * import { full } from "./ndarray.ts";
- * if (full([2], 7, "int16").get(1) !== 7) throw new Error("bad");
- * ```
- */
-export function full<D extends DType = DType>(
-  shape: readonly number[],
-  value: Scalar,
-  dtype?: D,
-): NDArray<D> {
-  const d = (dtype ?? scalarDType(value)) as D;
-  const out = empty(shape, d);
-  (out.data as Float64Array).fill(castScalar(d, value) as number);
-  return out;
-}
-
-/**
- * A new array of ones.
- *
- * @param shape Axis lengths.
- * @param dtype Element type (default float64).
- * @returns The array.
- *
- * @example
- * ```ts
- * import { ones } from "./ndarray.ts";
- * if (ones([2, 2]).get(1, 1) !== 1) throw new Error("bad");
- * ```
- */
-export function ones<D extends DType = "float64">(shape: readonly number[], dtype?: D): NDArray<D> {
-  return full(shape, 1, (dtype ?? "float64") as D);
-}
-
-/**
- * Evenly spaced values in `[start, stop)`, like `np.arange`. With one
- * argument it counts from 0.
- *
- * @param start First value (or the stop when `stop` is omitted).
- * @param stop Exclusive end.
- * @param step Spacing (default 1).
- * @param dtype Element type (default int64 for integer arguments, else float64; int32 when
- *   no dtype is given is not NumPy's choice, so we follow NumPy: int64).
- * @returns A 1-D array.
- *
- * @example
- * ```ts
- * import { arange } from "./ndarray.ts";
- * const a = arange(1, 2, 0.25);
- * if (a.size !== 4 || a.get(3) !== 1.75) throw new Error("bad");
- * ```
- */
-export function arange<D extends DType = DType>(
-  start: number,
-  stop?: number,
-  step = 1,
-  dtype?: D,
-): NDArray<D> {
-  const [a, b] = stop === undefined ? [0, start] : [start, stop];
-  if (step === 0 || !Number.isFinite(step)) throw new RangeError(`Invalid arange step ${step}`);
-  const n = Math.max(0, Math.ceil((b - a) / step));
-  const d = (dtype ??
-    (Number.isInteger(a) && Number.isInteger(b) && Number.isInteger(step)
-      ? "int64"
-      : "float64")) as D;
-  const out = empty([n], d);
-  const buf = out.data as AnyTypedArray;
-  if (DTYPES[d].big) {
-    for (let i = 0; i < n; i++) buf[i] = castScalar(d, a + i * step) as never;
-  } else {
-    for (let i = 0; i < n; i++) buf[i] = (a + i * step) as never;
-  }
-  return out;
-}
-
-/**
- * `num` evenly spaced values from `start` to `stop`, like `np.linspace`.
- *
- * @param start First value.
- * @param stop Last value (included unless `endpoint` is false).
- * @param num Number of values (default 50).
- * @param options `endpoint` (default true) and `dtype` (default float64).
- * @returns A 1-D array.
- *
- * @example
- * ```ts
- * import { linspace } from "./ndarray.ts";
- * const a = linspace(0, 1, 5);
- * if (a.get(4) !== 1 || a.get(1) !== 0.25) throw new Error("bad");
- * ```
- */
-export function linspace<D extends DType = "float64">(
-  start: number,
-  stop: number,
-  num = 50,
-  options: { endpoint?: boolean; dtype?: D } = {},
-): NDArray<D> {
-  if (!Number.isInteger(num) || num < 0) throw new RangeError(`Invalid linspace count ${num}`);
-  const endpoint = options.endpoint ?? true;
-  const div = endpoint ? num - 1 : num;
-  const step = div > 0 ? (stop - start) / div : 0;
-  const out = empty([num], "float64");
-  const buf = out.data;
-  for (let i = 0; i < num; i++) buf[i] = start + i * step;
-  if (endpoint && num > 1) buf[num - 1] = stop;
-  return options.dtype && options.dtype !== "float64"
-    ? out.astype(options.dtype)
-    : (out as unknown as NDArray<D>);
-}
-
-/**
- * Wraps a typed array without copying. The dtype is inferred from the
- * array's class unless given (`Uint8Array` is `uint8`; pass `"bool"` for
- * booleans).
- *
- * @param data The elements in C order.
- * @param shape Axis lengths (default: 1-D).
- * @param dtype Element type, when the class alone does not say.
- * @returns The array, sharing `data`.
- *
- * @example
- * ```ts
- * import { fromTypedArray } from "./ndarray.ts";
- * const a = fromTypedArray(new Float32Array([1, 2, 3, 4]), [2, 2]);
- * if (a.dtype !== "float32" || a.get(1, 0) !== 3) throw new Error("bad");
- * ```
- */
-export function fromTypedArray<T extends AnyTypedArray>(
-  data: T,
-  shape?: readonly number[],
-  dtype?: DType,
-): NDArray {
-  const d = dtype ?? dtypeOfTypedArray(data);
-  const s = shape ?? [data.length];
-  if (sizeOf(s) !== data.length) {
-    throw new ShapeMismatchError(
-      `Cannot view ${data.length} elements as shape [${s.join(",")}]`,
-    );
-  }
-  return new NDArray(d, data as never, s);
-}
-
-function dtypeOfTypedArray(data: AnyTypedArray): DType {
-  const byName: Record<string, DType> = {
-    Int8Array: "int8",
-    Uint8Array: "uint8",
-    Uint8ClampedArray: "uint8",
-    Int16Array: "int16",
-    Uint16Array: "uint16",
-    Int32Array: "int32",
-    Uint32Array: "uint32",
-    BigInt64Array: "int64",
-    BigUint64Array: "uint64",
-    Float16Array: "float16",
-    Float32Array: "float32",
-    Float64Array: "float64",
-  };
-  const d = byName[data?.constructor?.name];
-  if (!d) {
-    throw new TypeError(`Expected a typed array, got ${data?.constructor?.name ?? typeof data}`);
-  }
-  return d;
-}
-
-/**
- * Builds an array from (nested) JS arrays. The dtype defaults to `bool` for
- * booleans, `int64` for bigints or integers, `float64` otherwise.
- *
- * @param values A scalar or nested arrays of equal lengths.
- * @param dtype Element type.
- * @returns A new array.
- * @throws {ShapeMismatchError} For ragged input.
- *
- * @example
- * ```ts
- * import { fromArray } from "./ndarray.ts";
- * const a = fromArray([[1, 2], [3, 4]], "float32");
- * if (a.shape.join() !== "2,2" || a.get(1, 1) !== 4) throw new Error("bad");
- * ```
- */
-export function fromArray<D extends DType = DType>(
-  values: NestedArray<Scalar>,
-  dtype?: D,
-): NDArray<D> {
-  const shape: number[] = [];
-  let probe: NestedArray<Scalar> = values;
-  while (Array.isArray(probe)) {
-    shape.push(probe.length);
-    probe = probe[0];
-  }
-  const flat: Scalar[] = [];
-  const walk = (v: NestedArray<Scalar>, ax: number): void => {
-    if (ax === shape.length) {
-      if (Array.isArray(v)) {
-        throw new ShapeMismatchError(`Ragged nested array: too deep at axis ${ax}`);
-      }
-      flat.push(v);
-      return;
-    }
-    if (!Array.isArray(v) || v.length !== shape[ax]) {
-      throw new ShapeMismatchError(
-        `Ragged nested array: axis ${ax} has lengths ${shape[ax]} and ${
-          Array.isArray(v) ? v.length : "a scalar"
-        }`,
-      );
-    }
-    for (const x of v) walk(x, ax + 1);
-  };
-  walk(values, 0);
-  let d: DType;
-  if (dtype) d = toDType(dtype);
-  else if (flat.length > 0 && flat.every((x) => typeof x === "boolean")) d = "bool";
-  else if (
-    flat.every((x) =>
-      typeof x === "bigint" || (typeof x === "number" && Number.isInteger(x)) ||
-      typeof x === "boolean"
-    )
-  ) {
-    d = "int64";
-  } else d = "float64";
-  const out = empty(shape, d);
-  const buf = out.data as AnyTypedArray;
-  for (let i = 0; i < flat.length; i++) buf[i] = castScalar(d, flat[i]) as never;
-  return out as unknown as NDArray<D>;
-}
+installOps(NDArray.prototype as NDArray, {
+  ufunc: (self, name, operands, options) =>
+    applyUfunc(name, [self, ...operands as ufunc.Operand[]], options as ufunc.UfuncOptions),
+  reduce: (self, name, options) => REDUCTIONS[name](self, options),
+});

@@ -39,27 +39,36 @@ import {
 } from "../core/ndarray.ts";
 import { type Operand, UFUNCS } from "../core/ufunc.ts";
 import {
-  type ArgOptions,
   type ReduceOptions,
-  reducer,
   REDUCTION_NAMES,
   type ReductionName,
   REDUCTIONS,
 } from "../core/reduce.ts";
 import * as random from "../core/random.ts";
+import { type ElementwiseMethods, installOps, type ReductionMethods } from "../core/ops.ts";
 import type { Comm, CommBuffer } from "./comm.ts";
 import {
-  type AxisInfo,
   type AxisSpec,
   Distribution,
   type LocalRegion,
-  pack,
-  type RedistributionPlan,
   redistributionPlan,
-  unpack,
 } from "./distribution.ts";
 import { type DimData, type DistBuffer, exportDap, importDap } from "./dap.ts";
-import { TreeAccumulator, treeCombine } from "./tree_reduce.ts";
+import {
+  bitsView,
+  contiguous,
+  gatherAxes,
+  haloBefore,
+  haloPlans,
+  moveBlock,
+  ownedGlobals,
+  prod,
+  sameShape,
+  shapeText,
+  toJsonValue,
+  trimSelf,
+} from "./_dist_blocks.ts";
+import { reduceBlocks } from "./_dist_reduce.ts";
 
 /** How a new array is laid out when a shape (not a {@link Distribution}) is given. */
 export interface LayoutOptions {
@@ -97,266 +106,16 @@ export interface ApplyContext {
 export type RandomDistOptions = random.RandomOptions & LayoutOptions;
 
 // ---------------------------------------------------------------------------
-// helpers
-
-function shapeText(shape: readonly number[]): string {
-  return `[${shape.join(",")}]`;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-function prod(a: readonly number[]): number {
-  return a.reduce((x, y) => x * y, 1);
-}
 
 /**
- * A view of the same bits with a dtype MPI can carry (float16 travels as uint16).
+ * The methods of {@link DistArray} generated from the operation table
+ * `ARRAY_OPS` (core/ops.ts): element-wise methods (`add`, `sqrt`, `sin`, ...)
+ * return a DistArray with the first operand's distribution (see
+ * {@link DistArray.ufunc}); reductions (`sum`, `std({ ddof })`, ...) are
+ * collective and return a replicated NDArray (see {@link DistArray.reduce}).
  */
-function bitsView(a: NDArray): NDArray {
-  if (a.dtype !== "float16") return a;
-  const d = a.data as unknown as Uint16Array;
-  const u = new Uint16Array(d.buffer as ArrayBuffer, d.byteOffset, d.length);
-  return new NDArray("uint16", u, a.shape, a.strides, a.offset);
-}
-
-function fromBits<D extends DType>(a: NDArray, dtype: D): NDArray<D> {
-  if (a.dtype === dtype) return a as NDArray<D>;
-  const d = a.data as Uint16Array;
-  const C = DTYPES[dtype].array as unknown as new (b: ArrayBuffer, o: number, n: number) => never;
-  return new NDArray(dtype, new C(d.buffer as ArrayBuffer, d.byteOffset, d.length), a.shape);
-}
-
-function bitsDType(dtype: DType): DType {
-  return dtype === "float16" ? "uint16" : dtype;
-}
-
-function contiguous<D extends DType>(a: NDArray<D>): NDArray<D> {
-  return a.isContiguous && a.offset === 0 && a.data.length === a.size ? a : a.copy();
-}
-
-/** Moves a local block from one distribution to another with one alltoallv. */
-function moveBlock<D extends DType>(
-  comm: Comm,
-  plan: RedistributionPlan,
-  local: NDArray<D>,
-  into?: NDArray<D>,
-): NDArray<D> {
-  const { buffer } = pack(plan, bitsView(local));
-  const recv = comm.alltoallv(buffer as CommBuffer, Array.from(plan.sendCounts), {
-    recvCounts: Array.from(plan.recvCounts),
-    sendDispls: Array.from(plan.sendDispls),
-    recvDispls: Array.from(plan.recvDispls),
-  });
-  const dst = into ? bitsView(into) : empty(plan.recvShape, bitsDType(local.dtype));
-  unpack(plan, recv as ArrayLike<number | bigint>, dst);
-  return into ?? fromBits(dst, local.dtype);
-}
-
-function displs(counts: Int32Array): Int32Array {
-  const d = new Int32Array(counts.length);
-  for (let i = 1; i < counts.length; i++) d[i] = d[i - 1] + counts[i - 1];
-  return d;
-}
-
-// A halo-exchange plan without the cells a rank would copy onto themselves.
-function trimSelf(p: RedistributionPlan): RedistributionPlan {
-  const me = p.rank;
-  const s0 = p.sendDispls[me];
-  const r0 = p.recvDispls[me];
-  const keepS: number[] = [];
-  const keepR: number[] = [];
-  for (let k = 0; k < p.sendCounts[me]; k++) {
-    const s = p.sendIndices[s0 + k];
-    const r = p.recvIndices[r0 + k];
-    if (s !== r) {
-      keepS.push(s);
-      keepR.push(r);
-    }
-  }
-  const rebuild = (counts: Int32Array, dsp: Int32Array, idx: Int32Array, kept: number[]) => {
-    const c = counts.slice();
-    c[me] = kept.length;
-    const d = displs(c);
-    const out = new Int32Array(d[d.length - 1] + c[c.length - 1]);
-    for (let j = 0; j < c.length; j++) {
-      if (j === me) out.set(kept, d[j]);
-      else out.set(idx.subarray(dsp[j], dsp[j] + counts[j]), d[j]);
-    }
-    return { c, d, out };
-  };
-  const s = rebuild(p.sendCounts, p.sendDispls, p.sendIndices, keepS);
-  const r = rebuild(p.recvCounts, p.recvDispls, p.recvIndices, keepR);
-  return {
-    ...p,
-    sendCounts: s.c,
-    sendDispls: s.d,
-    sendIndices: s.out,
-    recvCounts: r.c,
-    recvDispls: r.d,
-    recvIndices: r.out,
-  };
-}
-
-const haloPlans = new WeakMap<Distribution, RedistributionPlan>();
-
-/** The elements of `src` at the given positions per axis (null: the whole axis), as a new C array. */
-function gatherAxes(src: NDArray, lists: readonly (ArrayLike<number> | null)[]): NDArray {
-  const nd = src.ndim;
-  const pos = lists.map((l, a) => l ?? Int32Array.from({ length: src.shape[a] }, (_, i) => i));
-  // an arithmetic run on every axis is a view
-  const specs: SliceSpec[] = [];
-  for (let a = 0; a < nd; a++) {
-    const l = pos[a];
-    const step = l.length > 1 ? l[1] - l[0] : 1;
-    let ok = step > 0;
-    for (let i = 2; ok && i < l.length; i++) ok = l[i] - l[i - 1] === step;
-    if (!ok) break;
-    specs.push(
-      l.length === 0 ? { start: 0, stop: 0 } : {
-        start: l[0],
-        stop: l[0] + (l.length - 1) * step + 1,
-        step,
-      },
-    );
-  }
-  if (specs.length === nd) return src.slice(...specs).copy();
-  const shape = pos.map((l) => l.length);
-  const out = empty(shape, src.dtype);
-  const n = out.size;
-  if (n === 0) return out;
-  const o = out.data as AnyTypedArray;
-  const s = src.data as AnyTypedArray;
-  const st = src.strides;
-  const idx = new Array<number>(nd).fill(0);
-  const last = nd - 1;
-  const inner = pos[last];
-  const innerStride = st[last];
-  let k = 0;
-  for (;;) {
-    let base = src.offset;
-    for (let a = 0; a < last; a++) base += pos[a][idx[a]] * st[a];
-    for (let j = 0; j < inner.length; j++) o[k++] = s[base + inner[j] * innerStride] as never;
-    if (k >= n) return out;
-    let a = last - 1;
-    while (a >= 0) {
-      if (++idx[a] < pos[a].length) break;
-      idx[a] = 0;
-      a--;
-    }
-  }
-}
-
-/** Owned global indices of one grid position along an axis, in local order (no halos). */
-function ownedGlobals(info: AxisInfo, p: number): Int32Array {
-  if (info.type === "u") return info.indices![p];
-  if (info.type === "c") {
-    const out: number[] = [];
-    const bs = info.blockSize;
-    for (let b = p; b * bs < info.size; b += info.gridSize) {
-      for (let g = b * bs; g < Math.min((b + 1) * bs, info.size); g++) out.push(g);
-    }
-    return Int32Array.from(out);
-  }
-  const b = info.bounds!;
-  return Int32Array.from({ length: b[p + 1] - b[p] }, (_, i) => b[p] + i);
-}
-
-/** Local position of the first owned cell along an axis (the halo before it). */
-function haloBefore(info: AxisInfo, p: number): number {
-  if (info.type !== "b" || !info.padding) return 0;
-  return p > 0 || info.periodic ? info.padding[p][0] : 0;
-}
-
-/** Canonical reduction tiles: groups of R whole rows along axis 0. */
-const TILE_ELEMENTS = 65536;
-
-function tiling(shape: readonly number[]): { rows: number; tiles: number } {
-  const n = shape[0];
-  const row = prod(shape.slice(1));
-  const rows = row === 0 ? Math.max(n, 1) : Math.max(1, Math.ceil(TILE_ELEMENTS / row));
-  return { rows, tiles: n === 0 ? 0 : Math.ceil(n / rows) };
-}
-
-/**
- * The block distribution along axis 0 with tile-aligned bounds that a
- * reduction steps its tiles on: tile t goes to the owner of its first row
- * when the array is already block-distributed along axis 0 with the other
- * axes whole, else the tiles are dealt in balanced contiguous runs.
- */
-function tileDistribution(dist: Distribution, rows: number, tiles: number): Distribution {
-  const shape = dist.shape;
-  const n = shape[0];
-  const rest: AxisSpec[] = shape.slice(1).map(() => "n");
-  const a0 = dist.axis(0);
-  if ((a0.type === "b" || a0.type === "n") && dist.grid.slice(1).every((g) => g === 1)) {
-    const bounds = a0.bounds!.map((b) => Math.min(Math.ceil(b / rows) * rows, n));
-    return Distribution.create(shape, {
-      dist: [{ type: "b", bounds }, ...rest],
-      grid: [a0.gridSize, ...rest.map(() => 1)],
-      commSize: dist.commSize,
-      ranks: dist.ranks,
-    });
-  }
-  const P = dist.commSize;
-  const q = Math.floor(tiles / P);
-  const r = tiles % P;
-  const bounds = [0];
-  let t = 0;
-  for (let p = 0; p < P; p++) {
-    t += q + (p < r ? 1 : 0);
-    bounds.push(Math.min(t * rows, n));
-  }
-  return Distribution.create(shape, {
-    dist: [{ type: "b", bounds }, ...rest],
-    grid: [P, ...rest.map(() => 1)],
-    commSize: P,
-  });
-}
-
-/** Whether two distributions are the same block layout, judged from their parameters alone. */
-function sameBlockLayout(a: Distribution, b: Distribution): boolean {
-  if (a.commSize !== b.commSize || !sameShape(a.grid, b.grid) || !sameShape(a.ranks, b.ranks)) {
-    return false;
-  }
-  for (let i = 0; i < a.ndim; i++) {
-    const x = a.axis(i);
-    const y = b.axis(i);
-    if (x.type === "c" || x.type === "u" || y.type === "c" || y.type === "u") return false;
-    if (x.padding || y.padding || !sameShape(x.bounds!, y.bounds!)) return false;
-  }
-  return true;
-}
-
-const tilePlans = new WeakMap<
-  Distribution,
-  { rank: number; target: Distribution; plan: RedistributionPlan | null }
->();
-
-/** The tile distribution of a reduction and the plan to it (null when nothing moves), cached. */
-function tilePlan(
-  dist: Distribution,
-  rank: number,
-  rows: number,
-  tiles: number,
-): { target: Distribution; plan: RedistributionPlan | null } {
-  const hit = tilePlans.get(dist);
-  if (hit && hit.rank === rank) return hit;
-  const target = tileDistribution(dist, rows, tiles);
-  const same = sameBlockLayout(dist, target) || target.equals(dist);
-  const entry = { rank, target, plan: same ? null : redistributionPlan(dist, target, { rank }) };
-  tilePlans.set(dist, entry);
-  return entry;
-}
-
-function toJsonValue(v: unknown): unknown {
-  return JSON.parse(
-    JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? Number(x) : x)) ?? "null",
-  );
-}
-
-// ---------------------------------------------------------------------------
+export interface DistArray<D extends DType = DType>
+  extends ElementwiseMethods<DistOperand, DistArray>, ReductionMethods<NDArray> {}
 
 /**
  * A distributed N-dimensional array: one {@link NDArray} block per rank of a
@@ -426,7 +185,23 @@ export class DistArray<D extends DType = DType> {
     return this.#local.dtype;
   }
 
-  /** Shape of this rank's block. */
+  /**
+   * Shape of this rank's block, halo cells included: a property, as
+   * {@link DistArray.shape} is, since the array knows its rank. It equals
+   * `distribution.localShape(comm.rank)`; the {@link Distribution} method
+   * takes the rank because a distribution describes every rank's block.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * import { DistArray } from "./dist_array.ts";
+   * await using comm = await init();
+   * const a = DistArray.zeros(comm, [10, 4]);
+   * assert.deepEqual(a.localShape, a.distribution.localShape(comm.rank));
+   * assert.deepEqual(a.localShape, a.local.shape);
+   * ```
+   */
   get localShape(): readonly number[] {
     return this.#local.shape;
   }
@@ -439,6 +214,11 @@ export class DistArray<D extends DType = DType> {
   /** Number of elements of the global array. */
   get size(): number {
     return prod(this.#dist.shape);
+  }
+
+  /** Bytes of the elements of the global array (`size * itemsize`; halo copies not counted). */
+  get nbytes(): number {
+    return this.size * DTYPES[this.dtype].bytes;
   }
 
   /** A short description: `DistArray<float64>[10,3] Distribution[10,3](bn) ...`. */
@@ -591,15 +371,22 @@ export class DistArray<D extends DType = DType> {
     layout: Layout,
     options: CreateOptions<D> = {},
   ): DistArray<D> {
-    return DistArray.full(comm, layout, { ...options, value: 1 });
+    return DistArray.full(comm, layout, {
+      ...options,
+      value: 1,
+      dtype: options.dtype ?? "float64" as D,
+    });
   }
 
   /**
-   * A new array filled with one value. Not collective.
+   * A new array filled with one value. Not collective. Without `dtype` the
+   * dtype is the value's own, as core's {@link full} and `np.full` infer it:
+   * `bool` for a boolean, `int64` for a bigint or an integral number (a JS
+   * `3.0` is the number 3), `float64` otherwise.
    *
    * @param comm The communicator.
    * @param layout A distribution, or a global shape laid out by `options`.
-   * @param options `value` (required), `dtype` (default float64), `dist`, `grid`.
+   * @param options `value` (required), `dtype` (default: inferred from the value), `dist`, `grid`.
    * @returns The array.
    *
    * @example
@@ -609,16 +396,18 @@ export class DistArray<D extends DType = DType> {
    * import { DistArray } from "./dist_array.ts";
    * await using comm = await init();
    * assert.equal(DistArray.full(comm, [4], { value: 2.5 }).sum().get(), 10);
+   * assert.equal(DistArray.full(comm, [4], { value: 3 }).dtype, "int64");
+   * assert.equal(DistArray.full(comm, [4], { value: 3, dtype: "float32" }).dtype, "float32");
    * ```
    */
-  static full<D extends DType = "float64">(
+  static full<D extends DType = DType>(
     comm: Comm,
     layout: Layout,
     options: CreateOptions<D> & { value: Scalar },
   ): DistArray<D> {
     const dist = DistArray.#layout(comm, layout, options);
-    const dtype = (options.dtype ?? "float64") as D;
-    return new DistArray(comm, dist, full(dist.localShape(comm.rank), options.value, dtype));
+    const local = full(dist.localShape(comm.rank), options.value, options.dtype);
+    return new DistArray(comm, dist, local as NDArray<D>);
   }
 
   /**
@@ -1115,7 +904,7 @@ export class DistArray<D extends DType = DType> {
    * assert.deepEqual(b.get([0, 1]), Math.SQRT2);
    * ```
    */
-  static ufunc(name: string, operands: readonly DistOperand[]): DistArray {
+  static ufunc(name: string, operands: readonly (DistOperand | null)[]): DistArray {
     const entry = Object.hasOwn(UFUNCS, name) ? UFUNCS[name] : undefined;
     if (!entry) throw new TypeError(`Unknown ufunc "${name}"`);
     if (!Array.isArray(operands) || operands.length !== entry.arity) {
@@ -1129,7 +918,8 @@ export class DistArray<D extends DType = DType> {
     if (!first) throw new TypeError(`Invalid operands for "${name}": none is a DistArray`);
     const dist = first.#dist;
     const comm = first.#comm;
-    const locals = operands.map((x, i): Operand => {
+    const locals = operands.map((x, i): Operand | null => {
+      if (x === null && name === "clip" && i > 0) return null;
       if (x instanceof DistArray) {
         if (!sameShape(x.shape, first.shape)) {
           throw new ShapeMismatchError(
@@ -1146,7 +936,7 @@ export class DistArray<D extends DType = DType> {
         `Invalid operand ${i} of "${name}": ${String(x)} is not a DistArray, NDArray or scalar`,
       );
     });
-    return new DistArray(comm, dist, entry.fn(...locals));
+    return new DistArray(comm, dist, entry.fn(...locals as Operand[]));
   }
 
   // The part of a replicated array that meets this rank's block, broadcast-ready.
@@ -1171,416 +961,6 @@ export class DistArray<D extends DType = DType> {
   }
 
   /**
-   * `this + b`, element-wise.
-   *
-   * @param b A DistArray, a replicated NDArray or a scalar.
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.ones(comm, [3]).add(2).sum().get(), 9);
-   * ```
-   */
-  add(b: DistOperand): DistArray {
-    return DistArray.ufunc("add", [this, b]);
-  }
-
-  /**
-   * `this - b`, element-wise.
-   *
-   * @param b A DistArray, a replicated NDArray or a scalar.
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.ones(comm, [3]).sub(2).sum().get(), -3);
-   * ```
-   */
-  sub(b: DistOperand): DistArray {
-    return DistArray.ufunc("subtract", [this, b]);
-  }
-
-  /**
-   * `this * b`, element-wise.
-   *
-   * @param b A DistArray, a replicated NDArray or a scalar.
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.ones(comm, [3]).mul(4).sum().get(), 12);
-   * ```
-   */
-  mul(b: DistOperand): DistArray {
-    return DistArray.ufunc("multiply", [this, b]);
-  }
-
-  /**
-   * `this / b`, element-wise (true division).
-   *
-   * @param b A DistArray, a replicated NDArray or a scalar.
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.ones(comm, [4]).div(8).sum().get(), 0.5);
-   * ```
-   */
-  div(b: DistOperand): DistArray {
-    return DistArray.ufunc("divide", [this, b]);
-  }
-
-  /**
-   * `this ** b`, element-wise.
-   *
-   * @param b A DistArray, a replicated NDArray or a scalar.
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.full(comm, [2], { value: 3 }).pow(2).sum().get(), 18);
-   * ```
-   */
-  pow(b: DistOperand): DistArray {
-    return DistArray.ufunc("power", [this, b]);
-  }
-
-  /**
-   * `this mod b` with the sign of `b` (NumPy's `remainder`), element-wise.
-   *
-   * @param b A DistArray, a replicated NDArray or a scalar.
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.full(comm, [1], { value: -7 }).mod(3).get([0]), 2);
-   * ```
-   */
-  mod(b: DistOperand): DistArray {
-    return DistArray.ufunc("remainder", [this, b]);
-  }
-
-  /**
-   * The element-wise minimum of this and `b`.
-   *
-   * @param b A DistArray, a replicated NDArray or a scalar.
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.full(comm, [2], { value: 5 }).minimum(3).sum().get(), 6);
-   * ```
-   */
-  minimum(b: DistOperand): DistArray {
-    return DistArray.ufunc("minimum", [this, b]);
-  }
-
-  /**
-   * The element-wise maximum of this and `b`.
-   *
-   * @param b A DistArray, a replicated NDArray or a scalar.
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.full(comm, [2], { value: 1 }).maximum(3).sum().get(), 6);
-   * ```
-   */
-  maximum(b: DistOperand): DistArray {
-    return DistArray.ufunc("maximum", [this, b]);
-  }
-
-  /**
-   * `this == b`, element-wise (a bool array).
-   *
-   * @param b A DistArray, a replicated NDArray or a scalar.
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.ones(comm, [3]).eq(1).all().get(), true);
-   * ```
-   */
-  eq(b: DistOperand): DistArray {
-    return DistArray.ufunc("equal", [this, b]);
-  }
-
-  /**
-   * `this != b`, element-wise (a bool array).
-   *
-   * @param b A DistArray, a replicated NDArray or a scalar.
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.ones(comm, [3]).ne(1).any().get(), false);
-   * ```
-   */
-  ne(b: DistOperand): DistArray {
-    return DistArray.ufunc("not_equal", [this, b]);
-  }
-
-  /**
-   * `this < b`, element-wise (a bool array).
-   *
-   * @param b A DistArray, a replicated NDArray or a scalar.
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.ones(comm, [3]).lt(2).all().get(), true);
-   * ```
-   */
-  lt(b: DistOperand): DistArray {
-    return DistArray.ufunc("less", [this, b]);
-  }
-
-  /**
-   * `this <= b`, element-wise (a bool array).
-   *
-   * @param b A DistArray, a replicated NDArray or a scalar.
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.ones(comm, [3]).le(1).all().get(), true);
-   * ```
-   */
-  le(b: DistOperand): DistArray {
-    return DistArray.ufunc("less_equal", [this, b]);
-  }
-
-  /**
-   * `this > b`, element-wise (a bool array).
-   *
-   * @param b A DistArray, a replicated NDArray or a scalar.
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.ones(comm, [3]).gt(1).any().get(), false);
-   * ```
-   */
-  gt(b: DistOperand): DistArray {
-    return DistArray.ufunc("greater", [this, b]);
-  }
-
-  /**
-   * `this >= b`, element-wise (a bool array).
-   *
-   * @param b A DistArray, a replicated NDArray or a scalar.
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.ones(comm, [3]).ge(1).all().get(), true);
-   * ```
-   */
-  ge(b: DistOperand): DistArray {
-    return DistArray.ufunc("greater_equal", [this, b]);
-  }
-
-  /**
-   * `-this`, element-wise.
-   *
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.ones(comm, [2]).neg().sum().get(), -2);
-   * ```
-   */
-  neg(): DistArray {
-    return DistArray.ufunc("negative", [this]);
-  }
-
-  /**
-   * `|this|`, element-wise.
-   *
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.full(comm, [2], { value: -3 }).abs().sum().get(), 6);
-   * ```
-   */
-  abs(): DistArray {
-    return DistArray.ufunc("absolute", [this]);
-  }
-
-  /**
-   * Square root, element-wise.
-   *
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.full(comm, [2], { value: 9 }).sqrt().sum().get(), 6);
-   * ```
-   */
-  sqrt(): DistArray {
-    return DistArray.ufunc("sqrt", [this]);
-  }
-
-  /**
-   * Square, element-wise.
-   *
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.full(comm, [2], { value: 3 }).square().sum().get(), 18);
-   * ```
-   */
-  square(): DistArray {
-    return DistArray.ufunc("square", [this]);
-  }
-
-  /**
-   * `e ** this`, element-wise.
-   *
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.zeros(comm, [2]).exp().sum().get(), 2);
-   * ```
-   */
-  exp(): DistArray {
-    return DistArray.ufunc("exp", [this]);
-  }
-
-  /**
-   * Natural logarithm, element-wise.
-   *
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.ones(comm, [2]).log().sum().get(), 0);
-   * ```
-   */
-  log(): DistArray {
-    return DistArray.ufunc("log", [this]);
-  }
-
-  /**
-   * Sine, element-wise.
-   *
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.zeros(comm, [2]).sin().sum().get(), 0);
-   * ```
-   */
-  sin(): DistArray {
-    return DistArray.ufunc("sin", [this]);
-  }
-
-  /**
-   * Cosine, element-wise.
-   *
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.zeros(comm, [2]).cos().sum().get(), 2);
-   * ```
-   */
-  cos(): DistArray {
-    return DistArray.ufunc("cos", [this]);
-  }
-
-  /**
    * The array converted to another dtype (a C cast, as `NDArray.astype`). Not collective.
    *
    * @param dtype The new element type.
@@ -1597,6 +977,29 @@ export class DistArray<D extends DType = DType> {
    */
   astype<E extends DType>(dtype: E): DistArray<E> {
     return new DistArray(this.#comm, this.#dist, this.#local.astype(dtype));
+  }
+
+  /**
+   * Values limited to `[min, max]` (NumPy's `clip`), either bound null; the
+   * bounds may be DistArrays, replicated NDArrays or scalars. Not collective
+   * unless an operand must be redistributed.
+   *
+   * @param min The lower bound, or null for none.
+   * @param max The upper bound, or null for none.
+   * @returns The result, with this array's distribution.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * import { DistArray } from "./dist_array.ts";
+   * await using comm = await init();
+   * const a = DistArray.fromFunction(comm, [5], { fn: ([i]) => i - 2 });
+   * assert.deepEqual(a.clip(-1, null).toNDArray()!.toArray(), [-1, -1, 0, 1, 2]);
+   * ```
+   */
+  clip(min: DistOperand | null, max: DistOperand | null): DistArray {
+    return DistArray.ufunc("clip", [this, min, max]);
   }
 
   /**
@@ -1654,269 +1057,8 @@ export class DistArray<D extends DType = DType> {
     if (!(REDUCTION_NAMES as readonly string[]).includes(name)) {
       throw new TypeError(`Unknown reduction "${String(name)}"`);
     }
-    const comm = this.#comm;
     if (this.ndim === 0) return REDUCTIONS[name](this.toNDArray()!, options);
-    const shape = this.shape;
-    const r = reducer(name, this.dtype, shape, options);
-    const { rows, tiles } = tiling(shape);
-    const { target, plan } = tilePlan(this.#dist, comm.rank, rows, tiles);
-    const local = plan ? moveBlock(comm, plan, this.#local) : this.#local;
-    const bounds = target.axis(0).bounds!;
-    const pos = target.gridCoords(comm.rank);
-    const lo = pos ? bounds[pos[0]] : 0;
-    const hi = pos ? bounds[pos[0] + 1] : 0;
-    const n = shape[0];
-    const zeros = shape.slice(1).map(() => 0);
-    const tileRange = (t: number): [number, number] => [t * rows, Math.min((t + 1) * rows, n)];
-    const t0 = Math.ceil(lo / rows);
-    const t1 = Math.ceil(hi / rows);
-    if (r.axes.includes(0)) {
-      const acc = new TreeAccumulator(r, tiles);
-      for (let t = t0; t < t1; t++) {
-        const [a, b] = tileRange(t);
-        acc.push(t, r.step(r.init(), local.slice({ start: a - lo, stop: b - lo }), [a, ...zeros]));
-      }
-      return r.finish(treeCombine(comm, r, acc.nodes(), tiles));
-    }
-    // axis 0 is kept: rows are independent, so each tile is reduced on its own
-    const outShape = r.outShape;
-    const rowOut = prod(outShape.slice(1));
-    const sub = { ...options, axis: r.axes.length === 1 ? r.axes[0] : r.axes, keepdims: true };
-    const mine = empty([hi - lo, ...outShape.slice(1)], r.resultDType);
-    for (let t = t0; t < t1; t++) {
-      const [a, b] = tileRange(t);
-      const tr = reducer(name, this.dtype, [b - a, ...shape.slice(1)], sub);
-      const res = tr.finish(tr.step(tr.init(), local.slice({ start: a - lo, stop: b - lo })));
-      copyInto(mine.slice({ start: a - lo, stop: b - lo }), res);
-    }
-    const counts = new Array<number>(comm.size).fill(0);
-    const dsp = new Array<number>(comm.size).fill(0);
-    for (let p = 0; p < target.grid[0]; p++) {
-      const rk = target.ranks[p];
-      counts[rk] = (bounds[p + 1] - bounds[p]) * rowOut;
-      dsp[rk] = bounds[p] * rowOut;
-    }
-    const outBits = empty(outShape, bitsDType(r.resultDType));
-    comm.allgatherv(bitsView(mine).data as CommBuffer, {
-      counts,
-      displs: dsp,
-      recv: outBits.data as CommBuffer,
-    });
-    const out = fromBits(outBits, r.resultDType);
-    if (options.keepdims) return out;
-    return out.reshape(outShape.filter((_, i) => !r.axes.includes(i)));
-  }
-
-  /**
-   * Sum over axes (see {@link DistArray.reduce}). Collective.
-   *
-   * @param options `axis`, `keepdims`, `dtype`.
-   * @returns A replicated NDArray.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.deepEqual(DistArray.ones(comm, [3, 2]).sum({ axis: 0 }).toArray(), [3, 3]);
-   * ```
-   */
-  sum(options?: ReduceOptions): NDArray {
-    return this.reduce("sum", options);
-  }
-
-  /**
-   * Product over axes (see {@link DistArray.reduce}). Collective.
-   *
-   * @param options `axis`, `keepdims`, `dtype`.
-   * @returns A replicated NDArray.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.full(comm, [3], { value: 2 }).prod().get(), 8);
-   * ```
-   */
-  prod(options?: ReduceOptions): NDArray {
-    return this.reduce("prod", options);
-  }
-
-  /**
-   * Minimum over axes (see {@link DistArray.reduce}). Collective.
-   *
-   * @param options `axis`, `keepdims`.
-   * @returns A replicated NDArray.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.fromFunction(comm, [5], { fn: ([i]) => 3 - i }).min().get(), -1);
-   * ```
-   */
-  min(options?: ReduceOptions): NDArray {
-    return this.reduce("min", options);
-  }
-
-  /**
-   * Maximum over axes (see {@link DistArray.reduce}). Collective.
-   *
-   * @param options `axis`, `keepdims`.
-   * @returns A replicated NDArray.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.fromFunction(comm, [5], { fn: ([i]) => 3 - i }).max().get(), 3);
-   * ```
-   */
-  max(options?: ReduceOptions): NDArray {
-    return this.reduce("max", options);
-  }
-
-  /**
-   * Mean over axes (see {@link DistArray.reduce}). Collective.
-   *
-   * @param options `axis`, `keepdims`, `dtype`.
-   * @returns A replicated NDArray.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.fromFunction(comm, [5], { fn: ([i]) => i }).mean().get(), 2);
-   * ```
-   */
-  mean(options?: ReduceOptions): NDArray {
-    return this.reduce("mean", options);
-  }
-
-  /**
-   * Variance over axes (see {@link DistArray.reduce}). Collective.
-   *
-   * @param options `axis`, `keepdims`, `ddof`.
-   * @returns A replicated NDArray.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.fromFunction(comm, [5], { fn: ([i]) => i }).var().get(), 2);
-   * ```
-   */
-  var(options?: ReduceOptions): NDArray {
-    return this.reduce("var", options);
-  }
-
-  /**
-   * Standard deviation over axes (see {@link DistArray.reduce}). Collective.
-   *
-   * @param options `axis`, `keepdims`, `ddof`.
-   * @returns A replicated NDArray.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * const s = DistArray.fromFunction(comm, [5], { fn: ([i]) => i }).std({ ddof: 1 });
-   * assert.equal(s.get(), Math.sqrt(2.5));
-   * ```
-   */
-  std(options?: ReduceOptions): NDArray {
-    return this.reduce("std", options);
-  }
-
-  /**
-   * Index of the minimum along one axis, or the flat global index (see
-   * {@link DistArray.reduce}); ties go to the smaller index. Collective.
-   *
-   * @param options `axis` (one or none), `keepdims`.
-   * @returns A replicated int64 NDArray.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.fromFunction(comm, [5], { fn: ([i]) => (i - 3) ** 2 }).argmin().get(), 3n);
-   * ```
-   */
-  argmin(options?: ArgOptions): NDArray {
-    return this.reduce("argmin", options);
-  }
-
-  /**
-   * Index of the maximum along one axis, or the flat global index (see
-   * {@link DistArray.reduce}); ties go to the smaller index. Collective.
-   *
-   * @param options `axis` (one or none), `keepdims`.
-   * @returns A replicated int64 NDArray.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.fromFunction(comm, [5], { fn: ([i]) => -((i - 1) ** 2) }).argmax().get(), 1n);
-   * ```
-   */
-  argmax(options?: ArgOptions): NDArray {
-    return this.reduce("argmax", options);
-  }
-
-  /**
-   * Whether any element is true (non-zero) over axes (see {@link DistArray.reduce}). Collective.
-   *
-   * @param options `axis`, `keepdims`.
-   * @returns A replicated bool NDArray.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.zeros(comm, [4]).any().get(), false);
-   * ```
-   */
-  any(options?: ReduceOptions): NDArray {
-    return this.reduce("any", options);
-  }
-
-  /**
-   * Whether every element is true (non-zero) over axes (see {@link DistArray.reduce}). Collective.
-   *
-   * @param options `axis`, `keepdims`.
-   * @returns A replicated bool NDArray.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { init } from "./comm.ts";
-   * import { DistArray } from "./dist_array.ts";
-   * await using comm = await init();
-   * assert.equal(DistArray.ones(comm, [4]).all().get(), true);
-   * ```
-   */
-  all(options?: ReduceOptions): NDArray {
-    return this.reduce("all", options);
+    return reduceBlocks(this.#comm, this.#dist, this.#local, name, options);
   }
 
   // --- local work, elements, slices, DAP ------------------------------------
@@ -2230,3 +1372,8 @@ export class DistArray<D extends DType = DType> {
     return exportDap(this.#dist, { rank: this.#comm.rank, buffer: this.#local });
   }
 }
+
+installOps(DistArray.prototype as DistArray, {
+  ufunc: (self, name, operands) => DistArray.ufunc(name, [self, ...operands as DistOperand[]]),
+  reduce: (self, name, options) => self.reduce(name, options),
+});

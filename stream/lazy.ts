@@ -8,7 +8,8 @@
 
 import { type DType, type Scalar, toDType } from "../core/dtype.ts";
 import { NDArray, type SliceSpec } from "../core/ndarray.ts";
-import type { ArgOptions, ReduceOptions, ReductionName } from "../core/reduce.ts";
+import type { ReduceOptions, ReductionName } from "../core/reduce.ts";
+import { type ElementwiseMethods, installOps, type ReductionMethods } from "../core/ops.ts";
 import { REDUCTION_NAMES } from "../core/reduce.ts";
 import type { ArraySource } from "../io/region.ts";
 import {
@@ -65,6 +66,15 @@ export interface OpenOptions {
 }
 
 const NODE: unique symbol = Symbol("tessera.lazy.node");
+
+/**
+ * The methods of {@link LazyArray} generated from the operation table
+ * `ARRAY_OPS` (core/ops.ts): element-wise methods (`add`, `sqrt`, `sin`, ...)
+ * and reductions (`sum`, `mean`, `std({ ddof })`, ...), each returning a new
+ * LazyArray; nothing runs until `compute` or `to`.
+ */
+export interface LazyArray
+  extends ElementwiseMethods<LazyOperand, LazyArray>, ReductionMethods<LazyArray> {}
 
 /**
  * A lazy N-dimensional array: operations build a graph, `compute()` or
@@ -138,91 +148,6 @@ export class LazyArray {
     return ufunc(name, this, ...operands);
   }
 
-  /** `this + b`. @param b Operand. @returns Lazy result. */
-  add(b: LazyOperand): LazyArray {
-    return ufunc("add", this, b);
-  }
-  /** `this - b`. @param b Operand. @returns Lazy result. */
-  sub(b: LazyOperand): LazyArray {
-    return ufunc("subtract", this, b);
-  }
-  /** `this * b`. @param b Operand. @returns Lazy result. */
-  mul(b: LazyOperand): LazyArray {
-    return ufunc("multiply", this, b);
-  }
-  /** `this / b`. @param b Operand. @returns Lazy result. */
-  div(b: LazyOperand): LazyArray {
-    return ufunc("divide", this, b);
-  }
-  /** `this // b`. @param b Operand. @returns Lazy result. */
-  floorDiv(b: LazyOperand): LazyArray {
-    return ufunc("floor_divide", this, b);
-  }
-  /** `this ** b`. @param b Operand. @returns Lazy result. */
-  pow(b: LazyOperand): LazyArray {
-    return ufunc("power", this, b);
-  }
-  /** `this % b` (Python's sign rule). @param b Operand. @returns Lazy result. */
-  mod(b: LazyOperand): LazyArray {
-    return ufunc("remainder", this, b);
-  }
-  /** Element-wise minimum. @param b Operand. @returns Lazy result. */
-  minimum(b: LazyOperand): LazyArray {
-    return ufunc("minimum", this, b);
-  }
-  /** Element-wise maximum. @param b Operand. @returns Lazy result. */
-  maximum(b: LazyOperand): LazyArray {
-    return ufunc("maximum", this, b);
-  }
-  /** `this == b`. @param b Operand. @returns Lazy bools. */
-  eq(b: LazyOperand): LazyArray {
-    return ufunc("equal", this, b);
-  }
-  /** `this != b`. @param b Operand. @returns Lazy bools. */
-  ne(b: LazyOperand): LazyArray {
-    return ufunc("not_equal", this, b);
-  }
-  /** `this < b`. @param b Operand. @returns Lazy bools. */
-  lt(b: LazyOperand): LazyArray {
-    return ufunc("less", this, b);
-  }
-  /** `this <= b`. @param b Operand. @returns Lazy bools. */
-  le(b: LazyOperand): LazyArray {
-    return ufunc("less_equal", this, b);
-  }
-  /** `this > b`. @param b Operand. @returns Lazy bools. */
-  gt(b: LazyOperand): LazyArray {
-    return ufunc("greater", this, b);
-  }
-  /** `this >= b`. @param b Operand. @returns Lazy bools. */
-  ge(b: LazyOperand): LazyArray {
-    return ufunc("greater_equal", this, b);
-  }
-  /** `-this`. @returns Lazy result. */
-  neg(): LazyArray {
-    return ufunc("negative", this);
-  }
-  /** `|this|`. @returns Lazy result. */
-  abs(): LazyArray {
-    return ufunc("absolute", this);
-  }
-  /** Square root. @returns Lazy result. */
-  sqrt(): LazyArray {
-    return ufunc("sqrt", this);
-  }
-  /** Square. @returns Lazy result. */
-  square(): LazyArray {
-    return ufunc("square", this);
-  }
-  /** Exponential. @returns Lazy result. */
-  exp(): LazyArray {
-    return ufunc("exp", this);
-  }
-  /** Natural logarithm. @returns Lazy result. */
-  log(): LazyArray {
-    return ufunc("log", this);
-  }
-
   /**
    * The values cast to another dtype (NumPy's `astype`, unsafe casting).
    *
@@ -272,51 +197,6 @@ export class LazyArray {
       );
     }
     return new LazyArray(reduceNode(this.#node, name, options));
-  }
-
-  /** Sum. @param o `axis`, `keepdims`, `dtype`. @returns Lazy result. */
-  sum(o?: ReduceOptions): LazyArray {
-    return this.reduce("sum", o);
-  }
-  /** Product. @param o `axis`, `keepdims`, `dtype`. @returns Lazy result. */
-  prod(o?: ReduceOptions): LazyArray {
-    return this.reduce("prod", o);
-  }
-  /** Minimum. @param o `axis`, `keepdims`. @returns Lazy result. */
-  min(o?: ReduceOptions): LazyArray {
-    return this.reduce("min", o);
-  }
-  /** Maximum. @param o `axis`, `keepdims`. @returns Lazy result. */
-  max(o?: ReduceOptions): LazyArray {
-    return this.reduce("max", o);
-  }
-  /** Mean. @param o `axis`, `keepdims`, `dtype`. @returns Lazy result. */
-  mean(o?: ReduceOptions): LazyArray {
-    return this.reduce("mean", o);
-  }
-  /** Variance. @param o `axis`, `keepdims`, `ddof`. @returns Lazy result. */
-  var(o?: ReduceOptions): LazyArray {
-    return this.reduce("var", o);
-  }
-  /** Standard deviation. @param o `axis`, `keepdims`, `ddof`. @returns Lazy result. */
-  std(o?: ReduceOptions): LazyArray {
-    return this.reduce("std", o);
-  }
-  /** Index of the minimum. @param o `axis`, `keepdims`. @returns Lazy result. */
-  argmin(o?: ArgOptions): LazyArray {
-    return this.reduce("argmin", o);
-  }
-  /** Index of the maximum. @param o `axis`, `keepdims`. @returns Lazy result. */
-  argmax(o?: ArgOptions): LazyArray {
-    return this.reduce("argmax", o);
-  }
-  /** Whether any element is true. @param o `axis`, `keepdims`. @returns Lazy result. */
-  any(o?: ReduceOptions): LazyArray {
-    return this.reduce("any", o);
-  }
-  /** Whether every element is true. @param o `axis`, `keepdims`. @returns Lazy result. */
-  all(o?: ReduceOptions): LazyArray {
-    return this.reduce("all", o);
   }
 
   /**
@@ -390,6 +270,11 @@ export class LazyArray {
     this.close();
   }
 }
+
+installOps(LazyArray.prototype as LazyArray, {
+  ufunc: (self, name, operands) => ufunc(name, self, ...operands as LazyOperand[]),
+  reduce: (self, name, options) => self.reduce(name, options),
+});
 
 function toPlanInfo(p: ReturnType<typeof planRun>): PlanInfo {
   const passes = p.passes.map((x) => ({

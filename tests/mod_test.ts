@@ -6,6 +6,7 @@ import * as tessera from "../mod.ts";
 import { ROOT, tempDir } from "./_util.ts";
 
 const EXPECTED = [
+  "ARRAY_OPS",
   "ArrowSource",
   "COLORMAP_NAMES",
   "DTYPES",
