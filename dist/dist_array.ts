@@ -29,7 +29,6 @@ import { type AnyTypedArray, type DType, DTYPES, type Scalar } from "../core/dty
 import { ShapeMismatchError } from "../core/errors.ts";
 import {
   broadcastShapes,
-  copyInto,
   empty,
   full,
   NDArray,
@@ -53,7 +52,7 @@ import {
   type LocalRegion,
   redistributionPlan,
 } from "./distribution.ts";
-import { type DimData, type DistBuffer, exportDap, importDap } from "./dap.ts";
+import { type DistBuffer, exportDap } from "./dap.ts";
 import {
   bitsView,
   contiguous,
@@ -69,6 +68,16 @@ import {
   trimSelf,
 } from "./_dist_blocks.ts";
 import { reduceBlocks } from "./_dist_reduce.ts";
+import {
+  type Block,
+  dapBlock,
+  functionBlock,
+  layoutOf,
+  localBlock,
+  randomBlock,
+  rootDistribution,
+  scatterBlock,
+} from "./_dist_create.ts";
 
 /** How a new array is laid out when a shape (not a {@link Distribution}) is given. */
 export interface LayoutOptions {
@@ -228,25 +237,8 @@ export class DistArray<D extends DType = DType> {
 
   // --- creation -------------------------------------------------------------
 
-  static #layout(comm: Comm, layout: Layout, options: LayoutOptions = {}): Distribution {
-    if (layout instanceof Distribution) {
-      if (layout.commSize !== comm.size) {
-        throw new RangeError(
-          `Invalid distribution for ${comm.size} ranks: it is over ${layout.commSize} ranks`,
-        );
-      }
-      return layout;
-    }
-    if (!Array.isArray(layout)) {
-      throw new TypeError(
-        `Invalid layout ${String(layout)}: expected a Distribution or a shape array`,
-      );
-    }
-    return Distribution.create(layout, {
-      dist: options.dist,
-      grid: options.grid,
-      commSize: comm.size,
-    });
+  static #wrap<E extends DType>(comm: Comm, block: Block<E>): DistArray<E> {
+    return new DistArray(comm, block.dist, block.local);
   }
 
   /**
@@ -277,23 +269,7 @@ export class DistArray<D extends DType = DType> {
     local: NDArray<D>,
     options: { distribution: Distribution },
   ): DistArray<D> {
-    const dist = options?.distribution;
-    if (!(dist instanceof Distribution)) {
-      throw new TypeError(`Invalid distribution ${String(dist)}: expected a Distribution`);
-    }
-    DistArray.#layout(comm, dist);
-    if (!(local instanceof NDArray)) {
-      throw new TypeError(`Invalid local block ${String(local)}: expected an NDArray`);
-    }
-    const want = dist.localShape(comm.rank);
-    if (!sameShape(local.shape, want)) {
-      throw new ShapeMismatchError(
-        `Invalid local block of shape ${
-          shapeText(local.shape)
-        } on rank ${comm.rank}: ${dist} gives it ${shapeText(want)}`,
-      );
-    }
-    return new DistArray(comm, dist, local);
+    return DistArray.#wrap(comm, localBlock(comm, local, options));
   }
 
   /**
@@ -319,7 +295,7 @@ export class DistArray<D extends DType = DType> {
     layout: Layout,
     options: CreateOptions<D> = {},
   ): DistArray<D> {
-    const dist = DistArray.#layout(comm, layout, options);
+    const dist = layoutOf(comm, layout, options);
     const local = empty(dist.localShape(comm.rank), (options.dtype ?? "float64") as D);
     return new DistArray(comm, dist, local);
   }
@@ -405,7 +381,7 @@ export class DistArray<D extends DType = DType> {
     layout: Layout,
     options: CreateOptions<D> & { value: Scalar },
   ): DistArray<D> {
-    const dist = DistArray.#layout(comm, layout, options);
+    const dist = layoutOf(comm, layout, options);
     const local = full(dist.localShape(comm.rank), options.value, options.dtype);
     return new DistArray(comm, dist, local as NDArray<D>);
   }
@@ -434,25 +410,9 @@ export class DistArray<D extends DType = DType> {
     layout: Layout,
     options: CreateOptions<D> & { fn: (globalIndex: number[]) => Scalar },
   ): DistArray<D> {
-    const fn = options?.fn;
-    if (typeof fn !== "function") {
-      throw new TypeError(`Invalid fn ${String(fn)}: expected a function of the global index`);
-    }
-    const dist = DistArray.#layout(comm, layout, options);
-    const local = empty(dist.localShape(comm.rank), (options.dtype ?? "float64") as D);
-    const nd = dist.ndim;
-    const lists = dist.shape.map((_, a) => dist.globalIndices(a, comm.rank));
-    const n = local.size;
-    const idx = new Array<number>(nd).fill(0);
-    for (let k = 0; k < n; k++) {
-      const g = idx.map((i, a) => lists[a][i]);
-      local.set(idx, fn(g));
-      for (let a = nd - 1; a >= 0; a--) {
-        if (++idx[a] < lists[a].length) break;
-        idx[a] = 0;
-      }
-    }
-    return new DistArray(comm, dist, local);
+    const dist = layoutOf(comm, layout, options);
+    const dtype = (options.dtype ?? "float64") as D;
+    return DistArray.#wrap(comm, functionBlock(comm, dist, dtype, options?.fn));
   }
 
   /**
@@ -483,33 +443,7 @@ export class DistArray<D extends DType = DType> {
     array: NDArray | null,
     options: LayoutOptions & { distribution?: Distribution; root?: number } = {},
   ): DistArray {
-    const root = options.root ?? 0;
-    if (!Number.isInteger(root) || root < 0 || root >= comm.size) {
-      throw new RangeError(`Invalid root ${root}: outside [0, ${comm.size})`);
-    }
-    if (comm.rank === root && !(array instanceof NDArray)) {
-      throw new TypeError(`Invalid array ${String(array)} on the root: expected an NDArray`);
-    }
-    const meta = comm.bcastJson(
-      comm.rank === root ? { shape: array!.shape, dtype: array!.dtype } : null,
-      root,
-    )!;
-    const shape = meta.shape as number[];
-    const dtype = meta.dtype as DType;
-    const dist = DistArray.#layout(comm, options.distribution ?? shape, options);
-    if (!sameShape(dist.shape, shape)) {
-      throw new ShapeMismatchError(
-        `Cannot scatter an array of shape ${shapeText(shape)} with ${dist}`,
-      );
-    }
-    const from = DistArray.#rootDistribution(shape, comm.size, root);
-    const src = comm.rank === root ? array! : empty(from.localShape(comm.rank), dtype);
-    const plan = redistributionPlan(from, dist, { rank: comm.rank });
-    return new DistArray(comm, dist, moveBlock(comm, plan, src));
-  }
-
-  static #rootDistribution(shape: readonly number[], commSize: number, root: number): Distribution {
-    return Distribution.create(shape, { dist: "n".repeat(shape.length), commSize, ranks: [root] });
+    return DistArray.#wrap(comm, scatterBlock(comm, array, options));
   }
 
   /**
@@ -540,54 +474,7 @@ export class DistArray<D extends DType = DType> {
     dap: DistBuffer<NDArray | AnyTypedArray>,
     options: { dtype?: DType } = {},
   ): DistArray {
-    if (!dap || !Array.isArray(dap.dim_data)) {
-      throw new TypeError(`Invalid DAP view ${String(dap)}: expected { buffer, dim_data }`);
-    }
-    const mine = dap.dim_data.map((d) => d.indices ? { ...d, indices: Array.from(d.indices) } : d);
-    const all = comm.allgatherJson(mine) as DimData[][];
-    const dist = importDap(all, { commSize: comm.size });
-    const shape = dist.localShape(comm.rank);
-    let local: NDArray;
-    const b = dap.buffer;
-    if (b instanceof NDArray) local = b;
-    else {
-      const dtype = options.dtype ??
-        (Object.keys(DTYPES) as DType[]).find((k) =>
-          k !== "bool" && (b as object)?.constructor === DTYPES[k].array
-        );
-      if (!dtype) {
-        throw new TypeError(
-          `Invalid DAP buffer ${String(b)}: expected an NDArray or a typed array`,
-        );
-      }
-      if (b.length !== prod(shape)) {
-        throw new ShapeMismatchError(
-          `Invalid DAP buffer of ${b.length} elements on rank ${comm.rank}: the local shape is ${
-            shapeText(shape)
-          }`,
-        );
-      }
-      local = new NDArray(dtype, b as never, shape);
-    }
-    return DistArray.fromLocal(comm, local, { distribution: dist });
-  }
-
-  static #random<D extends DType>(
-    comm: Comm,
-    layout: Layout,
-    options: LayoutOptions,
-    dtype: D,
-    gen: (shape: readonly number[], region: random.Hyperslab) => NDArray,
-  ): DistArray<D> {
-    const dist = DistArray.#layout(comm, layout, options);
-    const local = empty(dist.localShape(comm.rank), dtype);
-    for (const { region, localStart } of dist.regions(comm.rank)) {
-      const part = local.slice(
-        ...localStart.map((s, a) => ({ start: s, stop: s + region.count[a] })),
-      );
-      copyInto(part, gen(dist.shape, region));
-    }
-    return new DistArray(comm, dist, local);
+    return DistArray.#wrap(comm, dapBlock(comm, dap, options));
   }
 
   /**
@@ -612,12 +499,9 @@ export class DistArray<D extends DType = DType> {
    * ```
    */
   static rand(comm: Comm, layout: Layout, options: RandomDistOptions = {}): DistArray<"float64"> {
-    return DistArray.#random(
+    return DistArray.#wrap(
       comm,
-      layout,
-      options,
-      "float64",
-      (shape, region) => random.rand(shape, { seed: options.seed, stream: options.stream, region }),
+      randomBlock(comm, layoutOf(comm, layout, options), "rand", options),
     );
   }
 
@@ -640,13 +524,9 @@ export class DistArray<D extends DType = DType> {
    * ```
    */
   static randn(comm: Comm, layout: Layout, options: RandomDistOptions = {}): DistArray<"float64"> {
-    return DistArray.#random(
+    return DistArray.#wrap(
       comm,
-      layout,
-      options,
-      "float64",
-      (shape, region) =>
-        random.randn(shape, { seed: options.seed, stream: options.stream, region }),
+      randomBlock(comm, layoutOf(comm, layout, options), "randn", options),
     );
   }
 
@@ -673,19 +553,9 @@ export class DistArray<D extends DType = DType> {
     layout: Layout,
     options: RandomDistOptions & { mean?: number; std?: number } = {},
   ): DistArray<"float64"> {
-    return DistArray.#random(
+    return DistArray.#wrap(
       comm,
-      layout,
-      options,
-      "float64",
-      (shape, region) =>
-        random.normal(shape, {
-          seed: options.seed,
-          stream: options.stream,
-          mean: options.mean,
-          std: options.std,
-          region,
-        }),
+      randomBlock(comm, layoutOf(comm, layout, options), "normal", options),
     );
   }
 
@@ -712,19 +582,9 @@ export class DistArray<D extends DType = DType> {
     layout: Layout,
     options: RandomDistOptions & { low?: number; high?: number } = {},
   ): DistArray<"float64"> {
-    return DistArray.#random(
+    return DistArray.#wrap(
       comm,
-      layout,
-      options,
-      "float64",
-      (shape, region) =>
-        random.uniform(shape, {
-          seed: options.seed,
-          stream: options.stream,
-          low: options.low,
-          high: options.high,
-          region,
-        }),
+      randomBlock(comm, layoutOf(comm, layout, options), "uniform", options),
     );
   }
 
@@ -751,21 +611,9 @@ export class DistArray<D extends DType = DType> {
     layout: Layout,
     options: RandomDistOptions & { low?: number; high: number; dtype?: E },
   ): DistArray<E> {
-    const dtype = (options.dtype ?? "int64") as E;
-    return DistArray.#random(
+    return DistArray.#wrap(
       comm,
-      layout,
-      options,
-      dtype,
-      (shape, region) =>
-        random.randint(shape, {
-          seed: options.seed,
-          stream: options.stream,
-          low: options.low,
-          high: options.high,
-          dtype,
-          region,
-        }),
+      randomBlock(comm, layoutOf(comm, layout, options), "randint", options),
     );
   }
 
@@ -795,7 +643,7 @@ export class DistArray<D extends DType = DType> {
     if (!Number.isInteger(r) || r < 0 || r >= comm.size) {
       throw new RangeError(`Invalid root ${root}: outside [0, ${comm.size})`);
     }
-    const to = DistArray.#rootDistribution(this.shape, comm.size, r);
+    const to = rootDistribution(this.shape, comm.size, r);
     const plan = redistributionPlan(this.#dist, to, { rank: comm.rank });
     let whole: NDArray<D> | null = moveBlock(comm, plan, this.#local);
     if (root === undefined) {
@@ -827,8 +675,8 @@ export class DistArray<D extends DType = DType> {
    */
   redistribute(to: Distribution | LayoutOptions): DistArray<D> {
     const dist = to instanceof Distribution
-      ? DistArray.#layout(this.#comm, to)
-      : DistArray.#layout(this.#comm, this.shape, to);
+      ? layoutOf(this.#comm, to)
+      : layoutOf(this.#comm, this.shape, to);
     if (!sameShape(dist.shape, this.shape)) {
       throw new ShapeMismatchError(
         `Cannot redistribute shape ${shapeText(this.shape)} to ${dist}`,
