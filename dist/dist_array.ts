@@ -28,7 +28,6 @@
 import { type AnyTypedArray, type DType, DTYPES, type Scalar } from "../core/dtype.ts";
 import { ShapeMismatchError } from "../core/errors.ts";
 import {
-  broadcastShapes,
   empty,
   full,
   NDArray,
@@ -64,10 +63,10 @@ import {
   prod,
   sameShape,
   shapeText,
-  toJsonValue,
   trimSelf,
 } from "./_dist_blocks.ts";
 import { reduceBlocks } from "./_dist_reduce.ts";
+import { applyLocal, getGlobal, localOperand, setGlobal } from "./_dist_local.ts";
 import {
   type Block,
   dapBlock,
@@ -89,7 +88,7 @@ export interface LayoutOptions {
 
 /** Options of the creation functions. */
 export interface CreateOptions<D extends DType = DType> extends LayoutOptions {
-  /** Element type (default `float64`). */
+  /** Element type (default `float64`; {@link DistArray.full} infers it from the value). */
   readonly dtype?: D;
 }
 
@@ -778,34 +777,13 @@ export class DistArray<D extends DType = DType> {
         }
         return x.#dist === dist || x.#dist.equals(dist) ? x.#local : x.redistribute(dist).#local;
       }
-      if (x instanceof NDArray) return DistArray.#localPart(x, dist, comm.rank, name);
+      if (x instanceof NDArray) return localOperand(x, dist, comm.rank, name);
       if (typeof x === "number" || typeof x === "bigint" || typeof x === "boolean") return x;
       throw new TypeError(
         `Invalid operand ${i} of "${name}": ${String(x)} is not a DistArray, NDArray or scalar`,
       );
     });
     return new DistArray(comm, dist, entry.fn(...locals as Operand[]));
-  }
-
-  // The part of a replicated array that meets this rank's block, broadcast-ready.
-  static #localPart(x: NDArray, dist: Distribution, rank: number, name: string): NDArray {
-    const shape = dist.shape;
-    let b: number[] | null = null;
-    try {
-      b = broadcastShapes(shape, x.shape);
-    } catch { /* reported below */ }
-    if (!b || !sameShape(b, shape)) {
-      throw new ShapeMismatchError(
-        `Cannot broadcast an NDArray of shape ${shapeText(x.shape)} against the distributed shape ${
-          shapeText(shape)
-        } in "${name}"`,
-      );
-    }
-    const off = shape.length - x.ndim;
-    const lists = x.shape.map((n, i) =>
-      n === 1 && shape[off + i] !== 1 ? null : dist.globalIndices(off + i, rank)
-    );
-    return gatherAxes(x, lists);
   }
 
   /**
@@ -946,50 +924,8 @@ export class DistArray<D extends DType = DType> {
    */
   apply<T>(fn: (local: NDArray<D>, context: ApplyContext) => T): T[];
   apply<T>(fn: (local: NDArray<D>, context: ApplyContext) => T): DistArray | T[] {
-    if (typeof fn !== "function") {
-      throw new TypeError(`Invalid fn ${String(fn)}: expected a function`);
-    }
-    const dist = this.#dist;
-    const rank = this.#comm.rank;
-    let lists: Int32Array[] | null = null;
-    let regions: LocalRegion[] | null = null;
-    const context: ApplyContext = {
-      rank,
-      distribution: dist,
-      get globalIndices() {
-        return lists ??= dist.shape.map((_, a) => dist.globalIndices(a, rank));
-      },
-      get regions() {
-        return regions ??= dist.regions(rank);
-      },
-    };
-    const out = fn(this.#local, context);
-    const isArray = out instanceof NDArray;
-    const report = this.#comm.allgatherJson({
-      nd: isArray,
-      shape: isArray ? out.shape : null,
-      value: isArray ? null : toJsonValue(out),
-    });
-    const arrays = report.filter((x) => x.nd).length;
-    if (arrays === 0) return report.map((x) => x.value as T);
-    if (arrays !== report.length) {
-      throw new TypeError(
-        `Invalid apply() results: ranks [${
-          report.flatMap((x, k) => (x.nd ? [k] : [])).join(",")
-        }] returned an NDArray, the others did not`,
-      );
-    }
-    report.forEach((x, k) => {
-      const want = dist.localShape(k);
-      if (!sameShape(x.shape as number[], want)) {
-        throw new ShapeMismatchError(
-          `Invalid apply() result of shape ${
-            shapeText(x.shape as number[])
-          } on rank ${k}: its local shape is ${shapeText(want)}`,
-        );
-      }
-    });
-    return new DistArray(this.#comm, dist, out as NDArray);
+    const r = applyLocal(this.#comm, this.#dist, this.#local, fn);
+    return "values" in r ? r.values : new DistArray(this.#comm, this.#dist, r.array);
   }
 
   /**
@@ -1011,11 +947,7 @@ export class DistArray<D extends DType = DType> {
    * ```
    */
   get(globalIndex: readonly number[]): Scalar {
-    const { rank: owner, localIndex } = this.#dist.globalToLocal(globalIndex);
-    const one = empty([], this.dtype);
-    if (this.#comm.rank === owner) one.set([], this.#local.get(...localIndex));
-    this.#comm.bcast(bitsView(one).data as CommBuffer, owner);
-    return one.get();
+    return getGlobal(this.#comm, this.#dist, this.#local, globalIndex);
   }
 
   /**
@@ -1039,26 +971,7 @@ export class DistArray<D extends DType = DType> {
    * ```
    */
   set(globalIndex: readonly number[], value: Scalar): void {
-    this.#dist.owner(globalIndex); // validates
-    const rank = this.#comm.rank;
-    const hits = globalIndex.map((g, a) => {
-      const list = this.#dist.globalIndices(a, rank);
-      const at: number[] = [];
-      for (let l = 0; l < list.length; l++) if (list[l] === g) at.push(l);
-      return at;
-    });
-    if (hits.some((h) => h.length === 0)) return;
-    const idx = new Array<number>(hits.length).fill(0);
-    for (;;) {
-      this.#local.set(idx.map((k, a) => hits[a][k]), value);
-      let a = hits.length - 1;
-      while (a >= 0) {
-        if (++idx[a] < hits[a].length) break;
-        idx[a] = 0;
-        a--;
-      }
-      if (a < 0) return;
-    }
+    setGlobal(this.#comm.rank, this.#dist, this.#local, globalIndex, value);
   }
 
   /**
