@@ -1,6 +1,6 @@
-// The functions that create a new NDArray (empty, zeros, full, ones, arange,
-// linspace, fromTypedArray, fromArray), re-exported by core/ndarray.ts: their
-// examples import from there.
+// The functions that create or fill an NDArray (empty, zeros, full, ones,
+// arange, linspace, fromTypedArray, fromArray, copyInto), re-exported by
+// core/ndarray.ts: their examples import from there.
 
 import {
   type AnyTypedArray,
@@ -14,7 +14,7 @@ import {
   toDType,
 } from "./dtype.ts";
 import { ShapeMismatchError } from "./errors.ts";
-import { checkShape, sizeOf } from "./_iter.ts";
+import { checkShape, forEachRun, sizeOf } from "./_iter.ts";
 import { NDArray, type NestedArray } from "./ndarray.ts";
 
 /**
@@ -293,4 +293,56 @@ export function fromArray<D extends DType = DType>(
   const buf = out.data as AnyTypedArray;
   for (let i = 0; i < flat.length; i++) buf[i] = castScalar(d, flat[i]) as never;
   return out as unknown as NDArray<D>;
+}
+
+/**
+ * Copies `src` into `dst` (same shape after broadcasting `src`), converting
+ * dtypes with C-cast semantics.
+ *
+ * @param dst Destination array.
+ * @param src Source array (broadcast to `dst.shape`).
+ * @returns `dst`.
+ *
+ * @example
+ * ```ts
+ * import { arange, copyInto, zeros } from "./ndarray.ts";
+ * const dst = zeros([2, 3], "int32");
+ * copyInto(dst, arange(3, undefined, undefined, "float64"));
+ * if (dst.get(1, 2) !== 2) throw new Error("bad");
+ * ```
+ */
+export function copyInto<D extends DType>(dst: NDArray<D>, src: NDArray): NDArray<D> {
+  const s = src.broadcastTo(dst.shape);
+  const d = dst.data as AnyTypedArray;
+  const a = s.data as AnyTypedArray;
+  const to: DTypeInfo = DTYPES[dst.dtype];
+  const from: DTypeInfo = DTYPES[src.dtype];
+  let conv: ((v: number | bigint) => number | bigint) | null = null;
+  if (to.big !== from.big || (to.kind === "b" && from.kind !== "b")) {
+    conv = (v) => castScalar(dst.dtype, v);
+  } else if (to.kind !== "f" && from.kind === "f") {
+    // float -> integer: truncate toward zero (typed arrays wrap, NaN -> 0)
+    conv = (v) => Math.trunc(v as number);
+  }
+  if (to.big && from.kind === "f") {
+    conv = (v) => {
+      const n = v as number;
+      if (!Number.isFinite(n)) return to.kind === "i" ? -(2n ** 63n) : 2n ** 63n;
+      return castScalar(dst.dtype, Math.trunc(n));
+    };
+  }
+  forEachRun(dst.shape, [dst.strides, s.strides], [dst.offset, s.offset], (o, n, inner) => {
+    const [od, os] = o;
+    const [sd, ss] = inner;
+    if (conv === null && sd === 1 && ss === 1 && d.constructor === a.constructor) {
+      (d as Uint8Array).set((a as Uint8Array).subarray(os, os + n), od);
+      return;
+    }
+    if (conv === null) {
+      for (let i = 0; i < n; i++) d[od + i * sd] = a[os + i * ss] as never;
+    } else {
+      for (let i = 0; i < n; i++) d[od + i * sd] = conv(a[os + i * ss]) as never;
+    }
+  });
+  return dst;
 }

@@ -104,3 +104,48 @@ export function checkShape(shape: readonly number[]): number[] {
   }
   return [...shape];
 }
+
+// Strides for viewing (shape, strides) as newShape without a copy, or null
+// when that is impossible (NumPy's _attempt_nocopy_reshape).
+export function reshapeStrides(
+  oldShape: readonly number[],
+  oldStrides: readonly number[],
+  newShape: readonly number[],
+): number[] | null {
+  const os: number[] = [];
+  const ost: number[] = [];
+  for (let i = 0; i < oldShape.length; i++) {
+    if (oldShape[i] !== 1) {
+      os.push(oldShape[i]);
+      ost.push(oldStrides[i]);
+    }
+  }
+  if (sizeOf(newShape) === 0) return cStrides(newShape);
+  const nst = new Array<number>(newShape.length).fill(0);
+  let oi = 0;
+  let oj = 1;
+  let ni = 0;
+  let nj = 1;
+  while (ni < newShape.length && oi < os.length) {
+    let np = newShape[ni];
+    let op = os[oi];
+    while (np !== op) {
+      if (np < op) np *= newShape[nj++];
+      else op *= os[oj++];
+    }
+    for (let ok = oi; ok < oj - 1; ok++) {
+      if (ost[ok] !== os[ok + 1] * ost[ok + 1]) return null;
+    }
+    nst[nj - 1] = ost[oj - 1];
+    for (let nk = nj - 1; nk > ni; nk--) nst[nk - 1] = nst[nk] * newShape[nk];
+    ni = nj++;
+    oi = oj++;
+  }
+  // trailing ones
+  for (let k = ni; k < newShape.length; k++) nst[k] = 1;
+  // strides of unit axes are irrelevant; give them a sensible value
+  for (let k = 0; k < newShape.length; k++) {
+    if (newShape[k] === 1) nst[k] = k + 1 < newShape.length ? nst[k + 1] * newShape[k + 1] : 1;
+  }
+  return nst;
+}

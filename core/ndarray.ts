@@ -18,15 +18,16 @@ import {
   toDType,
 } from "./dtype.ts";
 import { ShapeMismatchError } from "./errors.ts";
-import { checkShape, cStrides, forEachRun, sizeOf } from "./_iter.ts";
+import { checkShape, cStrides, forEachRun, reshapeStrides, sizeOf } from "./_iter.ts";
 import * as ufunc from "./ufunc.ts";
 import { type ReduceOptions, REDUCTION_NAMES, type ReductionName, REDUCTIONS } from "./reduce.ts";
 import { type ElementwiseMethods, installOps, type ReductionMethods } from "./ops.ts";
 import { applyUfunc } from "./_ufunc.ts";
-import { empty } from "./_create.ts";
+import { copyInto, empty } from "./_create.ts";
 
 export {
   arange,
+  copyInto,
   empty,
   fromArray,
   fromTypedArray,
@@ -354,6 +355,13 @@ export class NDArray<D extends DType = DType> {
    *
    * @param idx One index per axis (negative counts from the end).
    * @returns The element: a number, a bigint for 64-bit integers, a boolean for bool.
+   *
+   * @example
+   * ```ts
+   * import { arange } from "./ndarray.ts";
+   * const a = arange(6).reshape([2, 3]);
+   * if (a.get(1, -1) !== 5n) throw new Error("bad");
+   * ```
    */
   get(...idx: number[]): ScalarOf<D> {
     const v = this.data[this.#index(idx)];
@@ -365,6 +373,14 @@ export class NDArray<D extends DType = DType> {
    *
    * @param idx One index per axis.
    * @param value The new value.
+   *
+   * @example
+   * ```ts
+   * import { zeros } from "./ndarray.ts";
+   * const a = zeros([2, 2], "int8");
+   * a.set([1, 0], 300); // wraps as a C cast
+   * if (a.get(1, 0) !== 44) throw new Error("bad");
+   * ```
    */
   set(idx: readonly number[], value: Scalar): void {
     (this.data as AnyTypedArray)[this.#index(idx)] = castScalar(this.dtype, value) as never;
@@ -438,6 +454,13 @@ export class NDArray<D extends DType = DType> {
    *
    * @param axes A permutation of `0..ndim-1`.
    * @returns The view.
+   *
+   * @example
+   * ```ts
+   * import { zeros } from "./ndarray.ts";
+   * const t = zeros([2, 3, 4]).transpose([2, 0, 1]);
+   * if (t.shape.join() !== "4,2,3") throw new Error("bad");
+   * ```
    */
   transpose(axes?: readonly number[]): NDArray<D> {
     const perm = axes ? axes.map((a) => normAxis(a, this.ndim)) : [...this.shape.keys()].reverse();
@@ -467,6 +490,13 @@ export class NDArray<D extends DType = DType> {
    * @param shape The new shape.
    * @returns The reshaped array.
    * @throws {ShapeMismatchError} When the sizes differ.
+   *
+   * @example
+   * ```ts
+   * import { arange } from "./ndarray.ts";
+   * const a = arange(6).reshape([3, -1]);
+   * if (a.shape.join() !== "3,2" || a.get(2, 1) !== 5n) throw new Error("bad");
+   * ```
    */
   reshape(shape: readonly number[]): NDArray<D> {
     const s = [...shape];
@@ -498,6 +528,13 @@ export class NDArray<D extends DType = DType> {
    * @param shape The target shape.
    * @returns The view.
    * @throws {ShapeMismatchError} When the array does not broadcast to `shape`.
+   *
+   * @example
+   * ```ts
+   * import { arange } from "./ndarray.ts";
+   * const b = arange(3).broadcastTo([2, 3]);
+   * if (b.strides.join() !== "0,1" || b.get(1, 2) !== 2n) throw new Error("bad");
+   * ```
    */
   broadcastTo(shape: readonly number[]): NDArray<D> {
     const nd = shape.length;
@@ -527,6 +564,12 @@ export class NDArray<D extends DType = DType> {
    *
    * @param axis The axes to remove.
    * @returns The view.
+   *
+   * @example
+   * ```ts
+   * import { zeros } from "./ndarray.ts";
+   * if (zeros([1, 3, 1]).squeeze().shape.join() !== "3") throw new Error("bad");
+   * ```
    */
   squeeze(axis?: number | readonly number[]): NDArray<D> {
     const axes = axis === undefined
@@ -551,6 +594,13 @@ export class NDArray<D extends DType = DType> {
    * Iterates over the elements in C order.
    *
    * @returns An iterator of element values.
+   *
+   * @example
+   * ```ts
+   * import { arange } from "./ndarray.ts";
+   * const a = arange(4).reshape([2, 2]).T;
+   * if ([...a.flat()].join() !== "0,2,1,3") throw new Error("bad");
+   * ```
    */
   *flat(): IterableIterator<ScalarOf<D>> {
     const buf = this.data as AnyTypedArray;
@@ -572,6 +622,14 @@ export class NDArray<D extends DType = DType> {
    * A C-contiguous copy in a buffer of its own.
    *
    * @returns The copy.
+   *
+   * @example
+   * ```ts
+   * import { arange } from "./ndarray.ts";
+   * const a = arange(4).reshape([2, 2]).T;
+   * const c = a.copy();
+   * if (!c.isContiguous || c.data === a.data || c.get(0, 1) !== 2n) throw new Error("bad");
+   * ```
    */
   copy(): NDArray<D> {
     const out = empty(this.shape, this.dtype);
@@ -585,6 +643,13 @@ export class NDArray<D extends DType = DType> {
    *
    * @param dtype The target dtype.
    * @returns The converted copy.
+   *
+   * @example
+   * ```ts
+   * import { fromArray } from "./ndarray.ts";
+   * const a = fromArray([-1.7, 2.9, 300]).astype("int8");
+   * if (a.dtype !== "int8" || [...a.flat()].join() !== "-1,2,44") throw new Error("bad");
+   * ```
    */
   astype<E extends DType>(dtype: E): NDArray<E> {
     const d = toDType(dtype) as E;
@@ -598,6 +663,13 @@ export class NDArray<D extends DType = DType> {
    * buffer itself (no copy) when the view already is exactly that.
    *
    * @returns A typed array of `size` elements.
+   *
+   * @example
+   * ```ts
+   * import { fromArray } from "./ndarray.ts";
+   * const t = fromArray([[1, 2], [3, 4]], "float32").T.toTypedArray();
+   * if (!(t instanceof Float32Array) || t.join() !== "1,3,2,4") throw new Error("bad");
+   * ```
    */
   toTypedArray(): ArrayOf<D> {
     if (this.isContiguous) {
@@ -612,6 +684,13 @@ export class NDArray<D extends DType = DType> {
    * The elements as nested JS arrays (a scalar for a 0-d array).
    *
    * @returns Nested arrays of numbers, bigints or booleans.
+   *
+   * @example
+   * ```ts
+   * import { arange } from "./ndarray.ts";
+   * const a = arange(4, undefined, undefined, "int32").reshape([2, 2]);
+   * if (JSON.stringify(a.toArray()) !== "[[0,1],[2,3]]") throw new Error("bad");
+   * ```
    */
   toArray(): NestedArray<ScalarOf<D>> {
     const values = [...this.flat()];
@@ -626,7 +705,15 @@ export class NDArray<D extends DType = DType> {
     return build(0);
   }
 
-  /** A short description: `NDArray<float32>[2,3]`. */
+  /**
+   * A short description: `NDArray<float32>[2,3]`.
+   *
+   * @example
+   * ```ts
+   * import { zeros } from "./ndarray.ts";
+   * if (String(zeros([2, 3], "float32")) !== "NDArray<float32>[2,3]") throw new Error("bad");
+   * ```
+   */
   toString(): string {
     return `NDArray<${this.dtype}>[${this.shape.join(",")}]`;
   }
@@ -679,103 +766,6 @@ export class NDArray<D extends DType = DType> {
   ): NDArray {
     return ufunc.clip(this, min, max, options);
   }
-}
-
-// Strides for viewing (shape, strides) as newShape without a copy, or null
-// when that is impossible (NumPy's _attempt_nocopy_reshape).
-function reshapeStrides(
-  oldShape: readonly number[],
-  oldStrides: readonly number[],
-  newShape: readonly number[],
-): number[] | null {
-  const os: number[] = [];
-  const ost: number[] = [];
-  for (let i = 0; i < oldShape.length; i++) {
-    if (oldShape[i] !== 1) {
-      os.push(oldShape[i]);
-      ost.push(oldStrides[i]);
-    }
-  }
-  if (sizeOf(newShape) === 0) return cStrides(newShape);
-  const nst = new Array<number>(newShape.length).fill(0);
-  let oi = 0;
-  let oj = 1;
-  let ni = 0;
-  let nj = 1;
-  while (ni < newShape.length && oi < os.length) {
-    let np = newShape[ni];
-    let op = os[oi];
-    while (np !== op) {
-      if (np < op) np *= newShape[nj++];
-      else op *= os[oj++];
-    }
-    for (let ok = oi; ok < oj - 1; ok++) {
-      if (ost[ok] !== os[ok + 1] * ost[ok + 1]) return null;
-    }
-    nst[nj - 1] = ost[oj - 1];
-    for (let nk = nj - 1; nk > ni; nk--) nst[nk - 1] = nst[nk] * newShape[nk];
-    ni = nj++;
-    oi = oj++;
-  }
-  // trailing ones
-  for (let k = ni; k < newShape.length; k++) nst[k] = 1;
-  // strides of unit axes are irrelevant; give them a sensible value
-  for (let k = 0; k < newShape.length; k++) {
-    if (newShape[k] === 1) nst[k] = k + 1 < newShape.length ? nst[k + 1] * newShape[k + 1] : 1;
-  }
-  return nst;
-}
-
-/**
- * Copies `src` into `dst` (same shape after broadcasting `src`), converting
- * dtypes with C-cast semantics.
- *
- * @param dst Destination array.
- * @param src Source array (broadcast to `dst.shape`).
- * @returns `dst`.
- *
- * @example
- * ```ts
- * import { arange, copyInto, zeros } from "./ndarray.ts";
- * const dst = zeros([2, 3], "int32");
- * copyInto(dst, arange(3, undefined, undefined, "float64"));
- * if (dst.get(1, 2) !== 2) throw new Error("bad");
- * ```
- */
-export function copyInto<D extends DType>(dst: NDArray<D>, src: NDArray): NDArray<D> {
-  const s = src.broadcastTo(dst.shape);
-  const d = dst.data as AnyTypedArray;
-  const a = s.data as AnyTypedArray;
-  const to: DTypeInfo = DTYPES[dst.dtype];
-  const from: DTypeInfo = DTYPES[src.dtype];
-  let conv: ((v: number | bigint) => number | bigint) | null = null;
-  if (to.big !== from.big || (to.kind === "b" && from.kind !== "b")) {
-    conv = (v) => castScalar(dst.dtype, v);
-  } else if (to.kind !== "f" && from.kind === "f") {
-    // float -> integer: truncate toward zero (typed arrays wrap, NaN -> 0)
-    conv = (v) => Math.trunc(v as number);
-  }
-  if (to.big && from.kind === "f") {
-    conv = (v) => {
-      const n = v as number;
-      if (!Number.isFinite(n)) return to.kind === "i" ? -(2n ** 63n) : 2n ** 63n;
-      return castScalar(dst.dtype, Math.trunc(n));
-    };
-  }
-  forEachRun(dst.shape, [dst.strides, s.strides], [dst.offset, s.offset], (o, n, inner) => {
-    const [od, os] = o;
-    const [sd, ss] = inner;
-    if (conv === null && sd === 1 && ss === 1 && d.constructor === a.constructor) {
-      (d as Uint8Array).set((a as Uint8Array).subarray(os, os + n), od);
-      return;
-    }
-    if (conv === null) {
-      for (let i = 0; i < n; i++) d[od + i * sd] = a[os + i * ss] as never;
-    } else {
-      for (let i = 0; i < n; i++) d[od + i * sd] = conv(a[os + i * ss]) as never;
-    }
-  });
-  return dst;
 }
 
 installOps(NDArray.prototype as NDArray, {

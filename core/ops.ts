@@ -22,8 +22,8 @@ export type ReduceOptionName = keyof ReduceOptions;
 
 /** The shape of one entry of {@link ARRAY_OPS}. */
 export type OpSpec =
-  | { readonly kind: "unary"; readonly ufunc: UnaryOp }
-  | { readonly kind: "binary"; readonly ufunc: BinaryOp }
+  | { readonly kind: "unary"; readonly ufunc: string }
+  | { readonly kind: "binary"; readonly ufunc: string }
   | {
     readonly kind: "reduction";
     readonly reduction: ReductionName;
@@ -161,20 +161,25 @@ export const ARRAY_OPS = {
   nbytes: { kind: "getter" },
 } as const satisfies Readonly<Record<string, OpSpec>>;
 
-type Ops = typeof ARRAY_OPS;
+// Every element-wise entry names a kernel of core/_kernels (checked when compiling).
+const _unaryKernels: Extract<(typeof ARRAY_OPS)[OpName], { kind: "unary" }>["ufunc"] extends UnaryOp
+  ? true
+  : false = true;
+const _binaryKernels: Extract<(typeof ARRAY_OPS)[OpName], { kind: "binary" }>["ufunc"] extends
+  BinaryOp ? true : false = true;
 
 /** The name of an entry of {@link ARRAY_OPS}. */
-export type OpName = keyof Ops;
+export type OpName = keyof typeof ARRAY_OPS;
 
 /** Names of the entries of one kind. */
 export type OpNamesOf<K extends OpKind> = {
-  [N in OpName]: Ops[N]["kind"] extends K ? N : never;
+  [N in OpName]: (typeof ARRAY_OPS)[N]["kind"] extends K ? N : never;
 }[OpName];
 
 /** The options object of the reduction method `N`, narrowed to the table's option names. */
-export type ReductionMethodOptions<N extends OpNamesOf<"reduction">> = Ops[N] extends
+export type ReductionMethodOptions<N extends OpNamesOf<"reduction">> = (typeof ARRAY_OPS)[N] extends
   { readonly oneAxis: true } ? ArgOptions
-  : Pick<ReduceOptions, Extract<Ops[N], { options: unknown }>["options"][number]>;
+  : Pick<ReduceOptions, Extract<(typeof ARRAY_OPS)[N], { options: unknown }>["options"][number]>;
 
 /**
  * The element-wise methods of {@link ARRAY_OPS} for an array type: unary
@@ -186,13 +191,15 @@ export type ReductionMethodOptions<N extends OpNamesOf<"reduction">> = Ops[N] ex
  */
 export type ElementwiseMethods<Operand, Result, Options = never> =
   & {
-    readonly [N in keyof Ops as Ops[N]["kind"] extends "unary" ? N : never]: [Options] extends
-      [never] ? () => Result
+    readonly [
+      N in keyof typeof ARRAY_OPS as (typeof ARRAY_OPS)[N]["kind"] extends "unary" ? N : never
+    ]: [Options] extends [never] ? () => Result
       : (options?: Options) => Result;
   }
   & {
-    readonly [N in keyof Ops as Ops[N]["kind"] extends "binary" ? N : never]: [Options] extends
-      [never] ? (b: Operand) => Result
+    readonly [
+      N in keyof typeof ARRAY_OPS as (typeof ARRAY_OPS)[N]["kind"] extends "binary" ? N : never
+    ]: [Options] extends [never] ? (b: Operand) => Result
       : (b: Operand, options?: Options) => Result;
   };
 
@@ -203,7 +210,9 @@ export type ElementwiseMethods<Operand, Result, Options = never> =
  * @typeParam Result What the methods return.
  */
 export type ReductionMethods<Result> = {
-  readonly [N in keyof Ops as Ops[N]["kind"] extends "reduction" ? N : never]: (
+  readonly [
+    N in keyof typeof ARRAY_OPS as (typeof ARRAY_OPS)[N]["kind"] extends "reduction" ? N : never
+  ]: (
     options?: N extends OpNamesOf<"reduction"> ? ReductionMethodOptions<N> : never,
   ) => Result;
 };

@@ -229,7 +229,18 @@ export class DistArray<D extends DType = DType> {
     return this.size * DTYPES[this.dtype].bytes;
   }
 
-  /** A short description: `DistArray<float64>[10,3] Distribution[10,3](bn) ...`. */
+  /**
+   * A short description: `DistArray<float64>[10,3] Distribution[10,3](bn) ...`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { init } from "./comm.ts";
+   * import { DistArray } from "./dist_array.ts";
+   * await using comm = await init();
+   * assert.match(String(DistArray.zeros(comm, [10, 3])), /^DistArray<float64>\[10,3\] /);
+   * ```
+   */
   toString(): string {
     return `DistArray<${this.dtype}>${shapeText(this.shape)} ${this.#dist}`;
   }

@@ -143,6 +143,15 @@ export class LazyArray {
    * @param name The ufunc's NumPy name (`"hypot"`, `"floor_divide"`, ...).
    * @param operands The other operands.
    * @returns The lazy result.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { lazy } from "./lazy.ts";
+   * import { fromArray } from "../core/ndarray.ts";
+   * const r = lazy(fromArray([3, 5])).ufunc("hypot", fromArray([4, 12]));
+   * assert.deepEqual((await r.compute()).toArray(), [5, 13]);
+   * ```
    */
   ufunc(name: string, ...operands: LazyOperand[]): LazyArray {
     return ufunc(name, this, ...operands);
@@ -153,6 +162,16 @@ export class LazyArray {
    *
    * @param dtype The new element type.
    * @returns Lazy result.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { lazy } from "./lazy.ts";
+   * import { fromArray } from "../core/ndarray.ts";
+   * const r = lazy(fromArray([1.9, -1.9])).astype("int16");
+   * assert.equal(r.dtype, "int16");
+   * assert.deepEqual((await r.compute()).toArray(), [1, -1]);
+   * ```
    */
   astype(dtype: DType): LazyArray {
     const d = toDType(dtype);
@@ -166,6 +185,15 @@ export class LazyArray {
    * @param min Lower bound or null.
    * @param max Upper bound or null.
    * @returns Lazy result.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { lazy } from "./lazy.ts";
+   * import { fromArray } from "../core/ndarray.ts";
+   * const r = lazy(fromArray([-2, 0.5, 3])).clip(0, 1);
+   * assert.deepEqual((await r.compute()).toArray(), [0, 0.5, 1]);
+   * ```
    */
   clip(min: LazyOperand | null, max: LazyOperand | null): LazyArray {
     return new LazyArray(mapNode("clip", [this.#node, operand(min), operand(max)]));
@@ -178,6 +206,15 @@ export class LazyArray {
    *
    * @param specs One string with comma-separated parts, or one spec per axis.
    * @returns Lazy view.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { lazy } from "./lazy.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * const x = lazy(arange(12, undefined, undefined, "int32").reshape([3, 4]));
+   * assert.deepEqual((await x.slice("1:, ::2").compute()).toArray(), [[4, 6], [8, 10]]);
+   * ```
    */
   slice(...specs: SliceSpec[]): LazyArray {
     return new LazyArray(sliceNode(this.#node, specs));
@@ -189,6 +226,15 @@ export class LazyArray {
    * @param name `"sum"`, `"mean"`, `"std"`, `"argmax"`, `"nanmean"`, ...
    * @param options `axis`, `keepdims`, `ddof`, `dtype`.
    * @returns Lazy result.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { lazy } from "./lazy.ts";
+   * import { fromArray } from "../core/ndarray.ts";
+   * const x = lazy(fromArray([[1, NaN], [3, 4]]));
+   * assert.deepEqual((await x.reduce("nanmean", { axis: 0 }).compute()).toArray(), [2, 4]);
+   * ```
    */
   reduce(name: ReductionName, options: ReduceOptions = {}): LazyArray {
     if (!(REDUCTION_NAMES as readonly string[]).includes(name)) {
@@ -209,6 +255,16 @@ export class LazyArray {
    * @param options `memory`, `prefetch`, `write`.
    * @returns The plan.
    * @throws {MemoryBudgetError} When the run cannot fit the budget.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { lazy } from "./lazy.ts";
+   * import { zeros } from "../core/ndarray.ts";
+   * const p = lazy(zeros([1000, 100])).mean({ axis: 0 }).plan({ memory: "64MiB" });
+   * assert.equal(p.passes.length, 1);
+   * assert.ok(p.projectedBytes <= p.budgetBytes);
+   * ```
    */
   plan(
     options: RunOptions & {
@@ -240,6 +296,15 @@ export class LazyArray {
    * @returns The result.
    * @throws {MemoryBudgetError} Before reading anything, when the result alone or a pass
    *   does not fit the budget.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { lazy } from "./lazy.ts";
+   * import { fromArray } from "../core/ndarray.ts";
+   * const x = lazy(fromArray([[1, 2], [3, 4]]));
+   * assert.deepEqual((await x.sum({ axis: 1 }).compute({ memory: "16MiB" })).toArray(), [3, 7]);
+   * ```
    */
   compute(options: RunOptions = {}): Promise<NDArray> {
     return computeNode(this.#node, options);
@@ -252,6 +317,18 @@ export class LazyArray {
    *
    * @param locator Where to write.
    * @param options `chunks`, `codec`, `dtype`, `overwrite`, and the run options.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { lazy } from "./lazy.ts";
+   * import { fromArray } from "../core/ndarray.ts";
+   * import { readNpy } from "../io/npy.ts";
+   * const dir = await Deno.makeTempDir();
+   * await lazy(fromArray([1, 2, 3])).mul(2).to(`${dir}/x.npy`);
+   * assert.deepEqual((await readNpy(`${dir}/x.npy`)).toArray(), [2, 4, 6]);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   async to(locator: string, options: WriteOptions = {}): Promise<void> {
     const node = options.dtype && toDType(options.dtype) !== this.dtype
@@ -260,7 +337,19 @@ export class LazyArray {
     await writeNode(node, locator, options);
   }
 
-  /** Closes the source this array was opened from (no-op for derived arrays). */
+  /**
+   * Closes the source this array was opened from (no-op for derived arrays).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { lazy } from "./lazy.ts";
+   * import { fromArray } from "../core/ndarray.ts";
+   * const x = lazy(fromArray([1, 2]));
+   * x.close(); // a no-op for an in-memory array
+   * assert.deepEqual((await x.compute()).toArray(), [1, 2]);
+   * ```
+   */
   close(): void {
     this.#close?.();
   }
