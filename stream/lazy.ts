@@ -302,7 +302,7 @@ export class LazyArray {
    * import assert from "node:assert/strict";
    * import { lazy } from "./lazy.ts";
    * import { fromArray } from "../core/ndarray.ts";
-   * const x = lazy(fromArray([[1, 2], [3, 4]]));
+   * const x = lazy(fromArray([[1, 2], [3, 4]], "float64"));
    * assert.deepEqual((await x.sum({ axis: 1 }).compute({ memory: "16MiB" })).toArray(), [3, 7]);
    * ```
    */
@@ -325,7 +325,7 @@ export class LazyArray {
    * import { fromArray } from "../core/ndarray.ts";
    * import { readNpy } from "../io/npy.ts";
    * const dir = await Deno.makeTempDir();
-   * await lazy(fromArray([1, 2, 3])).mul(2).to(`${dir}/x.npy`);
+   * await lazy(fromArray([1, 2, 3], "float64")).mul(2).to(`${dir}/x.npy`);
    * assert.deepEqual((await readNpy(`${dir}/x.npy`)).toArray(), [2, 4, 6]);
    * await Deno.remove(dir, { recursive: true });
    * ```
@@ -345,7 +345,7 @@ export class LazyArray {
    * import assert from "node:assert/strict";
    * import { lazy } from "./lazy.ts";
    * import { fromArray } from "../core/ndarray.ts";
-   * const x = lazy(fromArray([1, 2]));
+   * const x = lazy(fromArray([1, 2], "float64"));
    * x.close(); // a no-op for an in-memory array
    * assert.deepEqual((await x.compute()).toArray(), [1, 2]);
    * ```
