@@ -1,7 +1,9 @@
 // Strided iteration shared by every kernel: collapse axes where all operands
 // allow, then walk the outer axes and hand each innermost run to a callback.
 
-export { cStrides, sizeOf } from "./strides.ts";
+import { cStrides, sizeOf } from "./strides.ts";
+
+export { cStrides, sizeOf };
 
 /** A shape with one stride list per operand, after collapsing. */
 export interface Layout {

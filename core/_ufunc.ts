@@ -14,27 +14,10 @@ import {
   toDType,
 } from "./dtype.ts";
 import { ShapeMismatchError } from "./errors.ts";
+import type { Operand, UfuncOptions } from "./ufunc.ts";
 import { broadcastShapes, copyInto, empty, NDArray } from "./ndarray.ts";
 import { BINARY_OPS, binaryKernel, type BinaryOp, type OpKind } from "./_kernels/binary.ts";
 import { UNARY_OPS, unaryKernel, type UnaryOp } from "./_kernels/unary.ts";
-
-/** An operand of a ufunc: an array or a JS scalar (a "weak" scalar, as in NumPy 2). */
-export type Operand = NDArray | Scalar;
-
-/** Options every ufunc takes as its last argument. */
-export interface UfuncOptions {
-  /**
-   * Where to write the result. It must have the broadcast shape; the result
-   * is cast to its dtype (NumPy's `same_kind` rule) and it is returned.
-   */
-  readonly out?: NDArray;
-  /**
-   * The dtype to compute in and return (NumPy's `dtype=`). Inputs are cast
-   * to it (`same_kind`). For comparisons and predicates only `bool` is
-   * accepted.
-   */
-  readonly dtype?: DType;
-}
 
 const KIND_RANK = { b: 0, u: 1, i: 2, f: 3 } as const;
 

@@ -23,7 +23,7 @@ import * as ufunc from "./ufunc.ts";
 import { type ReduceOptions, REDUCTION_NAMES, type ReductionName, REDUCTIONS } from "./reduce.ts";
 import { type ElementwiseMethods, installOps, type ReductionMethods } from "./ops.ts";
 import { applyUfunc } from "./_ufunc.ts";
-import { copyInto, empty } from "./_create.ts";
+import { copyInto, empty } from "./create.ts";
 
 export {
   arange,
@@ -35,7 +35,7 @@ export {
   linspace,
   ones,
   zeros,
-} from "./_create.ts";
+} from "./create.ts";
 
 /**
  * One axis of a selection:

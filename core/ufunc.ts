@@ -18,7 +18,7 @@
  * @module
  */
 
-import { DTYPES, toDType } from "./dtype.ts";
+import { type DType, DTYPES, type Scalar, toDType } from "./dtype.ts";
 import { broadcastShapes, NDArray } from "./ndarray.ts";
 import {
   binaryUfunc,
@@ -26,9 +26,7 @@ import {
   deliver,
   loopArray,
   loopScalar,
-  type Operand,
   promoteOperands,
-  type UfuncOptions,
 } from "./_ufunc.ts";
 import {
   absolute,
@@ -63,11 +61,28 @@ import {
   square,
   tan,
   tanh,
-} from "./_ufunc_unary.ts";
+} from "./ufunc_unary.ts";
 import { whereKernel } from "./_kernels/_where.ts";
 
-export type { Operand, UfuncOptions } from "./_ufunc.ts";
-export * from "./_ufunc_unary.ts";
+/** An operand of a ufunc: an array or a JS scalar (a "weak" scalar, as in NumPy 2). */
+export type Operand = NDArray | Scalar;
+
+/** Options every ufunc takes as its last argument. */
+export interface UfuncOptions {
+  /**
+   * Where to write the result. It must have the broadcast shape; the result
+   * is cast to its dtype (NumPy's `same_kind` rule) and it is returned.
+   */
+  readonly out?: NDArray;
+  /**
+   * The dtype to compute in and return (NumPy's `dtype=`). Inputs are cast
+   * to it (`same_kind`). For comparisons and predicates only `bool` is
+   * accepted.
+   */
+  readonly dtype?: DType;
+}
+
+export * from "./ufunc_unary.ts";
 
 /**
  * Sum (logical OR for booleans; integers wrap) (NumPy's `add`).

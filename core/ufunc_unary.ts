@@ -1,7 +1,8 @@
 // The one-operand ufuncs, re-exported by core/ufunc.ts (their examples import from there).
 
 import type { NDArray } from "./ndarray.ts";
-import { type Operand, type UfuncOptions, unaryUfunc } from "./_ufunc.ts";
+import { unaryUfunc } from "./_ufunc.ts";
+import type { Operand, UfuncOptions } from "./ufunc.ts";
 
 /**
  * Absolute value; the most negative integer stays itself (C wraparound) (NumPy's `absolute`).
