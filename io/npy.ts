@@ -12,7 +12,7 @@
  * @module
  */
 
-import { writeViaTemp } from "./_atomic.ts";
+import { writeViaTemp } from "./output.ts";
 import {
   type AnyTypedArray,
   type ArrayOf,
@@ -574,8 +574,8 @@ export async function readNpy(path: string | URL): Promise<NDArray> {
  * Writes an array to a `.npy` file, little-endian, in C order unless
  * `fortranOrder` is set, with the header numpy would write (lowest version
  * that fits). The data goes to a temporary file in the same directory
- * (`.<name>.<random>.tmp`) that is renamed over `path` at the end, so a
- * failure never leaves a complete-looking file.
+ * (`.<name>.tessera-tmp-<pid>-<hex>`, io/output.ts) that is renamed over
+ * `path` at the end, so a failure never leaves a complete-looking file.
  *
  * @param path The file to create or replace.
  * @param array The array (any layout).

@@ -17,7 +17,8 @@
  * @module
  */
 
-import * as zarr from "npm:zarrita@0.7.5";
+import type { Zarrita as zarr } from "./_npm.ts";
+import { loadZarrita } from "./_npm.ts";
 import {
   type AnyTypedArray,
   type DType,
@@ -28,7 +29,8 @@ import {
 } from "../core/dtype.ts";
 import { FormatError, ShapeMismatchError } from "../core/errors.ts";
 import { copyInto, empty, NDArray } from "../core/ndarray.ts";
-import { type ChunkEncoder, makeEncoder, parseCodec, registerCodecs } from "./_zarr_codecs.ts";
+import { type ChunkEncoder, makeEncoder, registerCodecs, zarrCodecs } from "./_zarr_codecs.ts";
+import { parseCodec } from "./codec.ts";
 import {
   type ArrayMeta,
   docJson,
@@ -184,6 +186,7 @@ export class ZarrArray implements ArraySource, ArraySink {
   #store: FsStore;
   #meta: ArrayMeta;
   #array: zarr.Array<zarr.DataType, FsStore>;
+  #lib: typeof zarr;
   #encoder: Promise<ChunkEncoder> | null = null;
   #nativeStrides: number[];
   #chunkSize: number;
@@ -199,7 +202,9 @@ export class ZarrArray implements ArraySource, ArraySink {
     array: zarr.Array<zarr.DataType, FsStore>,
     writable: boolean,
     workers: number | undefined,
+    lib: typeof zarr,
   ) {
+    this.#lib = lib;
     this.#store = store;
     this.#meta = meta;
     this.#array = array;
@@ -244,7 +249,8 @@ export class ZarrArray implements ArraySource, ArraySink {
    * @returns The array.
    */
   static async open(locator: string, options: ZarrOpenOptions = {}): Promise<ZarrArray> {
-    registerCodecs();
+    await registerCodecs();
+    const lib = await loadZarrita();
     const loc = zarrLocator(locator);
     const writable = options.write === true;
     const workers = options.workers;
@@ -260,12 +266,12 @@ export class ZarrArray implements ArraySource, ArraySink {
     if (meta.kind !== "array") {
       throw new FormatError(loc.path, `"${object}" is a group, not an array`);
     }
-    const where = zarr.root(store).resolve(object);
+    const where = lib.root(store).resolve(object);
     let array: zarr.Array<zarr.DataType, FsStore>;
     try {
       array = meta.zarrFormat === 2
-        ? await zarr.open.v2(where, { kind: "array" })
-        : await zarr.open.v3(where, { kind: "array" });
+        ? await lib.open.v2(where, { kind: "array" })
+        : await lib.open.v3(where, { kind: "array" });
     } catch (e) {
       throw new FormatError(
         loc.path,
@@ -276,7 +282,7 @@ export class ZarrArray implements ArraySource, ArraySink {
     if (writable && meta.sharded) {
       throw new TypeError(`Cannot open "${locator}" for writing: sharded arrays are read-only`);
     }
-    return new ZarrArray(store, formatLocator(loc), meta, array, writable, workers);
+    return new ZarrArray(store, formatLocator(loc), meta, array, writable, workers, lib);
   }
 
   /** Number of elements. */
@@ -631,7 +637,7 @@ export class ZarrArray implements ArraySource, ArraySink {
     }
     const raw = chunk.data as unknown;
     const data =
-      (raw instanceof zarr.BoolArray
+      (raw instanceof this.#lib.BoolArray
         ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)
         : raw) as AnyTypedArray;
     if (!(data instanceof DTYPES[this.dtype].array) || data.length !== this.#chunkSize) {
@@ -655,7 +661,7 @@ export class ZarrArray implements ArraySource, ArraySink {
     const encode = await this.#encoder;
     const buf = chunk.data as Uint8Array;
     const data = this.dtype === "bool"
-      ? new zarr.BoolArray(buf.buffer, buf.byteOffset, buf.length)
+      ? new this.#lib.BoolArray(buf.buffer, buf.byteOffset, buf.length)
       : buf;
     const bytes = await encode({ data, shape: [...this.chunks], stride: [...chunk.strides] });
     await this.#store.set(this.chunkKey(coords), bytes);
@@ -720,7 +726,7 @@ export function openZarr(locator: string, options: ZarrOpenOptions = {}): Promis
  * ```
  */
 export async function createZarr(locator: string, options: ZarrCreateOptions): Promise<ZarrArray> {
-  registerCodecs();
+  await registerCodecs();
   const loc = zarrLocator(locator);
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`Cannot create "${locator}": expected options { shape, dtype }`);
@@ -744,7 +750,7 @@ export async function createZarr(locator: string, options: ZarrCreateOptions): P
       `Cannot create "${locator}": invalid chunks [${chunks}] for shape [${shape.join(",")}]`,
     );
   }
-  const choice = parseCodec(options.codec ?? "gzip:1", itemsize);
+  const choice = zarrCodecs(parseCodec(options.codec ?? "gzip:1"), itemsize);
   await Deno.mkdir(loc.path, { recursive: true });
   const store = new FsStore(loc.path);
   const object = loc.object ?? "/";
@@ -815,6 +821,7 @@ export async function createZarrGroup(
   locator: string,
   options: ZarrGroupOptions = {},
 ): Promise<void> {
+  await registerCodecs();
   const loc = zarrLocator(locator);
   await Deno.mkdir(loc.path, { recursive: true });
   const store = new FsStore(loc.path);
@@ -850,7 +857,7 @@ export async function createZarrGroup(
  * ```
  */
 export async function listZarr(path: string): Promise<ZarrNode[]> {
-  registerCodecs();
+  await registerCodecs();
   const storePath = zarrLocator(path).path;
   const store = await openStore(storePath, true);
   const root = await readNode(store, storePath, "/");
