@@ -156,7 +156,8 @@ export interface CodecChoice {
 }
 
 /**
- * The Zarr codec configuration of a parsed `codec` option (io/codec.ts).
+ * The Zarr codec configuration of a parsed `codec` option (io/codec.ts); a
+ * missing gzip, zlib or zstd level is 1.
  *
  * @param spec The codec.
  * @param typesize Bytes per element (blosc's v3 `typesize`).
@@ -167,19 +168,23 @@ export function zarrCodecs(spec: CodecSpec, typesize: number): CodecChoice {
     case "none":
       return { v2: null, v3: [] };
     case "gzip":
-    case "zlib":
+    case "zlib": {
+      const level = spec.level ?? 1;
       return {
-        v2: { id: spec.name, level: spec.level },
+        v2: { id: spec.name, level },
         v3: [{
           name: spec.name === "gzip" ? "gzip" : "numcodecs.zlib",
-          configuration: { level: spec.level },
+          configuration: { level },
         }],
       };
-    case "zstd":
+    }
+    case "zstd": {
+      const level = spec.level ?? 1;
       return {
-        v2: { id: "zstd", level: spec.level },
-        v3: [{ name: "zstd", configuration: { level: spec.level, checksum: false } }],
+        v2: { id: "zstd", level },
+        v3: [{ name: "zstd", configuration: { level, checksum: false } }],
       };
+    }
     case "lz4":
       return {
         v2: { id: "lz4", acceleration: 1 },

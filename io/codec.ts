@@ -5,8 +5,9 @@
  * {@link CodecSpec}; each format maps the spec to its own configuration
  * (Zarr v2/v3 codec documents, the HDF5 deflate filter).
  *
- * Forms: `none` (or `raw`), `gzip[:level]`, `zlib[:level]` (level 0..9,
- * default 1), `zstd[:level]` (-131072..22, default 1), `lz4`,
+ * Forms: `none` (or `raw`), `gzip[:level]`, `zlib[:level]` (level 0..9),
+ * `zstd[:level]` (-131072..22), `lz4` (a level left out is null: the
+ * format's default, 1 for Zarr, 4 for HDF5 gzip as in h5py),
  * `blosc[:cname[:clevel[:shuffle]]]` (cname one of blosclz, lz4, lz4hc,
  * zlib, zstd, snappy, default lz4; clevel 0..9, default 5; shuffle
  * `noshuffle`, `shuffle` (default), `bitshuffle` or 0/1/2).
@@ -26,7 +27,11 @@ export type BloscShuffle = (typeof BLOSC_SHUFFLES)[number];
 /** A parsed codec string. */
 export type CodecSpec =
   | { readonly name: "none" }
-  | { readonly name: "gzip" | "zlib" | "zstd"; readonly level: number }
+  | {
+    readonly name: "gzip" | "zlib" | "zstd";
+    /** The compression level, or null for the format's default. */
+    readonly level: number | null;
+  }
   | { readonly name: "lz4" }
   | {
     readonly name: "blosc";
@@ -76,7 +81,7 @@ function arity(text: string, name: string, parts: readonly string[], most: numbe
  * ignored; `raw` is a synonym of `none`.
  *
  * @param text The codec string, e.g. `gzip:4` or `blosc:zstd:5`.
- * @returns The spec, with every default filled in.
+ * @returns The spec (blosc's defaults filled in; a missing level is null).
  * @throws {TypeError} When `text` is not a string, names an unknown codec, or
  *   an unknown blosc compressor or shuffle.
  * @throws {SyntaxError} When a parameter is empty, not an integer, or extra.
@@ -89,7 +94,8 @@ function arity(text: string, name: string, parts: readonly string[], most: numbe
  * assert.deepEqual(parseCodec("blosc:zstd:5"), {
  *   name: "blosc", cname: "zstd", clevel: 5, shuffle: "shuffle",
  * });
- * assert.deepEqual(parseCodec("gzip"), { name: "gzip", level: 1 });
+ * assert.deepEqual(parseCodec("gzip:4"), { name: "gzip", level: 4 });
+ * assert.deepEqual(parseCodec("zstd"), { name: "zstd", level: null });
  * assert.throws(() => parseCodec("gzip:10"), RangeError);
  * ```
  */
@@ -106,12 +112,12 @@ export function parseCodec(text: string): CodecSpec {
     case "gzip":
     case "zlib":
       arity(text, head, params, 1);
-      return { name: head, level: params[0] ? integer(text, "level", params[0], 0, 9) : 1 };
+      return { name: head, level: params[0] ? integer(text, "level", params[0], 0, 9) : null };
     case "zstd":
       arity(text, head, params, 1);
       return {
         name: "zstd",
-        level: params[0] ? integer(text, "level", params[0], -131072, 22) : 1,
+        level: params[0] ? integer(text, "level", params[0], -131072, 22) : null,
       };
     case "lz4":
       arity(text, head, params, 0);
@@ -149,8 +155,9 @@ export function parseCodec(text: string): CodecSpec {
 
 /**
  * The canonical text of a spec (what {@link parseCodec} reads back to the
- * same spec): `none`, `gzip:1`, `lz4`, `blosc:lz4:5` (the shuffle is added
- * only when it is not the default `shuffle`).
+ * same spec): `none`, `gzip:1` (`gzip` without a level), `lz4`,
+ * `blosc:lz4:5` (the shuffle is added only when it is not the default
+ * `shuffle`).
  *
  * @param spec A codec spec.
  * @returns Its text.
@@ -173,6 +180,6 @@ export function formatCodec(spec: CodecSpec): string {
         spec.shuffle === "shuffle" ? "" : `:${spec.shuffle}`
       }`;
     default:
-      return `${spec.name}:${spec.level}`;
+      return spec.level === null ? spec.name : `${spec.name}:${spec.level}`;
   }
 }
