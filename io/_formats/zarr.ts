@@ -17,6 +17,8 @@ function text(loc: Locator): string {
 /** Zarr v2 and v3 through zarrita: writers of disjoint whole chunks run at once. */
 export const format: FormatModule = {
   async detect(path) {
+    const st = await Deno.stat(path).catch(() => null);
+    if (!st?.isDirectory) return false;
     for (const name of METADATA) {
       if (await exists(`${path}/${name}`)) return true;
     }
