@@ -8,14 +8,8 @@ import type { DType } from "../core/dtype.ts";
 import { formatBytes } from "../core/errors.ts";
 import type { Comm } from "../dist/comm.ts";
 import { type Format, parseLocator } from "../io/locator.ts";
-import {
-  type LazyArray,
-  memoryBudget,
-  open,
-  type Progress,
-  type RunOptions,
-  type WriteOptions,
-} from "../stream/mod.ts";
+import { memoryBudget } from "../stream/budget.ts";
+import type { LazyArray, Progress, RunOptions, WriteOptions } from "../stream/mod.ts";
 
 /** A mistake in the command line itself (exit code 2). */
 export class UsageError extends Error {
@@ -213,6 +207,8 @@ export class Session {
   async open(locator: string): Promise<LazyArray> {
     const loc = checkLocator(locator);
     try {
+      // the stream engine loads with the first command that reads an array
+      const { open } = await import("../stream/mod.ts");
       const a = await open(locator);
       this.#closers.push(() => a.close());
       return a;
