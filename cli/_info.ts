@@ -57,7 +57,7 @@ function render(info: ArrayInfo | TreeInfo): string {
   row(
     "on disk",
     `${formatBytes(info.diskBytes)} (${info.diskBytes} bytes${
-      info.format === "hdf5" ? ", whole file" : ""
+      info.diskScope ? `, ${info.diskScope}` : ""
     })`,
   );
   for (const [k, v] of Object.entries(info.extra ?? {})) row(k, attrText(v));

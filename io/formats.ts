@@ -31,7 +31,13 @@
 import type { DType } from "../core/dtype.ts";
 import type { NDArray } from "../core/ndarray.ts";
 import type { CodecName, CodecSpec } from "./codec.ts";
-import { type Format, type Locator, parseLocator, type ParseLocatorOptions } from "./locator.ts";
+import {
+  type Format,
+  type Locator,
+  LOCATOR_RULES,
+  parseLocator,
+  type ParseLocatorOptions,
+} from "./locator.ts";
 import type { ArraySource, Region } from "./region.ts";
 
 /** An array opened for reading. */
@@ -92,6 +98,8 @@ export interface ArrayInfo {
   readonly memoryBytes: number;
   /** Bytes on disk. */
   readonly diskBytes: number;
+  /** What `diskBytes` counts when it is more than the array (`"whole file"`). */
+  readonly diskScope?: string;
   /** Attributes (plain JSON values). */
   readonly attributes: Record<string, unknown>;
   /** Format-specific facts. */
@@ -179,7 +187,6 @@ export interface FormatEntry {
 }
 
 interface Definition {
-  readonly extensions: readonly string[];
   readonly codecs: readonly CodecName[];
   readonly serialWrites?: boolean;
   readonly staged?: boolean;
@@ -189,23 +196,19 @@ interface Definition {
 // relative specifiers, so that a script importing mod.ts by URL loads them from there
 const DEFINITIONS: { readonly [F in Format]: Definition } = {
   npy: {
-    extensions: [".npy"],
     codecs: ["none"],
     load: () => import("./_formats/npy.ts"),
   },
   hdf5: {
-    extensions: [".h5", ".hdf5", ".he5", ".nc"],
     codecs: ["none", "gzip"],
     serialWrites: true,
     load: () => import("./_formats/hdf5.ts"),
   },
   zarr: {
-    extensions: [".zarr"],
     codecs: ["none", "gzip", "zlib", "zstd", "lz4", "blosc"],
     load: () => import("./_formats/zarr.ts"),
   },
   arrow: {
-    extensions: [".arrow", ".feather"],
     codecs: ["none"],
     staged: true,
     load: () => import("./_formats/arrow.ts"),
@@ -221,7 +224,7 @@ function makeEntry(name: Format, def: Definition): FormatEntry {
     typeof l === "string" ? l : l.object === null ? l.path : `${l.path}:${l.object}`;
   return Object.freeze({
     name,
-    extensions: Object.freeze([...def.extensions]),
+    extensions: LOCATOR_RULES[name].extensions,
     codecs: Object.freeze([...def.codecs]),
     serialWrites: def.serialWrites ?? false,
     staged: def.staged ?? false,

@@ -50,7 +50,7 @@ import {
   unlink,
   withIds,
 } from "./_hdf5_handles.ts";
-import { tempPath, tempToken } from "./output.ts";
+import { PendingOutput, tempToken } from "./output.ts";
 
 /**
  * What the distributed functions need of a communicator (`Comm` in dist/
@@ -601,7 +601,10 @@ function writeSync(
   const serial = mpiOf(comm) === null;
 
   if (!exists) {
-    const tmp = tempPath(plan.path, comm.bcastJson(comm.rank === 0 ? tempToken() : "", 0));
+    const out = PendingOutput.at(plan.path, {
+      token: comm.bcastJson(comm.rank === 0 ? tempToken() : "", 0),
+    });
+    const tmp = out.temp;
     try {
       const file = openFile(comm, tmp, "x");
       try {
@@ -630,7 +633,7 @@ function writeSync(
       throw e;
     }
     comm.barrier();
-    if (comm.rank === 0) Deno.renameSync(tmp, plan.path);
+    if (comm.rank === 0) out.commitSync();
     comm.barrier();
     return;
   }

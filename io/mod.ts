@@ -21,7 +21,13 @@
  */
 
 export * from "./region.ts";
-export * from "./locator.ts";
+export {
+  type Format,
+  formatLocator,
+  type Locator,
+  parseLocator,
+  type ParseLocatorOptions,
+} from "./locator.ts";
 export {
   type BloscCname,
   type BloscShuffle,

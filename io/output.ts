@@ -116,6 +116,16 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
+function existsSync(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
 /**
  * Removes a file or directory tree; nothing when it does not exist.
  *
@@ -245,6 +255,31 @@ export class PendingOutput {
       }
     } catch (e) {
       await removePath(this.temp).catch(() => {});
+      throw e;
+    }
+  }
+
+  /**
+   * {@link PendingOutput.commit}, synchronously (for collective code that
+   * cannot await between MPI calls).
+   */
+  commitSync(): void {
+    if (this.#done) throw new Error(`Output "${this.target}" was already committed or aborted`);
+    this.#done = true;
+    try {
+      try {
+        Deno.renameSync(this.temp, this.target);
+      } catch (e) {
+        if (!existsSync(this.target)) throw e;
+        Deno.removeSync(this.target, { recursive: true });
+        Deno.renameSync(this.temp, this.target);
+      }
+    } catch (e) {
+      try {
+        Deno.removeSync(this.temp, { recursive: true });
+      } catch {
+        // already gone
+      }
       throw e;
     }
   }

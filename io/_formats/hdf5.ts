@@ -131,6 +131,7 @@ export const format: FormatModule = {
       fillValue: i.fillValue,
       memoryBytes: memoryOf(i.shape, i.dtype),
       diskBytes: await diskSize(loc.path),
+      diskScope: "whole file",
       attributes: plainRecord(ds.attributes()),
       extra: {
         layout: i.layout,
