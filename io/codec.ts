@@ -15,14 +15,23 @@
  * @module
  */
 
-/** Compressors blosc can use inside its frames. */
-export const BLOSC_CNAMES = ["blosclz", "lz4", "lz4hc", "zlib", "zstd", "snappy"] as const;
-/** A blosc compressor. */
-export type BloscCname = (typeof BLOSC_CNAMES)[number];
-/** Blosc's byte/bit shuffle filters, in the order of their numbers (0, 1, 2). */
-export const BLOSC_SHUFFLES = ["noshuffle", "shuffle", "bitshuffle"] as const;
+/** A compressor blosc can use inside its frames. */
+export type BloscCname = "blosclz" | "lz4" | "lz4hc" | "zlib" | "zstd" | "snappy";
+/** Every blosc compressor (a record, so that the compiler checks it against the type). */
+const CNAMES: { readonly [C in BloscCname]: true } = {
+  blosclz: true,
+  lz4: true,
+  lz4hc: true,
+  zlib: true,
+  zstd: true,
+  snappy: true,
+};
+/** Every blosc compressor. */
+export const BLOSC_CNAMES = Object.keys(CNAMES) as readonly BloscCname[];
 /** A blosc shuffle filter. */
-export type BloscShuffle = (typeof BLOSC_SHUFFLES)[number];
+export type BloscShuffle = "noshuffle" | "shuffle" | "bitshuffle";
+/** Blosc's shuffle filters, in the order of their numbers (0, 1, 2). */
+export const BLOSC_SHUFFLES: readonly BloscShuffle[] = ["noshuffle", "shuffle", "bitshuffle"];
 
 /** A parsed codec string. */
 export type CodecSpec =
