@@ -15,7 +15,9 @@
  *
  * The lazy `where`/`ufunc` of `stream/` are exported as `lazyWhere` and
  * `lazyUfunc` (the names `where` and `ufunc` belong to `core/`). Native
- * libraries (libmpi, libhdf5) load on first use, never at import.
+ * libraries (libmpi, libhdf5) and the npm libraries of the formats (zarrita,
+ * apache-arrow) load on first use, never at import: a script that only
+ * touches .npy files downloads no npm package.
  *
  * @example
  * ```ts

@@ -1,5 +1,7 @@
 // `tessera convert SRC DST`: any format to any format, streamed chunk by chunk.
 
+import { parseCodec } from "../io/codec.ts";
+import { formatOf } from "../io/formats.ts";
 import {
   asUsage,
   checkLocator,
@@ -18,25 +20,21 @@ export interface ConvertOptions {
   readonly overwrite?: boolean;
 }
 
-const CODEC = /^(none|gzip(:\d)?|zlib(:\d)?|zstd(:\d+)?|lz4|blosc(:[a-z0-9]+(:\d)?)?)$/;
-
-/** Checks a `--codec` value (`gzip:N`, `zlib:N`, `zstd:N`, `lz4`, `blosc[:cname[:clevel]]`, `none`). */
+/**
+ * Checks a `--codec` value (io/codec.ts: `gzip:N`, `zlib:N`, `zstd:N`, `lz4`,
+ * `blosc[:cname[:clevel[:shuffle]]]`, `none`) against what the output's format writes.
+ */
 export function checkCodec(codec: string | undefined, dst: string): void {
   if (codec === undefined) return;
-  if (!CODEC.test(codec)) {
+  const spec = asUsage(() => parseCodec(codec), `Invalid --codec "${codec}": `);
+  const entry = formatOf(checkLocator(dst));
+  if (!entry.codecs.includes(spec.name)) {
     throw new UsageError(
-      `Invalid --codec "${codec}": expected gzip:N, zlib:N, zstd:N, lz4, blosc[:cname[:clevel]] or none`,
-    );
-  }
-  const fmt = checkLocator(dst).format;
-  if (fmt === "hdf5" && !/^(none|gzip(:\d)?)$/.test(codec)) {
-    throw new UsageError(
-      `Invalid --codec "${codec}" for "${dst}": HDF5 output takes gzip:N or none`,
-    );
-  }
-  if ((fmt === "npy" || fmt === "arrow") && codec !== "none") {
-    throw new UsageError(
-      `Invalid --codec "${codec}" for "${dst}": ${fmt} files are not compressed`,
+      `Invalid --codec "${codec}" for "${dst}": ${
+        entry.codecs.length === 1
+          ? `${entry.name} files are not compressed`
+          : `${entry.name} output takes ${entry.codecs.join(", ")}`
+      }`,
     );
   }
 }

@@ -3,15 +3,14 @@
 
 import { parseSelection, type SliceSpec } from "../core/ndarray.ts";
 import { normalizeRange } from "../core/ndarray.ts";
+import { exists, writeFileAtomic } from "../io/output.ts";
 import {
   asUsage,
   checkLocator,
-  exists,
   nameLocator,
   parseInts,
   type Session,
   UsageError,
-  writeFileAtomic,
 } from "./_session.ts";
 
 /** Options of `tessera plot`. */

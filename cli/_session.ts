@@ -1,23 +1,15 @@
 // What every command shares: the world communicator (only rank 0 prints),
-// the memory budget, progress reporting, opening locators (Arrow included,
-// which the stream layer does not read), writing results (Arrow through
-// compute + writeArrow), and the CLI's own usage error.
+// the memory budget, progress reporting, opening and writing locators
+// (through the stream layer, which reaches every format through
+// io/formats.ts), and the CLI's own usage error.
 
 import { toDType } from "../core/dtype.ts";
 import type { DType } from "../core/dtype.ts";
-import type { NDArray } from "../core/ndarray.ts";
 import { formatBytes } from "../core/errors.ts";
 import type { Comm } from "../dist/comm.ts";
 import { type Format, parseLocator } from "../io/locator.ts";
-import {
-  fromSource,
-  type LazyArray,
-  memoryBudget,
-  open,
-  type Progress,
-  type RunOptions,
-  type WriteOptions,
-} from "../stream/mod.ts";
+import { memoryBudget } from "../stream/budget.ts";
+import type { LazyArray, Progress, RunOptions, WriteOptions } from "../stream/mod.ts";
 
 /** A mistake in the command line itself (exit code 2). */
 export class UsageError extends Error {
@@ -85,21 +77,6 @@ const encoder = new TextEncoder();
 function writeAllSync(file: { writeSync(p: Uint8Array): number }, text: string): void {
   const bytes = encoder.encode(text);
   for (let at = 0; at < bytes.length;) at += file.writeSync(bytes.subarray(at));
-}
-
-/** Writes a file under a temporary name in its directory and renames it into place. */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const slash = path.lastIndexOf("/");
-  const tmp = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.tmp-${
-    crypto.randomUUID().slice(0, 8)
-  }`;
-  try {
-    await Deno.writeFile(tmp, bytes, { createNew: true });
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
 }
 
 function formatDuration(seconds: number): string {
@@ -224,19 +201,14 @@ export class Session {
   }
 
   /**
-   * Opens a locator lazily: `.npy`, HDF5, Zarr through the stream layer,
-   * Arrow (`x.arrow`, `x.arrow:column`) through io/arrow.ts. Errors that do
-   * not name the locator are prefixed with it.
+   * Opens a locator lazily (any format of io/formats.ts). Errors that do not
+   * name the locator are prefixed with it.
    */
   async open(locator: string): Promise<LazyArray> {
     const loc = checkLocator(locator);
     try {
-      if (loc.format === "arrow") {
-        const { openArrow } = await import("../io/arrow.ts");
-        const src = await openArrow(loc.path, loc.object ?? undefined);
-        this.#closers.push(() => src.close());
-        return fromSource(src);
-      }
+      // the stream engine loads with the first command that reads an array
+      const { open } = await import("../stream/mod.ts");
       const a = await open(locator);
       this.#closers.push(() => a.close());
       return a;
@@ -245,11 +217,7 @@ export class Session {
     }
   }
 
-  /**
-   * Writes a lazy array to a locator: `.npy`, HDF5, Zarr stream through
-   * `LazyArray.to`; Arrow (1-D or 2-D) is computed under the budget and
-   * written by rank 0 (temporary name, then rename).
-   */
+  /** Writes a lazy array to a locator (`LazyArray.to`: any format of io/formats.ts). */
   async write(
     a: LazyArray,
     locator: string,
@@ -259,51 +227,6 @@ export class Session {
     const { label, ...rest } = options;
     const run = this.run(label ?? `writing ${locator}`);
     try {
-      if (loc.format === "arrow") {
-        if (a.ndim > 2) {
-          throw new RangeError(
-            `Cannot write "${locator}": an Arrow file holds a 1-D or 2-D array, the result has shape [${
-              a.shape.join(",")
-            }]`,
-          );
-        }
-        if (rest.chunks || (rest.codec && rest.codec !== "none")) {
-          throw new UsageError(
-            `Cannot write "${locator}": Arrow output takes no --chunks or --codec`,
-          );
-        }
-        if (!rest.overwrite && await exists(loc.path)) {
-          throw new Deno.errors.AlreadyExists(
-            `Cannot write "${locator}": "${loc.path}" exists; pass --overwrite to replace it`,
-          );
-        }
-        const src = rest.dtype ? a.astype(rest.dtype) : a;
-        let value: NDArray = await src.compute(run);
-        if (value.ndim === 0) value = value.reshape([1]);
-        // rank 0 writes; its failure is raised on every rank (no rank waits forever)
-        let error: unknown = null;
-        if (this.printer) {
-          try {
-            const { writeArrow } = await import("../io/arrow.ts");
-            const names = loc.object !== null && value.ndim === 1 ? [loc.object] : undefined;
-            await writeArrow(loc.path, value, { names });
-          } catch (e) {
-            error = e;
-          }
-        }
-        if (this.comm.size > 1) {
-          const shared = this.comm.bcastJson(
-            error === null
-              ? { error: null }
-              : { error: String((error as Error)?.message ?? error) },
-          );
-          if (error === null && shared.error !== null) {
-            throw new Error(`Rank 0 failed: ${shared.error}`);
-          }
-        }
-        if (error !== null) throw error;
-        return;
-      }
       await a.to(locator, { ...rest, ...run });
     } catch (e) {
       throw nameLocator(e, locator, loc.path, "Cannot write");
@@ -322,17 +245,6 @@ export class Session {
         // closing is best effort
       }
     }
-  }
-}
-
-/** Whether a path exists. */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
   }
 }
 

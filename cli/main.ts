@@ -15,17 +15,11 @@
  * @module
  */
 
-import { Command, CommanderError, Option } from "npm:@commander-js/extra-typings@15.1.0";
 import { init } from "../dist/comm.ts";
 import type { Comm } from "../dist/comm.ts";
 import { REDUCTION_NAMES } from "../core/reduce.ts";
 import { type CommonOptions, Session, UsageError } from "./_session.ts";
-import { infoCommand } from "./_info.ts";
-import { convertCommand } from "./_convert.ts";
-import { reduceCommand } from "./_reduce.ts";
-import { ExpressionUsageError, mapCommand } from "./_map.ts";
-import { plotCommand } from "./_plot.ts";
-import { bashCompletion } from "./_completion.ts";
+import { type CommandSpec, type OptionSpec, parseArgv, type ProgramSpec } from "./_args.ts";
 
 /** The version printed by `tessera --version`. */
 export const VERSION = "0.1.0";
@@ -37,135 +31,165 @@ function writeErr(text: string): void {
   for (let at = 0; at < bytes.length;) at += Deno.stderr.writeSync(bytes.subarray(at));
 }
 
-function commonOptions(): Option[] {
-  return [
-    new Option(
-      "--memory <bytes>",
-      "memory budget, e.g. 512MiB (default: $TESSERA_MEMORY, else RAM/4)",
-    ),
-    new Option("-q, --quiet", "no progress output"),
-    new Option("--json", "machine-readable output on stdout"),
-    new Option("--debug", "print stack traces on errors"),
-  ];
+function writeOut(text: string): void {
+  const bytes = encoder.encode(text);
+  for (let at = 0; at < bytes.length;) at += Deno.stdout.writeSync(bytes.subarray(at));
 }
 
-function addCommon<C extends { addOption(o: Option): unknown }>(c: C): C {
-  for (const o of commonOptions()) c.addOption(o);
-  return c;
-}
+const COMMON: readonly OptionSpec[] = [
+  {
+    flags: "--memory <bytes>",
+    description: "memory budget, e.g. 512MiB (default: $TESSERA_MEMORY, else RAM/4)",
+  },
+  { flags: "-q, --quiet", description: "no progress output" },
+  { flags: "--json", description: "machine-readable output on stdout" },
+  { flags: "--debug", description: "print stack traces on errors" },
+];
 
-type Run = (session: Session) => Promise<void>;
+const OVERWRITE: OptionSpec = { flags: "--overwrite", description: "replace an existing output" };
 
 /**
- * Builds the command tree. Actions only record what to run (`onRun`), so
- * parsing is separate from running.
- *
- * @param onRun Receives the chosen command's runner and its common options.
- * @returns The root command.
+ * The command tree: every command, its arguments and options (the common
+ * ones included), as data.
  */
-export function buildProgram(
-  onRun: (run: Run, options: CommonOptions) => void,
-): Command {
-  const program = new Command("tessera")
-    .description(
-      "N-dimensional arrays on disk: .npy, Zarr, HDF5, Arrow; streamed under a memory budget",
-    )
-    .version(VERSION)
-    .showSuggestionAfterError(true)
-    .addHelpText(
-      "after",
-      `
+export const PROGRAM: ProgramSpec = {
+  name: "tessera",
+  version: VERSION,
+  description:
+    "N-dimensional arrays on disk: .npy, Zarr, HDF5, Arrow; streamed under a memory budget",
+  epilog: `
 Locators: x.npy, store.zarr, store.zarr:/group/array, file.h5:/group/dataset, x.arrow, x.arrow:column
 Exit codes: 0 success, 1 failure, 2 usage error. Under mpiexec every rank runs the command.`,
-    );
+  commands: [
+    {
+      name: "info",
+      description:
+        "shape, dtype, chunks, codec, sizes and attributes; the tree of a whole .h5 or .zarr",
+      args: [["<locator>", "array, HDF5 file or Zarr store"]],
+      options: [...COMMON],
+    },
+    {
+      name: "convert",
+      description: "copy an array to any format, streamed chunk by chunk",
+      args: [["<src>", "source locator"], ["<dst>", "destination locator"]],
+      options: [
+        { flags: "--chunks <a,b,c>", description: "chunk shape of the output (HDF5, Zarr)" },
+        {
+          flags: "--codec <codec>",
+          description: "gzip:N | zlib:N | zstd:N | lz4 | blosc[:cname[:clevel[:shuffle]]] | none",
+        },
+        { flags: "--dtype <type>", description: "element type of the output" },
+        { flags: "--slice <sel>", description: "a selection of the source, e.g. 0:100,:,::2" },
+        OVERWRITE,
+        ...COMMON,
+      ],
+    },
+    {
+      name: "reduce",
+      description: "a reduction: small results are printed, larger ones written with -o",
+      args: [["<op>", REDUCTION_NAMES.join(", ")], ["<src>", "source locator"]],
+      options: [
+        {
+          flags: "--axis <a,b>",
+          description: "axes to reduce (default all; negative from the end)",
+        },
+        { flags: "--keepdims", description: "keep reduced axes with length 1" },
+        { flags: "--ddof <n>", description: "delta degrees of freedom (var, std)" },
+        { flags: "-o, --output <dst>", description: "write the result to a locator" },
+        OVERWRITE,
+        ...COMMON,
+      ],
+    },
+    {
+      name: "map",
+      description: 'an element-wise expression over arrays, e.g. "sqrt(u*u + v*v)" u=a.npy v=b.npy',
+      args: [
+        ["<expr>", "the expression"],
+        ["<bindings...>", "NAME=LOCATOR, one per array the expression uses"],
+      ],
+      options: [
+        { flags: "-o, --output <dst>", description: "where to write the result", required: true },
+        { flags: "--dtype <type>", description: "element type of the output" },
+        { flags: "--chunks <a,b,c>", description: "chunk shape of the output (HDF5, Zarr)" },
+        { flags: "--codec <codec>", description: "compression of the output (HDF5, Zarr)" },
+        OVERWRITE,
+        ...COMMON,
+      ],
+    },
+    {
+      name: "plot",
+      description: "a 2-D slice as a heatmap PNG (strided to bounded size), or a distribution map",
+      args: [["[locator]", "the array (omit with --distribution)"]],
+      options: [
+        { flags: "-o, --output <png>", description: "the PNG file to write", required: true },
+        { flags: "--slice <sel>", description: "a 2-D selection, e.g. 0,:,:" },
+        { flags: "--cmap <name>", description: "colormap", default: "viridis" },
+        {
+          flags: "--max-pixels <n>",
+          description: "most cells per axis before striding",
+          default: "1000",
+        },
+        { flags: "--title <text>", description: "title (default: the locator and selection)" },
+        { flags: "--vmin <x>", description: "value at the low end of the colormap" },
+        { flags: "--vmax <x>", description: "value at the high end of the colormap" },
+        {
+          flags: "--distribution <dist>",
+          description: 'draw which rank owns which block, e.g. "bc"',
+        },
+        {
+          flags: "--shape <a,b>",
+          description: "shape of the distributed array (with --distribution)",
+        },
+        { flags: "--ranks <n>", description: "number of ranks (with --distribution)" },
+        { flags: "--grid <a,b>", description: "process grid (with --distribution)" },
+        OVERWRITE,
+        ...COMMON,
+      ],
+    },
+    {
+      name: "completion",
+      description: "print a shell completion script",
+      args: [["<shell>", "bash"]],
+      options: [],
+    },
+  ] satisfies CommandSpec[],
+};
 
-  const info = program.command("info")
-    .description(
-      "shape, dtype, chunks, codec, sizes and attributes; the tree of a whole .h5 or .zarr",
-    )
-    .argument("<locator>", "array, HDF5 file or Zarr store")
-    .action((locator, _o, cmd) => {
-      onRun((s) => infoCommand(s, locator), cmd.opts() as CommonOptions);
-    });
-  addCommon(info);
+type Run = (session: Session) => Promise<void>;
+type Args = readonly (string | string[] | undefined)[];
+// deno-lint-ignore no-explicit-any
+type Options = any;
 
-  const convert = program.command("convert")
-    .description("copy an array to any format, streamed chunk by chunk")
-    .argument("<src>", "source locator")
-    .argument("<dst>", "destination locator")
-    .option("--chunks <a,b,c>", "chunk shape of the output (HDF5, Zarr)")
-    .option("--codec <codec>", "gzip:N | zlib:N | zstd:N | lz4 | blosc[:cname[:clevel]] | none")
-    .option("--dtype <type>", "element type of the output")
-    .option("--slice <sel>", "a selection of the source, e.g. 0:100,:,::2")
-    .option("--overwrite", "replace an existing output")
-    .action((src, dst, o, cmd) => {
-      onRun((s) => convertCommand(s, src, dst, o), cmd.opts() as CommonOptions);
-    });
-  addCommon(convert);
-
-  const reduce = program.command("reduce")
-    .description("a reduction: small results are printed, larger ones written with -o")
-    .argument("<op>", REDUCTION_NAMES.join(", "))
-    .argument("<src>", "source locator")
-    .option("--axis <a,b>", "axes to reduce (default all; negative from the end)")
-    .option("--keepdims", "keep reduced axes with length 1")
-    .option("--ddof <n>", "delta degrees of freedom (var, std)")
-    .option("-o, --output <dst>", "write the result to a locator")
-    .option("--overwrite", "replace an existing output")
-    .action((op, src, o, cmd) => {
-      onRun((s) => reduceCommand(s, op, src, o), cmd.opts() as CommonOptions);
-    });
-  addCommon(reduce);
-
-  const map = program.command("map")
-    .description('an element-wise expression over arrays, e.g. "sqrt(u*u + v*v)" u=a.npy v=b.npy')
-    .argument("<expr>", "the expression")
-    .argument("<bindings...>", "NAME=LOCATOR, one per array the expression uses")
-    .requiredOption("-o, --output <dst>", "where to write the result")
-    .option("--dtype <type>", "element type of the output")
-    .option("--chunks <a,b,c>", "chunk shape of the output (HDF5, Zarr)")
-    .option("--codec <codec>", "compression of the output (HDF5, Zarr)")
-    .option("--overwrite", "replace an existing output")
-    .action((expr, bindings, o, cmd) => {
-      onRun((s) => mapCommand(s, expr, bindings, o), cmd.opts() as CommonOptions);
-    });
-  addCommon(map);
-
-  const plot = program.command("plot")
-    .description("a 2-D slice as a heatmap PNG (strided to bounded size), or a distribution map")
-    .argument("[locator]", "the array (omit with --distribution)")
-    .requiredOption("-o, --output <png>", "the PNG file to write")
-    .option("--slice <sel>", "a 2-D selection, e.g. 0,:,:")
-    .option("--cmap <name>", "colormap", "viridis")
-    .option("--max-pixels <n>", "most cells per axis before striding", "1000")
-    .option("--title <text>", "title (default: the locator and selection)")
-    .option("--vmin <x>", "value at the low end of the colormap")
-    .option("--vmax <x>", "value at the high end of the colormap")
-    .option("--distribution <dist>", 'draw which rank owns which block, e.g. "bc"')
-    .option("--shape <a,b>", "shape of the distributed array (with --distribution)")
-    .option("--ranks <n>", "number of ranks (with --distribution)")
-    .option("--grid <a,b>", "process grid (with --distribution)")
-    .option("--overwrite", "replace an existing output")
-    .action((locator, o, cmd) => {
-      onRun((s) => plotCommand(s, locator, o), cmd.opts() as CommonOptions);
-    });
-  addCommon(plot);
-
-  program.command("completion")
-    .description("print a shell completion script")
-    .argument("<shell>", "bash")
-    .action((shell) => {
-      onRun((s) => {
-        if (shell !== "bash") {
-          throw new UsageError(`Unsupported shell "${shell}": only bash is supported`);
-        }
-        s.out(bashCompletion(program));
-        return Promise.resolve();
-      }, {});
-    });
-
-  return program;
-}
+/** Each command's runner; its module is imported only when the command runs. */
+const RUNNERS: Readonly<Record<string, (args: Args, o: Options) => Run>> = {
+  info: ([locator]) => async (s) => {
+    const { infoCommand } = await import("./_info.ts");
+    await infoCommand(s, locator as string);
+  },
+  convert: ([src, dst], o) => async (s) => {
+    const { convertCommand } = await import("./_convert.ts");
+    await convertCommand(s, src as string, dst as string, o);
+  },
+  reduce: ([op, src], o) => async (s) => {
+    const { reduceCommand } = await import("./_reduce.ts");
+    await reduceCommand(s, op as string, src as string, o);
+  },
+  map: ([expr, bindings], o) => async (s) => {
+    const { mapCommand } = await import("./_map.ts");
+    await mapCommand(s, expr as string, bindings as string[], o);
+  },
+  plot: ([locator], o) => async (s) => {
+    const { plotCommand } = await import("./_plot.ts");
+    await plotCommand(s, locator as string | undefined, o);
+  },
+  completion: ([shell]) => async (s) => {
+    if (shell !== "bash") {
+      throw new UsageError(`Unsupported shell "${shell}": only bash is supported`);
+    }
+    const { bashCompletion } = await import("./_completion.ts");
+    s.out(bashCompletion(PROGRAM));
+  },
+};
 
 function oneLine(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
@@ -185,9 +209,7 @@ function stackOf(e: unknown): string {
 
 /** Exit code of an error: 2 for usage errors, 1 for everything else. */
 function exitCodeOf(e: unknown): number {
-  if (e instanceof UsageError) return 2;
-  if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-  return 1;
+  return e instanceof UsageError ? 2 : 1;
 }
 
 /**
@@ -203,40 +225,29 @@ export async function main(args: readonly string[], comm?: Comm): Promise<number
   const world = comm ?? await init();
   const printer = world.rank === 0;
   const debug = args.includes("--debug");
-  let chosen: { run: Run; options: CommonOptions } | null = null;
-  const program = buildProgram((run, options) => {
-    chosen = { run, options };
-  });
-  const quiet = { writeOut: () => {}, writeErr: () => {}, outputError: () => {} };
-  const apply = (c: Command): void => {
-    c.exitOverride();
-    if (!printer) c.configureOutput(quiet);
-    else {
-      c.configureOutput({
-        writeOut: (s) => {
-          const b = encoder.encode(s);
-          for (let at = 0; at < b.length;) at += Deno.stdout.writeSync(b.subarray(at));
-        },
-        writeErr,
-      });
-    }
-    for (const sub of c.commands) apply(sub as unknown as Command);
-  };
-  apply(program);
   let session: Session | null = null;
   try {
-    await program.parseAsync([...args], { from: "user" });
-    const picked = chosen as { run: Run; options: CommonOptions } | null;
-    if (picked === null) return 0;
-    session = new Session(world, picked.options);
-    await picked.run(session);
+    const parsed = parseArgv(PROGRAM, args);
+    if (parsed.kind === "version") {
+      if (printer) writeOut(parsed.text);
+      return 0;
+    }
+    if (parsed.kind === "help") {
+      if (printer) (parsed.error ? writeErr : writeOut)(parsed.text);
+      return parsed.error ? 2 : 0;
+    }
+    const o = parsed.options as CommonOptions;
+    const run = RUNNERS[parsed.command](parsed.args, parsed.options);
+    session = new Session(world, parsed.command === "completion" ? {} : o);
+    await run(session);
     return 0;
   } catch (e) {
     const code = exitCodeOf(e);
-    if (e instanceof CommanderError) return code; // commander printed it
     if (printer) {
       // an expression error keeps its caret lines; everything else is one line
-      const text = e instanceof ExpressionUsageError ? e.message : oneLine(e);
+      const text = (e as Error)?.name === "ExpressionUsageError"
+        ? (e as Error).message
+        : oneLine(e);
       writeErr(`error: ${text}\n`);
       if (debug) writeErr(stackOf(e));
     }

@@ -1,13 +1,14 @@
 // Codecs for io/zarr.ts: gzip and zlib that encode as well as decode
-// (registered in zarrita's registry), the `codec` option ("gzip:1",
-// "blosc:zstd:5", ...) in Zarr v2 and v3 form, a one-line description of an
+// (registered in zarrita's registry), a parsed `codec` option (io/codec.ts:
+// "gzip:1", "blosc:zstd:5", ...) in Zarr v2 and v3 form, a one-line description of an
 // array's codecs, the v2 -> v3 codec list, a faster blosc decode (io/_blosc.ts
 // before numcodecs.js), and an encode pipeline built from
 // zarrita's registry (zarrita 0.7 only decodes chunks outside `zarr.set`).
 
-import * as zarr from "npm:zarrita@0.7.5";
 import { deflateSync, gunzipSync, gzipSync, inflateSync } from "node:zlib";
 import { decodeBlosc } from "./_blosc.ts";
+import { BLOSC_SHUFFLES, type CodecSpec } from "./codec.ts";
+import { loadZarrita } from "./_npm.ts";
 
 /** One codec of a Zarr v3 codec list. */
 export interface CodecMeta {
@@ -42,7 +43,13 @@ interface AnyEntry {
 
 type Registry = Map<string, () => AnyEntry | Promise<AnyEntry>>;
 
-const REGISTRY = zarr.registry as unknown as Registry;
+let REGISTRY: Registry | null = null;
+
+/** zarrita's codec registry (loaded by {@link registerCodecs}). */
+function registry(): Registry {
+  if (REGISTRY === null) throw new Error("zarrita is not loaded: call registerCodecs() first");
+  return REGISTRY;
+}
 
 /** A byte array that owns its whole buffer (zarrita's bytes codec encodes `data.buffer`). */
 function exact(b: Uint8Array): Uint8Array {
@@ -97,45 +104,48 @@ class FastBloscCodec implements AnyCodec {
   }
 }
 
-let registered = false;
+let registered: Promise<void> | null = null;
 
 /**
  * Registers gzip and zlib codecs that can encode (zarrita's own only decode)
  * under their v3 and numcodecs names, and wraps zarrita's blosc codec with
  * the faster decoder of io/_blosc.ts (in this thread and, since the decode
- * workers call this too, in theirs). Idempotent.
+ * workers call this too, in theirs), loading zarrita on the first call.
+ * Idempotent.
  */
-export function registerCodecs(): void {
-  if (registered) return;
-  registered = true;
+export function registerCodecs(): Promise<void> {
+  return registered ??= loadZarrita().then((zarr) => {
+    REGISTRY = zarr.registry as unknown as Registry;
+    install(REGISTRY);
+  });
+}
+
+function install(reg: Registry): void {
   for (const gzip of [true, false]) {
     const entry: AnyEntry = {
       fromConfig: (config) =>
         new ZlibFamilyCodec(gzip, Number((config as { level?: number } | undefined)?.level ?? 1)),
     };
     const name = gzip ? "gzip" : "zlib";
-    REGISTRY.set(name, () => entry);
-    REGISTRY.set(`numcodecs.${name}`, () => entry);
+    reg.set(name, () => entry);
+    reg.set(`numcodecs.${name}`, () => entry);
   }
-  const blosc = REGISTRY.get("blosc");
+  const blosc = reg.get("blosc");
   if (blosc) {
     let fast: Promise<AnyEntry> | undefined;
     const load = (): Promise<AnyEntry> =>
       fast ??= Promise.resolve(blosc()).then((inner) => ({
         fromConfig: (config, meta) => new FastBloscCodec(inner.fromConfig(config, meta)),
       }));
-    REGISTRY.set("blosc", load);
-    REGISTRY.set("numcodecs.blosc", load);
+    reg.set("blosc", load);
+    reg.set("numcodecs.blosc", load);
   }
 }
 
 /** Whether zarrita's registry knows a codec. */
 export function knownCodec(name: string): boolean {
-  return REGISTRY.has(name);
+  return registry().has(name);
 }
-
-const BLOSC_SHUFFLE = ["noshuffle", "shuffle", "bitshuffle"] as const;
-const BLOSC_CNAMES = new Set(["blosclz", "lz4", "lz4hc", "zlib", "zstd", "snappy"]);
 
 /** A parsed `codec` option in both Zarr formats. */
 export interface CodecChoice {
@@ -146,41 +156,33 @@ export interface CodecChoice {
 }
 
 /**
- * Parses a `codec` option: `none`, `gzip[:level]`, `zlib[:level]`,
- * `zstd[:level]`, `lz4`, `blosc[:cname[:clevel]]`.
+ * The Zarr codec configuration of a parsed `codec` option (io/codec.ts); a
+ * missing gzip, zlib or zstd level is 1.
  *
- * @param text The option.
+ * @param spec The codec.
  * @param typesize Bytes per element (blosc's v3 `typesize`).
  * @returns The compressor in both formats.
- * @throws {TypeError} For an unknown codec; {RangeError} for a bad level.
  */
-export function parseCodec(text: string, typesize: number): CodecChoice {
-  const [name, ...args] = text.trim().toLowerCase().split(":");
-  const level = (lo: number, hi: number, dflt: number, arg = args[0]): number => {
-    if (arg === undefined || arg === "") return dflt;
-    const n = Number(arg);
-    if (!Number.isInteger(n) || n < lo || n > hi) {
-      throw new RangeError(`Invalid codec "${text}": level must be an integer in ${lo}..${hi}`);
-    }
-    return n;
-  };
-  switch (name) {
+export function zarrCodecs(spec: CodecSpec, typesize: number): CodecChoice {
+  switch (spec.name) {
     case "none":
-    case "raw":
       return { v2: null, v3: [] };
     case "gzip":
     case "zlib": {
-      const l = level(0, 9, 1);
+      const level = spec.level ?? 1;
       return {
-        v2: { id: name, level: l },
-        v3: [{ name: name === "gzip" ? "gzip" : "numcodecs.zlib", configuration: { level: l } }],
+        v2: { id: spec.name, level },
+        v3: [{
+          name: spec.name === "gzip" ? "gzip" : "numcodecs.zlib",
+          configuration: { level },
+        }],
       };
     }
     case "zstd": {
-      const l = level(-131072, 22, 1);
+      const level = spec.level ?? 1;
       return {
-        v2: { id: "zstd", level: l },
-        v3: [{ name: "zstd", configuration: { level: l, checksum: false } }],
+        v2: { id: "zstd", level },
+        v3: [{ name: "zstd", configuration: { level, checksum: false } }],
       };
     }
     case "lz4":
@@ -189,27 +191,12 @@ export function parseCodec(text: string, typesize: number): CodecChoice {
         v3: [{ name: "numcodecs.lz4", configuration: { acceleration: 1 } }],
       };
     case "blosc": {
-      const cname = args[0] || "lz4";
-      if (!BLOSC_CNAMES.has(cname)) {
-        throw new TypeError(
-          `Invalid codec "${text}": unknown blosc compressor "${cname}", expected one of ${
-            [...BLOSC_CNAMES].join(", ")
-          }`,
-        );
-      }
-      const clevel = level(0, 9, 5, args[1]);
+      const { cname, clevel, shuffle } = spec;
       return {
-        v2: { id: "blosc", cname, clevel, shuffle: 1, blocksize: 0 },
-        v3: [{
-          name: "blosc",
-          configuration: { cname, clevel, shuffle: "shuffle", typesize, blocksize: 0 },
-        }],
+        v2: { id: "blosc", cname, clevel, shuffle: BLOSC_SHUFFLES.indexOf(shuffle), blocksize: 0 },
+        v3: [{ name: "blosc", configuration: { cname, clevel, shuffle, typesize, blocksize: 0 } }],
       };
     }
-    default:
-      throw new TypeError(
-        `Unknown codec "${text}": expected none, gzip[:level], zlib[:level], zstd[:level], lz4 or blosc[:cname[:clevel]]`,
-      );
   }
 }
 
@@ -265,7 +252,7 @@ function normalizeConfig(c: CodecMeta): Record<string, unknown> {
   const cfg = { ...(c.configuration ?? {}) };
   // v3 writes blosc's shuffle as a name; numcodecs.js wants the number
   if (c.name.endsWith("blosc") && typeof cfg.shuffle === "string") {
-    const i = BLOSC_SHUFFLE.indexOf(cfg.shuffle as (typeof BLOSC_SHUFFLE)[number]);
+    const i = BLOSC_SHUFFLES.indexOf(cfg.shuffle as (typeof BLOSC_SHUFFLES)[number]);
     cfg.shuffle = i < 0 ? 1 : i;
   }
   return cfg;
@@ -282,12 +269,13 @@ export type ChunkEncoder = (chunk: RawChunk) => Promise<Uint8Array>;
  * @throws {TypeError} When a codec is unknown or cannot encode.
  */
 export async function makeEncoder(meta: ChunkMeta): Promise<ChunkEncoder> {
-  registerCodecs();
+  await registerCodecs();
+  const reg = registry();
   const a2a: AnyCodec[] = [];
   let a2b: AnyCodec | null = null;
   const b2b: AnyCodec[] = [];
   for (const c of meta.codecs) {
-    const load = REGISTRY.get(c.name);
+    const load = reg.get(c.name);
     if (!load) throw new TypeError(`Cannot encode with codec "${c.name}": it is not registered`);
     if (c.name === "sharding_indexed") {
       throw new TypeError(`Cannot write a sharded array: codec "sharding_indexed"`);
@@ -299,7 +287,7 @@ export async function makeEncoder(meta: ChunkMeta): Promise<ChunkEncoder> {
     else b2b.push(codec);
   }
   if (a2b === null) {
-    const load = REGISTRY.get("bytes") as () => AnyEntry;
+    const load = reg.get("bytes") as () => AnyEntry;
     a2b = (await load()).fromConfig({ endian: "little" }, meta);
   }
   const toBytes = a2b;

@@ -4,6 +4,8 @@
 // so a partially written chunk or metadata document is never visible.
 // Metadata keys may be served from a consolidated `.zmetadata` document.
 
+import { writeFileAtomic } from "./output.ts";
+
 const ENCODER = new TextEncoder();
 
 /** Prefix of the strings that stand for NaN and the infinities inside parsed JSON. */
@@ -111,16 +113,7 @@ export class FsStore {
       await Deno.mkdir(dir, { recursive: true });
       this.#madeDirs.add(dir);
     }
-    const tmp = `${dir}/.${path.slice(slash + 1)}.${Deno.pid}.${
-      crypto.getRandomValues(new Uint32Array(1))[0].toString(36)
-    }.tmp`;
-    try {
-      await Deno.writeFile(tmp, bytes);
-      await Deno.rename(tmp, path);
-    } catch (e) {
-      await Deno.remove(tmp).catch(() => {});
-      throw e;
-    }
+    await writeFileAtomic(path, bytes);
   }
 
   /**

@@ -19,13 +19,14 @@ function openArray(spec: OpenSpec): Promise<zarr.Array<zarr.DataType, FsStore>> 
   const key = JSON.stringify([spec.root, spec.object, spec.format, spec.consolidatedId]);
   let a = arrays.get(key);
   if (a === undefined) {
-    registerCodecs();
     const store = new FsStore(spec.root);
     if (spec.consolidated) store.useConsolidated(spec.consolidated);
     const where = zarr.root(store).resolve(spec.object);
-    a = spec.format === 2
-      ? zarr.open.v2(where, { kind: "array" })
-      : zarr.open.v3(where, { kind: "array" });
+    a = registerCodecs().then(() =>
+      spec.format === 2
+        ? zarr.open.v2(where, { kind: "array" })
+        : zarr.open.v3(where, { kind: "array" })
+    );
     arrays.set(key, a);
     a.catch(() => arrays.delete(key));
   }

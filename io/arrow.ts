@@ -13,19 +13,27 @@
  * @module
  */
 
-import { writeViaTemp } from "./_atomic.ts";
-import * as arrow from "npm:apache-arrow@21.2.0";
+import { writeViaTemp } from "./output.ts";
+import { type ApacheArrow as Arrow, loadArrow } from "./_npm.ts";
 import { type FileHandle, open as openHandle } from "node:fs/promises";
 import { type AnyTypedArray, type DType, DTYPES } from "../core/dtype.ts";
 import { FormatError, ShapeMismatchError } from "../core/errors.ts";
 import { copyInto, empty, NDArray } from "../core/ndarray.ts";
 import { type ArraySource, type RegionLike, toRegion } from "./region.ts";
 
+/** apache-arrow, set by {@link useArrow} before any other function of this file runs. */
+let arrow = null as unknown as typeof Arrow;
+
+/** Loads apache-arrow (once) for the functions of this file. */
+async function useArrow(): Promise<void> {
+  arrow ??= await loadArrow();
+}
+
 /** Bytes of one row group (record batch) that {@link writeArrow} aims for. */
 const BATCH_BYTES = 16 << 20;
 
 /** The Arrow type written for each dtype. */
-const ARROW_TYPES: { readonly [D in DType]: () => arrow.DataType } = {
+const ARROW_TYPES: { readonly [D in DType]: () => Arrow.DataType } = {
   bool: () => new arrow.Bool(),
   int8: () => new arrow.Int8(),
   int16: () => new arrow.Int16(),
@@ -100,6 +108,7 @@ export async function writeArrow(
   columns: NDArray | Readonly<Record<string, NDArray>>,
   options: WriteArrowOptions = {},
 ): Promise<void> {
+  await useArrow();
   const target = pathText(path);
   const cols = toColumns(target, columns, options.names);
   const rows = cols.length === 0 ? 0 : cols[0].array.shape[0];
@@ -240,22 +249,22 @@ export class ArrowSource implements ArraySource, AsyncDisposable {
 
   #path: string;
   #handle: FileHandle | null;
-  #reader: arrow.AsyncRecordBatchFileReader | null;
-  #memory: arrow.RecordBatch[] | null;
+  #reader: Arrow.AsyncRecordBatchFileReader | null;
+  #memory: Arrow.RecordBatch[] | null;
   #fields: readonly number[];
   #blocks: readonly Block[];
   #starts: number[];
   #lock: Promise<unknown> = Promise.resolve();
-  #cached: { index: number; batch: arrow.RecordBatch } | null = null;
+  #cached: { index: number; batch: Arrow.RecordBatch } | null = null;
 
   private constructor(init: {
     path: string;
     column: string | readonly string[] | undefined;
     handle: FileHandle | null;
-    reader: arrow.AsyncRecordBatchFileReader | null;
-    memory: arrow.RecordBatch[] | null;
+    reader: Arrow.AsyncRecordBatchFileReader | null;
+    memory: Arrow.RecordBatch[] | null;
     blocks: Block[];
-    schema: arrow.Schema;
+    schema: Arrow.Schema;
     batches: number[];
   }) {
     const { path, column, schema } = init;
@@ -348,6 +357,7 @@ export class ArrowSource implements ArraySource, AsyncDisposable {
     path: string | URL,
     column?: string | readonly string[],
   ): Promise<ArrowSource> {
+    await useArrow();
     const p = pathText(path);
     let handle: FileHandle;
     try {
@@ -362,11 +372,11 @@ export class ArrowSource implements ArraySource, AsyncDisposable {
       const head = new Uint8Array(8);
       const { bytesRead } = await handle.read(head, 0, 8, 0);
       const isFile = bytesRead >= 6 && new TextDecoder().decode(head.subarray(0, 6)) === "ARROW1";
-      let reader: arrow.AsyncRecordBatchFileReader | arrow.AsyncRecordBatchStreamReader;
+      let reader: Arrow.AsyncRecordBatchFileReader | Arrow.AsyncRecordBatchStreamReader;
       try {
         reader = await arrow.RecordBatchReader.from(handle as never) as
-          | arrow.AsyncRecordBatchFileReader
-          | arrow.AsyncRecordBatchStreamReader;
+          | Arrow.AsyncRecordBatchFileReader
+          | Arrow.AsyncRecordBatchStreamReader;
         await reader.open({ autoDestroy: false });
       } catch (e) {
         const what = isFile ? "bad Arrow IPC file" : "not an Arrow IPC file or stream";
@@ -394,14 +404,14 @@ export class ArrowSource implements ArraySource, AsyncDisposable {
           path: p,
           column,
           handle,
-          reader: reader as arrow.AsyncRecordBatchFileReader,
+          reader: reader as Arrow.AsyncRecordBatchFileReader,
           memory: null,
           blocks,
           schema: reader.schema,
           batches,
         });
       }
-      const memory: arrow.RecordBatch[] = [];
+      const memory: Arrow.RecordBatch[] = [];
       try {
         for await (const b of reader) memory.push(b);
       } catch (e) {
@@ -548,7 +558,7 @@ export class ArrowSource implements ArraySource, AsyncDisposable {
     return this.close();
   }
 
-  async #batch(index: number): Promise<arrow.RecordBatch> {
+  async #batch(index: number): Promise<Arrow.RecordBatch> {
     if (this.#memory) return this.#memory[index];
     if (this.#cached?.index === index) return this.#cached.batch;
     // Arrow's file reader seeks a shared position: one read at a time.
@@ -559,7 +569,7 @@ export class ArrowSource implements ArraySource, AsyncDisposable {
       // Arrow's reader trusts the size it saw when opened: a file cut since
       // then would make it wait for bytes that never come.
       checkBlock(this.#path, index, this.#blocks[index], (await handle.stat()).size);
-      let batch: arrow.RecordBatch | null;
+      let batch: Arrow.RecordBatch | null;
       try {
         batch = await reader.readRecordBatch(index);
       } catch (e) {
@@ -604,7 +614,7 @@ async function batchRows(path: string, handle: FileHandle, block: Block): Promis
   if (bytesRead < meta.length || len <= 0 || at + 4 + len > meta.length) {
     throw new FormatError(path, `record batch metadata at byte ${block.offset} is truncated`);
   }
-  let message: arrow.Message;
+  let message: Arrow.Message;
   try {
     message = arrow.Message.decode(meta.subarray(at + 4, at + 4 + len));
   } catch (e) {
@@ -619,14 +629,14 @@ async function batchRows(path: string, handle: FileHandle, block: Block): Promis
 }
 
 /** The dtype of an Arrow type, or null when there is none. */
-function dtypeOf(type: arrow.DataType): DType | null {
+function dtypeOf(type: Arrow.DataType): DType | null {
   if (arrow.DataType.isBool(type)) return "bool";
   if (arrow.DataType.isInt(type)) {
-    const t = type as arrow.Int;
+    const t = type as Arrow.Int;
     return `${t.isSigned ? "" : "u"}int${t.bitWidth}` as DType;
   }
   if (arrow.DataType.isFloat(type)) {
-    const p = (type as arrow.Float).precision;
+    const p = (type as Arrow.Float).precision;
     if (p === arrow.Precision.HALF) {
       return typeof (globalThis as { Float16Array?: unknown }).Float16Array === "function"
         ? "float16"
@@ -638,14 +648,14 @@ function dtypeOf(type: arrow.DataType): DType | null {
 }
 
 /** The Arrow data of one 1-D column slice, without copying where possible. */
-function columnData(type: arrow.DataType, a: NDArray): arrow.Data {
+function columnData(type: Arrow.DataType, a: NDArray): Arrow.Data {
   const n = a.shape[0];
   if (a.dtype === "bool") {
     const bits = new Uint8Array(Math.ceil(n / 8));
     const d = a.data as Uint8Array;
     const st = a.strides[0];
     for (let i = 0, j = a.offset; i < n; i++, j += st) if (d[j]) bits[i >> 3] |= 1 << (i & 7);
-    return arrow.makeData({ type: type as arrow.Bool, length: n, nullCount: 0, data: bits });
+    return arrow.makeData({ type: type as Arrow.Bool, length: n, nullCount: 0, data: bits });
   }
   const c = a.isContiguous ? a : copyInto(empty([n], a.dtype), a);
   const d = c.data as AnyTypedArray;

@@ -13,7 +13,7 @@
  *
  * Incomplete output never looks complete:
  * - a new file is written under a temporary name in the same directory
- *   (`.name.h5.tessera-tmp-XXXXXXXX`) and renamed by rank 0 once every rank
+ *   (`.name.h5.tessera-tmp-<pid>-<hex>`, io/output.ts) and renamed by rank 0 once every rank
  *   has finished (after a barrier);
  * - a dataset written into an existing file (where a rename is impossible)
  *   carries the attribute `tessera_incomplete = 1` from its creation until
@@ -50,6 +50,7 @@ import {
   unlink,
   withIds,
 } from "./_hdf5_handles.ts";
+import { PendingOutput, tempToken } from "./output.ts";
 
 /**
  * What the distributed functions need of a communicator (`Comm` in dist/
@@ -600,13 +601,10 @@ function writeSync(
   const serial = mpiOf(comm) === null;
 
   if (!exists) {
-    const dir = plan.path.includes("/") ? plan.path.slice(0, plan.path.lastIndexOf("/") + 1) : "";
-    const base = plan.path.slice(dir.length);
-    const suffix = comm.bcastJson(
-      comm.rank === 0 ? crypto.getRandomValues(new Uint32Array(1))[0].toString(16) : "",
-      0,
-    );
-    const tmp = `${dir}.${base}.tessera-tmp-${suffix.padStart(8, "0")}`;
+    const out = PendingOutput.at(plan.path, {
+      token: comm.bcastJson(comm.rank === 0 ? tempToken() : "", 0),
+    });
+    const tmp = out.temp;
     try {
       const file = openFile(comm, tmp, "x");
       try {
@@ -635,7 +633,7 @@ function writeSync(
       throw e;
     }
     comm.barrier();
-    if (comm.rank === 0) Deno.renameSync(tmp, plan.path);
+    if (comm.rank === 0) out.commitSync();
     comm.barrier();
     return;
   }

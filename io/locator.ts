@@ -30,18 +30,49 @@ export interface ParseLocatorOptions {
   readonly requireObject?: boolean;
 }
 
-const EXTENSIONS: Readonly<Record<string, Format>> = {
-  ".h5": "hdf5",
-  ".hdf5": "hdf5",
-  ".he5": "hdf5",
-  ".nc": "hdf5",
-  ".zarr": "zarr",
-  ".npy": "npy",
-  ".arrow": "arrow",
-  ".feather": "arrow",
+/** How the locators of one format are written. */
+export interface LocatorRule {
+  /** The file extensions that name the format (lower case, with the dot). */
+  readonly extensions: readonly string[];
+  /**
+   * What follows the `:`: `"none"` (the file is one array), `"path"` (an
+   * object path, made absolute and normalised) or `"column"` (a name, as written).
+   */
+  readonly object: "none" | "path" | "column";
+  /** Whether an object path is required (unless `requireObject: false`). */
+  readonly requireObject: boolean;
+  /** The format's name in messages. */
+  readonly label: string;
+}
+
+/** The locator rules of every format (the format registry, io/formats.ts, shares the extensions). */
+export const LOCATOR_RULES: { readonly [F in Format]: LocatorRule } = {
+  hdf5: {
+    extensions: [".h5", ".hdf5", ".he5", ".nc"],
+    object: "path",
+    requireObject: true,
+    label: "HDF5",
+  },
+  zarr: { extensions: [".zarr"], object: "path", requireObject: false, label: "Zarr" },
+  npy: { extensions: [".npy"], object: "none", requireObject: false, label: ".npy" },
+  arrow: {
+    extensions: [".arrow", ".feather"],
+    object: "column",
+    requireObject: false,
+    label: "Arrow",
+  },
 };
 
-const EXT_PATTERN = /\.(h5|hdf5|he5|nc|zarr|npy|arrow|feather)\/?(?=:|$)/gi;
+const EXTENSIONS: Readonly<Record<string, Format>> = Object.fromEntries(
+  (Object.entries(LOCATOR_RULES) as [Format, LocatorRule][]).flatMap(([f, r]) =>
+    r.extensions.map((e) => [e, f])
+  ),
+);
+
+const EXT_PATTERN = new RegExp(
+  `\\.(${Object.keys(EXTENSIONS).map((e) => e.slice(1)).join("|")})\\/?(?=:|$)`,
+  "gi",
+);
 
 /**
  * Parses a locator into a path, a format and an object path. The path ends at
@@ -102,23 +133,24 @@ export function parseLocator(text: string, options: ParseLocatorOptions = {}): L
     }
   }
   const format = options.format ?? EXTENSIONS[ext as string];
+  const rule = LOCATOR_RULES[format];
   if (path.length > 1) path = path.replace(/\/$/, "");
   let object: string | null = null;
   if (rest !== null) {
-    if (format === "arrow") object = rest === "" ? null : rest;
+    if (rule.object === "column") object = rest === "" ? null : rest;
     else {
       const parts = rest.split("/").filter((p) => p !== "" && p !== ".");
       object = rest.trim() === "" ? null : `/${parts.join("/")}`;
     }
   }
-  if (format === "npy" && object !== null) {
+  if (rule.object === "none" && object !== null) {
     throw new SyntaxError(
-      `Cannot parse locator "${text}": a .npy file holds one array, it has no object "${object}"`,
+      `Cannot parse locator "${text}": a ${rule.label} file holds one array, it has no object "${object}"`,
     );
   }
-  if (format === "hdf5" && object === null && (options.requireObject ?? true)) {
+  if (rule.requireObject && object === null && (options.requireObject ?? true)) {
     throw new SyntaxError(
-      `Cannot parse locator "${text}": an HDF5 locator needs an object path, as in "${path}:/group/dataset"`,
+      `Cannot parse locator "${text}": an ${rule.label} locator needs an object path, as in "${path}:/group/dataset"`,
     );
   }
   return { path, format, object };

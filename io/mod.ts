@@ -1,7 +1,9 @@
 /**
  * Sources and sinks on disk: .npy files (positioned region IO), HDF5 through
- * the real libhdf5 (loaded on first use), locators (`file.h5:/group/x`) and
- * the region interfaces every format implements.
+ * the real libhdf5, Zarr through zarrita, Arrow through apache-arrow (each
+ * library loaded on first use, never at import), locators
+ * (`file.h5:/group/x`), codec strings (`blosc:zstd:5`) and the region
+ * interfaces every format implements.
  *
  * @example
  * ```ts
@@ -19,7 +21,21 @@
  */
 
 export * from "./region.ts";
-export * from "./locator.ts";
+export {
+  type Format,
+  formatLocator,
+  type Locator,
+  parseLocator,
+  type ParseLocatorOptions,
+} from "./locator.ts";
+export {
+  type BloscCname,
+  type BloscShuffle,
+  type CodecName,
+  type CodecSpec,
+  formatCodec,
+  parseCodec,
+} from "./codec.ts";
 export * from "./npy.ts";
 export * from "./hdf5.ts";
 export {

@@ -17,30 +17,17 @@
  * @module
  */
 
-import * as zarr from "npm:zarrita@0.7.5";
-import {
-  type AnyTypedArray,
-  type DType,
-  DTYPES,
-  parseDescr,
-  type Scalar,
-  toDType,
-} from "../core/dtype.ts";
+import type { Zarrita as zarr } from "./_npm.ts";
+import { loadZarrita } from "./_npm.ts";
+import { type AnyTypedArray, type DType, DTYPES, type Scalar } from "../core/dtype.ts";
 import { FormatError, ShapeMismatchError } from "../core/errors.ts";
 import { copyInto, empty, NDArray } from "../core/ndarray.ts";
-import { type ChunkEncoder, makeEncoder, parseCodec, registerCodecs } from "./_zarr_codecs.ts";
-import {
-  type ArrayMeta,
-  docJson,
-  fillJson,
-  keyOf,
-  type NodeMeta,
-  parseJson,
-  readNode,
-} from "./_zarr_meta.ts";
-import { FsStore, NONFINITE } from "./_zarr_store.ts";
+import { type ChunkEncoder, makeEncoder, registerCodecs } from "./_zarr_codecs.ts";
+import { type ArrayMeta, keyOf, readNode } from "./_zarr_meta.ts";
+import { FsStore } from "./_zarr_store.ts";
+import { listNodes, openStore, writeArrayMeta, writeGroupMeta, zarrLocator } from "./_zarr_tree.ts";
 import { DecodePool, type DecodeReply, type OpenSpec, WorkerUnavailable } from "./_zarr_pool.ts";
-import { formatLocator, parseLocator } from "./locator.ts";
+import { formatLocator } from "./locator.ts";
 import {
   type ArraySink,
   type ArraySource,
@@ -51,8 +38,6 @@ import {
 
 /** Chunks decoded or encoded at once by one read or write. */
 const CONCURRENCY = 4;
-/** Default chunk size of {@link createZarr} when `chunks` is not given. */
-const DEFAULT_CHUNK_BYTES = 4 << 20;
 /** Decode workers started by default (`workers` option). */
 const DEFAULT_WORKERS = 2;
 /** By default, reads use the decode workers only for chunks at least this large. */
@@ -184,6 +169,7 @@ export class ZarrArray implements ArraySource, ArraySink {
   #store: FsStore;
   #meta: ArrayMeta;
   #array: zarr.Array<zarr.DataType, FsStore>;
+  #lib: typeof zarr;
   #encoder: Promise<ChunkEncoder> | null = null;
   #nativeStrides: number[];
   #chunkSize: number;
@@ -199,7 +185,9 @@ export class ZarrArray implements ArraySource, ArraySink {
     array: zarr.Array<zarr.DataType, FsStore>,
     writable: boolean,
     workers: number | undefined,
+    lib: typeof zarr,
   ) {
+    this.#lib = lib;
     this.#store = store;
     this.#meta = meta;
     this.#array = array;
@@ -244,7 +232,8 @@ export class ZarrArray implements ArraySource, ArraySink {
    * @returns The array.
    */
   static async open(locator: string, options: ZarrOpenOptions = {}): Promise<ZarrArray> {
-    registerCodecs();
+    await registerCodecs();
+    const lib = await loadZarrita();
     const loc = zarrLocator(locator);
     const writable = options.write === true;
     const workers = options.workers;
@@ -260,12 +249,12 @@ export class ZarrArray implements ArraySource, ArraySink {
     if (meta.kind !== "array") {
       throw new FormatError(loc.path, `"${object}" is a group, not an array`);
     }
-    const where = zarr.root(store).resolve(object);
+    const where = lib.root(store).resolve(object);
     let array: zarr.Array<zarr.DataType, FsStore>;
     try {
       array = meta.zarrFormat === 2
-        ? await zarr.open.v2(where, { kind: "array" })
-        : await zarr.open.v3(where, { kind: "array" });
+        ? await lib.open.v2(where, { kind: "array" })
+        : await lib.open.v3(where, { kind: "array" });
     } catch (e) {
       throw new FormatError(
         loc.path,
@@ -276,7 +265,7 @@ export class ZarrArray implements ArraySource, ArraySink {
     if (writable && meta.sharded) {
       throw new TypeError(`Cannot open "${locator}" for writing: sharded arrays are read-only`);
     }
-    return new ZarrArray(store, formatLocator(loc), meta, array, writable, workers);
+    return new ZarrArray(store, formatLocator(loc), meta, array, writable, workers, lib);
   }
 
   /** Number of elements. */
@@ -631,7 +620,7 @@ export class ZarrArray implements ArraySource, ArraySink {
     }
     const raw = chunk.data as unknown;
     const data =
-      (raw instanceof zarr.BoolArray
+      (raw instanceof this.#lib.BoolArray
         ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)
         : raw) as AnyTypedArray;
     if (!(data instanceof DTYPES[this.dtype].array) || data.length !== this.#chunkSize) {
@@ -655,7 +644,7 @@ export class ZarrArray implements ArraySource, ArraySink {
     const encode = await this.#encoder;
     const buf = chunk.data as Uint8Array;
     const data = this.dtype === "bool"
-      ? new zarr.BoolArray(buf.buffer, buf.byteOffset, buf.length)
+      ? new this.#lib.BoolArray(buf.buffer, buf.byteOffset, buf.length)
       : buf;
     const bytes = await encode({ data, shape: [...this.chunks], stride: [...chunk.strides] });
     await this.#store.set(this.chunkKey(coords), bytes);
@@ -720,74 +709,9 @@ export function openZarr(locator: string, options: ZarrOpenOptions = {}): Promis
  * ```
  */
 export async function createZarr(locator: string, options: ZarrCreateOptions): Promise<ZarrArray> {
-  registerCodecs();
+  await registerCodecs();
   const loc = zarrLocator(locator);
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Cannot create "${locator}": expected options { shape, dtype }`);
-  }
-  const shape = options.shape;
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new RangeError(
-      `Cannot create "${locator}": invalid shape [${shape}]: axis lengths must be non-negative integers`,
-    );
-  }
-  const parsed = parseDescr(options.dtype);
-  const dtype = parsed?.dtype ?? toDType(options.dtype);
-  const bigEndian = parsed?.bigEndian ?? false;
-  const itemsize = DTYPES[dtype].bytes;
-  const chunks = options.chunks ?? defaultChunks(shape, itemsize);
-  if (
-    !Array.isArray(chunks) || chunks.length !== shape.length ||
-    !chunks.every((c) => Number.isSafeInteger(c) && c >= 1)
-  ) {
-    throw new RangeError(
-      `Cannot create "${locator}": invalid chunks [${chunks}] for shape [${shape.join(",")}]`,
-    );
-  }
-  const choice = parseCodec(options.codec ?? "gzip:1", itemsize);
-  await Deno.mkdir(loc.path, { recursive: true });
-  const store = new FsStore(loc.path);
-  const object = loc.object ?? "/";
-  const format = await storeFormat(store, loc.path, options.zarrFormat);
-  await prepareNode(store, loc.path, object, format, options.overwrite === true);
-  const fill = options.fillValue ?? (DTYPES[dtype].kind === "b" ? false : 0);
-  const fillText = fillJson(dtype, fill);
-  const attributes = { ...(options.attributes ?? {}) };
-  const written: Record<string, unknown> = {};
-  if (format === 2) {
-    const zarray = {
-      chunks: [...chunks],
-      compressor: choice.v2,
-      "dimension_separator": ".",
-      dtype: bigEndian ? DTYPES[dtype].descr.replace("<", ">") : DTYPES[dtype].descr,
-      "fill_value": null,
-      filters: null,
-      order: "C",
-      shape: [...shape],
-      "zarr_format": 2,
-    };
-    await putDoc(store, keyOf(object, ".zarray"), docJson(zarray, fillText), written);
-    if (Object.keys(attributes).length > 0) {
-      await putDoc(store, keyOf(object, ".zattrs"), docJson(attributes), written);
-    }
-  } else {
-    const doc = {
-      "zarr_format": 3,
-      "node_type": "array",
-      shape: [...shape],
-      "data_type": DTYPES[dtype].zarr,
-      "chunk_grid": { name: "regular", configuration: { "chunk_shape": [...chunks] } },
-      "chunk_key_encoding": { name: "default", configuration: { separator: "/" } },
-      "fill_value": null,
-      codecs: [
-        { name: "bytes", configuration: { endian: bigEndian ? "big" : "little" } },
-        ...choice.v3,
-      ],
-      attributes,
-    };
-    await putDoc(store, keyOf(object, "zarr.json"), docJsonOrdered(doc, fillText), written);
-  }
-  await updateConsolidated(store, written);
+  await writeArrayMeta(locator, loc, options);
   return await ZarrArray.open(formatLocator(loc), { write: true });
 }
 
@@ -815,15 +739,8 @@ export async function createZarrGroup(
   locator: string,
   options: ZarrGroupOptions = {},
 ): Promise<void> {
-  const loc = zarrLocator(locator);
-  await Deno.mkdir(loc.path, { recursive: true });
-  const store = new FsStore(loc.path);
-  const object = loc.object ?? "/";
-  const format = await storeFormat(store, loc.path, options.zarrFormat);
-  await prepareNode(store, loc.path, object, format, false);
-  const written: Record<string, unknown> = {};
-  await putGroup(store, object, format, { ...(options.attributes ?? {}) }, written);
-  await updateConsolidated(store, written);
+  await registerCodecs();
+  await writeGroupMeta(zarrLocator(locator), options);
 }
 
 /**
@@ -850,212 +767,12 @@ export async function createZarrGroup(
  * ```
  */
 export async function listZarr(path: string): Promise<ZarrNode[]> {
-  registerCodecs();
-  const storePath = zarrLocator(path).path;
-  const store = await openStore(storePath, true);
-  const root = await readNode(store, storePath, "/");
-  if (root === null) throw new FormatError(storePath, "no Zarr group or array at the root");
-  const out: ZarrNode[] = [];
-  const consolidatedPaths = nodePathsOf(store.consolidatedKeys());
-  const walk = async (node: NodeMeta): Promise<void> => {
-    out.push(nodeInfo(node));
-    if (node.kind !== "group") return;
-    const children = consolidatedPaths
-      ? childrenOf(consolidatedPaths, node.path)
-      : (await store.listDirs(node.path)).map((n) => joinPath(node.path, n));
-    for (const child of children) {
-      const meta = await readNode(store, storePath, child);
-      if (meta !== null) await walk(meta);
-    }
-  };
-  await walk(root);
-  return out;
+  await registerCodecs();
+  return await listNodes(zarrLocator(path).path);
 }
 
 // ---------------------------------------------------------------------------
 // helpers
-
-function zarrLocator(text: string): { path: string; format: "zarr"; object: string | null } {
-  const loc = parseLocator(text, { format: "zarr" });
-  return { path: loc.path, format: "zarr", object: loc.object };
-}
-
-async function openStore(path: string, consolidated: boolean): Promise<FsStore> {
-  let stat: Deno.FileInfo;
-  try {
-    stat = await Deno.stat(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new FormatError(path, "the store does not exist", { cause: e });
-    }
-    throw e;
-  }
-  if (!stat.isDirectory) {
-    throw new FormatError(path, "not a directory: a Zarr store is a directory");
-  }
-  const store = new FsStore(path);
-  if (consolidated) {
-    const bytes = await store.get(".zmetadata");
-    if (bytes !== undefined) {
-      let doc: { metadata?: unknown };
-      try {
-        doc = parseJson(new TextDecoder().decode(bytes)) as { metadata?: unknown };
-      } catch (e) {
-        throw new FormatError(
-          path,
-          `metadata ".zmetadata" is not valid JSON: ${(e as Error).message}`,
-          { cause: e },
-        );
-      }
-      if (typeof doc?.metadata !== "object" || doc.metadata === null) {
-        throw new FormatError(path, `metadata ".zmetadata" has no "metadata" object`);
-      }
-      store.useConsolidated(doc.metadata as Record<string, unknown>);
-    }
-  }
-  return store;
-}
-
-/** The format to create in: the one asked for, else the store root's, else 2. */
-async function storeFormat(store: FsStore, path: string, asked?: 2 | 3): Promise<2 | 3> {
-  if (asked !== undefined && asked !== 2 && asked !== 3) {
-    throw new RangeError(`Invalid zarrFormat ${asked}: expected 2 or 3`);
-  }
-  const root = await readNode(store, path, "/");
-  if (root !== null && asked !== undefined && root.zarrFormat !== asked) {
-    throw new TypeError(
-      `Cannot create Zarr v${asked} nodes in "${path}": the store is Zarr v${root.zarrFormat}`,
-    );
-  }
-  return asked ?? root?.zarrFormat ?? 2;
-}
-
-/** Refuses (or removes, with `overwrite`) a node at `object`; creates the missing parents. */
-async function prepareNode(
-  store: FsStore,
-  storePath: string,
-  object: string,
-  format: 2 | 3,
-  overwrite: boolean,
-): Promise<void> {
-  const existing = await readNode(store, storePath, object).catch(() => "broken" as const);
-  if (existing !== null) {
-    if (!overwrite) {
-      throw new Deno.errors.AlreadyExists(
-        `Cannot create "${storePath}:${object}": ${
-          existing === "broken" ? "a node" : `a ${existing.kind}`
-        } is already there`,
-      );
-    }
-    const dir = store.pathOf(object);
-    for await (const e of Deno.readDir(dir)) {
-      await Deno.remove(`${dir}/${e.name}`, { recursive: true });
-    }
-  }
-  const parts = object.split("/").filter((p) => p !== "");
-  const written: Record<string, unknown> = {};
-  for (let i = 0; i < parts.length; i++) {
-    const parent = `/${parts.slice(0, i).join("/")}`;
-    const node = await readNode(store, storePath, parent);
-    if (node === null) await putGroup(store, parent, format, {}, written);
-    else if (node.kind !== "group") {
-      throw new TypeError(`Cannot create "${storePath}:${object}": "${parent}" is an array`);
-    }
-  }
-  await updateConsolidated(store, written);
-}
-
-async function putGroup(
-  store: FsStore,
-  object: string,
-  format: 2 | 3,
-  attributes: Record<string, unknown>,
-  written: Record<string, unknown>,
-): Promise<void> {
-  if (format === 2) {
-    await putDoc(store, keyOf(object, ".zgroup"), docJson({ "zarr_format": 2 }), written);
-    if (Object.keys(attributes).length > 0) {
-      await putDoc(store, keyOf(object, ".zattrs"), docJson(attributes), written);
-    }
-  } else {
-    const doc = { "zarr_format": 3, "node_type": "group", attributes };
-    await putDoc(store, keyOf(object, "zarr.json"), JSON.stringify(doc, null, 2), written);
-  }
-}
-
-async function putDoc(
-  store: FsStore,
-  key: string,
-  text: string,
-  written: Record<string, unknown>,
-): Promise<void> {
-  await store.set(key, new TextEncoder().encode(text));
-  if (!key.endsWith("zarr.json")) written[key] = parseJson(text);
-}
-
-/** Adds freshly written v2 metadata to the store's `.zmetadata`, when it has one. */
-async function updateConsolidated(store: FsStore, written: Record<string, unknown>): Promise<void> {
-  if (Object.keys(written).length === 0) return;
-  const bytes = await store.get(".zmetadata");
-  if (bytes === undefined) return;
-  const doc = parseJson(new TextDecoder().decode(bytes)) as { metadata?: Record<string, unknown> };
-  if (typeof doc?.metadata !== "object" || doc.metadata === null) return;
-  Object.assign(doc.metadata, written);
-  await store.set(".zmetadata", new TextEncoder().encode(docJson(doc as Record<string, unknown>)));
-}
-
-/** zarr.json with its keys in the spec's order and the fill value written verbatim. */
-function docJsonOrdered(doc: Record<string, unknown>, fill: string): string {
-  const marker = `${NONFINITE}fill`;
-  return JSON.stringify({ ...doc, "fill_value": marker }, null, 2).replace(
-    JSON.stringify(marker),
-    fill,
-  );
-}
-
-function defaultChunks(shape: readonly number[], itemsize: number): number[] {
-  const chunks = [...shape].map((d) => Math.max(1, d));
-  while (chunks.reduce((a, b) => a * b, itemsize) > DEFAULT_CHUNK_BYTES) {
-    let ax = 0;
-    for (let i = 1; i < chunks.length; i++) if (chunks[i] > chunks[ax]) ax = i;
-    if (chunks[ax] === 1) break;
-    chunks[ax] = Math.ceil(chunks[ax] / 2);
-  }
-  return chunks;
-}
-
-function nodeInfo(node: NodeMeta): ZarrNode {
-  const base = {
-    path: node.path,
-    kind: node.kind,
-    zarrFormat: node.zarrFormat,
-    attributes: node.attributes,
-  };
-  if (node.kind === "group") return base;
-  return { ...base, shape: node.shape, dtype: node.dtype, chunks: node.chunks, codec: node.codec };
-}
-
-function joinPath(parent: string, name: string): string {
-  return parent === "/" ? `/${name}` : `${parent}/${name}`;
-}
-
-/** Node paths of consolidated keys (`a/b/.zarray` -> `/a/b`), or null. */
-function nodePathsOf(keys: string[] | null): string[] | null {
-  if (keys === null) return null;
-  const out = new Set<string>();
-  for (const k of keys) {
-    const m = /^(.*?)\/?(\.zarray|\.zgroup|zarr\.json)$/.exec(k);
-    if (m) out.add(`/${m[1]}`);
-  }
-  return [...out].sort();
-}
-
-function childrenOf(paths: string[], parent: string): string[] {
-  const prefix = parent === "/" ? "/" : `${parent}/`;
-  return paths.filter((p) =>
-    p.startsWith(prefix) && p !== parent && !p.slice(prefix.length).includes("/")
-  );
-}
 
 /** Strides (in elements) of a chunk stored in the axis order `order`. */
 function stridesOf(shape: readonly number[], order: readonly number[]): number[] {

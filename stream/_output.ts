@@ -1,26 +1,34 @@
 // Output targets of `to()` (DESIGN.md, contract 6): the output is created
-// under a temporary name in the same directory (`.name.tmp-<random>`) by
-// rank 0, written by every rank in disjoint parts (.npy byte ranges, HDF5
-// hyperslabs rank after rank, Zarr chunks), and renamed by rank 0 only when
-// every rank has finished; a failed run removes the temporary.
+// under its temporary name (io/output.ts) by rank 0 through the format
+// registry (io/formats.ts), written by every rank in disjoint parts (.npy
+// byte ranges, HDF5 hyperslabs rank after rank, Zarr chunks), completed by
+// rank 0 when the format stages its output (Arrow), and renamed by rank 0
+// only when every rank has finished; a failed run removes the temporary.
 
 import { type DType, toDType } from "../core/dtype.ts";
 import type { NDArray } from "../core/ndarray.ts";
 import type { Comm } from "../dist/comm.ts";
-import { createNpy, NpyFile } from "../io/npy.ts";
-import { parseLocator } from "../io/locator.ts";
+import { type CodecSpec, formatCodec, parseCodec } from "../io/codec.ts";
+import { formatOf } from "../io/formats.ts";
+import { type Locator, parseLocator } from "../io/locator.ts";
+import { PendingOutput, tempToken } from "../io/output.ts";
 import type { Region } from "../io/region.ts";
-import { zarrModule } from "./_sources.ts";
 
 /** Options of the output of `to()`. */
 export interface TargetOptions {
   /** Storage chunks of the output (HDF5, Zarr). */
   readonly chunks?: readonly number[];
-  /** Compression: `"gzip"`, `"gzip:4"` (HDF5, Zarr), other Zarr codec names, or `"none"`. */
+  /**
+   * Compression (io/codec.ts): `"none"`, `"gzip[:level]"` (HDF5, Zarr), and for Zarr
+   * `"zlib[:level]"`, `"zstd[:level]"`, `"lz4"`, `"blosc[:cname[:clevel[:shuffle]]]"`.
+   */
   readonly codec?: string;
   /** Element type written (default: the array's). */
   readonly dtype?: DType;
-  /** Replace an existing HDF5 file or Zarr store (default false; a .npy file is always replaced). */
+  /**
+   * Replace an existing HDF5 file, Zarr store or Arrow file (default false; a .npy file is
+   * always replaced).
+   */
   readonly overwrite?: boolean;
 }
 
@@ -37,21 +45,6 @@ export interface OutputTarget {
   commit(): Promise<void>;
   /** Removes the temporary (rank 0; not collective). */
   abort(): Promise<void>;
-}
-
-function split(path: string): { dir: string; base: string } {
-  const slash = path.lastIndexOf("/");
-  return { dir: path.slice(0, slash + 1), base: path.slice(slash + 1) };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
 }
 
 function message(e: unknown): string {
@@ -93,14 +86,18 @@ async function onRoot<T>(comm: Comm, fn: () => Promise<T>): Promise<T> {
   return shared.value as T;
 }
 
-function parseCodec(codec: string | undefined): { name: string; level: number | null } | null {
-  if (codec === undefined || codec === "none") return null;
-  const [name, level] = codec.split(":");
-  const lv = level === undefined ? null : Number(level);
-  if (lv !== null && !Number.isInteger(lv)) {
-    throw new SyntaxError(`Cannot parse codec "${codec}": the level must be an integer`);
+function checkCodec(locator: string, loc: Locator, text: string | undefined): CodecSpec | null {
+  if (text === undefined) return null;
+  const spec = parseCodec(text);
+  const entry = formatOf(loc);
+  if (!entry.codecs.includes(spec.name)) {
+    throw new TypeError(
+      `Cannot write "${locator}": ${entry.name} output takes no codec "${formatCodec(spec)}"${
+        entry.codecs.length > 1 ? `, expected one of ${entry.codecs.join(", ")}` : ""
+      }`,
+    );
   }
-  return { name, level: lv };
+  return spec;
 }
 
 /**
@@ -115,75 +112,43 @@ export async function prepareOutput(
   options: TargetOptions,
 ): Promise<OutputTarget> {
   const loc = parseLocator(locator);
+  const entry = formatOf(loc);
   const d = toDType(dtype);
-  const codec = parseCodec(options.codec);
-  const { dir, base } = split(loc.path);
-  const tmp = await onRoot(comm, async () => {
-    // a Zarr locator is parsed by its extension: the temporary keeps it
-    const t = `${dir}.${base}.tmp-${crypto.randomUUID().slice(0, 8)}${
-      loc.format === "zarr" ? ".zarr" : ""
-    }`;
-    if (loc.format !== "npy" && !options.overwrite && await exists(loc.path)) {
-      throw new Deno.errors.AlreadyExists(
-        `Cannot write "${locator}": "${loc.path}" exists; pass overwrite: true to replace it`,
-      );
-    }
-    switch (loc.format) {
-      case "npy": {
-        if (codec) throw new TypeError(`Cannot write "${locator}": .npy files have no codecs`);
-        const f = await createNpy(t, { shape: [...shape], dtype: d });
-        f.close();
-        return t;
-      }
-      case "hdf5": {
-        const { H5File } = await import("../io/hdf5.ts");
-        if (codec && codec.name !== "gzip") {
-          throw new TypeError(`Unsupported HDF5 codec "${options.codec}": expected "gzip[:level]"`);
-        }
-        const f = H5File.open(t, { mode: "w" });
-        try {
-          f.createDataset(loc.object as string, {
-            shape: [...shape],
-            dtype: d,
-            chunks: options.chunks ? [...options.chunks] : undefined,
-            compression: codec ? "gzip" : undefined,
-            compressionLevel: codec?.level ?? undefined,
-          }).close();
-        } finally {
-          f.close();
-        }
-        return t;
-      }
-      case "zarr": {
-        const z = await zarrModule();
-        if (typeof z.createZarr !== "function") {
-          throw new TypeError(`Zarr output is not available: io/zarr.ts has no createZarr`);
-        }
-        const a = await z.createZarr(loc.object ? `${t}:${loc.object}` : t, {
-          shape: [...shape],
-          dtype: d,
-          chunks: options.chunks ? [...options.chunks] : undefined,
-          codec: options.codec,
-        }) as { close?: () => void };
-        a.close?.();
-        return t;
-      }
-      default:
-        throw new TypeError(`Cannot write "${locator}": format ${loc.format} is not supported`);
+  const codec = checkCodec(locator, loc, options.codec);
+  const created = await onRoot(comm, async () => {
+    // a .npy output is replaced without overwrite (as writeNpy does)
+    const token = tempToken();
+    const out = await PendingOutput.begin(loc.path, {
+      object: loc.object,
+      overwrite: options.overwrite || entry.name === "npy",
+      locator,
+      token,
+    });
+    try {
+      const c = await entry.create({ ...loc, path: out.temp }, {
+        shape,
+        dtype: d,
+        chunks: options.chunks,
+        codec,
+      });
+      return { token, gridChunks: c.gridChunks };
+    } catch (e) {
+      await out.abort();
+      throw e;
     }
   });
+  const out = PendingOutput.at(loc.path, { object: loc.object, token: created.token });
+  const temp: Locator = { ...loc, path: out.temp };
   const abort = async (): Promise<void> => {
-    if (comm.rank === 0) await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    if (comm.rank === 0) await out.abort();
   };
   const commit = async (): Promise<void> => {
     comm.barrier();
     let error: unknown = null;
     if (comm.rank === 0) {
       try {
-        if (loc.format !== "npy" && await exists(loc.path)) {
-          await Deno.remove(loc.path, { recursive: true });
-        }
-        await Deno.rename(tmp, loc.path);
+        await entry.finish(temp, loc);
+        await out.commit();
       } catch (e) {
         error = e;
         await abort();
@@ -191,76 +156,36 @@ export async function prepareOutput(
     }
     agree(comm, error);
   };
-  let gridChunks: readonly number[] | null = null;
-  let run: OutputTarget["run"];
-  if (loc.format === "npy") {
-    run = async (body) => {
-      let error: unknown = null;
+  const writeTurn = async (body: (write: WriteBlock) => Promise<void>): Promise<void> => {
+    const w = await entry.openWriter(temp);
+    try {
+      await body((r, b) => w.write(r, b));
+    } finally {
+      await w.close();
+    }
+  };
+  const run = async (body: (write: WriteBlock) => Promise<void>): Promise<void> => {
+    let error: unknown = null;
+    if (!entry.serialWrites) {
       try {
-        const f = await NpyFile.open(tmp, { write: true });
-        try {
-          await body((r, b) => f.write(r, b));
-        } finally {
-          f.close();
-        }
+        await writeTurn(body);
       } catch (e) {
         error = e;
       }
-      agree(comm, error);
-    };
-  } else if (loc.format === "hdf5") {
-    // serial HDF5: one writer at a time, rank after rank
-    run = async (body) => {
-      const { H5File } = await import("../io/hdf5.ts");
-      let error: unknown = null;
+    } else {
+      // one writer at a time, rank after rank
       for (let turn = 0; turn < comm.size; turn++) {
         if (turn === comm.rank && error === null) {
           try {
-            const f = H5File.open(tmp, { mode: "r+" });
-            try {
-              const ds = f.dataset(loc.object as string);
-              try {
-                await body((r, b) => ds.write(r, b));
-              } finally {
-                ds.close();
-              }
-            } finally {
-              f.close();
-            }
+            await writeTurn(body);
           } catch (e) {
             error = e;
           }
         }
         comm.barrier();
       }
-      agree(comm, error);
-    };
-  } else {
-    const z = await zarrModule();
-    const target = loc.object ? `${tmp}:${loc.object}` : tmp;
-    const probe = await z.openZarr!(target) as unknown as {
-      chunks: readonly number[];
-      close?: () => void;
-    };
-    gridChunks = [...probe.chunks];
-    probe.close?.();
-    run = async (body) => {
-      let error: unknown = null;
-      try {
-        const a = await z.openZarr!(target, { write: true }) as unknown as {
-          write(r: Region, b: NDArray): Promise<void>;
-          close?: () => void;
-        };
-        try {
-          await body((r, b) => a.write(r, b));
-        } finally {
-          a.close?.();
-        }
-      } catch (e) {
-        error = e;
-      }
-      agree(comm, error);
-    };
-  }
-  return { gridChunks, run, commit, abort };
+    }
+    agree(comm, error);
+  };
+  return { gridChunks: created.gridChunks, run, commit, abort };
 }

@@ -1,12 +1,12 @@
 // Array sources the lazy layer adds to the formats in io/: in-memory arrays
 // and counter-based random arrays, both generated block by block, plus the
-// opening of a locator as a source.
+// opening of a locator as a source (through io/formats.ts).
 
 import { type DType, DTYPES, toDType } from "../core/dtype.ts";
 import type { NDArray } from "../core/ndarray.ts";
 import * as rnd from "../core/random.ts";
 import { type ArraySource, type Region, type RegionLike, toRegion } from "../io/region.ts";
-import { NpyFile } from "../io/npy.ts";
+import { formatOf, type OpenedArray } from "../io/formats.ts";
 import { parseLocator } from "../io/locator.ts";
 
 /** Bytes per block of the default grid of contiguous data. */
@@ -166,63 +166,17 @@ export class RandomSource implements ArraySource {
 }
 
 /** An opened source and whether sub-blocks of its chunks are cheap to read. */
-export interface Opened {
-  readonly source: ArraySource;
-  readonly splittable: boolean;
-  readonly close: () => void;
-}
-
-type ZarrModule = {
-  openZarr?: (
-    locator: string,
-    options?: { write?: boolean },
-  ) => Promise<ArraySource & { close?: () => void }>;
-  createZarr?: (locator: string, options: Record<string, unknown>) => Promise<unknown>;
-};
+export type Opened = OpenedArray;
 
 /**
- * The Zarr module (io/zarr.ts), loaded on first use: written by another
- * engineer, it may not exist yet, in which case Zarr locators are refused.
+ * Opens a locator (`a.npy`, `f.h5:/g/x`, `s.zarr`, `s.zarr:/g/x`, `t.arrow:col`)
+ * as a source, through the format registry.
  */
-export async function zarrModule(): Promise<ZarrModule> {
-  const url = new URL("../io/zarr.ts", import.meta.url).href;
+export function openSource(locator: string): Promise<Opened> {
   try {
-    return await import(url) as ZarrModule;
+    const loc = parseLocator(locator);
+    return formatOf(loc).open(loc);
   } catch (e) {
-    throw new TypeError(`Zarr is not available: io/zarr.ts could not be loaded`, { cause: e });
-  }
-}
-
-/** Opens a locator (`a.npy`, `f.h5:/g/x`, `s.zarr`, `s.zarr:/g/x`) as a source. */
-export async function openSource(locator: string): Promise<Opened> {
-  const loc = parseLocator(locator);
-  switch (loc.format) {
-    case "npy": {
-      const f = await NpyFile.open(loc.path);
-      return { source: f, splittable: true, close: () => f.close() };
-    }
-    case "hdf5": {
-      const { openDataset } = await import("../io/hdf5.ts");
-      const ds = await openDataset(locator);
-      return {
-        source: ds,
-        // unfiltered chunks are read in part straight from the file; filtered
-        // (compressed) ones would be decoded again for every sub-block
-        splittable: ds.info.layout !== "chunked" || ds.info.filters.length === 0,
-        close: () => ds.close(),
-      };
-    }
-    case "zarr": {
-      const z = await zarrModule();
-      if (typeof z.openZarr !== "function") {
-        throw new TypeError(`Zarr is not available: io/zarr.ts has no openZarr`);
-      }
-      const a = await z.openZarr(locator);
-      return { source: a, splittable: false, close: () => a.close?.() };
-    }
-    default:
-      throw new TypeError(
-        `Cannot open "${locator}" as an array: format ${loc.format} is not supported`,
-      );
+    return Promise.reject(e);
   }
 }

@@ -266,7 +266,7 @@ Deno.test("LazyArray.to() is absent while running and after a failing run (tempo
   assert.equal(seen.length, 10);
   for (const names of seen) {
     assert.equal(names.length, 1);
-    assert.match(names[0], /^\.out\.npy\.tmp-/);
+    assert.match(names[0], /^\.out\.npy\.tessera-tmp-\d+-[0-9a-f]{8}$/);
   }
   assert.deepEqual(bits(await readNpy(out)), bits(U.add(A, 1)));
   // a source that fails at its 4th read: no output, no temporary

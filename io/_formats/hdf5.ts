@@ -1,0 +1,144 @@
+// The HDF5 entry of the format registry (io/formats.ts): libhdf5 is loaded
+// by io/hdf5.ts on first use.
+
+import { H5File, type H5Filter, openDataset } from "../hdf5.ts";
+import { formatCodec } from "../codec.ts";
+import type { ArrayInfo, FormatModule, TreeInfo, TreeNode } from "../formats.ts";
+import { diskSize, headBytes, memoryOf, plainRecord, startsWith } from "./_info.ts";
+
+const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]; // \x89HDF\r\n\x1a\n
+
+function describe(filters: readonly H5Filter[]): string {
+  if (filters.length === 0) return "none";
+  return filters.map((x) => (x.name === "gzip" && x.values.length ? `gzip:${x.values[0]}` : x.name))
+    .join(" + ");
+}
+
+/** HDF5 through libhdf5: one writer at a time (serial library), gzip compression. */
+export const format: FormatModule = {
+  async detect(path) {
+    // the superblock is at 0 or after a user block of 512, 1024, 2048, ... bytes
+    for (const at of [0, 512, 1024, 2048, 4096]) {
+      if (startsWith(await headBytes(path, SIGNATURE.length, at), SIGNATURE)) return true;
+    }
+    return false;
+  },
+  async open(loc) {
+    const ds = await openDataset(`${loc.path}:${loc.object}`);
+    return {
+      source: ds,
+      // unfiltered chunks are read in part straight from the file; filtered
+      // (compressed) ones would be decoded again for every sub-block
+      splittable: ds.info.layout !== "chunked" || ds.info.filters.length === 0,
+      close: () => ds.close(),
+    };
+  },
+  create(loc, options) {
+    const codec = options.codec ?? null;
+    if (codec !== null && codec.name !== "none" && codec.name !== "gzip") {
+      throw new TypeError(
+        `Unsupported HDF5 codec "${formatCodec(codec)}": expected "gzip[:level]" or "none"`,
+      );
+    }
+    const gzip = codec?.name === "gzip" ? codec : null;
+    const f = H5File.open(loc.path, { mode: "w" });
+    try {
+      f.createDataset(loc.object as string, {
+        shape: [...options.shape],
+        dtype: options.dtype,
+        chunks: options.chunks ? [...options.chunks] : undefined,
+        compression: gzip ? "gzip" : undefined,
+        compressionLevel: gzip?.level ?? undefined,
+      }).close();
+    } finally {
+      f.close();
+    }
+    return Promise.resolve({ gridChunks: null });
+  },
+  openWriter(loc) {
+    const f = H5File.open(loc.path, { mode: "r+" });
+    try {
+      const ds = f.dataset(loc.object as string);
+      return Promise.resolve({
+        write: (r, b) => ds.write(r, b),
+        close: () => {
+          try {
+            ds.close();
+          } finally {
+            f.close();
+          }
+        },
+      });
+    } catch (e) {
+      f.close();
+      return Promise.reject(e);
+    }
+  },
+  async info(loc, text) {
+    using f = H5File.open(loc.path);
+    const object = loc.object;
+    if (object === null || f.kind(object) === "group") {
+      const root = object ?? "/";
+      const nodes: TreeNode[] = [{
+        path: root,
+        kind: "group",
+        attributes: plainRecord(f.attributes(root)),
+      }];
+      for (const e of f.list(root, { recursive: true })) {
+        if (e.kind === "group") {
+          nodes.push({
+            path: e.path,
+            kind: "group",
+            attributes: plainRecord(f.attributes(e.path)),
+          });
+          continue;
+        }
+        let codec = "";
+        try {
+          using ds = f.dataset(e.path);
+          codec = describe(ds.info.filters);
+        } catch {
+          codec = e.unsupportedType ?? "?";
+        }
+        nodes.push({
+          path: e.path,
+          kind: "array",
+          shape: e.shape,
+          dtype: e.dtype ?? e.unsupportedType ?? null,
+          chunks: e.chunks ?? null,
+          codec,
+          attributes: plainRecord(f.attributes(e.path)),
+        });
+      }
+      return {
+        locator: text,
+        format: "hdf5",
+        kind: "tree",
+        diskBytes: await diskSize(loc.path),
+        nodes,
+      } satisfies TreeInfo;
+    }
+    using ds = f.dataset(object);
+    const i = ds.info;
+    return {
+      locator: text,
+      format: "hdf5",
+      kind: "array",
+      shape: i.shape,
+      dtype: i.dtype,
+      chunks: i.chunks,
+      codec: describe(i.filters),
+      fillValue: i.fillValue,
+      memoryBytes: memoryOf(i.shape, i.dtype),
+      diskBytes: await diskSize(loc.path),
+      diskScope: "whole file",
+      attributes: plainRecord(ds.attributes()),
+      extra: {
+        layout: i.layout,
+        maxshape: i.maxshape,
+        byteOrder: i.byteOrder,
+        filters: i.filters.map((x) => ({ id: x.id, name: x.name, values: x.values })),
+      },
+    } satisfies ArrayInfo;
+  },
+};
