@@ -13,7 +13,7 @@
 // any other view is copied in 64 KiB chunks through a scratch region, with
 // bit-identical results (chunks are whole blocks / whole row groups).
 
-import { ensureInWasm, type ArenaSpan, type WasmArena, wasmArena } from "./arena.ts";
+import { type ArenaSpan, ensureInWasm, type WasmArena, wasmArena } from "./arena.ts";
 import { BLOCK, reductionModule, ROW_GROUP, TILE } from "./_gen.ts";
 
 export { compileMap, type MapExpr, type MapKernel } from "./map.ts";
