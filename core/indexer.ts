@@ -263,13 +263,12 @@ function isArrayLike(v: unknown): v is ArrayLike<unknown> {
   return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
 }
 
-/** Splits strings into parts; every other spec stays one part. */
+/** Splits strings into parts (a blank string has none); every other spec stays one part. */
 function flatten(specs: readonly unknown[]): unknown[] {
   const out: unknown[] = [];
   for (const s of specs) {
-    if (typeof s !== "string") out.push(s);
-    else if (s.trim() === "") throw new SyntaxError(`Cannot parse selection "${s}": it is empty`);
-    else out.push(...parseSelection(s));
+    if (typeof s === "string") out.push(...parseSelection(s));
+    else out.push(s);
   }
   return out;
 }
