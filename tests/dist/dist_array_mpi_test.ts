@@ -523,6 +523,30 @@ test("slice() selects ranges and indices of any layout as a new DistArray", () =
   assert.throws(() => a.slice("12"), RangeError);
 });
 
+test("slice() refuses index lists, masks and malformed specs instead of returning everything", () => {
+  const a = DistArray.fromFunction(world, [6, 4], { fn: ([i, j]) => 10 * i + j });
+  assert.throws(() => a.slice([0, 2]), {
+    name: "TypeError",
+    message: "Integer index arrays are not supported by DistArray.slice: axis 0",
+  });
+  assert.throws(() => a.slice(":", [1, 3]), {
+    name: "TypeError",
+    message: "Integer index arrays are not supported by DistArray.slice: axis 1",
+  });
+  assert.throws(() => a.slice([true, false, true, false, true, false]), {
+    name: "TypeError",
+    message: "Boolean masks are not supported by DistArray.slice: axis 0",
+  });
+  assert.throws(() => a.slice({ start: 1, stop: 4, count: 2 } as never), {
+    name: "TypeError",
+    message: /unknown key "count"/,
+  });
+  assert.throws(() => a.slice({ step: 0.5 }), RangeError);
+  // the one-string form and the variadic form agree
+  assert.deepEqual(a.slice("1:5:2, 3").toNDArray()!.toArray(), [13, 33]);
+  assert.deepEqual(a.slice("1:5:2", 3).toNDArray()!.toArray(), [13, 33]);
+});
+
 test("toDap() and fromDap() round-trip every layout through the DAP", () => {
   const shape = [10, 6];
   const ref = random.rand(shape, { seed: 31 });
