@@ -16,7 +16,7 @@
  * const sel = indexSelection([10, 20], "2:8, ::-5");
  * if (sel.outShape.join() !== "6,4") throw new Error(`${sel.outShape}`);
  * const pieces = projectRegion(toRegion([10, 20], "2:8, ::5"), [4, 8]);
- * if (pieces.length !== 2 * 3) throw new Error(`${pieces.length}`);
+ * if (pieces.length !== 2 * 2) throw new Error(`${pieces.length}`);
  * ```
  *
  * @module

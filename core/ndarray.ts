@@ -280,7 +280,7 @@ export class NDArray<D extends DType = DType> {
    * @example
    * ```ts
    * import { arange } from "./ndarray.ts";
-   * const a = arange(12).reshape([3, 4]);
+   * const a = arange(12, undefined, undefined, "int32").reshape([3, 4]);
    * const v = a.slice("1:, ::-2");
    * if (JSON.stringify(v.toArray()) !== "[[7,5],[11,9]]") throw new Error(`${v.toArray()}`);
    * if (a.slice(null, 0, "...").shape.join() !== "1,4") throw new Error("bad");
