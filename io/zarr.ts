@@ -291,6 +291,17 @@ export class ZarrArray implements ArraySource, ArraySink {
    * @param coords Chunk coordinates (one per axis).
    * @returns The region the chunk covers.
    * @throws {RangeError} When the coordinates are outside the chunk grid.
+   *
+   * @example
+   * ```ts
+   * import { createZarr } from "./zarr.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * const z = await createZarr(`${dir}/e.zarr`, { shape: [4, 6], dtype: "int32", chunks: [2, 4] });
+   * assert.deepEqual(z.chunkRegion([1, 1]), { start: [2, 4], step: [1, 1], count: [2, 2] });
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   chunkRegion(coords: readonly number[]): Region {
     if (
@@ -324,6 +335,19 @@ export class ZarrArray implements ArraySource, ArraySink {
    * @returns The elements.
    * @throws {RangeError} When the region does not fit the shape.
    * @throws {FormatError} When a chunk cannot be decoded or has the wrong size.
+   *
+   * @example
+   * ```ts
+   * import { createZarr } from "./zarr.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * const z = await createZarr(`${dir}/e.zarr`, { shape: [4, 6], dtype: "int32", chunks: [2, 4] });
+   * await z.write(undefined, arange(24, undefined, undefined, "int32").reshape([4, 6]));
+   * assert.deepEqual((await z.read("1:4:2, 3:")).toArray(), [[9, 10, 11], [21, 22, 23]]);
+   * await assert.rejects(() => z.read({ start: [0, 0], stop: [2, 2] } as never), TypeError);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   async read(region?: RegionLike): Promise<NDArray> {
     const r = toRegion(this.shape, region, { context: `Cannot read "${this.locator}"` });
@@ -352,6 +376,20 @@ export class ZarrArray implements ArraySource, ArraySink {
    * @throws {RangeError} When the region does not fit the shape.
    * @throws {TypeError} When `out` has the wrong dtype or shape or is not C-contiguous.
    * @throws {FormatError} When a chunk cannot be decoded or has the wrong size.
+   *
+   * @example
+   * ```ts
+   * import { createZarr } from "./zarr.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * const z = await createZarr(`${dir}/e.zarr`, { shape: [4, 6], dtype: "int32", chunks: [2, 4] });
+   * import { zeros } from "../core/ndarray.ts";
+   * await z.write(undefined, arange(24, undefined, undefined, "int32").reshape([4, 6]));
+   * const out = await z.readInto({ start: [3, 1], step: [1, 4], count: [1, 2] }, zeros([1, 2], "int32"));
+   * assert.deepEqual(out.toArray(), [[19, 23]]);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   async readInto(region: RegionLike, out: NDArray): Promise<NDArray> {
     const r = toRegion(this.shape, region, { context: `Cannot read "${this.locator}"` });
@@ -531,6 +569,18 @@ export class ZarrArray implements ArraySource, ArraySink {
    * @param array The elements.
    * @throws {TypeError} When the array was not opened for writing.
    * @throws {ShapeMismatchError} When `array.shape` is not the region's shape.
+   *
+   * @example
+   * ```ts
+   * import { createZarr } from "./zarr.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * const z = await createZarr(`${dir}/e.zarr`, { shape: [4, 6], dtype: "int32", chunks: [2, 4] });
+   * await z.write("1:3, ::5", arange(4, undefined, undefined, "int32").reshape([2, 2]));
+   * assert.deepEqual((await z.read("0:3, 5")).toArray(), [[0], [1], [3]]);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   async write(region: RegionLike, array: NDArray): Promise<void> {
     if (!this.writable) {
