@@ -156,8 +156,9 @@ function show(v: unknown): string {
   if (typeof v === "bigint") return `${v}n`;
   if (typeof v === "number" || typeof v === "boolean" || v == null) return String(v);
   if (typeof v === "function") return "a function";
+  if (typeof v === "symbol") return v.toString();
   try {
-    const s = JSON.stringify(v);
+    const s = JSON.stringify(v) ?? Object.prototype.toString.call(v);
     return s.length > 60 ? `${s.slice(0, 57)}...` : s;
   } catch {
     return Object.prototype.toString.call(v);
