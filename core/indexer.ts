@@ -714,4 +714,4 @@ export {
   projectAxis,
   projectRegion,
   regularEdges,
-} from "./_blocks.ts";
+} from "./project_region.ts";

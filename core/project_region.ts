@@ -1,7 +1,11 @@
-// The block half of the indexer (re-exported by core/indexer.ts, where
-// callers import it from): block grids, and the projection of a region onto
-// one: per block, its coordinates, the selection within it and where that
-// lands in the output (zarrita's BasicIndexer is the model).
+/**
+ * The block half of the indexer: block grids, and the projection of a
+ * region onto one (per block, its coordinates, the selection within it and
+ * where that lands in the output; zarrita's BasicIndexer is the model).
+ * Import it from `core/indexer.ts`, which re-exports all of it.
+ *
+ * @module
+ */
 
 import type { Region } from "./indexer.ts";
 
