@@ -1,8 +1,7 @@
 // `tessera plot`: a 2-D slice as a heatmap PNG, read strided so a huge array
 // plots with bounded memory; or a map of which rank owns which block.
 
-import { parseSelection, type SliceSpec } from "../core/ndarray.ts";
-import { normalizeRange } from "../core/ndarray.ts";
+import { indexSelection, type SliceSpec } from "../core/indexer.ts";
 import { exists, writeFileAtomic } from "../io/output.ts";
 import {
   asUsage,
@@ -34,45 +33,19 @@ type AxisSel = { index: number } | { start: number; step: number; count: number 
 
 /** Resolves a selection text against a shape into one entry per axis. */
 function resolve(shape: readonly number[], text: string | undefined, src: string): AxisSel[] {
-  const specs: SliceSpec[] = text === undefined
-    ? []
-    : asUsage(() => parseSelection(text), `Invalid --slice for "${src}": `);
-  const ell = specs.filter((s) => s === "...").length;
-  if (ell > 1) throw new UsageError(`Invalid --slice "${text}": at most one "..."`);
-  if (specs.some((s) => s === null)) {
-    throw new UsageError(`Invalid --slice "${text}": new axes are not allowed in a plot`);
-  }
-  const explicit = specs.length - ell;
-  if (explicit > shape.length) {
-    throw new UsageError(
-      `Invalid --slice "${text}": ${explicit} parts for "${src}" of shape [${shape.join(",")}]`,
-    );
-  }
-  const full: SliceSpec[] = [];
-  for (const s of specs) {
-    if (s === "...") { for (let k = 0; k < shape.length - explicit; k++) full.push({}); }
-    else full.push(s);
-  }
-  while (full.length < shape.length) full.push({});
-  return full.map((s, i) => {
-    const n = shape[i];
-    if (typeof s === "number") {
-      if (s < -n || s >= n) {
-        throw new UsageError(
-          `Invalid --slice "${text}": index ${s} is out of bounds for axis ${i} of size ${n}`,
-        );
-      }
-      return { index: s < 0 ? s + n : s };
-    }
-    const o = s as { start?: number | null; stop?: number | null; step?: number | null };
-    const r = asUsage(
-      () => normalizeRange(n, o.start ?? null, o.stop ?? null, o.step ?? null),
-      `Invalid --slice "${text}": `,
-    );
-    if (r.step < 0) {
-      throw new UsageError(`Invalid --slice "${text}": negative steps are not supported in a plot`);
-    }
-    return { start: r.start, step: r.step, count: r.count };
+  const sel = asUsage(
+    () =>
+      indexSelection(shape, text ?? [], {
+        caller: "a plot",
+        newAxes: false,
+        negativeSteps: false,
+      }),
+    `Invalid --slice "${text}" for "${src}": `,
+  );
+  return sel.axes.map((a) => {
+    if (a.kind === "index") return { index: a.index };
+    if (a.kind === "range") return { start: a.start, step: a.step, count: a.count };
+    throw new UsageError(`Invalid --slice "${text}": a plot takes integers and ranges`);
   });
 }
 

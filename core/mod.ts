@@ -17,6 +17,22 @@
 export * from "./dtype.ts";
 export * from "./errors.ts";
 export * from "./ndarray.ts";
+export {
+  type AxisIndex,
+  type AxisPiece,
+  type BlockGrid,
+  type BlockPiece,
+  describeRegion,
+  type IndexArray,
+  indexSelection,
+  projectRegion,
+  type Region,
+  type RegionInit,
+  type RegionLike,
+  type Selection,
+  type SelectOptions,
+  toRegion,
+} from "./indexer.ts";
 export * from "./ufunc.ts";
 export * from "./reduce.ts";
 export * from "./random.ts";

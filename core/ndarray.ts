@@ -18,6 +18,7 @@ import {
   toDType,
 } from "./dtype.ts";
 import { ShapeMismatchError } from "./errors.ts";
+import { indexSelection, type SliceSpec } from "./indexer.ts";
 import { checkShape, cStrides, forEachRun, reshapeStrides, sizeOf } from "./_iter.ts";
 import * as ufunc from "./ufunc.ts";
 import { type ReduceOptions, REDUCTION_NAMES, type ReductionName, REDUCTIONS } from "./reduce.ts";
@@ -37,110 +38,16 @@ export {
   zeros,
 } from "./create.ts";
 
-/**
- * One axis of a selection:
- * - a number selects one index and drops the axis (negative counts from the end);
- * - `null` inserts a new axis of length 1 (NumPy's `newaxis`);
- * - `"..."` stands for as many full axes as needed;
- * - a string `"start:stop:step"` or an object `{ start, stop, step }` is a
- *   range, with NumPy's rules for omitted bounds and negative steps.
- */
-export type SliceSpec =
-  | number
-  | null
-  | string
-  | {
-    readonly start?: number | null;
-    readonly stop?: number | null;
-    readonly step?: number | null;
-  };
+export {
+  type AxisRange,
+  normalizeRange,
+  parseSelection,
+  type SliceObject,
+  type SliceSpec,
+} from "./indexer.ts";
 
 /** Nested JS arrays of element values, as returned by {@link NDArray.toArray}. */
 export type NestedArray<T> = T | NestedArray<T>[];
-
-/** A normalised range along one axis: `count` indices `start + k * step`. */
-export interface AxisRange {
-  /** First index. */
-  readonly start: number;
-  /** Exclusive bound, as NumPy's `slice.indices` gives it. */
-  readonly stop: number;
-  /** Step (never 0). */
-  readonly step: number;
-  /** Number of selected indices. */
-  readonly count: number;
-}
-
-/**
- * Normalises a range along an axis of length `n` exactly as Python's
- * `slice(start, stop, step).indices(n)` does.
- *
- * @param n Axis length.
- * @param start First index, negative from the end, null for the default.
- * @param stop Exclusive bound, negative from the end, null for the default.
- * @param step Step, null for 1.
- * @returns The normalised range.
- * @throws {RangeError} When step is 0.
- *
- * @example
- * ```ts
- * import { normalizeRange } from "./ndarray.ts";
- * const r = normalizeRange(10, null, null, -3);
- * if (r.start !== 9 || r.count !== 4) throw new Error("bad");
- * ```
- */
-export function normalizeRange(
-  n: number,
-  start?: number | null,
-  stop?: number | null,
-  step?: number | null,
-): AxisRange {
-  const st = step ?? 1;
-  if (st === 0 || !Number.isInteger(st)) {
-    throw new RangeError(`Invalid slice step ${st}: must be a non-zero integer`);
-  }
-  let a: number;
-  let b: number;
-  if (st > 0) {
-    a = start == null ? 0 : start < 0 ? Math.max(start + n, 0) : Math.min(start, n);
-    b = stop == null ? n : stop < 0 ? Math.max(stop + n, 0) : Math.min(stop, n);
-  } else {
-    a = start == null ? n - 1 : start < 0 ? Math.max(start + n, -1) : Math.min(start, n - 1);
-    b = stop == null ? -1 : stop < 0 ? Math.max(stop + n, -1) : Math.min(stop, n - 1);
-  }
-  const count = st > 0
-    ? Math.max(0, Math.ceil((b - a) / st))
-    : Math.max(0, Math.ceil((a - b) / -st));
-  return { start: a, stop: b, step: st, count };
-}
-
-/**
- * Parses a NumPy-style selection string (`"0:100, :, ::2"`, `"5, ..., None"`)
- * into slice specs.
- *
- * @param text The selection, axes separated by commas.
- * @returns One spec per axis.
- * @throws {SyntaxError} When a part does not parse.
- *
- * @example
- * ```ts
- * import { parseSelection } from "./ndarray.ts";
- * const s = parseSelection("0:10, 3, ::-1");
- * if (s.length !== 3 || s[1] !== 3) throw new Error("bad");
- * ```
- */
-export function parseSelection(text: string): SliceSpec[] {
-  if (text.trim() === "") return [];
-  return text.split(",").map((part) => {
-    const p = part.trim();
-    if (p === "...") return "...";
-    if (p === "None" || p === "newaxis" || p === "null") return null;
-    if (/^[+-]?\d+$/.test(p)) return Number(p);
-    const m = /^\s*([+-]?\d+)?\s*:\s*([+-]?\d+)?\s*(?::\s*([+-]?\d+)?\s*)?$/.exec(p);
-    if (!m) throw new SyntaxError(`Cannot parse selection "${text}": bad part "${p}"`);
-    const num = (s: string | undefined): number | null => (s === undefined ? null : Number(s));
-    return { start: num(m[1]), stop: num(m[2]), step: num(m[3]) };
-  });
-}
 
 function normAxis(axis: number, ndim: number): number {
   if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
@@ -388,63 +295,39 @@ export class NDArray<D extends DType = DType> {
 
   /**
    * A view of a selection: one spec per axis (missing trailing axes are
-   * taken whole). Never copies.
+   * taken whole; a string with commas stands for several axes). Never
+   * copies. Parsed by `core/indexer.ts`, as every selection is.
    *
    * @param specs Numbers, ranges (`"1:5"`, `{ start, stop, step }`), `null` (new axis), `"..."`.
    * @returns The view.
-   * @throws {RangeError} For an index out of bounds or too many indices.
+   * @throws {RangeError} For an index out of bounds, step 0 or too many indices.
+   * @throws {TypeError} For a malformed spec, or an index array or mask (a view cannot hold one).
+   *
+   * @example
+   * ```ts
+   * import { arange } from "./ndarray.ts";
+   * const a = arange(12, undefined, undefined, "int32").reshape([3, 4]);
+   * const v = a.slice("1:, ::-2");
+   * if (JSON.stringify(v.toArray()) !== "[[7,5],[11,9]]") throw new Error(`${v.toArray()}`);
+   * if (a.slice(null, 0, "...").shape.join() !== "1,4") throw new Error("bad");
+   * ```
    */
   slice(...specs: SliceSpec[]): NDArray<D> {
-    const ell = specs.filter((s) => s === "...").length;
-    if (ell > 1) throw new RangeError(`A selection can only have one "..."`);
-    const consumed = specs.filter((s) => s !== null && s !== "...").length;
-    if (consumed > this.ndim) {
-      throw new RangeError(
-        `Too many indices: the array has ${this.ndim} dimensions, ${consumed} were given`,
-      );
-    }
-    const full: SliceSpec[] = [];
-    for (const s of specs) {
-      if (s === "...") { for (let i = 0; i < this.ndim - consumed; i++) full.push(":"); }
-      else full.push(s);
-    }
-    if (ell === 0) { for (let i = consumed; i < this.ndim; i++) full.push(":"); }
+    const sel = indexSelection(this.shape, specs, { caller: "NDArray.slice" });
     const shape: number[] = [];
     const strides: number[] = [];
     let offset = this.offset;
-    let ax = 0;
-    for (const s of full) {
-      if (s === null) {
+    for (const a of sel.axes) {
+      if (a.kind === "newaxis") {
         shape.push(1);
         strides.push(0);
-        continue;
+      } else if (a.kind === "index") {
+        offset += a.index * this.strides[a.axis];
+      } else if (a.kind === "range") {
+        if (a.count > 0) offset += a.start * this.strides[a.axis];
+        shape.push(a.count);
+        strides.push(this.strides[a.axis] * a.step);
       }
-      const n = this.shape[ax];
-      const st = this.strides[ax];
-      if (typeof s === "number") {
-        if (!Number.isInteger(s) || s < -n || s >= n) {
-          throw new RangeError(`Index ${s} is out of bounds for axis ${ax} with size ${n}`);
-        }
-        offset += (s < 0 ? s + n : s) * st;
-      } else {
-        const spec = typeof s === "string" ? parseSelection(s)[0] : s;
-        if (spec === undefined || spec === null || typeof spec !== "object") {
-          if (typeof spec === "number") {
-            if (spec < -n || spec >= n) {
-              throw new RangeError(`Index ${spec} is out of bounds for axis ${ax} with size ${n}`);
-            }
-            offset += (spec < 0 ? spec + n : spec) * st;
-            ax++;
-            continue;
-          }
-          throw new SyntaxError(`Cannot parse slice "${String(s)}"`);
-        }
-        const r = normalizeRange(n, spec.start, spec.stop, spec.step);
-        if (r.count > 0) offset += r.start * st;
-        shape.push(r.count);
-        strides.push(st * r.step);
-      }
-      ax++;
     }
     return new NDArray(this.dtype, this.data, shape, strides, offset);
   }

@@ -17,6 +17,7 @@
 import type { DType } from "./dtype.ts";
 import { castScalar, DTYPES, toDType } from "./dtype.ts";
 import { NDArray } from "./ndarray.ts";
+import { type RegionLike, toRegion } from "./indexer.ts";
 
 const M0 = 0xD2511F53;
 const M1 = 0xCD9E8D57;
@@ -30,25 +31,15 @@ const INV16 = 1 / 65536;
 const TWO32 = 4294967296;
 const INV53 = 1 / 9007199254740992;
 
-/**
- * A hyperslab of the global array: per axis the indices `start + k * step`
- * for `k < count` (the same shape as `Region` in `io/region.ts`).
- */
-export interface Hyperslab {
-  /** First index per axis. */
-  readonly start: readonly number[];
-  /** Step per axis (default 1). */
-  readonly step?: readonly number[];
-  /** Number of indices per axis. */
-  readonly count: readonly number[];
-}
-
 /** Options shared by every generator. */
 export interface RandomOptions {
   /** The seed: a non-negative integer below 2^64 (number or bigint). Default 0. */
   readonly seed?: number | bigint;
-  /** The part of the global array to generate (default all of it). */
-  readonly region?: Hyperslab;
+  /**
+   * The part of the global array to generate (default all of it): a
+   * `Region` (step optional) or any region form `toRegion` takes (`"2:4, ::2"`).
+   */
+  readonly region?: RegionLike;
   /** An independent stream for the same seed: an integer in [0, 2^32). Default 0. */
   readonly stream?: number;
 }
@@ -305,30 +296,8 @@ function makePlan(shape: readonly number[], options: RandomOptions): Plan {
     throw new RangeError(`Invalid stream ${stream}: must be an integer in [0, 2^32)`);
   }
   const nd = shape.length;
-  const r = options.region;
-  const start = r ? [...r.start] : shape.map(() => 0);
-  const step = r?.step ? [...r.step] : shape.map(() => 1);
-  const count = r ? [...r.count] : [...shape];
-  if (start.length !== nd || step.length !== nd || count.length !== nd) {
-    throw new RangeError(
-      `Region has ${start.length} axes, the array has ${nd}: shape [${shape.join(",")}]`,
-    );
-  }
-  let size = 1;
-  for (let a = 0; a < nd; a++) {
-    const last = start[a] + (count[a] - 1) * step[a];
-    if (
-      !Number.isInteger(start[a]) || !Number.isInteger(count[a]) || !Number.isInteger(step[a]) ||
-      step[a] < 1 || start[a] < 0 || count[a] < 0 || (count[a] > 0 && last >= shape[a])
-    ) {
-      throw new RangeError(
-        `Region start [${start.join(",")}] step [${step.join(",")}] count [${
-          count.join(",")
-        }] is outside shape [${shape.join(",")}] on axis ${a}`,
-      );
-    }
-    size *= count[a];
-  }
+  const { start, step, count } = toRegion(shape, options.region);
+  const size = count.reduce((a, b) => a * b, 1);
   const gstr = new Array<number>(nd);
   let acc = 1;
   for (let a = nd - 1; a >= 0; a--) {
@@ -361,7 +330,7 @@ function makePlan(shape: readonly number[], options: RandomOptions): Plan {
       if (a < 0) return;
     }
   };
-  return { key0, key1, stream, count, runs, size };
+  return { key0, key1, stream, count: [...count], runs, size };
 }
 
 // Walks the plan in chunks of at most CHUNK elements, handing the Philox

@@ -4,5 +4,5 @@
 // elementwise maps (stream/ runs `map` expressions through it). Internal: not
 // re-exported by mod.ts.
 
-export { type Region, WasmArena, wasmArena } from "./_wasm/arena.ts";
+export { type ArenaSpan, WasmArena, wasmArena } from "./_wasm/arena.ts";
 export { compileMap, type MapExpr, type MapKernel } from "./_wasm/kernels.ts";

@@ -5,6 +5,7 @@
 import { type AnyTypedArray, type DType, DTYPES, type Scalar } from "../core/dtype.ts";
 import { ShapeMismatchError } from "../core/errors.ts";
 import { copyInto, empty, NDArray } from "../core/ndarray.ts";
+import type { Region } from "../core/indexer.ts";
 import * as random from "../core/random.ts";
 import type { Comm } from "./comm.ts";
 import { Distribution, redistributionPlan } from "./distribution.ts";
@@ -194,7 +195,7 @@ export function randomBlock<D extends DType>(
 ): Block<D> {
   const dtype = (options.dtype ?? (kind === "randint" ? "int64" : "float64")) as D;
   const { seed, stream } = options;
-  const gen = (shape: readonly number[], region: random.Hyperslab): NDArray => {
+  const gen = (shape: readonly number[], region: Region): NDArray => {
     switch (kind) {
       case "rand":
         return random.rand(shape, { seed, stream, region });

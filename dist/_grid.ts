@@ -2,6 +2,8 @@
 // Everything here describes every grid position along one axis, so any rank
 // can answer questions about any other rank without communication.
 
+import { balancedBounds, blockCount, blockOf } from "../core/indexer.ts";
+
 /** The distribution types of the Distributed Array Protocol, plus the old `n`. */
 export type DistType = "b" | "c" | "u" | "n";
 
@@ -92,9 +94,7 @@ export class BlockMap implements AxisMap {
       }
     } else {
       // balanced: the first size % P positions get one more
-      const q = Math.floor(size / gridSize);
-      const r = size % gridSize;
-      for (let p = 0; p < gridSize; p++) b[p + 1] = b[p] + q + (p < r ? 1 : 0);
+      b.set(balancedBounds(size, gridSize));
     }
     this.bounds = b;
     this.#lo = new Int32Array(gridSize);
@@ -167,16 +167,8 @@ export class BlockMap implements AxisMap {
   }
 
   ownerOf(g: number): number {
-    const b = this.bounds;
-    let lo = 0;
-    let hi = this.gridSize - 1;
     // the last p with b[p] <= g: empty blocks before it are skipped
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (b[mid] <= g) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return blockOf(this.bounds, g);
   }
 
   localIndexOf(g: number): number {
@@ -210,7 +202,7 @@ export class CyclicMap implements AxisMap {
   localLength(p: number): number {
     const B = this.blockSize;
     const P = this.gridSize;
-    const nblocks = Math.ceil(this.size / B);
+    const nblocks = blockCount(this.size, B);
     if (p >= nblocks) return 0;
     const mine = Math.floor((nblocks - 1 - p) / P) + 1;
     let n = mine * B;

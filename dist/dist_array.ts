@@ -27,14 +27,8 @@
 
 import { type AnyTypedArray, type DType, DTYPES, type Scalar } from "../core/dtype.ts";
 import { ShapeMismatchError } from "../core/errors.ts";
-import {
-  empty,
-  full,
-  NDArray,
-  normalizeRange,
-  parseSelection,
-  type SliceSpec,
-} from "../core/ndarray.ts";
+import { empty, full, NDArray } from "../core/ndarray.ts";
+import { indexSelection, type SliceSpec } from "../core/indexer.ts";
 import { type Operand, UFUNCS } from "../core/ufunc.ts";
 import {
   type ReduceOptions,
@@ -995,9 +989,11 @@ export class DistArray<D extends DType = DType> {
    * unstructured (`u`) with each position keeping the selected indices it
    * owned. Not collective.
    *
-   * @param selection A NumPy-style string (`"2:10, :"`) or one spec per axis (missing axes are whole).
+   * @param specs One spec per axis (missing axes are whole), as `NDArray.slice` takes them;
+   *   a string with commas (`"2:10, :"`) stands for several axes.
    * @returns The selection.
-   * @throws {RangeError} For a negative step, an index out of bounds, `null`/new axes, or too many specs.
+   * @throws {RangeError} For a negative step, an index out of bounds, or too many specs.
+   * @throws {TypeError} For `null`/new axes, an index array or mask, or a malformed spec.
    *
    * @example
    * ```ts
@@ -1009,26 +1005,18 @@ export class DistArray<D extends DType = DType> {
    * const s = a.slice("2:8, 1");
    * assert.deepEqual(s.shape, [6]);
    * assert.deepEqual(s.toNDArray()!.toArray(), [21, 31, 41, 51, 61, 71]);
+   * assert.deepEqual(a.slice({ start: 1, stop: 9, step: 4 }, 3).toNDArray()!.toArray(), [13, 53]);
+   * assert.throws(() => a.slice([0, 2]), TypeError);
    * ```
    */
-  slice(selection: string | readonly SliceSpec[]): DistArray<D> {
-    const specs0 = typeof selection === "string" ? parseSelection(selection) : [...selection];
+  slice(...specs: SliceSpec[]): DistArray<D> {
     const dist = this.#dist;
     const nd = dist.ndim;
-    const ell = specs0.indexOf("...");
-    const named = specs0.filter((s) => s !== "...").length;
-    if (specs0.includes(null) || specs0.filter((s) => s === "...").length > 1 || named > nd) {
-      throw new RangeError(
-        `Invalid selection ${
-          JSON.stringify(selection)
-        } for ${nd} axes: new axes, several "..." and extra specs are not supported`,
-      );
-    }
-    const specs: SliceSpec[] = ell < 0 ? [...specs0, ...Array<SliceSpec>(nd - named).fill(":")] : [
-      ...specs0.slice(0, ell),
-      ...Array<SliceSpec>(nd - named).fill(":"),
-      ...specs0.slice(ell + 1),
-    ];
+    const sel = indexSelection(dist.shape, specs, {
+      caller: "DistArray.slice",
+      newAxes: false,
+      negativeSteps: false,
+    });
     const rank = this.#comm.rank;
     const coords = dist.gridCoords(rank);
     const keptSpecs: AxisSpec[] = [];
@@ -1038,15 +1026,10 @@ export class DistArray<D extends DType = DType> {
     const localPos: (number[] | null)[] = []; // per axis: my local positions to take
     for (let a = 0; a < nd; a++) {
       const info = dist.axis(a);
-      const n = dist.shape[a];
-      let s = specs[a];
-      if (typeof s === "string") s = parseSelection(s)[0] ?? ":";
+      const s = sel.axes[a];
       const mine = coords ? coords[a] : -1;
-      if (typeof s === "number") {
-        if (!Number.isInteger(s) || s < -n || s >= n) {
-          throw new RangeError(`Index ${s} is out of bounds for axis ${a} with size ${n}`);
-        }
-        const g = s < 0 ? s + n : s;
+      if (s.kind === "index") {
+        const g = s.index;
         let p = 0;
         while (!ownedGlobals(info, p).includes(g)) p++;
         fixed.push(p);
@@ -1054,17 +1037,8 @@ export class DistArray<D extends DType = DType> {
         localPos.push(own >= 0 ? [own + haloBefore(info, p)] : null);
         continue;
       }
-      const spec = (s ?? {}) as {
-        start?: number | null;
-        stop?: number | null;
-        step?: number | null;
-      };
-      const r = normalizeRange(n, spec.start, spec.stop, spec.step);
-      if (r.step < 0) {
-        throw new RangeError(
-          `Invalid step ${r.step} on axis ${a}: negative steps are not supported`,
-        );
-      }
+      if (s.kind !== "range") throw new TypeError(`Unexpected selection on axis ${a}`);
+      const r = s;
       fixed.push(null);
       keptShape.push(r.count);
       keptGrid.push(info.gridSize);

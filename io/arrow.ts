@@ -20,6 +20,7 @@ import { type AnyTypedArray, type DType, DTYPES } from "../core/dtype.ts";
 import { FormatError, ShapeMismatchError } from "../core/errors.ts";
 import { copyInto, empty, NDArray } from "../core/ndarray.ts";
 import { type ArraySource, type RegionLike, toRegion } from "./region.ts";
+import { projectAxis } from "../core/indexer.ts";
 
 /** apache-arrow, set by {@link useArrow} before any other function of this file runs. */
 let arrow = null as unknown as typeof Arrow;
@@ -460,7 +461,7 @@ export class ArrowSource implements ArraySource, AsyncDisposable {
    * ```
    */
   async read(region?: RegionLike): Promise<NDArray> {
-    const r = toRegion(this.shape, region);
+    const r = toRegion(this.shape, region, { context: `Cannot read "${this.locator}"` });
     const out = empty(r.count, this.dtype);
     if (out.size === 0) return out;
     const [r0, s0, n0] = [r.start[0], r.step[0], r.count[0]];
@@ -473,14 +474,12 @@ export class ArrowSource implements ArraySource, AsyncDisposable {
     const dst: AnyTypedArray = this.dtype === "float16"
       ? new Uint16Array(out.data.buffer, out.data.byteOffset, out.size)
       : out.data as AnyTypedArray;
-    const last = r0 + (n0 - 1) * s0;
-    for (let b = 0; b < this.batches.length; b++) {
+    // the record batches the rows touch, and which rows of the output each holds
+    for (const p of projectAxis(r0, s0, n0, this.#starts)) {
+      const b = p.block;
       const lo = this.#starts[b];
-      const hi = this.#starts[b + 1];
-      if (hi <= r0 || lo > last) continue;
-      const k0 = lo <= r0 ? 0 : Math.ceil((lo - r0) / s0);
-      const k1 = Math.min(n0, Math.ceil((hi - r0) / s0)); // exclusive
-      if (k0 >= k1) continue; // the step jumps over this batch
+      const k0 = p.out;
+      const k1 = p.out + p.count; // exclusive
       const batch = await this.#batch(b);
       for (let q = 0; q < nc; q++) {
         const data = batch.data.children[cols[q]];

@@ -196,15 +196,7 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
   }
 
   #region(region: RegionLike, verb: "read" | "write"): Region {
-    try {
-      return toRegion(this.#info.shape, region);
-    } catch (e) {
-      if (e instanceof RangeError || e instanceof SyntaxError) {
-        const E = e instanceof RangeError ? RangeError : SyntaxError;
-        throw new E(`Cannot ${verb} "${this.locator}": ${e.message}`, { cause: e });
-      }
-      throw e;
-    }
+    return toRegion(this.#info.shape, region, { context: `Cannot ${verb} "${this.locator}"` });
   }
 
   // Runs body with (memory space, file space) selecting the region.

@@ -444,22 +444,7 @@ export class NpyFile implements ArraySource, ArraySink {
   }
 
   #region(region: RegionLike, verb: string): Region {
-    if (
-      region === null ||
-      (region !== undefined && typeof region !== "string" && typeof region !== "object")
-    ) {
-      throw new TypeError(
-        `Cannot ${verb} "${this.locator}": expected a region, got ${typeName(region)}`,
-      );
-    }
-    try {
-      return toRegion(this.shape, region);
-    } catch (e) {
-      if (e instanceof RangeError) {
-        throw new RangeError(`Cannot ${verb} "${this.locator}": ${e.message}`, { cause: e });
-      }
-      throw e;
-    }
+    return toRegion(this.shape, region, { context: `Cannot ${verb} "${this.locator}"` });
   }
 
   async #read(r: Region, into?: NDArray): Promise<NDArray> {

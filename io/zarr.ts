@@ -35,6 +35,7 @@ import {
   type RegionLike,
   toRegion,
 } from "./region.ts";
+import { type AxisPiece, blockRegion, projectAxes } from "../core/indexer.ts";
 
 /** Chunks decoded or encoded at once by one read or write. */
 const CONCURRENCY = 4;
@@ -279,6 +280,17 @@ export class ZarrArray implements ArraySource, ArraySink {
    * @param coords Chunk coordinates (one per axis).
    * @returns The region the chunk covers.
    * @throws {RangeError} When the coordinates are outside the chunk grid.
+   *
+   * @example
+   * ```ts
+   * import { createZarr } from "./zarr.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * const z = await createZarr(`${dir}/e.zarr`, { shape: [4, 6], dtype: "int32", chunks: [2, 4] });
+   * assert.deepEqual(z.chunkRegion([1, 1]), { start: [2, 4], step: [1, 1], count: [2, 2] });
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   chunkRegion(coords: readonly number[]): Region {
     if (
@@ -291,12 +303,7 @@ export class ZarrArray implements ArraySource, ArraySink {
         }] of "${this.locator}"`,
       );
     }
-    const start = coords.map((c, i) => c * this.chunks[i]);
-    return {
-      start,
-      step: coords.map(() => 1),
-      count: start.map((s, i) => Math.min(this.chunks[i], this.shape[i] - s)),
-    };
+    return blockRegion(this.shape, this.chunks, coords);
   }
 
   /**
@@ -317,16 +324,27 @@ export class ZarrArray implements ArraySource, ArraySink {
    * @returns The elements.
    * @throws {RangeError} When the region does not fit the shape.
    * @throws {FormatError} When a chunk cannot be decoded or has the wrong size.
+   *
+   * @example
+   * ```ts
+   * import { createZarr } from "./zarr.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * const z = await createZarr(`${dir}/e.zarr`, { shape: [4, 6], dtype: "int32", chunks: [2, 4] });
+   * await z.write(undefined, arange(24, undefined, undefined, "int32").reshape([4, 6]));
+   * assert.deepEqual((await z.read("1:4:2, 3:")).toArray(), [[9, 10, 11], [21, 22, 23]]);
+   * await assert.rejects(() => z.read({ start: [0, 0], stop: [2, 2] } as never), TypeError);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   async read(region?: RegionLike): Promise<NDArray> {
-    const r = toRegion(this.shape, region);
+    const r = toRegion(this.shape, region, { context: `Cannot read "${this.locator}"` });
     if (r.count.some((c) => c === 0)) return empty(r.count, this.dtype);
-    const pieces = r.count.map((_, i) =>
-      axisPieces(r.start[i], r.step[i], r.count[i], this.chunks[i])
-    );
+    const pieces = projectAxes(r, this.chunks);
     if (pieces.every((p, i) => p.length === 1 && wholeChunk(p[0], r.step[i], this.chunks[i]))) {
       // exactly one whole chunk: hand out the decoded buffer when it is C-ordered
-      const { data, stride } = await this.#decode(pieces.map((p) => p[0].chunk));
+      const { data, stride } = await this.#decode(pieces.map((p) => p[0].block));
       const c = new NDArray(this.dtype, data as never, this.chunks, stride);
       return c.isContiguous ? c : c.copy();
     }
@@ -347,9 +365,23 @@ export class ZarrArray implements ArraySource, ArraySink {
    * @throws {RangeError} When the region does not fit the shape.
    * @throws {TypeError} When `out` has the wrong dtype or shape or is not C-contiguous.
    * @throws {FormatError} When a chunk cannot be decoded or has the wrong size.
+   *
+   * @example
+   * ```ts
+   * import { createZarr } from "./zarr.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * const z = await createZarr(`${dir}/e.zarr`, { shape: [4, 6], dtype: "int32", chunks: [2, 4] });
+   * import { zeros } from "../core/ndarray.ts";
+   * await z.write(undefined, arange(24, undefined, undefined, "int32").reshape([4, 6]));
+   * const out = await z.readInto({ start: [3, 1], step: [1, 4], count: [1, 2] }, zeros([1, 2], "int32"));
+   * assert.deepEqual(out.toArray(), [[19, 23]]);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   async readInto(region: RegionLike, out: NDArray): Promise<NDArray> {
-    const r = toRegion(this.shape, region);
+    const r = toRegion(this.shape, region, { context: `Cannot read "${this.locator}"` });
     if (
       out.dtype !== this.dtype || !out.isContiguous ||
       out.shape.length !== r.count.length || out.shape.some((d, i) => d !== r.count[i])
@@ -361,13 +393,11 @@ export class ZarrArray implements ArraySource, ArraySink {
       );
     }
     if (r.count.some((c) => c === 0)) return out;
-    const pieces = r.count.map((_, i) =>
-      axisPieces(r.start[i], r.step[i], r.count[i], this.chunks[i])
-    );
+    const pieces = projectAxes(r, this.chunks);
     if (
       this.codec === "none" && this.order === "C" && !this.bigEndian && this.dtype !== "bool" &&
       pieces.every((p, i) => p.length === 1 && wholeChunk(p[0], r.step[i], this.chunks[i])) &&
-      await this.#readRawChunk(pieces.map((p) => p[0].chunk), out)
+      await this.#readRawChunk(pieces.map((p) => p[0].block), out)
     ) return out;
     await this.#fill(r, pieces, out);
     return out;
@@ -439,8 +469,8 @@ export class ZarrArray implements ArraySource, ArraySink {
       let so = 0;
       let doff = out.offset;
       for (let i = 0; i < ps.length; i++) doff += ps[i].out * out.strides[i];
-      const counts = ps.map((p) => p.n);
-      const local = ps.map((p) => p.local);
+      const counts = ps.map((p) => p.count);
+      const local = ps.map((p) => p.start);
       if (pool !== null) {
         let reply: DecodeReply | null = null;
         try {
@@ -528,12 +558,24 @@ export class ZarrArray implements ArraySource, ArraySink {
    * @param array The elements.
    * @throws {TypeError} When the array was not opened for writing.
    * @throws {ShapeMismatchError} When `array.shape` is not the region's shape.
+   *
+   * @example
+   * ```ts
+   * import { createZarr } from "./zarr.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * const z = await createZarr(`${dir}/e.zarr`, { shape: [4, 6], dtype: "int32", chunks: [2, 4] });
+   * await z.write("1:3, ::5", arange(4, undefined, undefined, "int32").reshape([2, 2]));
+   * assert.deepEqual((await z.read("0:3, 5")).toArray(), [[0], [1], [3]]);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   async write(region: RegionLike, array: NDArray): Promise<void> {
     if (!this.writable) {
       throw new TypeError(`Cannot write to "${this.locator}": it was opened read-only`);
     }
-    const r = toRegion(this.shape, region);
+    const r = toRegion(this.shape, region, { context: `Cannot write "${this.locator}"` });
     if (array.shape.length !== r.count.length || array.shape.some((d, i) => d !== r.count[i])) {
       throw new ShapeMismatchError(
         `Cannot write an array of shape [${
@@ -542,22 +584,20 @@ export class ZarrArray implements ArraySource, ArraySink {
       );
     }
     if (r.count.some((c) => c === 0)) return;
-    const pieces = r.count.map((_, i) =>
-      axisPieces(r.start[i], r.step[i], r.count[i], this.chunks[i])
-    );
+    const pieces = projectAxes(r, this.chunks);
     await forEachChunk(pieces, async (coords, ps) => {
       const whole = ps.every((p, i) =>
-        r.step[i] === 1 && p.local === 0 &&
-        p.n === Math.min(this.chunks[i], this.shape[i] - coords[i] * this.chunks[i])
+        r.step[i] === 1 && p.start === 0 &&
+        p.count === Math.min(this.chunks[i], this.shape[i] - coords[i] * this.chunks[i])
       );
       const chunk = whole ? this.#blank(coords) : await this.#decodeForUpdate(coords);
       let doff = 0;
       let soff = array.offset;
       for (let i = 0; i < ps.length; i++) {
-        doff += ps[i].local * chunk.strides[i];
+        doff += ps[i].start * chunk.strides[i];
         soff += ps[i].out * array.strides[i];
       }
-      const counts = ps.map((p) => p.n);
+      const counts = ps.map((p) => p.count);
       copyInto(
         new NDArray(
           this.dtype,
@@ -785,33 +825,8 @@ function stridesOf(shape: readonly number[], order: readonly number[]): number[]
   return strides;
 }
 
-/** The part of a region along one axis that falls in one chunk. */
-interface AxisPiece {
-  /** Chunk index along the axis. */
-  readonly chunk: number;
-  /** First selected index, relative to the chunk. */
-  readonly local: number;
-  /** Number of selected indices in the chunk. */
-  readonly n: number;
-  /** Position of the first of them in the region. */
-  readonly out: number;
-}
-
-function axisPieces(start: number, step: number, count: number, c: number): AxisPiece[] {
-  const out: AxisPiece[] = [];
-  if (count === 0) return out;
-  const last = start + (count - 1) * step;
-  for (let j = Math.floor(start / c); j <= Math.floor(last / c); j++) {
-    const lo = j * c;
-    const k0 = Math.max(0, Math.ceil((lo - start) / step));
-    const k1 = Math.min(count - 1, Math.floor((lo + c - 1 - start) / step));
-    if (k0 <= k1) out.push({ chunk: j, local: start + k0 * step - lo, n: k1 - k0 + 1, out: k0 });
-  }
-  return out;
-}
-
 function wholeChunk(p: AxisPiece, step: number, c: number): boolean {
-  return step === 1 && p.local === 0 && p.n === c;
+  return step === 1 && p.start === 0 && p.count === c;
 }
 
 /** Runs `fn` for every chunk of the product of the per-axis pieces, a few at a time. */
@@ -828,7 +843,7 @@ async function forEachChunk(
     let ax = nd - 1;
     while (ax >= 0 && ++idx[ax] === pieces[ax].length) idx[ax--] = 0;
     if (ax < 0) done = true;
-    return [ps.map((p) => p.chunk), ps];
+    return [ps.map((p) => p.block), ps];
   };
   const worker = async (): Promise<void> => {
     try {

@@ -4,7 +4,7 @@
 
 import { type DType, DTYPES } from "../core/dtype.ts";
 import { NDArray } from "../core/ndarray.ts";
-import { type Region, wasmArena } from "../core/wasm.ts";
+import { type ArenaSpan, wasmArena } from "../core/wasm.ts";
 import { alignedBuffer } from "../io/aligned_buffer.ts";
 
 /** A new zeroed buffer of `bytes`, 4096-aligned when large and FFI is allowed. */
@@ -20,7 +20,7 @@ function alignedBytes(bytes: number): Uint8Array {
  */
 export class BufferPool {
   readonly #bufs = new Map<string, Uint8Array>();
-  readonly #regions = new Map<string, Region>();
+  readonly #regions = new Map<string, ArenaSpan>();
 
   #alloc(key: string, bytes: number): Uint8Array {
     this.#regions.get(key)?.free();

@@ -4,9 +4,8 @@
 // never materialised and only the selected part of a source is read.
 
 import { type DType, type Scalar, toDType } from "../core/dtype.ts";
-import { broadcastShapes, copyInto, empty, NDArray, normalizeRange } from "../core/ndarray.ts";
-import type { SliceSpec } from "../core/ndarray.ts";
-import { parseSelection } from "../core/ndarray.ts";
+import { broadcastShapes, copyInto, empty, NDArray } from "../core/ndarray.ts";
+import { indexSelection, type SliceSpec } from "../core/indexer.ts";
 import * as uf from "../core/ufunc.ts";
 import { type ReduceOptions, reducer, type ReductionName } from "../core/reduce.ts";
 import type { ArraySource, Region } from "../io/region.ts";
@@ -162,48 +161,15 @@ export function mapNode(op: string, args: readonly Operand[], dtype?: DType): Ma
 
 /** Builds a slice node from NumPy-style specs (ints, ranges with steps, null, "..."). */
 export function sliceNode(arg: Node, specs: readonly SliceSpec[]): SliceNode {
-  const flat: SliceSpec[] = [];
-  for (const s of specs) {
-    if (typeof s === "string" && s.includes(",")) flat.push(...parseSelection(s));
-    else if (typeof s === "string") flat.push(...parseSelection(s));
-    else flat.push(s);
-  }
-  const ndim = arg.shape.length;
-  const ell = flat.filter((s) => s === "...").length;
-  if (ell > 1) throw new RangeError(`A selection can only have one "..."`);
-  const consumed = flat.filter((s) => s !== null && s !== "...").length;
-  if (consumed > ndim) {
-    throw new RangeError(
-      `Too many indices: the array has ${ndim} dimensions, ${consumed} were given`,
-    );
-  }
-  const full: SliceSpec[] = [];
-  for (const s of flat) {
-    if (s === "...") { for (let i = 0; i < ndim - consumed; i++) full.push({}); }
-    else full.push(s);
-  }
-  if (ell === 0) { for (let i = consumed; i < ndim; i++) full.push({}); }
+  const sel = indexSelection(arg.shape, specs, { caller: "LazyArray.slice" });
   const axes: SliceAxis[] = [];
   const fixed: (number | null)[] = arg.shape.map(() => null);
-  let ax = 0;
-  for (const s of full) {
-    if (s === null) {
-      axes.push({ input: null, start: 0, step: 1, count: 1 });
-      continue;
+  for (const a of sel.axes) {
+    if (a.kind === "newaxis") axes.push({ input: null, start: 0, step: 1, count: 1 });
+    else if (a.kind === "index") fixed[a.axis] = a.index;
+    else if (a.kind === "range") {
+      axes.push({ input: a.axis, start: a.start, step: a.step, count: a.count });
     }
-    const n = arg.shape[ax];
-    if (typeof s === "number") {
-      if (!Number.isInteger(s) || s < -n || s >= n) {
-        throw new RangeError(`Index ${s} is out of bounds for axis ${ax} with size ${n}`);
-      }
-      fixed[ax] = s < 0 ? s + n : s;
-    } else if (typeof s === "object") {
-      const r = normalizeRange(n, s.start, s.stop, s.step);
-      axes.push({ input: ax, start: r.start, step: r.step, count: r.count });
-    } else {
-      throw new SyntaxError(`Cannot parse slice "${String(s)}"`);
-    }
-    ax++;
   }
   return {
     kind: "slice",

@@ -3,7 +3,7 @@
 // slice). Blocks are numbered in C order; that number is the global chunk
 // index that keys the merge tree and the assignment of blocks to ranks.
 
-import type { Region } from "../io/region.ts";
+import { balancedBounds, blockRegion, type Region, regularEdges } from "../core/indexer.ts";
 
 /** A rectilinear grid of blocks over an array of `shape`. */
 export class ChunkGrid {
@@ -36,16 +36,7 @@ export class ChunkGrid {
    * @returns The grid.
    */
   static regular(shape: readonly number[], block: readonly number[]): ChunkGrid {
-    return new ChunkGrid(
-      shape,
-      shape.map((n, ax) => {
-        const b = Math.max(1, Math.floor(block[ax] ?? n));
-        const e: number[] = [];
-        for (let x = 0; x < n; x += b) e.push(x);
-        e.push(n);
-        return e;
-      }),
-    );
+    return new ChunkGrid(shape, shape.map((n, ax) => regularEdges(n, block[ax] ?? n)));
   }
 
   /** Blocks along each axis. */
@@ -80,17 +71,14 @@ export class ChunkGrid {
    * @returns The block's region (steps 1).
    */
   region(i: number): Region {
-    const start: number[] = [];
-    const count: number[] = [];
+    const coords: number[] = [];
     let rest = i;
     for (let ax = this.shape.length - 1; ax >= 0; ax--) {
       const c = this.#counts[ax];
-      const k = rest % c;
+      coords[ax] = rest % c;
       rest = Math.floor(rest / c);
-      start[ax] = this.edges[ax][k];
-      count[ax] = this.edges[ax][k + 1] - this.edges[ax][k];
     }
-    return { start, step: this.shape.map(() => 1), count };
+    return blockRegion(this.shape, this, coords);
   }
 
   /**
@@ -132,8 +120,6 @@ export class ChunkGrid {
  * @returns `[lo, hi)`.
  */
 export function rankRange(n: number, size: number, rank: number): [number, number] {
-  const base = Math.floor(n / size);
-  const extra = n % size;
-  const lo = rank * base + Math.min(rank, extra);
-  return [lo, lo + base + (rank < extra ? 1 : 0)];
+  const b = balancedBounds(n, size);
+  return [b[rank], b[rank + 1]];
 }

@@ -7,6 +7,7 @@ import { type DTypeInfo, DTYPES } from "../core/dtype.ts";
 import { MemoryBudgetError } from "../core/errors.ts";
 import { formatBytes } from "../core/errors.ts";
 import { reducer } from "../core/reduce.ts";
+import { projectAxis } from "../core/indexer.ts";
 import { ChunkGrid } from "./_grid.ts";
 import {
   children,
@@ -141,22 +142,22 @@ export function nodeId(n: Node): number {
   return id;
 }
 
-/** The block edges an access implies along each pass axis (null where it says nothing). */
+/**
+ * The block edges an access implies along each pass axis (null where it
+ * says nothing): where, along the pass axis, the access enters a new
+ * storage chunk of its source (the indexer's projection of the strided
+ * access onto the source's chunks).
+ */
 function accessEdges(a: Access, shape: readonly number[]): (number[] | null)[] {
   const out: (number[] | null)[] = shape.map(() => null);
   a.map.forEach((m, ax) => {
     if (m.out === null) return;
     const n = shape[m.out];
     const c = Math.max(1, a.node.chunks[ax] ?? a.node.shape[ax]);
-    const lo = Math.min(m.start, m.start + m.step * (n - 1));
-    const hi = Math.max(m.start, m.start + m.step * (n - 1));
-    const edges: number[] = [];
-    for (let b = Math.max(c, Math.ceil(lo / c) * c); b <= hi; b += c) {
-      const e = m.step > 0
-        ? Math.ceil((b - m.start) / m.step)
-        : Math.floor((m.start - b) / -m.step) + 1;
-      if (e > 0 && e < n) edges.push(e);
-    }
+    // read backwards, the access is the positive-step range from its last index, reversed
+    const first = m.step > 0 ? m.start : m.start + m.step * (n - 1);
+    const pieces = projectAxis(first, Math.abs(m.step), n, c);
+    const edges = pieces.slice(1).map((p) => (m.step > 0 ? p.out : n - p.out));
     out[m.out] = edges.sort((x, y) => x - y);
   });
   return out;

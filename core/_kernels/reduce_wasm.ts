@@ -22,7 +22,7 @@
 //   over tiles of VAR_TILE elements of a run, or VAR_ROWS rows of a vector,
 //   merged with Chan et al.'s formula.
 
-import { type Region, wasmArena } from "../_wasm/arena.ts";
+import { type ArenaSpan, wasmArena } from "../_wasm/arena.ts";
 import { reductionKernels } from "../_wasm/kernels.ts";
 import { BLOCK, ROW_GROUP } from "../_wasm/_gen.ts";
 
@@ -67,9 +67,9 @@ export const SUM_OUT = new Float64Array(2);
 
 // ---- scratch in the arena
 
-let scr: Region | null = null;
+let scr: ArenaSpan | null = null;
 /** A scratch region of at least `bytes` (reused; contents undefined). */
-function scratchRegion(bytes: number): Region {
+function scratchRegion(bytes: number): ArenaSpan {
   if (scr === null || scr.bytes < bytes) {
     scr?.free();
     scr = wasmArena().alloc(Math.max(bytes, 1 << 16));

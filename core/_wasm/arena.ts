@@ -7,7 +7,7 @@
 // `memory.buffer` a new, longer SharedArrayBuffer object over the same bytes,
 // and old views stay valid over their old range. (A non-shared arena is
 // available with `{ shared: false }`; there, growth detaches every earlier
-// view, and `Region` getters re-derive them: read a view from the region after
+// view, and `ArenaSpan` getters re-derive them: read a view from the span after
 // any call that may allocate, never hold one across it.)
 
 /** Bytes of one wasm page. */
@@ -30,7 +30,7 @@ export interface WasmArenaOptions {
  * multiple of 4096). The views are getters that always answer over the
  * current buffer, so they are valid even after the arena grew.
  */
-export class Region {
+export class ArenaSpan {
   readonly #arena: WasmArena;
   /** Byte address in the wasm memory. */
   readonly ptr: number;
@@ -112,7 +112,7 @@ export class WasmArena {
   // free spans [ptr, bytes], sorted by ptr, coalesced
   #free: [number, number][] = [];
   #top = ALIGN; // address 0..4095 is never handed out (a null ptr stays invalid)
-  readonly #live = new Map<number, Region>();
+  readonly #live = new Map<number, ArenaSpan>();
   readonly #buffers = new WeakSet<ArrayBufferLike>();
 
   /** @param options Initial and maximum sizes, sharing. */
@@ -187,7 +187,7 @@ export class WasmArena {
    *
    * @throws {RangeError} When the memory cannot grow that far.
    */
-  alloc(bytes: number): Region {
+  alloc(bytes: number): ArenaSpan {
     if (!(bytes >= 0) || !Number.isSafeInteger(bytes)) {
       throw new RangeError(`Invalid allocation size ${bytes}`);
     }
@@ -211,13 +211,13 @@ export class WasmArena {
       if (atTop) this.#free.pop();
       this.#top = ptr + size;
     }
-    const r = new Region(this, ptr, bytes);
+    const r = new ArenaSpan(this, ptr, bytes);
     this.#live.set(ptr, r);
     return r;
   }
 
   /** Returns a region to the free list. Freeing twice is a no-op. */
-  free(region: Region): void {
+  free(region: ArenaSpan): void {
     if (this.#live.get(region.ptr) !== region) return;
     this.#live.delete(region.ptr);
     const span: [number, number] = [region.ptr, roundUp(Math.max(region.bytes, 1))];
@@ -283,7 +283,7 @@ export interface InWasm<A extends ArrayBufferView> {
   /** Wasm byte address of `view`. */
   ptr: number;
   /** The scratch region holding the copy, or null when no copy was made. */
-  region: Region | null;
+  region: ArenaSpan | null;
 }
 
 /**

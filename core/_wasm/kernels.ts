@@ -13,7 +13,7 @@
 // any other view is copied in 64 KiB chunks through a scratch region, with
 // bit-identical results (chunks are whole blocks / whole row groups).
 
-import { ensureInWasm, type Region, type WasmArena, wasmArena } from "./arena.ts";
+import { type ArenaSpan, ensureInWasm, type WasmArena, wasmArena } from "./arena.ts";
 import { BLOCK, reductionModule, ROW_GROUP, TILE } from "./_gen.ts";
 
 export { compileMap, type MapExpr, type MapKernel } from "./map.ts";
@@ -223,7 +223,7 @@ function rows(
   const arena = wasmArena();
   const k = reductionKernels(arena);
   const d = a instanceof Float32Array ? "F32" : "F64";
-  const regions: (Region | null)[] = [];
+  const regions: (ArenaSpan | null)[] = [];
   try {
     const accW = ensureInWasm(acc.subarray(0, cols), arena);
     regions.push(accW.region);

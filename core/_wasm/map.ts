@@ -2,7 +2,7 @@
 // reads every input once and writes the output once (no temporaries).
 
 import { Code, ModuleBuilder, Op, Simd, T, VOID } from "./_builder.ts";
-import { type Region, type WasmArena, wasmArena } from "./arena.ts";
+import { type ArenaSpan, type WasmArena, wasmArena } from "./arena.ts";
 
 /** An elementwise expression over inputs of one float dtype. */
 export type MapExpr =
@@ -278,7 +278,7 @@ function makeKernel(
       return;
     }
     const es = Ctor.BYTES_PER_ELEMENT;
-    const regions: Region[] = [];
+    const regions: ArenaSpan[] = [];
     try {
       // one scratch chunk per operand that is not in wasm memory
       const scratch = inArena.map((ok) => {

@@ -142,6 +142,6 @@ Deno.test("rand() rejects a bad seed or a region outside the shape", () => {
   });
   assert.throws(() => rand([4], { region: { start: [2], count: [3] } }), {
     name: "RangeError",
-    message: "Region start [2] step [1] count [3] is outside shape [4] on axis 0",
+    message: "Region [2:5] is outside shape [4] on axis 0",
   });
 });

@@ -169,7 +169,7 @@ Deno.test("WasmArena keeps views valid across memory growth (shared memory)", ()
   assert.equal(arena.contains(new Float32Array(4)), false);
 });
 
-Deno.test("Region getters re-derive views after growth of a non-shared arena", () => {
+Deno.test("ArenaSpan getters re-derive views after growth of a non-shared arena", () => {
   const arena = new WasmArena({ initialBytes: 1 << 16, shared: false });
   const r = arena.alloc(4096);
   const old = r.f64;

@@ -509,15 +509,42 @@ test("slice() selects ranges and indices of any layout as a new DistArray", () =
       assertLocal(s, want, `${what} on ${dn}`);
       assert.deepEqual(s.toNDArray()!.toArray(), want.toArray(), `${what} on ${dn}`);
     }
-    const s = a.slice([{ start: 1, stop: 9, step: 2 }, 7]);
+    const s = a.slice({ start: 1, stop: 9, step: 2 }, 7);
     assert.deepEqual(s.toNDArray()!.toArray(), ref.slice("1:9:2", 7).toArray());
     assert.equal(a.slice("4, 4").toNDArray()!.get(), 36);
   }
   const a = DistArray.zeros(world, shape);
   assert.throws(() => a.slice("::-1"), /negative steps/);
   assert.throws(() => a.slice("1, 2, 3"), RangeError);
-  assert.throws(() => a.slice("None"), RangeError);
+  assert.throws(() => a.slice("None"), {
+    name: "TypeError",
+    message: "New axes (None) are not supported by DistArray.slice: part 0",
+  });
   assert.throws(() => a.slice("12"), RangeError);
+});
+
+test("slice() refuses index lists, masks and malformed specs instead of returning everything", () => {
+  const a = DistArray.fromFunction(world, [6, 4], { fn: ([i, j]) => 10 * i + j });
+  assert.throws(() => a.slice([0, 2]), {
+    name: "TypeError",
+    message: "Integer index arrays are not supported by DistArray.slice: axis 0",
+  });
+  assert.throws(() => a.slice(":", [1, 3]), {
+    name: "TypeError",
+    message: "Integer index arrays are not supported by DistArray.slice: axis 1",
+  });
+  assert.throws(() => a.slice([true, false, true, false, true, false]), {
+    name: "TypeError",
+    message: "Boolean masks are not supported by DistArray.slice: axis 0",
+  });
+  assert.throws(() => a.slice({ start: 1, stop: 4, count: 2 } as never), {
+    name: "TypeError",
+    message: /unknown key "count"/,
+  });
+  assert.throws(() => a.slice({ step: 0.5 }), RangeError);
+  // the one-string form and the variadic form agree
+  assert.deepEqual(a.slice("1:5:2, 3").toNDArray()!.toArray(), [13, 33]);
+  assert.deepEqual(a.slice("1:5:2", 3).toNDArray()!.toArray(), [13, 33]);
 });
 
 test("toDap() and fromDap() round-trip every layout through the DAP", () => {
