@@ -405,7 +405,23 @@ export class NpyFile implements ArraySource, ArraySink {
     return this.#exclusive(() => this.#write(r, array));
   }
 
-  /** Closes the file. Idempotent. */
+  /**
+   * Closes the file. Idempotent.
+   *
+   * @example
+   * ```ts
+   * import { NpyFile, writeNpy } from "./npy.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * await writeNpy(`${dir}/a.npy`, arange(4, undefined, undefined, "int32"));
+   * const f = await NpyFile.open(`${dir}/a.npy`);
+   * f.close();
+   * f.close();
+   * await assert.rejects(() => f.read(), /closed/i);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
   close(): void {
     const f = this.#file;
     if (f === null) return;

@@ -231,6 +231,17 @@ export class ZarrArray implements ArraySource, ArraySink {
    * @param locator `store.zarr` (an array at the root) or `store.zarr:/group/array`.
    * @param options `write: true` to allow writing.
    * @returns The array.
+   *
+   * @example
+   * ```ts
+   * import { createZarr, ZarrArray } from "./zarr.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * await createZarr(`${dir}/o.zarr:/g/t`, { shape: [3, 5], dtype: "float32", chunks: [2, 5] });
+   * const z = await ZarrArray.open(`${dir}/o.zarr:/g/t`);
+   * assert.deepEqual([z.shape, z.chunks, z.dtype], [[3, 5], [2, 5], "float32"]);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   static async open(locator: string, options: ZarrOpenOptions = {}): Promise<ZarrArray> {
     await registerCodecs();
@@ -311,6 +322,16 @@ export class ZarrArray implements ArraySource, ArraySink {
    *
    * @param coords Chunk coordinates.
    * @returns The key.
+   *
+   * @example
+   * ```ts
+   * import { createZarr } from "./zarr.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * const z = await createZarr(`${dir}/k.zarr:/g/t`, { shape: [4, 6], dtype: "int8", chunks: [2, 3] });
+   * assert.equal(z.chunkKey([1, 0]), "g/t/1.0");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   chunkKey(coords: readonly number[]): string {
     return keyOf(this.object, this.#meta.chunkKey(coords));
@@ -433,6 +454,20 @@ export class ZarrArray implements ArraySource, ArraySink {
   /**
    * Stops the decode workers, if any were started (reads after this decode
    * in the calling thread, or start new workers).
+   *
+   * @example
+   * ```ts
+   * import { createZarr } from "./zarr.ts";
+   * import { full } from "../core/ndarray.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * const z = await createZarr(`${dir}/c.zarr`, { shape: [4], dtype: "int16", chunks: [2], codec: "zstd" });
+   * await z.write(undefined, full([4], 7, "int16"));
+   * await z.close();
+   * assert.deepEqual((await z.read()).toArray(), [7, 7, 7, 7]); // decodes in this thread now
+   * await z.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   async close(): Promise<void> {
     const pool = this.#pool;
@@ -543,6 +578,18 @@ export class ZarrArray implements ArraySource, ArraySink {
    * @param coords Chunk coordinates.
    * @returns The chunk's elements (C-contiguous).
    * @throws {RangeError} When the coordinates are outside the chunk grid.
+   *
+   * @example
+   * ```ts
+   * import { createZarr } from "./zarr.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * const z = await createZarr(`${dir}/r.zarr`, { shape: [5], dtype: "int32", chunks: [2] });
+   * await z.write(undefined, arange(5, undefined, undefined, "int32"));
+   * assert.deepEqual((await z.readChunk([2])).toArray(), [4]); // the edge chunk is clipped
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   readChunk(coords: readonly number[]): Promise<NDArray> {
     return this.read(this.chunkRegion(coords));
@@ -620,6 +667,18 @@ export class ZarrArray implements ArraySource, ArraySink {
    * @param array The chunk's elements: shape `chunkRegion(coords).count`.
    * @throws {RangeError} When the coordinates are outside the chunk grid.
    * @throws {ShapeMismatchError} When the array's shape is not the chunk's.
+   *
+   * @example
+   * ```ts
+   * import { createZarr } from "./zarr.ts";
+   * import { fromArray } from "../core/ndarray.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * const z = await createZarr(`${dir}/w.zarr`, { shape: [2, 3], dtype: "float64", chunks: [1, 3] });
+   * await z.writeChunk([1, 0], fromArray([[4, 5, 6]], "float64"));
+   * assert.deepEqual((await z.read("1, :")).toArray(), [[4, 5, 6]]);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   writeChunk(coords: readonly number[], array: NDArray): Promise<void> {
     return this.write(this.chunkRegion(coords), array);
