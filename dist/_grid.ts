@@ -3,9 +3,7 @@
 // can answer questions about any other rank without communication.
 
 import { balancedBounds, blockCount, blockOf } from "../core/indexer.ts";
-
-/** The distribution types of the Distributed Array Protocol, plus the old `n`. */
-export type DistType = "b" | "c" | "u" | "n";
+import type { DistType } from "./distribution.ts";
 
 /** One axis of a distribution, fully resolved. */
 export interface AxisMap {

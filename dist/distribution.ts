@@ -17,7 +17,7 @@
  */
 
 import type { Region } from "../io/region.ts";
-import { type AxisMap, defaultGrid, type DistType } from "./_grid.ts";
+import { type AxisMap, defaultGrid } from "./_grid.ts";
 import {
   buildAxis,
   fixedGridSize,
@@ -28,7 +28,8 @@ import {
 } from "./_axis_specs.ts";
 import { internals } from "./_distribution_internals.ts";
 
-export type { DistType } from "./_grid.ts";
+/** The distribution types of the Distributed Array Protocol, plus the old `n`. */
+export type DistType = "b" | "c" | "u" | "n";
 export {
   pack,
   type RedistributionPlan,

@@ -7,6 +7,7 @@
 
 import { type DType, type DTypeInfo, DTYPES, parseDescr } from "../core/dtype.ts";
 import { FormatError } from "../core/errors.ts";
+import type { NpyVersion } from "./npy.ts";
 
 /** The six magic bytes every .npy file starts with. */
 export const MAGIC: Uint8Array = new Uint8Array([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]);
@@ -19,9 +20,6 @@ const GROWTH_AXIS_MAX_DIGITS = 21;
 
 /** Headers larger than this are refused before they are read. */
 export const MAX_HEADER_BYTES = 1 << 24;
-
-/** A .npy format version we read and write. */
-export type NpyVersion = 1 | 2 | 3;
 
 /** What the header of a .npy file says. */
 export interface NpyHeader {

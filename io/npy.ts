@@ -43,7 +43,6 @@ import {
   formatHeader,
   MAX_HEADER_BYTES,
   type NpyHeader,
-  type NpyVersion,
   parseHeaderText,
   parsePrefix,
 } from "./_npy_header.ts";
@@ -56,7 +55,8 @@ import {
   toRegion,
 } from "./region.ts";
 
-export type { NpyVersion } from "./_npy_header.ts";
+/** A .npy format version we read and write. */
+export type NpyVersion = 1 | 2 | 3;
 
 /** A step whose gap is at most this many bytes is read as the covering span. */
 const SPAN_MAX_GAP = 16 << 10;

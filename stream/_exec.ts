@@ -26,35 +26,8 @@ import { makePlan, nodeId, type Output, type Pass, type Plan } from "./_plan.ts"
 import { ChunkGrid, rankRange } from "./_grid.ts";
 import { TreeAccumulator, treeCombine } from "../dist/tree_reduce.ts";
 import { BufferPool } from "./_buffers.ts";
-import { type OutputTarget, prepareOutput, type TargetOptions } from "./_output.ts";
-
-/** What a progress callback receives after each block. */
-export interface Progress {
-  /** The current pass, from 1. */
-  readonly pass: number;
-  /** Number of passes. */
-  readonly passes: number;
-  /** Blocks of this pass finished by this rank. */
-  readonly chunksDone: number;
-  /** Blocks of this pass assigned to this rank. */
-  readonly chunks: number;
-  /** Source bytes of this pass read by this rank so far. */
-  readonly bytesDone: number;
-  /** Source bytes of this pass this rank will read. */
-  readonly bytes: number;
-}
-
-/** Options of every run (`compute`, `to`). */
-export interface RunOptions {
-  /** Memory budget: bytes or a size such as `"512MiB"` (default `TESSERA_MEMORY`, else RAM / 4). */
-  readonly memory?: number | string;
-  /** Communicator (default: the world from `init()`). */
-  readonly comm?: Comm;
-  /** Called after each block with this rank's progress. */
-  readonly onProgress?: (p: Progress) => void;
-  /** Blocks read ahead of the one being computed (default 1). */
-  readonly prefetch?: number;
-}
+import { type OutputTarget, prepareOutput } from "./_output.ts";
+import type { RunOptions, WriteOptions } from "./options.ts";
 
 async function worldOf(options: RunOptions): Promise<Comm> {
   if (options.comm) return options.comm;
@@ -574,9 +547,6 @@ export async function computeNode(root: Node, options: RunOptions = {}): Promise
   if (root.kind === "reduce") return ctx.values.get(root) as NDArray;
   return await computePass(ctx, plan.passes.length - 1);
 }
-
-/** Options of a write. */
-export type WriteOptions = RunOptions & TargetOptions;
 
 /**
  * Writes a node to a locator: every rank computes and writes its own blocks

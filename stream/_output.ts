@@ -13,24 +13,7 @@ import { formatOf } from "../io/formats.ts";
 import { type Locator, parseLocator } from "../io/locator.ts";
 import { PendingOutput, tempToken } from "../io/output.ts";
 import type { Region } from "../io/region.ts";
-
-/** Options of the output of `to()`. */
-export interface TargetOptions {
-  /** Storage chunks of the output (HDF5, Zarr). */
-  readonly chunks?: readonly number[];
-  /**
-   * Compression (io/codec.ts): `"none"`, `"gzip[:level]"` (HDF5, Zarr), and for Zarr
-   * `"zlib[:level]"`, `"zstd[:level]"`, `"lz4"`, `"blosc[:cname[:clevel[:shuffle]]]"`.
-   */
-  readonly codec?: string;
-  /** Element type written (default: the array's). */
-  readonly dtype?: DType;
-  /**
-   * Replace an existing HDF5 file, Zarr store or Arrow file (default false; a .npy file is
-   * always replaced).
-   */
-  readonly overwrite?: boolean;
-}
+import type { TargetOptions } from "./options.ts";
 
 /** A block writer handed to the body of {@link OutputTarget.run}. */
 export type WriteBlock = (region: Region, block: NDArray) => Promise<void>;

@@ -8,6 +8,7 @@ import * as rnd from "../core/random.ts";
 import { type ArraySource, type Region, type RegionLike, toRegion } from "../io/region.ts";
 import { formatOf, type OpenedArray } from "../io/formats.ts";
 import { parseLocator } from "../io/locator.ts";
+import type { RandomDistribution, RandomSourceOptions } from "./options.ts";
 
 /** Bytes per block of the default grid of contiguous data. */
 export const BLOCK_TARGET = 32 * 2 ** 20;
@@ -72,31 +73,6 @@ export class MemorySource implements ArraySource {
       return Promise.reject(e);
     }
   }
-}
-
-/** The distributions of {@link RandomSource}. */
-export type RandomDistribution = "uniform" | "normal" | "randint";
-
-/** Options of a random source. */
-export interface RandomSourceOptions {
-  /** Seed (non-negative integer below 2^64). Default 0. */
-  readonly seed?: number | bigint;
-  /** `"uniform"` (default), `"normal"` or `"randint"`. */
-  readonly distribution?: RandomDistribution;
-  /** Element type (default float64; randint: int64). */
-  readonly dtype?: DType;
-  /** Block grid (default about 32 MiB per block). */
-  readonly chunks?: readonly number[];
-  /** Lower bound of uniform / randint (default 0). */
-  readonly low?: number;
-  /** Upper bound of uniform (default 1) / randint (required). */
-  readonly high?: number;
-  /** Mean of normal (default 0). */
-  readonly mean?: number;
-  /** Standard deviation of normal (default 1). */
-  readonly std?: number;
-  /** Independent stream number (default 0). */
-  readonly stream?: number;
 }
 
 /** A random array generated region by region from the counter-based generator. */

@@ -20,13 +20,19 @@ import {
   sliceNode,
   type SourceNode,
 } from "./_graph.ts";
-import { computeNode, planRun, type RunOptions, writeNode, type WriteOptions } from "./_exec.ts";
-import { MemorySource, openSource, RandomSource, type RandomSourceOptions } from "./_sources.ts";
+import { computeNode, planRun, writeNode } from "./_exec.ts";
+import { MemorySource, openSource, RandomSource } from "./_sources.ts";
+import type { RandomSourceOptions, RunOptions, WriteOptions } from "./options.ts";
 import { DTYPES } from "../core/dtype.ts";
 
-export type { Progress, RunOptions, WriteOptions } from "./_exec.ts";
-export type { TargetOptions } from "./_output.ts";
-export type { RandomDistribution, RandomSourceOptions } from "./_sources.ts";
+export type {
+  Progress,
+  RandomDistribution,
+  RandomSourceOptions,
+  RunOptions,
+  TargetOptions,
+  WriteOptions,
+} from "./options.ts";
 
 /** An operand of a lazy operation: a lazy array, an in-memory array or a JS scalar. */
 export type LazyOperand = LazyArray | NDArray | Scalar;
@@ -65,7 +71,10 @@ export interface OpenOptions {
   readonly chunks?: readonly number[];
 }
 
-const NODE: unique symbol = Symbol("tessera.lazy.node");
+/** Wraps a graph node (and the closer of its sources) in a LazyArray; set by the class. */
+let wrap: (node: Node, close?: (() => void) | null) => LazyArray;
+/** The graph node of a LazyArray; set by the class. */
+let nodeOf: (x: LazyArray) => Node;
 
 /**
  * The methods of {@link LazyArray} generated from the operation table
@@ -95,15 +104,16 @@ export class LazyArray {
   readonly #node: Node;
   readonly #close: (() => void) | null;
 
-  /** @internal Use {@link open}, {@link lazy} or {@link random}. */
-  constructor(node: Node, close: (() => void) | null = null) {
+  // The graph node stays out of the public API: LazyArrays are made by `open`, `lazy`,
+  // `random` and the operations, through `wrap`.
+  private constructor(node: Node, close: (() => void) | null) {
     this.#node = node;
     this.#close = close;
   }
 
-  /** @internal The graph node. */
-  get [NODE](): Node {
-    return this.#node;
+  static {
+    wrap = (node, close = null) => new LazyArray(node, close);
+    nodeOf = (x) => x.#node;
   }
 
   /** Axis lengths. */
@@ -176,7 +186,7 @@ export class LazyArray {
   astype(dtype: DType): LazyArray {
     const d = toDType(dtype);
     if (d === this.dtype) return this;
-    return new LazyArray(mapNode("astype", [this.#node], d));
+    return wrap(mapNode("astype", [this.#node], d));
   }
 
   /**
@@ -196,7 +206,7 @@ export class LazyArray {
    * ```
    */
   clip(min: LazyOperand | null, max: LazyOperand | null): LazyArray {
-    return new LazyArray(mapNode("clip", [this.#node, operand(min), operand(max)]));
+    return wrap(mapNode("clip", [this.#node, operand(min), operand(max)]));
   }
 
   /**
@@ -217,7 +227,7 @@ export class LazyArray {
    * ```
    */
   slice(...specs: SliceSpec[]): LazyArray {
-    return new LazyArray(sliceNode(this.#node, specs));
+    return wrap(sliceNode(this.#node, specs));
   }
 
   /**
@@ -242,7 +252,7 @@ export class LazyArray {
         `Unknown reduction "${name}": expected one of ${REDUCTION_NAMES.join(", ")}`,
       );
     }
-    return new LazyArray(reduceNode(this.#node, name, options));
+    return wrap(reduceNode(this.#node, name, options));
   }
 
   /**
@@ -384,8 +394,8 @@ function toPlanInfo(p: ReturnType<typeof planRun>): PlanInfo {
 
 function operand(x: LazyOperand | null): NodeOperand {
   if (x === null) return null;
-  if (x instanceof LazyArray) return x[NODE];
-  if (x instanceof NDArray) return lazy(x)[NODE];
+  if (x instanceof LazyArray) return nodeOf(x);
+  if (x instanceof NDArray) return nodeOf(lazy(x));
   if (typeof x === "number" || typeof x === "bigint" || typeof x === "boolean") return x;
   throw new TypeError(
     `Invalid operand ${
@@ -413,7 +423,7 @@ function operand(x: LazyOperand | null): NodeOperand {
  * ```
  */
 export function ufunc(name: string, ...operands: (LazyOperand | null)[]): LazyArray {
-  return new LazyArray(mapNode(name, operands.map(operand)));
+  return wrap(mapNode(name, operands.map(operand)));
 }
 
 /**
@@ -481,7 +491,7 @@ export function lazy(array: NDArray, options: OpenOptions = {}): LazyArray {
     throw new TypeError(`Invalid array: expected an NDArray`);
   }
   const src = new MemorySource(array, options.chunks);
-  return new LazyArray(sourceNode(src, true, options.chunks));
+  return wrap(sourceNode(src, true, options.chunks));
 }
 
 /**
@@ -507,7 +517,7 @@ export function fromSource(
   source: ArraySource,
   options: OpenOptions & { splittable?: boolean } = {},
 ): LazyArray {
-  return new LazyArray(sourceNode(source, options.splittable ?? false, options.chunks));
+  return wrap(sourceNode(source, options.splittable ?? false, options.chunks));
 }
 
 /**
@@ -535,7 +545,7 @@ export function fromSource(
 export async function open(locator: string, options: OpenOptions = {}): Promise<LazyArray> {
   const o = await openSource(locator);
   try {
-    return new LazyArray(sourceNode(o.source, o.splittable, options.chunks), o.close);
+    return wrap(sourceNode(o.source, o.splittable, options.chunks), o.close);
   } catch (e) {
     o.close();
     throw e;
@@ -562,5 +572,5 @@ export async function open(locator: string, options: OpenOptions = {}): Promise<
  */
 export function random(shape: readonly number[], options: RandomSourceOptions = {}): LazyArray {
   const src = new RandomSource(shape, options);
-  return new LazyArray(sourceNode(src, true));
+  return wrap(sourceNode(src, true));
 }

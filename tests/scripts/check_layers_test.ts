@@ -63,24 +63,55 @@ Deno.test("check_layers lists upward and private imports and folder cycles with 
       'stream/s.ts:1: private import: "../core/_p.ts" is private to core/',
       "cycle between folders io/, viz/: io/ -> viz/ (io/y.ts:3), viz/ -> io/ (viz/v.ts:1)",
       "3 import(s) break the layers (see scripts/check_layers.ts)",
+      "public API: h (io/h.ts): names Handle, declared in ffi/ (ffi/lib.ts)",
+      "1 public API name(s) come from ffi/ or a private file",
     ]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-Deno.test("check_layers passes a layered tree and warns about ffi/ types in the public API", async () => {
+Deno.test("check_layers fails on an ffi/ type or a private file in the public API", async () => {
   const files = { ...FILES };
   files["io/x.ts"] = `import { a } from "../core/a.ts";\nexport const x = a;\n`;
   files["stream/s.ts"] = `import { a } from "../core/a.ts";\nexport const s = a;\n`;
   files["io/y.ts"] = `export type Y = number;\n`;
+  // a public type declared in a private file, re-exported
+  files["io/_k.ts"] = `/** Doc. */\nexport type Kind = "a" | "b";\n`;
+  files["io/k.ts"] = `import type { Kind } from "./_k.ts";\nexport type { Kind };\n` +
+    `/** Doc. */\nexport function k(x: Kind): Kind {\n  return x;\n}\n`;
+  files["mod.ts"] += `export * from "./io/k.ts";\n`;
+  const dir = await project(files);
+  try {
+    const { code, lines } = await run(dir);
+    assert.equal(code, 1);
+    assert.deepEqual(lines, [
+      "public API: Kind: declared in a private file (io/_k.ts)",
+      "public API: h (io/h.ts): names Handle, declared in ffi/ (ffi/lib.ts)",
+      "public API: k (io/k.ts): names Kind, declared in a private file (io/_k.ts)",
+      "3 public API name(s) come from ffi/ or a private file",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("check_layers passes a layered tree whose public API has public homes", async () => {
+  const files = { ...FILES };
+  files["io/x.ts"] = `import { a } from "../core/a.ts";\nexport const x = a;\n`;
+  files["stream/s.ts"] = `import { a } from "../core/a.ts";\nexport const s = a;\n`;
+  files["io/y.ts"] = `export type Y = number;\n`;
+  // the ffi/ type stays inside: the public signature names a public io/ type
+  files["io/h.ts"] = `import type { Handle } from "../ffi/lib.ts";\n` +
+    `/** A handle. */\nexport type H = number;\nconst id = (x: Handle): H => x;\n` +
+    `/** Doc. */\nexport function h(x: H): H {\n  return id(x);\n}\n`;
   const dir = await project(files);
   try {
     const { code, lines } = await run(dir);
     assert.equal(code, 0);
     assert.deepEqual(lines, [
-      "layers ok: imports point downward, no private imports across folders, no cycles",
-      "warn public API: h (io/h.ts): names Handle, declared in ffi/ (ffi/lib.ts)",
+      "layers ok: imports point downward, no private imports across folders, no cycles, " +
+      "no ffi/ or private type in the public API",
     ]);
   } finally {
     await Deno.remove(dir, { recursive: true });

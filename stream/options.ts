@@ -1,0 +1,84 @@
+/**
+ * The options of {@link LazyArray} runs and writes and of {@link random}:
+ * their public home, shared by the planner, the executor, the output targets
+ * and the sources.
+ *
+ * @module
+ */
+
+import type { DType } from "../core/dtype.ts";
+import type { Comm } from "../dist/comm.ts";
+
+/** What a progress callback receives after each block. */
+export interface Progress {
+  /** The current pass, from 1. */
+  readonly pass: number;
+  /** Number of passes. */
+  readonly passes: number;
+  /** Blocks of this pass finished by this rank. */
+  readonly chunksDone: number;
+  /** Blocks of this pass assigned to this rank. */
+  readonly chunks: number;
+  /** Source bytes of this pass read by this rank so far. */
+  readonly bytesDone: number;
+  /** Source bytes of this pass this rank will read. */
+  readonly bytes: number;
+}
+
+/** Options of every run (`compute`, `to`). */
+export interface RunOptions {
+  /** Memory budget: bytes or a size such as `"512MiB"` (default `TESSERA_MEMORY`, else RAM / 4). */
+  readonly memory?: number | string;
+  /** Communicator (default: the world from `init()`). */
+  readonly comm?: Comm;
+  /** Called after each block with this rank's progress. */
+  readonly onProgress?: (p: Progress) => void;
+  /** Blocks read ahead of the one being computed (default 1). */
+  readonly prefetch?: number;
+}
+
+/** Options of the output of `to()`. */
+export interface TargetOptions {
+  /** Storage chunks of the output (HDF5, Zarr). */
+  readonly chunks?: readonly number[];
+  /**
+   * Compression (io/codec.ts): `"none"`, `"gzip[:level]"` (HDF5, Zarr), and for Zarr
+   * `"zlib[:level]"`, `"zstd[:level]"`, `"lz4"`, `"blosc[:cname[:clevel[:shuffle]]]"`.
+   */
+  readonly codec?: string;
+  /** Element type written (default: the array's). */
+  readonly dtype?: DType;
+  /**
+   * Replace an existing HDF5 file, Zarr store or Arrow file (default false; a .npy file is
+   * always replaced).
+   */
+  readonly overwrite?: boolean;
+}
+
+/** Options of a write. */
+export type WriteOptions = RunOptions & TargetOptions;
+
+/** The distributions of a random source ({@link random}). */
+export type RandomDistribution = "uniform" | "normal" | "randint";
+
+/** Options of a random source ({@link random}). */
+export interface RandomSourceOptions {
+  /** Seed (non-negative integer below 2^64). Default 0. */
+  readonly seed?: number | bigint;
+  /** `"uniform"` (default), `"normal"` or `"randint"`. */
+  readonly distribution?: RandomDistribution;
+  /** Element type (default float64; randint: int64). */
+  readonly dtype?: DType;
+  /** Block grid (default about 32 MiB per block). */
+  readonly chunks?: readonly number[];
+  /** Lower bound of uniform / randint (default 0). */
+  readonly low?: number;
+  /** Upper bound of uniform (default 1) / randint (required). */
+  readonly high?: number;
+  /** Mean of normal (default 0). */
+  readonly mean?: number;
+  /** Standard deviation of normal (default 1). */
+  readonly std?: number;
+  /** Independent stream number (default 0). */
+  readonly stream?: number;
+}
