@@ -18,6 +18,7 @@ import type { Operand, UfuncOptions } from "./ufunc.ts";
 import { broadcastShapes, copyInto, empty, NDArray } from "./ndarray.ts";
 import { BINARY_OPS, binaryKernel, type BinaryOp, type OpKind } from "./_kernels/binary.ts";
 import { UNARY_OPS, unaryKernel, type UnaryOp } from "./_kernels/unary.ts";
+import { whereKernel } from "./_kernels/_where.ts";
 
 const KIND_RANK = { b: 0, u: 1, i: 2, f: 3 } as const;
 
@@ -315,4 +316,33 @@ export function applyUfunc(
     return binaryUfunc(name as BinaryOp, operands[0], operands[1], options);
   }
   throw new TypeError(`Unknown ufunc "${name}" of ${operands.length} operands`);
+}
+
+/** NumPy's three-argument `where` (see `where` in core/ufunc.ts). */
+export function whereUfunc(
+  cond: Operand,
+  a: Operand,
+  b: Operand,
+  options: UfuncOptions = {},
+): NDArray {
+  const name = "where";
+  checkOperand(name, cond, 0);
+  checkOperand(name, a, 1);
+  checkOperand(name, b, 2);
+  const c = cond instanceof NDArray
+    ? (cond.dtype === "bool" ? cond : binaryUfunc("not_equal", cond, 0))
+    : new NDArray("bool", new Uint8Array([cond ? 1 : 0]), []);
+  const result = options.dtype === undefined ? promoteOperands([a, b]) : toDType(options.dtype);
+  const prep = (x: Operand, pos: number): NDArray => {
+    if (x instanceof NDArray) return loopArray(name, x, result, pos).astype(result);
+    const s = new NDArray(result, new DTYPES[result].array(1) as never, []);
+    s.set([], loopScalar(name, x, result));
+    return s;
+  };
+  const va = a instanceof NDArray && a.dtype === result ? a : prep(a, 1);
+  const vb = b instanceof NDArray && b.dtype === result ? b : prep(b, 2);
+  const shape = broadcastShapes(c.shape, va.shape, vb.shape);
+  return deliver(name, shape, result, [a, b], [c, va, vb], options.out, (dest) => {
+    whereKernel(dest, c, va, vb);
+  });
 }

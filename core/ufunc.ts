@@ -18,16 +18,9 @@
  * @module
  */
 
-import { type DType, DTYPES, type Scalar, toDType } from "./dtype.ts";
-import { broadcastShapes, NDArray } from "./ndarray.ts";
-import {
-  binaryUfunc,
-  checkOperand,
-  deliver,
-  loopArray,
-  loopScalar,
-  promoteOperands,
-} from "./_ufunc.ts";
+import { type DType, type Scalar, toDType } from "./dtype.ts";
+import type { NDArray } from "./ndarray.ts";
+import { binaryUfunc, checkOperand, promoteOperands, whereUfunc } from "./_ufunc.ts";
 import {
   absolute,
   arccos,
@@ -62,7 +55,6 @@ import {
   tan,
   tanh,
 } from "./ufunc_unary.ts";
-import { whereKernel } from "./_kernels/_where.ts";
 
 /** An operand of a ufunc: an array or a JS scalar (a "weak" scalar, as in NumPy 2). */
 export type Operand = NDArray | Scalar;
@@ -651,26 +643,7 @@ export function greaterEqual(a: Operand, b: Operand, options?: UfuncOptions): ND
  * ```
  */
 export function where(cond: Operand, a: Operand, b: Operand, options: UfuncOptions = {}): NDArray {
-  const name = "where";
-  checkOperand(name, cond, 0);
-  checkOperand(name, a, 1);
-  checkOperand(name, b, 2);
-  const c = cond instanceof NDArray
-    ? (cond.dtype === "bool" ? cond : notEqual(cond, 0))
-    : new NDArray("bool", new Uint8Array([cond ? 1 : 0]), []);
-  const result = options.dtype === undefined ? promoteOperands([a, b]) : toDType(options.dtype);
-  const prep = (x: Operand, pos: number): NDArray => {
-    if (x instanceof NDArray) return loopArray(name, x, result, pos).astype(result);
-    const s = new NDArray(result, new DTYPES[result].array(1) as never, []);
-    s.set([], loopScalar(name, x, result));
-    return s;
-  };
-  const va = a instanceof NDArray && a.dtype === result ? a : prep(a, 1);
-  const vb = b instanceof NDArray && b.dtype === result ? b : prep(b, 2);
-  const shape = broadcastShapes(c.shape, va.shape, vb.shape);
-  return deliver(name, shape, result, [a, b], [c, va, vb], options.out, (dest) => {
-    whereKernel(dest, c, va, vb);
-  });
+  return whereUfunc(cond, a, b, options);
 }
 
 /**

@@ -22,8 +22,9 @@ import { loadZarrita } from "./_npm.ts";
 import { type AnyTypedArray, type DType, DTYPES, type Scalar } from "../core/dtype.ts";
 import { FormatError, ShapeMismatchError } from "../core/errors.ts";
 import { copyInto, empty, NDArray } from "../core/ndarray.ts";
-import { type ChunkEncoder, makeEncoder, registerCodecs } from "./_zarr_codecs.ts";
-import { type ArrayMeta, keyOf, readNode } from "./_zarr_meta.ts";
+import { registerCodecs } from "./_zarr_codecs.ts";
+import { type ArrayMeta, readNode } from "./_zarr_meta.ts";
+import { forEachChunk, ZarrChunks } from "./_zarr_write.ts";
 import { FsStore } from "./_zarr_store.ts";
 import { listNodes, openStore, writeArrayMeta, writeGroupMeta, zarrLocator } from "./_zarr_tree.ts";
 import { DecodePool, type DecodeReply, type OpenSpec, WorkerUnavailable } from "./_zarr_pool.ts";
@@ -37,8 +38,6 @@ import {
 } from "./region.ts";
 import { type AxisPiece, blockRegion, projectAxes } from "../core/indexer.ts";
 
-/** Chunks decoded or encoded at once by one read or write. */
-const CONCURRENCY = 4;
 /** Decode workers started by default (`workers` option). */
 const DEFAULT_WORKERS = 2;
 /** By default, reads use the decode workers only for chunks at least this large. */
@@ -168,11 +167,7 @@ export class ZarrArray implements ArraySource, ArraySink {
   /** Whether `write` and `writeChunk` are allowed. */
   readonly writable: boolean;
   #store: FsStore;
-  #meta: ArrayMeta;
-  #array: zarr.Array<zarr.DataType, FsStore>;
-  #lib: typeof zarr;
-  #encoder: Promise<ChunkEncoder> | null = null;
-  #nativeStrides: number[];
+  #io: ZarrChunks;
   #chunkSize: number;
   #workers: number;
   #forceWorkers: boolean;
@@ -188,10 +183,8 @@ export class ZarrArray implements ArraySource, ArraySink {
     workers: number | undefined,
     lib: typeof zarr,
   ) {
-    this.#lib = lib;
     this.#store = store;
-    this.#meta = meta;
-    this.#array = array;
+    this.#io = new ZarrChunks(lib, store, meta, array);
     this.locator = locator;
     this.path = store.root;
     this.object = meta.path;
@@ -211,7 +204,6 @@ export class ZarrArray implements ArraySource, ArraySink {
     this.fillValue = meta.fillValue;
     this.attributes = Object.freeze({ ...meta.attributes });
     this.writable = writable;
-    this.#nativeStrides = stridesOf(meta.chunks, meta.order);
     this.#chunkSize = meta.chunks.reduce((a, b) => a * b, 1);
     const cores = typeof navigator === "object" ? navigator.hardwareConcurrency ?? 1 : 1;
     this.#forceWorkers = workers !== undefined;
@@ -334,7 +326,7 @@ export class ZarrArray implements ArraySource, ArraySink {
    * ```
    */
   chunkKey(coords: readonly number[]): string {
-    return keyOf(this.object, this.#meta.chunkKey(coords));
+    return this.#io.key(coords);
   }
 
   /**
@@ -365,7 +357,7 @@ export class ZarrArray implements ArraySource, ArraySink {
     const pieces = projectAxes(r, this.chunks);
     if (pieces.every((p, i) => p.length === 1 && wholeChunk(p[0], r.step[i], this.chunks[i]))) {
       // exactly one whole chunk: hand out the decoded buffer when it is C-ordered
-      const { data, stride } = await this.#decode(pieces.map((p) => p[0].block));
+      const { data, stride } = await this.#io.decode(pieces.map((p) => p[0].block));
       const c = new NDArray(this.dtype, data as never, this.chunks, stride);
       return c.isContiguous ? c : c.copy();
     }
@@ -548,7 +540,7 @@ export class ZarrArray implements ArraySource, ArraySink {
           return;
         }
       }
-      const { data, stride } = await this.#decode(coords);
+      const { data, stride } = await this.#io.decode(coords);
       for (let i = 0; i < ps.length; i++) so += local[i] * stride[i];
       const src = new NDArray(
         this.dtype,
@@ -631,32 +623,7 @@ export class ZarrArray implements ArraySource, ArraySink {
       );
     }
     if (r.count.some((c) => c === 0)) return;
-    const pieces = projectAxes(r, this.chunks);
-    await forEachChunk(pieces, async (coords, ps) => {
-      const whole = ps.every((p, i) =>
-        r.step[i] === 1 && p.start === 0 &&
-        p.count === Math.min(this.chunks[i], this.shape[i] - coords[i] * this.chunks[i])
-      );
-      const chunk = whole ? this.#blank(coords) : await this.#decodeForUpdate(coords);
-      let doff = 0;
-      let soff = array.offset;
-      for (let i = 0; i < ps.length; i++) {
-        doff += ps[i].start * chunk.strides[i];
-        soff += ps[i].out * array.strides[i];
-      }
-      const counts = ps.map((p) => p.count);
-      copyInto(
-        new NDArray(
-          this.dtype,
-          chunk.data,
-          counts,
-          chunk.strides.map((s, i) => s * r.step[i]),
-          doff,
-        ),
-        new NDArray(array.dtype, array.data, counts, array.strides, soff),
-      );
-      await this.#put(coords, chunk);
-    });
+    await this.#io.write(r, array);
   }
 
   /**
@@ -682,71 +649,6 @@ export class ZarrArray implements ArraySource, ArraySink {
    */
   writeChunk(coords: readonly number[], array: NDArray): Promise<void> {
     return this.write(this.chunkRegion(coords), array);
-  }
-
-  /** A fresh chunk in the array's memory order, filled with the fill value. */
-  #blank(coords: readonly number[]): NDArray {
-    const data = new DTYPES[this.dtype].array(this.#chunkSize) as AnyTypedArray;
-    const clipped = coords.some((c, i) => (c + 1) * this.chunks[i] > this.shape[i]);
-    if (clipped && this.fillValue !== null) {
-      const v = this.fillValue;
-      (data as Float64Array).fill(
-        (DTYPES[this.dtype].big ? BigInt(v as number) : Number(v)) as number,
-      );
-    }
-    return new NDArray(this.dtype, data as never, this.chunks, this.#nativeStrides);
-  }
-
-  async #decodeForUpdate(coords: readonly number[]): Promise<NDArray> {
-    const { data, stride } = await this.#decode(coords);
-    const dst = this.#blank(coords);
-    copyInto(dst, new NDArray(this.dtype, data as never, this.chunks, stride));
-    return dst;
-  }
-
-  async #decode(coords: readonly number[]): Promise<{ data: AnyTypedArray; stride: number[] }> {
-    let chunk: zarr.Chunk<zarr.DataType>;
-    try {
-      chunk = await this.#array.getChunk([...coords]);
-    } catch (e) {
-      throw new FormatError(
-        this.path,
-        `chunk "${this.chunkKey(coords)}" cannot be decoded: ${(e as Error).message}${
-          (e as Error).cause instanceof Error ? `: ${((e as Error).cause as Error).message}` : ""
-        }`,
-        { cause: e },
-      );
-    }
-    const raw = chunk.data as unknown;
-    const data =
-      (raw instanceof this.#lib.BoolArray
-        ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)
-        : raw) as AnyTypedArray;
-    if (!(data instanceof DTYPES[this.dtype].array) || data.length !== this.#chunkSize) {
-      throw new FormatError(
-        this.path,
-        `chunk "${
-          this.chunkKey(coords)
-        }" holds ${data?.length} elements after decoding, expected ${this.#chunkSize}`,
-      );
-    }
-    return { data, stride: chunk.stride };
-  }
-
-  async #put(coords: readonly number[], chunk: NDArray): Promise<void> {
-    this.#encoder ??= makeEncoder({
-      dataType: this.#meta.dataType,
-      shape: [...this.chunks],
-      codecs: this.#meta.codecs,
-      fillValue: this.fillValue,
-    });
-    const encode = await this.#encoder;
-    const buf = chunk.data as Uint8Array;
-    const data = this.dtype === "bool"
-      ? new this.#lib.BoolArray(buf.buffer, buf.byteOffset, buf.length)
-      : buf;
-    const bytes = await encode({ data, shape: [...this.chunks], stride: [...chunk.strides] });
-    await this.#store.set(this.chunkKey(coords), bytes);
   }
 }
 
@@ -873,44 +775,6 @@ export async function listZarr(path: string): Promise<ZarrNode[]> {
 // ---------------------------------------------------------------------------
 // helpers
 
-/** Strides (in elements) of a chunk stored in the axis order `order`. */
-function stridesOf(shape: readonly number[], order: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let step = 1;
-  for (let i = order.length - 1; i >= 0; i--) {
-    strides[order[i]] = step;
-    step *= shape[order[i]];
-  }
-  return strides;
-}
-
 function wholeChunk(p: AxisPiece, step: number, c: number): boolean {
   return step === 1 && p.start === 0 && p.count === c;
-}
-
-/** Runs `fn` for every chunk of the product of the per-axis pieces, a few at a time. */
-async function forEachChunk(
-  pieces: readonly AxisPiece[][],
-  fn: (coords: number[], ps: AxisPiece[]) => Promise<void>,
-): Promise<void> {
-  const nd = pieces.length;
-  const idx = new Array<number>(nd).fill(0);
-  let done = pieces.some((p) => p.length === 0);
-  const next = (): [number[], AxisPiece[]] | null => {
-    if (done) return null;
-    const ps = idx.map((k, i) => pieces[i][k]);
-    let ax = nd - 1;
-    while (ax >= 0 && ++idx[ax] === pieces[ax].length) idx[ax--] = 0;
-    if (ax < 0) done = true;
-    return [ps.map((p) => p.block), ps];
-  };
-  const worker = async (): Promise<void> => {
-    try {
-      for (let job = next(); job !== null; job = next()) await fn(job[0], job[1]);
-    } catch (e) {
-      done = true; // the other workers stop after their current chunk
-      throw e;
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 }

@@ -1,0 +1,192 @@
+// The chunk-level IO of io/zarr.ts: decoding one chunk (zarrita), and the
+// write path (zarrita 0.7 only encodes inside its own `set`): a region is cut
+// into chunks; a chunk covered whole is encoded from the caller's array alone,
+// one covered in part is decoded, updated and rewritten (read-modify-write),
+// and every chunk is encoded by our encoder (io/_zarr_codecs.ts) and stored
+// under a temporary name renamed into place (io/_zarr_store.ts). Private to
+// io/zarr.ts, which also uses `forEachChunk` to read.
+
+import type { Zarrita as zarr } from "./_npm.ts";
+import { type AnyTypedArray, type DType, DTYPES } from "../core/dtype.ts";
+import { FormatError } from "../core/errors.ts";
+import { copyInto, NDArray } from "../core/ndarray.ts";
+import { type AxisPiece, projectAxes } from "../core/indexer.ts";
+import { type ChunkEncoder, makeEncoder } from "./_zarr_codecs.ts";
+import { type ArrayMeta, keyOf } from "./_zarr_meta.ts";
+import type { FsStore } from "./_zarr_store.ts";
+import type { Region } from "./region.ts";
+
+/** Chunks encoded or decoded at the same time by one read or write. */
+const CONCURRENCY = 4;
+
+/** The chunks of one Zarr array: decode, blank, encode and store, write a region. */
+export class ZarrChunks {
+  readonly #lib: typeof zarr;
+  readonly #store: FsStore;
+  readonly #meta: ArrayMeta;
+  readonly #array: zarr.Array<zarr.DataType, FsStore>;
+  readonly #dtype: DType;
+  readonly #chunks: readonly number[];
+  readonly #strides: number[];
+  readonly #size: number;
+  #encoder: Promise<ChunkEncoder> | null = null;
+
+  constructor(
+    lib: typeof zarr,
+    store: FsStore,
+    meta: ArrayMeta,
+    array: zarr.Array<zarr.DataType, FsStore>,
+  ) {
+    this.#lib = lib;
+    this.#store = store;
+    this.#meta = meta;
+    this.#array = array;
+    this.#dtype = meta.dtype;
+    this.#chunks = meta.chunks;
+    this.#strides = stridesOf(meta.chunks, meta.order);
+    this.#size = meta.chunks.reduce((a, b) => a * b, 1);
+  }
+
+  /** Store key of a chunk. */
+  key(coords: readonly number[]): string {
+    return keyOf(this.#meta.path, this.#meta.chunkKey(coords));
+  }
+
+  /** Decodes one chunk (the fill value when it is missing). */
+  async decode(coords: readonly number[]): Promise<{ data: AnyTypedArray; stride: number[] }> {
+    let chunk: zarr.Chunk<zarr.DataType>;
+    try {
+      chunk = await this.#array.getChunk([...coords]);
+    } catch (e) {
+      throw new FormatError(
+        this.#store.root,
+        `chunk "${this.key(coords)}" cannot be decoded: ${(e as Error).message}${
+          (e as Error).cause instanceof Error ? `: ${((e as Error).cause as Error).message}` : ""
+        }`,
+        { cause: e },
+      );
+    }
+    const raw = chunk.data as unknown;
+    const data =
+      (raw instanceof this.#lib.BoolArray
+        ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)
+        : raw) as AnyTypedArray;
+    if (!(data instanceof DTYPES[this.#dtype].array) || data.length !== this.#size) {
+      throw new FormatError(
+        this.#store.root,
+        `chunk "${
+          this.key(coords)
+        }" holds ${data?.length} elements after decoding, expected ${this.#size}`,
+      );
+    }
+    return { data, stride: chunk.stride };
+  }
+
+  /**
+   * Writes `array` (shape `r.count`, already checked) at region `r`: whole
+   * chunks from `array` alone, partial chunks read-modify-write.
+   */
+  async write(r: Region, array: NDArray): Promise<void> {
+    const { shape } = this.#meta;
+    const chunks = this.#chunks;
+    await forEachChunk(projectAxes(r, chunks), async (coords, ps) => {
+      const whole = ps.every((p, i) =>
+        r.step[i] === 1 && p.start === 0 &&
+        p.count === Math.min(chunks[i], shape[i] - coords[i] * chunks[i])
+      );
+      const chunk = whole ? this.#blank(coords) : await this.#decodeForUpdate(coords);
+      let doff = 0;
+      let soff = array.offset;
+      for (let i = 0; i < ps.length; i++) {
+        doff += ps[i].start * chunk.strides[i];
+        soff += ps[i].out * array.strides[i];
+      }
+      const counts = ps.map((p) => p.count);
+      copyInto(
+        new NDArray(
+          this.#dtype,
+          chunk.data,
+          counts,
+          chunk.strides.map((s, i) => s * r.step[i]),
+          doff,
+        ),
+        new NDArray(array.dtype, array.data, counts, array.strides, soff),
+      );
+      await this.#put(coords, chunk);
+    });
+  }
+
+  /** A fresh chunk in the array's memory order, filled with the fill value. */
+  #blank(coords: readonly number[]): NDArray {
+    const { shape, fillValue } = this.#meta;
+    const data = new DTYPES[this.#dtype].array(this.#size) as AnyTypedArray;
+    const clipped = coords.some((c, i) => (c + 1) * this.#chunks[i] > shape[i]);
+    if (clipped && fillValue !== null) {
+      (data as Float64Array).fill(
+        (DTYPES[this.#dtype].big ? BigInt(fillValue as number) : Number(fillValue)) as number,
+      );
+    }
+    return new NDArray(this.#dtype, data as never, this.#chunks, this.#strides);
+  }
+
+  async #decodeForUpdate(coords: readonly number[]): Promise<NDArray> {
+    const { data, stride } = await this.decode(coords);
+    const dst = this.#blank(coords);
+    copyInto(dst, new NDArray(this.#dtype, data as never, this.#chunks, stride));
+    return dst;
+  }
+
+  async #put(coords: readonly number[], chunk: NDArray): Promise<void> {
+    this.#encoder ??= makeEncoder({
+      dataType: this.#meta.dataType,
+      shape: [...this.#chunks],
+      codecs: this.#meta.codecs,
+      fillValue: this.#meta.fillValue,
+    });
+    const encode = await this.#encoder;
+    const buf = chunk.data as Uint8Array;
+    const data = this.#dtype === "bool"
+      ? new this.#lib.BoolArray(buf.buffer, buf.byteOffset, buf.length)
+      : buf;
+    const bytes = await encode({ data, shape: [...this.#chunks], stride: [...chunk.strides] });
+    await this.#store.set(this.key(coords), bytes);
+  }
+}
+
+/** Strides (in elements) of a chunk stored in the axis order `order`. */
+function stridesOf(shape: readonly number[], order: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let step = 1;
+  for (let i = order.length - 1; i >= 0; i--) {
+    strides[order[i]] = step;
+    step *= shape[order[i]];
+  }
+  return strides;
+}
+
+/** Runs `fn` for every chunk of the product of the per-axis pieces, a few at a time. */
+export async function forEachChunk(
+  pieces: readonly AxisPiece[][],
+  fn: (coords: number[], ps: AxisPiece[]) => Promise<void>,
+): Promise<void> {
+  const nd = pieces.length;
+  const idx = new Array<number>(nd).fill(0);
+  let done = pieces.some((p) => p.length === 0);
+  const next = (): [number[], AxisPiece[]] | null => {
+    if (done) return null;
+    const ps = idx.map((k, i) => pieces[i][k]);
+    let ax = nd - 1;
+    while (ax >= 0 && ++idx[ax] === pieces[ax].length) idx[ax--] = 0;
+    if (ax < 0) done = true;
+    return [ps.map((p) => p.block), ps];
+  };
+  const worker = async (): Promise<void> => {
+    try {
+      for (let job = next(); job !== null; job = next()) await fn(job[0], job[1]);
+    } catch (e) {
+      done = true; // the other workers stop after their current chunk
+      throw e;
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+}
