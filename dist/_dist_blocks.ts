@@ -13,6 +13,12 @@ import {
   unpack,
 } from "./distribution.ts";
 
+/** A distribution and this rank's block of it. */
+export interface Block<D extends DType = DType> {
+  readonly dist: Distribution;
+  readonly local: NDArray<D>;
+}
+
 export function shapeText(shape: readonly number[]): string {
   return `[${shape.join(",")}]`;
 }

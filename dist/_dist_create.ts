@@ -4,20 +4,14 @@
 
 import { type AnyTypedArray, type DType, DTYPES, type Scalar } from "../core/dtype.ts";
 import { ShapeMismatchError } from "../core/errors.ts";
-import { copyInto, empty, NDArray } from "../core/ndarray.ts";
+import { copyInto, empty, full, NDArray } from "../core/ndarray.ts";
 import type { Region } from "../core/indexer.ts";
 import * as random from "../core/random.ts";
 import type { Comm } from "./comm.ts";
 import { Distribution, redistributionPlan } from "./distribution.ts";
 import { type DimData, type DistBuffer, importDap } from "./dap.ts";
-import { moveBlock, prod, sameShape, shapeText } from "./_dist_blocks.ts";
-import type { LayoutOptions } from "./dist_array.ts";
-
-/** A distribution and this rank's block of it. */
-export interface Block<D extends DType = DType> {
-  readonly dist: Distribution;
-  readonly local: NDArray<D>;
-}
+import { type Block, moveBlock, prod, sameShape, shapeText } from "./_dist_blocks.ts";
+import type { LayoutOptions } from "./layout.ts";
 
 /** The distribution of a layout: a Distribution over `comm`, or a shape laid out by `options`. */
 export function layoutOf(
@@ -43,6 +37,24 @@ export function layoutOf(
     grid: options.grid,
     commSize: comm.size,
   });
+}
+
+/**
+ * This rank's block of a new array: filled with `value` (dtype inferred from
+ * it unless given, as core's `full`), or not initialised when `value` is
+ * undefined (dtype default float64).
+ */
+export function filledBlock<D extends DType>(
+  comm: Comm,
+  layout: Distribution | readonly number[],
+  options: LayoutOptions & { dtype?: D; value?: Scalar },
+): Block<D> {
+  const dist = layoutOf(comm, layout, options);
+  const shape = dist.localShape(comm.rank);
+  const local = options.value === undefined
+    ? empty(shape, (options.dtype ?? "float64") as D)
+    : full(shape, options.value, options.dtype) as NDArray<D>;
+  return { dist, local };
 }
 
 /** Checks a block given by the caller against its distribution (`DistArray.fromLocal`). */
@@ -73,10 +85,12 @@ export function localBlock<D extends DType>(
 /** The block whose element at each global index is `fn(globalIndex)`. */
 export function functionBlock<D extends DType>(
   comm: Comm,
-  dist: Distribution,
-  dtype: D,
-  fn: (globalIndex: number[]) => Scalar,
+  layout: Distribution | readonly number[],
+  options: LayoutOptions & { dtype?: D; fn: (globalIndex: number[]) => Scalar },
 ): Block<D> {
+  const dist = layoutOf(comm, layout, options);
+  const dtype = (options.dtype ?? "float64") as D;
+  const fn = options?.fn;
   if (typeof fn !== "function") {
     throw new TypeError(`Invalid fn ${String(fn)}: expected a function of the global index`);
   }
@@ -183,9 +197,9 @@ export type RandomKind = "rand" | "randn" | "normal" | "uniform" | "randint";
  */
 export function randomBlock<D extends DType>(
   comm: Comm,
-  dist: Distribution,
+  layout: Distribution | readonly number[],
   kind: RandomKind,
-  options: random.RandomOptions & {
+  options: random.RandomOptions & LayoutOptions & {
     mean?: number;
     std?: number;
     low?: number;
@@ -193,6 +207,7 @@ export function randomBlock<D extends DType>(
     dtype?: D;
   },
 ): Block<D> {
+  const dist = layoutOf(comm, layout, options);
   const dtype = (options.dtype ?? (kind === "randint" ? "int64" : "float64")) as D;
   const { seed, stream } = options;
   const gen = (shape: readonly number[], region: Region): NDArray => {

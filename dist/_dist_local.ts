@@ -7,7 +7,7 @@ import { ShapeMismatchError } from "../core/errors.ts";
 import { broadcastShapes, empty, NDArray } from "../core/ndarray.ts";
 import type { Comm, CommBuffer } from "./comm.ts";
 import type { Distribution, LocalRegion } from "./distribution.ts";
-import type { ApplyContext } from "./dist_array.ts";
+import type { ApplyContext } from "./layout.ts";
 import { bitsView, gatherAxes, sameShape, shapeText, toJsonValue } from "./_dist_blocks.ts";
 
 /** The part of a replicated array that meets this rank's block, broadcast-ready. */

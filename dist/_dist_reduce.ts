@@ -3,7 +3,13 @@
 // index, so the bits do not depend on the number of ranks or the layout.
 
 import { copyInto, empty, type NDArray } from "../core/ndarray.ts";
-import { type ReduceOptions, reducer, type ReductionName } from "../core/reduce.ts";
+import {
+  type ReduceOptions,
+  reducer,
+  REDUCTION_NAMES,
+  type ReductionName,
+  REDUCTIONS,
+} from "../core/reduce.ts";
 import type { Comm, CommBuffer } from "./comm.ts";
 import {
   type AxisSpec,
@@ -12,7 +18,16 @@ import {
   redistributionPlan,
 } from "./distribution.ts";
 import { TreeAccumulator, treeCombine } from "./tree_reduce.ts";
-import { bitsDType, bitsView, fromBits, moveBlock, prod, sameShape } from "./_dist_blocks.ts";
+import {
+  bitsDType,
+  bitsView,
+  type Block,
+  fromBits,
+  moveBlock,
+  prod,
+  sameShape,
+} from "./_dist_blocks.ts";
+import { gather } from "./_dist_ops.ts";
 
 /** Canonical reduction tiles: groups of R whole rows along axis 0. */
 const TILE_ELEMENTS = 65536;
@@ -93,6 +108,20 @@ function tilePlan(
   const entry = { rank, target, plan: same ? null : redistributionPlan(dist, target, { rank }) };
   tilePlans.set(dist, entry);
   return entry;
+}
+
+/** `DistArray.reduce`: a reduction by name over the whole array, replicated on every rank. */
+export function reduceArray(
+  comm: Comm,
+  block: Block,
+  name: ReductionName,
+  options: ReduceOptions,
+): NDArray {
+  if (!(REDUCTION_NAMES as readonly string[]).includes(name)) {
+    throw new TypeError(`Unknown reduction "${String(name)}"`);
+  }
+  if (block.dist.ndim === 0) return REDUCTIONS[name](gather(comm, block, undefined)!, options);
+  return reduceBlocks(comm, block.dist, block.local, name, options);
 }
 
 /**

@@ -22,4 +22,5 @@ export * from "./comm.ts";
 export * from "./distribution.ts";
 export * from "./dap.ts";
 export * from "./dist_array.ts";
+export * from "./layout.ts";
 export * from "./hdf5.ts";

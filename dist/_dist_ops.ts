@@ -1,0 +1,229 @@
+// The bodies of DistArray's methods that gather, move or combine blocks:
+// toNDArray (gather to one rank or all), redistribute, exchangeHalos, the
+// element-wise dispatch of `DistArray.ufunc`, and slice. Each takes the parts
+// of a DistArray (communicator, distribution, local block) and returns the
+// parts of the result, which DistArray wraps (its constructor is private).
+
+import type { DType } from "../core/dtype.ts";
+import { ShapeMismatchError } from "../core/errors.ts";
+import { empty, NDArray } from "../core/ndarray.ts";
+import { indexSelection, type SliceSpec } from "../core/indexer.ts";
+import { type Operand, UFUNCS } from "../core/ufunc.ts";
+import type { Comm, CommBuffer } from "./comm.ts";
+import { type AxisSpec, Distribution, redistributionPlan } from "./distribution.ts";
+import {
+  bitsView,
+  type Block,
+  gatherAxes,
+  haloBefore,
+  haloPlans,
+  moveBlock,
+  ownedGlobals,
+  prod,
+  sameShape,
+  shapeText,
+  trimSelf,
+} from "./_dist_blocks.ts";
+import { layoutOf, rootDistribution } from "./_dist_create.ts";
+import type { LayoutOptions } from "./layout.ts";
+import { localOperand } from "./_dist_local.ts";
+
+/** What the element-wise dispatch needs of a DistArray operand. */
+export interface DistParts {
+  readonly comm: Comm;
+  readonly dist: Distribution;
+  readonly local: NDArray;
+  /** Its local block in another distribution (a redistribution: collective). */
+  localIn(dist: Distribution): NDArray;
+}
+
+/** The whole array on rank `root` (null elsewhere), or on every rank when `root` is undefined. */
+export function gather<D extends DType>(
+  comm: Comm,
+  from: Block<D>,
+  root: number | undefined,
+): NDArray<D> | null {
+  const r = root ?? 0;
+  if (!Number.isInteger(r) || r < 0 || r >= comm.size) {
+    throw new RangeError(`Invalid root ${root}: outside [0, ${comm.size})`);
+  }
+  const shape = from.dist.shape;
+  const to = rootDistribution(shape, comm.size, r);
+  const plan = redistributionPlan(from.dist, to, { rank: comm.rank });
+  let whole: NDArray<D> | null = moveBlock(comm, plan, from.local);
+  if (root === undefined) {
+    if (comm.rank !== r) whole = empty(shape, from.local.dtype);
+    comm.bcast(bitsView(whole).data as CommBuffer, r);
+  } else if (comm.rank !== r) whole = null;
+  return whole;
+}
+
+/** The same values in distribution `to`, or laid out by options `to` (one alltoallv). */
+export function redistributeBlock<D extends DType>(
+  comm: Comm,
+  from: Block<D>,
+  layout: Distribution | LayoutOptions,
+): Block<D> {
+  const to = layout instanceof Distribution
+    ? layoutOf(comm, layout)
+    : layoutOf(comm, from.dist.shape, layout);
+  if (!sameShape(to.shape, from.dist.shape)) {
+    throw new ShapeMismatchError(
+      `Cannot redistribute shape ${shapeText(from.dist.shape)} to ${to}`,
+    );
+  }
+  const plan = redistributionPlan(from.dist, to, { rank: comm.rank });
+  return { dist: to, local: moveBlock(comm, plan, from.local) };
+}
+
+/** Refreshes the halo cells of a padded block distribution in place (one alltoallv). */
+export function exchangeHalos(comm: Comm, { dist, local }: Block): void {
+  let padded = false;
+  for (let a = 0; a < dist.ndim; a++) padded ||= dist.axis(a).padding !== null;
+  if (!padded) return;
+  let plan = haloPlans.get(dist);
+  if (!plan || plan.rank !== comm.rank) {
+    plan = trimSelf(redistributionPlan(dist, dist, { rank: comm.rank }));
+    haloPlans.set(dist, plan);
+  }
+  moveBlock(comm, plan, local, local);
+}
+
+/**
+ * A ufunc of core/ufunc.ts applied to the local blocks: DistArray operands
+ * (told apart by `partsOf`) are redistributed to the first one's distribution
+ * when theirs differs, replicated NDArrays are cut to this rank's block,
+ * scalars stay weak. Returns the result's communicator and block.
+ */
+export function ufuncBlock(
+  name: string,
+  operands: readonly unknown[],
+  partsOf: (x: unknown) => DistParts | null,
+): Block & { readonly comm: Comm } {
+  const entry = Object.hasOwn(UFUNCS, name) ? UFUNCS[name] : undefined;
+  if (!entry) throw new TypeError(`Unknown ufunc "${name}"`);
+  if (!Array.isArray(operands) || operands.length !== entry.arity) {
+    throw new TypeError(
+      `Invalid operands for "${name}": expected ${entry.arity}, got ${
+        Array.isArray(operands) ? operands.length : String(operands)
+      }`,
+    );
+  }
+  const parts = operands.map(partsOf);
+  const first = parts.find((p) => p !== null);
+  if (!first) throw new TypeError(`Invalid operands for "${name}": none is a DistArray`);
+  const { dist, comm } = first;
+  const locals = operands.map((x, i): Operand | null => {
+    const p = parts[i];
+    if (x === null && name === "clip" && i > 0) return null;
+    if (p) {
+      if (!sameShape(p.dist.shape, dist.shape)) {
+        throw new ShapeMismatchError(
+          `Cannot apply "${name}" to distributed arrays of shapes ${shapeText(dist.shape)} and ${
+            shapeText(p.dist.shape)
+          }`,
+        );
+      }
+      return p.dist === dist || p.dist.equals(dist) ? p.local : p.localIn(dist);
+    }
+    if (x instanceof NDArray) return localOperand(x, dist, comm.rank, name);
+    if (typeof x === "number" || typeof x === "bigint" || typeof x === "boolean") return x;
+    throw new TypeError(
+      `Invalid operand ${i} of "${name}": ${String(x)} is not a DistArray, NDArray or scalar`,
+    );
+  });
+  return { comm, dist, local: entry.fn(...locals as Operand[]) };
+}
+
+/**
+ * This rank's part of a selection of the global array, copied from the
+ * owners' blocks without communication (see `DistArray.slice`).
+ */
+export function sliceBlock<D extends DType>(
+  rank: number,
+  { dist, local: block }: Block<D>,
+  specs: readonly SliceSpec[],
+): Block<D> {
+  const nd = dist.ndim;
+  const sel = indexSelection(dist.shape, specs, {
+    caller: "DistArray.slice",
+    newAxes: false,
+    negativeSteps: false,
+  });
+  const coords = dist.gridCoords(rank);
+  const keptSpecs: AxisSpec[] = [];
+  const keptShape: number[] = [];
+  const keptGrid: number[] = [];
+  const fixed: (number | null)[] = []; // per axis: the grid position of a dropped axis
+  const localPos: (number[] | null)[] = []; // per axis: my local positions to take
+  for (let a = 0; a < nd; a++) {
+    const info = dist.axis(a);
+    const s = sel.axes[a];
+    const mine = coords ? coords[a] : -1;
+    if (s.kind === "index") {
+      const g = s.index;
+      let p = 0;
+      while (!ownedGlobals(info, p).includes(g)) p++;
+      fixed.push(p);
+      const own = mine === p ? [...ownedGlobals(info, p)].indexOf(g) : -1;
+      localPos.push(own >= 0 ? [own + haloBefore(info, p)] : null);
+      continue;
+    }
+    if (s.kind !== "range") throw new TypeError(`Unexpected selection on axis ${a}`);
+    const r = s;
+    fixed.push(null);
+    keptShape.push(r.count);
+    keptGrid.push(info.gridSize);
+    const pick = (g: number): number => {
+      const k = (g - r.start) / r.step;
+      return g >= r.start && k < r.count && Number.isInteger(k) ? k : -1;
+    };
+    if ((info.type === "b" || info.type === "n") && r.step === 1) {
+      const b = info.bounds!;
+      const bounds = b.map((x) => Math.min(Math.max(x, r.start), r.start + r.count) - r.start);
+      keptSpecs.push(info.type === "n" ? "n" : { type: "b", bounds });
+    } else {
+      const indices = Array.from({ length: info.gridSize }, (_, p) => {
+        const out: number[] = [];
+        for (const g of ownedGlobals(info, p)) if (pick(g) >= 0) out.push(pick(g));
+        return out;
+      });
+      keptSpecs.push({ type: "u", indices });
+    }
+    if (mine < 0) localPos.push(null);
+    else {
+      const own = ownedGlobals(info, mine);
+      const h = haloBefore(info, mine);
+      const at: number[] = [];
+      for (let l = 0; l < own.length; l++) if (pick(own[l]) >= 0) at.push(l + h);
+      localPos.push(at);
+    }
+  }
+  // the ranks of the kept grid: those at the fixed positions of dropped axes
+  const ranks: number[] = [];
+  const fullCoords = new Array<number>(nd).fill(0);
+  const kc = new Array<number>(keptGrid.length).fill(0);
+  const total = prod(keptGrid);
+  for (let k = 0; k < total; k++) {
+    let j = 0;
+    for (let a = 0; a < nd; a++) fullCoords[a] = fixed[a] ?? kc[j++];
+    ranks.push(dist.rankAt(fullCoords));
+    for (let i = keptGrid.length - 1; i >= 0; i--) {
+      if (++kc[i] < keptGrid[i]) break;
+      kc[i] = 0;
+    }
+  }
+  const out = Distribution.create(keptShape, {
+    dist: keptSpecs,
+    grid: keptGrid,
+    commSize: dist.commSize,
+    ranks,
+  });
+  let local: NDArray<D>;
+  if (out.gridCoords(rank) === null || localPos.some((l) => l === null)) {
+    local = empty(out.localShape(rank), block.dtype);
+  } else {
+    local = gatherAxes(block, localPos).reshape(out.localShape(rank)) as NDArray<D>;
+  }
+  return { dist: out, local };
+}

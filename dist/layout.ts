@@ -1,0 +1,42 @@
+/**
+ * How a `DistArray` is laid out over the ranks: a {@link Distribution},
+ * or a global shape with per-axis distribution specs and a process grid.
+ *
+ * @module
+ */
+
+import type { DType } from "../core/dtype.ts";
+import type { RandomOptions } from "../core/random.ts";
+import type { AxisSpec, Distribution, LocalRegion } from "./distribution.ts";
+
+/** How a new array is laid out when a shape (not a {@link Distribution}) is given. */
+export interface LayoutOptions {
+  /** One spec per axis, as in {@link Distribution.create} (default `b` on axis 0, `n` elsewhere). */
+  readonly dist?: string | readonly AxisSpec[];
+  /** Process grid (default fitted to the shape); it must multiply to the number of ranks. */
+  readonly grid?: readonly number[];
+}
+
+/** Options of the creation functions. */
+export interface CreateOptions<D extends DType = DType> extends LayoutOptions {
+  /** Element type (default `float64`; `DistArray.full` infers it from the value). */
+  readonly dtype?: D;
+}
+
+/** A layout: a distribution over the communicator, or a global shape laid out by the options. */
+export type Layout = Distribution | readonly number[];
+
+/** Random generator options, with the layout. */
+export type RandomDistOptions = RandomOptions & LayoutOptions;
+
+/** What `DistArray.apply` tells the function about the local block: its place in the layout. */
+export interface ApplyContext {
+  /** This rank. */
+  readonly rank: number;
+  /** The array's distribution. */
+  readonly distribution: Distribution;
+  /** Global indices of the local block along each axis, in local order (halos included). */
+  readonly globalIndices: readonly Int32Array[];
+  /** The local block as hyperslabs of the global array (see {@link Distribution.regions}). */
+  readonly regions: readonly LocalRegion[];
+}
