@@ -11,9 +11,20 @@
  *
  * {@link PendingOutput} is the whole life of one output: `begin` (refuse an
  * existing target unless `overwrite`, choose the temporary), `commit` (the
- * rename), `abort` (remove the temporary). It carries the locator's object
- * (`file.h5:/a/b`) so that a commit can later publish a single object inside
- * a container; today an output always replaces the whole file or store.
+ * rename; a directory target is swapped: the old one is renamed away first
+ * and removed after), `abort` (remove the temporary). The target may be a
+ * whole file, a whole store, a copy of an HDF5 file or the directory of one
+ * Zarr array inside its store (stream/_output.ts decides).
+ *
+ * One writer per output: {@link OutputLock} is an exclusive lock file
+ * `.NAME.tessera-lock` beside the target, holding the pid and host of its
+ * writer; a stale lock of a dead process on this host is taken over.
+ *
+ * Every temporary and lock of this process is in a registry that
+ * {@link cleanPendingOutputs} empties: while a lock is held, SIGINT and
+ * SIGTERM remove them and exit with 130 and 143 (the MPI abort path of
+ * dist/_abort.ts calls it too). {@link removeStaleTemps} removes the
+ * temporaries of a target left by processes that no longer run (kill -9).
  *
  * @module
  */
@@ -29,6 +40,85 @@ export interface TempName {
   readonly pid: number;
   /** The random part (8 hex digits). */
   readonly token: string;
+}
+
+// ---------------------------------------------------------------- registry
+
+/** Synchronous clean-ups of this process's pending temporaries and locks. */
+const pending = new Set<() => void>();
+
+function register(clean: () => void): () => void {
+  pending.add(clean);
+  return () => pending.delete(clean);
+}
+
+/**
+ * Removes every temporary and releases every lock this process holds for
+ * outputs not yet committed (synchronous, never throws): what a signal
+ * handler or an abort path runs before the process ends.
+ *
+ * @returns How many clean-ups ran.
+ *
+ * @example
+ * ```ts
+ * import { cleanPendingOutputs, exists, PendingOutput } from "./output.ts";
+ * const dir = await Deno.makeTempDir();
+ * const out = await PendingOutput.begin(`${dir}/x.bin`);
+ * await Deno.writeTextFile(out.temp, "partial");
+ * cleanPendingOutputs();
+ * if (await exists(out.temp)) throw new Error("temporary left");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function cleanPendingOutputs(): number {
+  const all = [...pending];
+  pending.clear();
+  for (const clean of all) {
+    try {
+      clean();
+    } catch {
+      // best effort: the process is ending
+    }
+  }
+  return all.length;
+}
+
+const SIGNALS: readonly [Deno.Signal, number][] = [["SIGINT", 130], ["SIGTERM", 143]];
+let heldLocks = 0;
+const handlers: [Deno.Signal, () => void][] = [];
+
+function guardSignals(on: boolean): void {
+  heldLocks += on ? 1 : -1;
+  if (on && heldLocks === 1) {
+    for (const [signal, code] of SIGNALS) {
+      const handler = (): void => {
+        cleanPendingOutputs();
+        Deno.exit(code);
+      };
+      try {
+        Deno.addSignalListener(signal, handler);
+        handlers.push([signal, handler]);
+      } catch {
+        // no such signal here (Windows: SIGTERM)
+      }
+    }
+  } else if (!on && heldLocks === 0) {
+    for (const [signal, handler] of handlers.splice(0)) {
+      try {
+        Deno.removeSignalListener(signal, handler);
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+function removeSync(path: string): void {
+  try {
+    Deno.removeSync(path, { recursive: true });
+  } catch {
+    // never created or already gone
+  }
 }
 
 function split(path: string): { dir: string; base: string } {
@@ -170,6 +260,7 @@ export interface BeginOptions {
 /**
  * One output being written under its temporary name: published by
  * {@link PendingOutput.commit}, discarded by {@link PendingOutput.abort}.
+ * Until then the temporary is in the registry of {@link cleanPendingOutputs}.
  *
  * @example
  * ```ts
@@ -192,11 +283,13 @@ export class PendingOutput {
   /** The temporary path written until the commit. */
   readonly temp: string;
   #done = false;
+  #unregister: () => void;
 
   private constructor(target: string, object: string | null, temp: string) {
     this.target = target;
     this.object = object;
     this.temp = temp;
+    this.#unregister = register(() => removeSync(temp));
   }
 
   /**
@@ -235,9 +328,11 @@ export class PendingOutput {
   }
 
   /**
-   * Publishes the temporary: replaces the target by one rename (a directory
-   * target, such as a Zarr store, is removed first). On failure the
-   * temporary is removed and the error rethrown.
+   * Publishes the temporary: a file is flushed to disk and renamed over the
+   * target; a directory (a Zarr store or array) is swapped in: the old one is
+   * renamed away to a temporary name first and removed after, so the target
+   * is at every moment absent, old or new. On failure the temporary is
+   * removed and the error rethrown.
    *
    * @returns When the target is in place.
    */
@@ -245,17 +340,12 @@ export class PendingOutput {
     if (this.#done) throw new Error(`Output "${this.target}" was already committed or aborted`);
     this.#done = true;
     try {
-      try {
-        await Deno.rename(this.temp, this.target);
-      } catch (e) {
-        // rename cannot replace a directory (Zarr stores) or a directory by a file
-        if (!(await exists(this.target))) throw e;
-        await removePath(this.target);
-        await Deno.rename(this.temp, this.target);
-      }
+      this.#publishSync();
     } catch (e) {
       await removePath(this.temp).catch(() => {});
       throw e;
+    } finally {
+      this.#unregister();
     }
   }
 
@@ -267,21 +357,48 @@ export class PendingOutput {
     if (this.#done) throw new Error(`Output "${this.target}" was already committed or aborted`);
     this.#done = true;
     try {
+      this.#publishSync();
+    } catch (e) {
+      removeSync(this.temp);
+      throw e;
+    } finally {
+      this.#unregister();
+    }
+  }
+
+  #publishSync(): void {
+    const st = Deno.lstatSync(this.temp);
+    if (st.isFile) {
+      syncFile(this.temp);
+      Deno.renameSync(this.temp, this.target);
+      syncDir(this.target);
+      return;
+    }
+    let old: string | null = null;
+    if (existsSync(this.target)) {
+      old = tempPath(this.target);
+      Deno.renameSync(this.target, old);
+      // from here until the rename below the old version must not be lost
+      const restore = register(() => {
+        try {
+          Deno.renameSync(old as string, this.target);
+        } catch {
+          // the new one is in place
+        }
+      });
       try {
         Deno.renameSync(this.temp, this.target);
       } catch (e) {
-        if (!existsSync(this.target)) throw e;
-        Deno.removeSync(this.target, { recursive: true });
-        Deno.renameSync(this.temp, this.target);
+        Deno.renameSync(old, this.target);
+        throw e;
+      } finally {
+        restore();
       }
-    } catch (e) {
-      try {
-        Deno.removeSync(this.temp, { recursive: true });
-      } catch {
-        // already gone
-      }
-      throw e;
+      removeSync(old);
+    } else {
+      Deno.renameSync(this.temp, this.target);
     }
+    syncDir(this.target);
   }
 
   /**
@@ -291,7 +408,233 @@ export class PendingOutput {
    */
   async abort(): Promise<void> {
     this.#done = true;
+    this.#unregister();
     await removePath(this.temp).catch(() => {});
+  }
+}
+
+function syncFile(path: string): void {
+  try {
+    using f = Deno.openSync(path, { read: true, write: true });
+    f.syncSync();
+  } catch {
+    // best effort (read-only file systems, permissions)
+  }
+}
+
+function syncDir(path: string): void {
+  const { dir } = split(path);
+  try {
+    using f = Deno.openSync(dir === "" ? "." : dir, { read: true });
+    f.syncSync();
+  } catch {
+    // not every platform opens directories
+  }
+}
+
+/**
+ * Whether a process of this host runs with `pid` (Linux: `/proc`); true when
+ * it cannot be told.
+ *
+ * @param pid A process id.
+ * @returns False only when the process is known to be gone.
+ *
+ * @example
+ * ```ts
+ * import { processAlive } from "./output.ts";
+ * if (!processAlive(Deno.pid)) throw new Error("this process is alive");
+ * ```
+ */
+export function processAlive(pid: number): boolean {
+  if (pid === Deno.pid) return true;
+  if (Deno.build.os !== "linux") return true;
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch (e) {
+    return !(e instanceof Deno.errors.NotFound);
+  }
+}
+
+/**
+ * Removes the temporaries of `target` (`.NAME.tessera-tmp-<pid>-<hex>...`
+ * in its directory) whose process no longer runs: what a killed writer
+ * left. Temporaries of live processes are left alone.
+ *
+ * @param target The path of an output.
+ * @returns The paths removed.
+ *
+ * @example
+ * ```ts
+ * import { removeStaleTemps, tempPath } from "./output.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(tempPath(`${dir}/x.npy`, "999999999-0000abcd"), "left by kill -9");
+ * await Deno.writeTextFile(tempPath(`${dir}/x.npy`), "mine");
+ * assert.equal((await removeStaleTemps(`${dir}/x.npy`)).length, 1);
+ * assert.equal([...Deno.readDirSync(dir)].length, 1);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function removeStaleTemps(target: string): Promise<string[]> {
+  const { dir, base } = split(target.length > 1 ? target.replace(/\/+$/, "") : target);
+  const prefix = `.${base}${TEMP_MARK}`;
+  const removed: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir === "" ? "." : dir)) {
+      if (!e.name.startsWith(prefix)) continue;
+      const m = /^(\d+)-[0-9a-f]{8}/.exec(e.name.slice(prefix.length));
+      if (m === null || processAlive(Number(m[1]))) continue;
+      await removePath(`${dir}${e.name}`);
+      removed.push(`${dir}${e.name}`);
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return removed;
+}
+
+/** The mark of a lock file: `.NAME.tessera-lock` beside `NAME`. */
+export const LOCK_MARK = ".tessera-lock";
+
+/**
+ * This host's name, for lock files: from `Deno.hostname()` when the sys
+ * permission is granted, else `/proc/sys/kernel/hostname`, else "".
+ */
+function hostName(): string {
+  try {
+    if (Deno.permissions.querySync({ name: "sys", kind: "hostname" }).state === "granted") {
+      return Deno.hostname();
+    }
+    const proc = "/proc/sys/kernel/hostname";
+    if (Deno.permissions.querySync({ name: "read", path: proc }).state === "granted") {
+      return Deno.readTextFileSync(proc).trim();
+    }
+  } catch {
+    // fall through
+  }
+  return "";
+}
+
+/** Who holds a lock, as {@link OutputLock.holder} reads it from the lock file. */
+export interface LockHolder {
+  /** The writer's process id. */
+  readonly pid: number;
+  /** The writer's host name ("" when unknown). */
+  readonly host: string;
+}
+
+function readHolder(path: string): LockHolder | null {
+  try {
+    const [pid, host = ""] = Deno.readTextFileSync(path).trim().split(" ");
+    return Number.isSafeInteger(Number(pid)) ? { pid: Number(pid), host } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * An exclusive lock on one output: the file `.NAME.tessera-lock` beside the
+ * target, created atomically (`createNew`) and holding `<pid> <host>`. A
+ * lock left by a process of this host that no longer runs is taken over; a
+ * live holder makes {@link OutputLock.acquire} fail with `Deno.errors.Busy`
+ * naming it. Released by {@link OutputLock.release} (idempotent) and by
+ * {@link cleanPendingOutputs}; while held, SIGINT and SIGTERM clean up and
+ * exit with 130 and 143.
+ *
+ * @example
+ * ```ts
+ * import { OutputLock } from "./output.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const lock = OutputLock.acquire(`${dir}/x.h5`);
+ * assert.equal(lock.path, `${dir}/.x.h5.tessera-lock`);
+ * assert.throws(() => OutputLock.acquire(`${dir}/x.h5`), Deno.errors.Busy);
+ * lock.release();
+ * OutputLock.acquire(`${dir}/x.h5`).release();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class OutputLock {
+  /** The lock file. */
+  readonly path: string;
+  #held = true;
+  #unregister: () => void;
+
+  private constructor(path: string) {
+    this.path = path;
+    this.#unregister = register(() => this.#drop());
+    guardSignals(true);
+  }
+
+  /**
+   * The lock file of `target`.
+   *
+   * @param target An output path.
+   * @returns `.NAME.tessera-lock` in the same directory.
+   */
+  static pathOf(target: string): string {
+    const { dir, base } = split(target.length > 1 ? target.replace(/\/+$/, "") : target);
+    return `${dir}.${base}${LOCK_MARK}`;
+  }
+
+  /**
+   * Takes the lock of `target`.
+   *
+   * @param target The output path (a file or a store).
+   * @param locator The text naming the output in messages (default: the target).
+   * @returns The held lock.
+   * @throws {Deno.errors.Busy} When a live process holds it.
+   */
+  static acquire(target: string, locator: string = target): OutputLock {
+    const path = OutputLock.pathOf(target);
+    const host = hostName();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        using f = Deno.openSync(path, { write: true, createNew: true });
+        f.writeSync(new TextEncoder().encode(`${Deno.pid} ${host}\n`));
+        return new OutputLock(path);
+      } catch (e) {
+        if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+      }
+      const holder = readHolder(path);
+      if (holder === null) {
+        // being written by its creator this very moment, or garbage: look again
+        const st = (() => {
+          try {
+            return Deno.statSync(path);
+          } catch {
+            return null;
+          }
+        })();
+        if (st !== null && Date.now() - (st.mtime?.getTime() ?? 0) > 10_000) removeSync(path);
+        continue;
+      }
+      const here = holder.host === host || holder.host === "";
+      if (here && holder.pid !== Deno.pid && !processAlive(holder.pid)) {
+        removeSync(path); // stale: its writer is gone
+        continue;
+      }
+      throw new Deno.errors.Busy(
+        `Cannot write "${locator}": it is being written by process ${holder.pid}${
+          holder.host ? ` on ${holder.host}` : ""
+        } (lock "${path}"); remove the lock if that process is gone`,
+      );
+    }
+    throw new Deno.errors.Busy(`Cannot write "${locator}": could not take the lock "${path}"`);
+  }
+
+  /** Releases the lock (idempotent). */
+  release(): void {
+    this.#unregister();
+    this.#drop();
+  }
+
+  #drop(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    removeSync(this.path);
+    guardSignals(false);
   }
 }
 
