@@ -229,6 +229,10 @@ export class Session {
     try {
       await a.to(locator, { ...rest, ...run });
     } catch (e) {
+      if (e instanceof Deno.errors.AlreadyExists) {
+        // the library's option is the command line's flag
+        e.message = e.message.replace("pass overwrite: true", "pass --overwrite");
+      }
       throw nameLocator(e, locator, loc.path, "Cannot write");
     } finally {
       this.endProgress();

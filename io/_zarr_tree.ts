@@ -7,7 +7,7 @@ import { FormatError } from "../core/errors.ts";
 import { parseCodec } from "./codec.ts";
 import { zarrCodecs } from "./_zarr_codecs.ts";
 import { docJson, fillJson, keyOf, type NodeMeta, parseJson, readNode } from "./_zarr_meta.ts";
-import { FsStore, NONFINITE } from "./_zarr_store.ts";
+import { FsStore, NONFINITE, normalizeKey } from "./_zarr_store.ts";
 import { parseLocator } from "./locator.ts";
 import type { ZarrCreateOptions, ZarrGroupOptions, ZarrNode } from "./zarr.ts";
 
@@ -311,4 +311,50 @@ export function childrenOf(paths: string[], parent: string): string[] {
   return paths.filter((p) =>
     p.startsWith(prefix) && p !== parent && !p.slice(prefix.length).includes("/")
   );
+}
+
+const V2_METADATA = new Set([".zarray", ".zgroup", ".zattrs"]);
+
+/**
+ * After the array at `object` was swapped in from its temporary `temp` (both
+ * absolute paths in the store): the entries `.zmetadata` had under either
+ * path are replaced by the v2 metadata now on disk under `object`. Nothing
+ * when the store has no `.zmetadata`.
+ */
+export async function refreshConsolidated(
+  storePath: string,
+  object: string,
+  temp: string,
+): Promise<void> {
+  const store = new FsStore(storePath);
+  const bytes = await store.get(".zmetadata");
+  if (bytes === undefined) return;
+  const doc = parseJson(new TextDecoder().decode(bytes)) as { metadata?: Record<string, unknown> };
+  if (typeof doc?.metadata !== "object" || doc.metadata === null) return;
+  const metadata = doc.metadata;
+  const base = normalizeKey(object);
+  const prefixes = [base, normalizeKey(temp)].map((p) => `${p}/`);
+  for (const key of Object.keys(metadata)) {
+    if (prefixes.some((p) => key.startsWith(p))) delete metadata[key];
+  }
+  const walk = async (rel: string): Promise<void> => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(`${storePath}/${rel}`));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return;
+      throw e;
+    }
+    for (const e of entries) {
+      if (e.isFile && V2_METADATA.has(e.name)) {
+        metadata[`${rel}/${e.name}`] = parseJson(
+          await Deno.readTextFile(`${storePath}/${rel}/${e.name}`),
+        );
+      } else if (e.isDirectory && !e.name.startsWith(".")) {
+        await walk(`${rel}/${e.name}`);
+      }
+    }
+  };
+  await walk(base);
+  await store.set(".zmetadata", new TextEncoder().encode(docJson(doc as Record<string, unknown>)));
 }

@@ -158,7 +158,27 @@ export interface FormatModule {
   finish?(locator: Locator, target: Locator): Promise<void>;
   /** What `tessera info` reports (`text`: the locator as given). */
   info(locator: Locator, text: string): Promise<ArrayInfo | TreeInfo>;
+  /**
+   * Containers: what is at the locator's object of an existing file or
+   * store (`"dataset"`, `"group"`, `"array"`), or null when nothing is.
+   * Throws a `FormatError` when the file is not of this format.
+   */
+  probe?(locator: Locator): Promise<string | null>;
+  /** Containers staged by copy (HDF5): removes the object from the (copied) file. */
+  removeObject?(locator: Locator): Promise<void>;
+  /** Containers staged by member (Zarr): brings the store's metadata up to date after a swap. */
+  published?(locator: Locator, temp: Locator): Promise<void>;
 }
+
+/**
+ * How an object is written into an existing container (a file or store
+ * holding other objects): `"copy"`, the container is copied to its
+ * temporary name, the object created in the copy, and the copy renamed over
+ * the container (HDF5: a file open for writing is fragile); `"member"`, the
+ * object is written under a temporary name inside the container and swapped
+ * in by rename (Zarr). Null for plain files, replaced whole.
+ */
+export type Staging = "copy" | "member" | null;
 
 /** One format of the registry. */
 export interface FormatEntry {
@@ -172,6 +192,8 @@ export interface FormatEntry {
   readonly serialWrites: boolean;
   /** Whether the output is written as a whole by one process after every block is in (Arrow). */
   readonly staged: boolean;
+  /** How an object is written into an existing container ({@link Staging}). */
+  readonly staging: Staging;
   /** {@link FormatModule.detect}, loading the module first. */
   detect(path: string): Promise<boolean>;
   /** {@link FormatModule.open}, loading the module first. */
@@ -184,12 +206,19 @@ export interface FormatEntry {
   finish(locator: Locator, target: Locator): Promise<void>;
   /** {@link FormatModule.info}, loading the module first. */
   info(locator: string | Locator): Promise<ArrayInfo | TreeInfo>;
+  /** {@link FormatModule.probe}, loading the module first (null for plain files). */
+  probe(locator: Locator): Promise<string | null>;
+  /** {@link FormatModule.removeObject}, loading the module first. */
+  removeObject(locator: Locator): Promise<void>;
+  /** {@link FormatModule.published}, loading the module first (nothing when it has none). */
+  published(locator: Locator, temp: Locator): Promise<void>;
 }
 
 interface Definition {
   readonly codecs: readonly CodecName[];
   readonly serialWrites?: boolean;
   readonly staged?: boolean;
+  readonly staging?: Staging;
   readonly load: () => Promise<{ format: FormatModule }>;
 }
 
@@ -202,10 +231,12 @@ const DEFINITIONS: { readonly [F in Format]: Definition } = {
   hdf5: {
     codecs: ["none", "gzip"],
     serialWrites: true,
+    staging: "copy",
     load: () => import("./_formats/hdf5.ts"),
   },
   zarr: {
     codecs: ["none", "gzip", "zlib", "zstd", "lz4", "blosc"],
+    staging: "member",
     load: () => import("./_formats/zarr.ts"),
   },
   arrow: {
@@ -228,6 +259,7 @@ function makeEntry(name: Format, def: Definition): FormatEntry {
     codecs: Object.freeze([...def.codecs]),
     serialWrites: def.serialWrites ?? false,
     staged: def.staged ?? false,
+    staging: def.staging ?? null,
     detect: async (path: string) => (await load()).detect(path),
     open: async (l: string | Locator) => (await load()).open(loc(l)),
     create: async (l: string | Locator, o: CreateOptions) => (await load()).create(loc(l), o),
@@ -238,6 +270,19 @@ function makeEntry(name: Format, def: Definition): FormatEntry {
     },
     info: async (l: string | Locator) =>
       (await load()).info(loc(l, { requireObject: false }), text(l)),
+    probe: async (l: Locator) => {
+      const m = await load();
+      return m.probe ? m.probe(l) : null;
+    },
+    removeObject: async (l: Locator) => {
+      const m = await load();
+      if (!m.removeObject) throw new TypeError(`Cannot remove an object from a ${name} file`);
+      await m.removeObject(l);
+    },
+    published: async (l: Locator, temp: Locator) => {
+      const m = await load();
+      if (m.published) await m.published(l, temp);
+    },
   });
 }
 

@@ -4,14 +4,21 @@
 // byte ranges, HDF5 hyperslabs rank after rank, Zarr chunks), completed by
 // rank 0 when the format stages its output (Arrow), and renamed by rank 0
 // only when every rank has finished; a failed run removes the temporary.
+//
+// Rank 0 holds the output's lock (io/output.ts OutputLock) from the start to
+// the commit or abort, and removes the temporaries killed writers left. An
+// object of an existing container is written without touching its siblings
+// (io/formats.ts Staging): HDF5 by a copy of the file renamed over it, Zarr
+// by a temporary array directory swapped in. Replacing anything that exists
+// (an object, a plain file) needs `overwrite`.
 
 import { type DType, toDType } from "../core/dtype.ts";
 import type { NDArray } from "../core/ndarray.ts";
 import type { Comm } from "../dist/comm.ts";
 import { type CodecSpec, formatCodec, parseCodec } from "../io/codec.ts";
-import { formatOf } from "../io/formats.ts";
+import { type FormatEntry, formatOf } from "../io/formats.ts";
 import { type Locator, parseLocator } from "../io/locator.ts";
-import { PendingOutput, tempToken } from "../io/output.ts";
+import { exists, OutputLock, PendingOutput, removeStaleTemps, tempToken } from "../io/output.ts";
 import type { Region } from "../io/region.ts";
 import type { TargetOptions } from "./options.ts";
 
@@ -83,6 +90,65 @@ function checkCodec(locator: string, loc: Locator, text: string | undefined): Co
   return spec;
 }
 
+/** How rank 0 writes the output: where, and what it publishes. */
+interface Staged {
+  readonly out: PendingOutput;
+  /** What the writers open. */
+  readonly temp: Locator;
+  /** An object swapped into an existing store (the store's metadata then follows). */
+  readonly member: boolean;
+}
+
+function normalObject(object: string | null): string {
+  return `/${(object ?? "/").split("/").filter((p) => p !== "").join("/")}`;
+}
+
+/**
+ * Chooses the temporary of an output (rank 0): a whole new (or replaced)
+ * file or store, a copy of an existing HDF5 file with the object removed,
+ * or a temporary array inside an existing Zarr store. Refuses to replace
+ * anything without `overwrite`.
+ */
+async function stage(
+  entry: FormatEntry,
+  loc: Locator,
+  locator: string,
+  overwrite: boolean,
+  token: string,
+): Promise<Staged> {
+  const refuse = (what: string): Error =>
+    new Deno.errors.AlreadyExists(
+      `Cannot write "${locator}": ${what}; pass overwrite: true to replace it`,
+    );
+  const object = normalObject(loc.object);
+  const whole = (): Staged => {
+    const out = PendingOutput.at(loc.path, { object: loc.object, token });
+    return { out, temp: { ...loc, path: out.temp }, member: false };
+  };
+  if (!(await exists(loc.path))) return whole();
+  if (entry.staging === null || object === "/") {
+    if (!overwrite) throw refuse(`"${loc.path}" exists`);
+    return whole();
+  }
+  const kind = await entry.probe(loc);
+  if (kind !== null && !overwrite) {
+    throw refuse(`${kind === "array" ? "an" : "a"} ${kind} "${object}" exists in "${loc.path}"`);
+  }
+  if (entry.staging === "copy") {
+    const staged = whole();
+    await Deno.copyFile(loc.path, staged.out.temp);
+    if (kind !== null) await entry.removeObject(staged.temp);
+    return staged;
+  }
+  // member: a hidden sibling directory of the array inside the store
+  const dir = `${loc.path.replace(/\/+$/, "")}${object}`;
+  await removeStaleTemps(dir);
+  const out = PendingOutput.at(dir, { object: loc.object, token });
+  const parent = object.slice(0, object.lastIndexOf("/"));
+  const name = out.temp.slice(out.temp.lastIndexOf("/") + 1);
+  return { out, temp: { ...loc, object: `${parent}/${name}` }, member: true };
+}
+
 /**
  * Creates the temporary output for `locator` (on rank 0) and returns how to
  * write, publish or discard it. Collective.
@@ -98,40 +164,48 @@ export async function prepareOutput(
   const entry = formatOf(loc);
   const d = toDType(dtype);
   const codec = checkCodec(locator, loc, options.codec);
+  let staged: Staged | null = null; // rank 0
+  let lock: OutputLock | null = null; // rank 0
   const created = await onRoot(comm, async () => {
-    // a .npy output is replaced without overwrite (as writeNpy does)
-    const token = tempToken();
-    const out = await PendingOutput.begin(loc.path, {
-      object: loc.object,
-      overwrite: options.overwrite || entry.name === "npy",
-      locator,
-      token,
-    });
+    lock = OutputLock.acquire(loc.path, locator);
     try {
-      const c = await entry.create({ ...loc, path: out.temp }, {
-        shape,
-        dtype: d,
-        chunks: options.chunks,
-        codec,
-      });
-      return { token, gridChunks: c.gridChunks };
+      await removeStaleTemps(loc.path);
+      const s = await stage(entry, loc, locator, options.overwrite === true, tempToken());
+      staged = s;
+      try {
+        const c = await entry.create(s.temp, { shape, dtype: d, chunks: options.chunks, codec });
+        // the temporary array must not appear in consolidated metadata
+        if (s.member) await entry.published(loc, s.temp);
+        return { temp: s.temp, gridChunks: c.gridChunks };
+      } catch (e) {
+        await s.out.abort();
+        throw e;
+      }
     } catch (e) {
-      await out.abort();
+      lock.release();
       throw e;
     }
   });
-  const out = PendingOutput.at(loc.path, { object: loc.object, token: created.token });
-  const temp: Locator = { ...loc, path: out.temp };
+  const temp: Locator = created.temp;
+  const release = (): void => (lock as OutputLock | null)?.release();
   const abort = async (): Promise<void> => {
-    if (comm.rank === 0) await out.abort();
+    if (comm.rank !== 0) return;
+    try {
+      await (staged as Staged | null)?.out.abort();
+    } finally {
+      release();
+    }
   };
   const commit = async (): Promise<void> => {
     comm.barrier();
     let error: unknown = null;
     if (comm.rank === 0) {
+      const s = staged as unknown as Staged;
       try {
         await entry.finish(temp, loc);
-        await out.commit();
+        await s.out.commit();
+        if (s.member) await entry.published(loc, temp);
+        release();
       } catch (e) {
         error = e;
         await abort();
@@ -139,6 +213,7 @@ export async function prepareOutput(
     }
     agree(comm, error);
   };
+
   const writeTurn = async (body: (write: WriteBlock) => Promise<void>): Promise<void> => {
     const w = await entry.openWriter(temp);
     try {

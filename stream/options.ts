@@ -49,8 +49,9 @@ export interface TargetOptions {
   /** Element type written (default: the array's). */
   readonly dtype?: DType;
   /**
-   * Replace an existing HDF5 file, Zarr store or Arrow file (default false; a .npy file is
-   * always replaced).
+   * Replace what exists (default false: refuse with `Deno.errors.AlreadyExists`): the
+   * object of an HDF5 file or Zarr store (its siblings are kept either way), or a whole
+   * .npy or Arrow file. Adding an object to an existing file or store needs no flag.
    */
   readonly overwrite?: boolean;
 }

@@ -1,7 +1,10 @@
 // The HDF5 entry of the format registry (io/formats.ts): libhdf5 is loaded
 // by io/hdf5.ts on first use.
 
+import { FormatError } from "../../core/errors.ts";
 import { H5File, type H5Filter, openDataset } from "../hdf5.ts";
+import { fileInternals, unlink } from "../_hdf5_handles.ts";
+import { exists } from "../output.ts";
 import { formatCodec } from "../codec.ts";
 import type { ArrayInfo, FormatModule, TreeInfo, TreeNode } from "../formats.ts";
 import { diskSize, headBytes, memoryOf, plainRecord, startsWith } from "./_info.ts";
@@ -33,7 +36,7 @@ export const format: FormatModule = {
       close: () => ds.close(),
     };
   },
-  create(loc, options) {
+  async create(loc, options) {
     const codec = options.codec ?? null;
     if (codec !== null && codec.name !== "none" && codec.name !== "gzip") {
       throw new TypeError(
@@ -41,7 +44,8 @@ export const format: FormatModule = {
       );
     }
     const gzip = codec?.name === "gzip" ? codec : null;
-    const f = H5File.open(loc.path, { mode: "w" });
+    // a copy of an existing file (an object added to it) or a new file
+    const f = H5File.open(loc.path, { mode: await exists(loc.path) ? "r+" : "w" });
     try {
       f.createDataset(loc.object as string, {
         shape: [...options.shape],
@@ -53,7 +57,29 @@ export const format: FormatModule = {
     } finally {
       f.close();
     }
-    return Promise.resolve({ gridChunks: null });
+    return { gridChunks: null };
+  },
+  async probe(loc) {
+    if (!(await this.detect(loc.path))) throw new FormatError(loc.path, "not an HDF5 file");
+    using f = H5File.open(loc.path);
+    const parts = (loc.object ?? "/").split("/").filter((p) => p !== "");
+    for (let i = 1; i <= parts.length; i++) {
+      const path = `/${parts.slice(0, i).join("/")}`;
+      const kind = f.kind(path);
+      if (kind === null) return null;
+      if (i === parts.length) return kind;
+      if (kind !== "group") {
+        throw new TypeError(
+          `Cannot write "${loc.path}:${loc.object}": "${path}" is a ${kind}, not a group`,
+        );
+      }
+    }
+    return "group";
+  },
+  removeObject(loc) {
+    using f = H5File.open(loc.path, { mode: "r+" });
+    unlink(fileInternals().id(f), loc.object as string, loc.path);
+    return Promise.resolve();
   },
   openWriter(loc) {
     const f = H5File.open(loc.path, { mode: "r+" });

@@ -1,7 +1,11 @@
 // The Zarr entry of the format registry (io/formats.ts): zarrita is loaded by
 // io/zarr.ts on first use.
 
+import { FormatError } from "../../core/errors.ts";
 import { formatCodec } from "../codec.ts";
+import { readNode } from "../_zarr_meta.ts";
+import { FsStore } from "../_zarr_store.ts";
+import { refreshConsolidated } from "../_zarr_tree.ts";
 import { exists } from "../output.ts";
 import type { Locator } from "../locator.ts";
 import { createZarr, listZarr, openZarr } from "../zarr.ts";
@@ -38,6 +42,17 @@ export const format: FormatModule = {
     const gridChunks = [...a.chunks];
     await a.close();
     return { gridChunks };
+  },
+  async probe(loc) {
+    if (!(await this.detect(loc.path))) throw new FormatError(loc.path, "not a Zarr store");
+    const object = loc.object ?? "/";
+    const node = await readNode(new FsStore(loc.path), loc.path, object);
+    if (node !== null) return node.kind;
+    // a directory that is no node (a half-written array, files of another tool)
+    return (await exists(`${loc.path}/${object.replace(/^\/+/, "")}`)) ? "directory" : null;
+  },
+  async published(loc, temp) {
+    await refreshConsolidated(loc.path, loc.object ?? "/", temp.object ?? "/");
   },
   async openWriter(loc) {
     const a = await openZarr(text(loc), { write: true });

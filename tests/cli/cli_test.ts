@@ -462,7 +462,10 @@ Deno.test({
     await tessera(t.path, "convert", "a.npy", "k.h5:/a");
     const again = await tessera(t.path, "convert", "a.npy", "k.h5:/a");
     assert.equal(again.code, 1);
-    assert.match(again.stderr, /^error: Cannot write "k\.h5:\/a": "k\.h5" exists/);
+    assert.match(
+      again.stderr,
+      /^error: Cannot write "k\.h5:\/a": a dataset "\/a" exists in "k\.h5"; pass --overwrite/,
+    );
     assert.equal((await tessera(t.path, "convert", "a.npy", "k.h5:/a", "--overwrite")).code, 0);
   },
 });
@@ -506,7 +509,8 @@ Deno.test({
     const lines = (await run()).trim().split("\n");
     assert.ok(lines.length >= 2, lines.join("\n"));
     assert.match(lines[0], /^convert a\.npy: +\d+% \d+\/\d+ chunks .*\/s ETA /);
-    assert.equal(await run("--quiet"), "");
+    // o.npy exists now: replacing it needs --overwrite
+    assert.equal(await run("--quiet", "--overwrite"), "");
   },
 });
 
