@@ -4,6 +4,7 @@
 import { FormatError } from "../../core/errors.ts";
 import { formatCodec } from "../codec.ts";
 import { readNode } from "../_zarr_meta.ts";
+import { registerCodecs } from "../_zarr_codecs.ts";
 import { FsStore } from "../_zarr_store.ts";
 import { refreshConsolidated } from "../_zarr_tree.ts";
 import { exists } from "../output.ts";
@@ -46,6 +47,7 @@ export const format: FormatModule = {
   async probe(loc) {
     if (!(await this.detect(loc.path))) throw new FormatError(loc.path, "not a Zarr store");
     const object = loc.object ?? "/";
+    await registerCodecs(); // an array's metadata names its codecs
     const node = await readNode(new FsStore(loc.path), loc.path, object);
     if (node !== null) return node.kind;
     // a directory that is no node (a half-written array, files of another tool)
