@@ -5,6 +5,8 @@
 // that is killed outright (kill -9) is the launcher's to clean up: MPICH's
 // mpiexec and Open MPI's mpirun both end the job when a rank dies.
 
+import { cleanPendingOutputs } from "../io/output.ts";
+
 const encoder = new TextEncoder();
 
 function writeAll(text: string): void {
@@ -110,6 +112,7 @@ export function installJobGuards(hooks: JobHooks): void {
     if (!fired) {
       fired = true;
       writeAll(text);
+      cleanPendingOutputs(); // this rank's output temporaries and locks (io/output.ts)
       pause(300);
       try {
         hooks.abort(code);
