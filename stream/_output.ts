@@ -217,7 +217,12 @@ export async function prepareOutput(
   const writeTurn = async (body: (write: WriteBlock) => Promise<void>): Promise<void> => {
     const w = await entry.openWriter(temp);
     try {
-      await body((r, b) => w.write(r, b));
+      await body(async (r, b) => {
+        await w.write(r, b);
+        // let the event loop run between blocks: a SIGINT or SIGTERM listener
+        // (io/output.ts) fires only from there
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      });
     } finally {
       await w.close();
     }
