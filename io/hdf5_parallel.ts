@@ -11,14 +11,15 @@
  * unordered `u` index lists or periodic halos) matched by a selection of the
  * local block in C order, so one `H5Dread`/`H5Dwrite` moves everything.
  *
- * Incomplete output never looks complete:
- * - a new file is written under a temporary name in the same directory
- *   (`.name.h5.tessera-tmp-<pid>-<hex>`, io/output.ts) and renamed by rank 0 once every rank
- *   has finished (after a barrier);
- * - a dataset written into an existing file (where a rename is impossible)
- *   carries the attribute `tessera_incomplete = 1` from its creation until
- *   every rank has written its part; {@link readDistributed} refuses such a
- *   dataset.
+ * Incomplete output never looks complete: the file is written under a
+ * temporary name in the same directory (`.name.h5.tessera-tmp-<pid>-<hex>`,
+ * io/output.ts) and renamed by rank 0 once every rank has finished (after a
+ * barrier). A dataset written into an existing file is written into a copy
+ * of that file (copy-on-write: the file itself is never opened for writing,
+ * its other objects are untouched by any failure), at the cost of one copy.
+ * Rank 0 holds the output's lock (io/output.ts `OutputLock`) meanwhile.
+ * {@link readDistributed} still refuses a dataset carrying the attribute
+ * `tessera_incomplete` (written by earlier versions into existing files).
  *
  * @module
  */
@@ -44,13 +45,12 @@ import { parseLocator } from "./locator.ts";
 import {
   bytesOf,
   datasetInternals,
-  deleteAttribute,
   fileInternals,
   memType,
   unlink,
   withIds,
 } from "./_hdf5_handles.ts";
-import { PendingOutput, tempToken } from "./output.ts";
+import { OutputLock, PendingOutput, removeStaleTempsSync, tempToken } from "./output.ts";
 
 /**
  * What the distributed functions need of a communicator (`Comm` in dist/
@@ -182,6 +182,28 @@ function agree<T>(comm: Hdf5Comm, body: () => T): T {
   if (error !== null) throw error;
   if (failed >= 0) throw new Error(`Rank ${failed} failed before the collective HDF5 calls`);
   return value as T;
+}
+
+// Runs `body` on rank 0 and shares its value; when it throws, every rank
+// throws (an AlreadyExists or Busy as the same kind of error, with its message).
+function onRank0<T>(comm: Hdf5Comm, body: () => T): T {
+  let shared: { ok: boolean; value?: T; kind?: string; message?: string } = { ok: true };
+  let error: unknown = null;
+  if (comm.rank === 0) {
+    try {
+      shared = { ok: true, value: body() };
+    } catch (e) {
+      error = e;
+      shared = { ok: false, kind: (e as Error)?.name, message: String((e as Error)?.message ?? e) };
+    }
+  }
+  if (comm.size > 1) shared = comm.bcastJson(shared, 0);
+  if (error !== null) throw error;
+  if (shared.ok) return shared.value as T;
+  const message = shared.message ?? "";
+  if (shared.kind === "AlreadyExists") throw new Deno.errors.AlreadyExists(message);
+  if (shared.kind === "Busy") throw new Deno.errors.Busy(message);
+  throw new Error(`Rank 0 failed before the collective HDF5 calls: ${message}`);
 }
 
 function hdf5Locator(locator: string): { path: string; object: string } {
@@ -476,12 +498,13 @@ function readSync(comm: Hdf5Comm, locator: string, layout: Hdf5Layout): NDArray 
  * collective MPI-IO write under MPI. Every rank of `comm` must call it with
  * the same locator, distribution and options.
  *
- * When the file does not exist it is written under a temporary name in the
- * same directory and renamed once every rank has finished, so a failed run
- * leaves no file under the final name. When the file exists, the dataset is
- * created in it (replacing one of the same name with `overwrite`; HDF5 does
- * not reclaim the old one's space) and marked with the attribute
- * `tessera_incomplete = 1` until every rank has written its part.
+ * The file is written under a temporary name in the same directory and
+ * renamed once every rank has finished, so a failed run leaves no file under
+ * the final name. When the file exists, the temporary is a copy of it, the
+ * dataset is created in the copy (replacing one of the same name with
+ * `overwrite`; HDF5 does not reclaim the old one's space) and the copy
+ * renamed over the file: the file's other objects are never at risk, and a
+ * failed run leaves the file as it was.
  *
  * @param comm The communicator (`SelfComm` or `MpiComm`).
  * @param locator The dataset (`file.h5:/group/x`); missing groups are created.
@@ -589,7 +612,26 @@ function writeSync(
 ): void {
   const plan = agree(comm, () => planWrite(comm, locator, layout, localBlock, options));
   const sel = axisSelections(layout, comm.rank, "write");
-  const exists = comm.bcastJson(comm.rank === 0 ? fileExists(plan.path) : false, 0);
+  const out = PendingOutput.at(plan.path, {
+    token: comm.bcastJson(comm.rank === 0 ? tempToken() : "", 0),
+  });
+  const tmp = out.temp;
+  // rank 0: the lock, the temporaries of killed writers, and for an existing
+  // file its copy (the file itself is never opened for writing)
+  let lock: OutputLock | null = null;
+  const existed = onRank0(comm, () => {
+    lock = OutputLock.acquire(plan.path, locator);
+    try {
+      removeStaleTempsSync(plan.path);
+      if (!fileExists(plan.path)) return false;
+      copyWithout(plan.path, tmp, plan.object, locator, options.overwrite === true);
+      return true;
+    } catch (e) {
+      out.abortSync();
+      lock.release();
+      throw e;
+    }
+  });
   const create = (file: H5File): H5Dataset =>
     fileInternals().createDataset(file, plan.object, {
       shape: layout.shape,
@@ -599,77 +641,73 @@ function writeSync(
       ...(plan.level !== undefined ? { compressionLevel: plan.level } : {}),
     }, { fillNever: true });
   const serial = mpiOf(comm) === null;
-
-  if (!exists) {
-    const out = PendingOutput.at(plan.path, {
-      token: comm.bcastJson(comm.rank === 0 ? tempToken() : "", 0),
-    });
-    const tmp = out.temp;
-    try {
-      const file = openFile(comm, tmp, "x");
-      try {
-        const ds = create(file);
-        try {
-          _testHooks.afterCreate?.(comm.rank);
-          transfer(ds, "write", plan.block, sel, comm.rank);
-        } finally {
-          if (serial) ds.close();
-        }
-        ds.close();
-      } finally {
-        if (serial) file.close();
-      }
-      file.close();
-    } catch (e) {
-      // one process: nothing else holds the file; under MPI the job ends (the
-      // other ranks may be inside collective calls) and the temporary stays
-      if (serial) {
-        try {
-          Deno.removeSync(tmp);
-        } catch {
-          // never created
-        }
-      }
-      throw e;
-    }
-    comm.barrier();
-    if (comm.rank === 0) out.commitSync();
-    comm.barrier();
-    return;
-  }
-
-  const file = openFile(comm, plan.path, "r+");
   try {
-    const kind = file.kind(plan.object);
-    if (kind !== null) {
-      if (kind !== "dataset" || !options.overwrite) {
-        file.close(); // every rank sees the same file: all of them are here
-        throw new Deno.errors.AlreadyExists(
-          `Cannot write "${locator}": ${
-            kind === "dataset" ? "the dataset exists (pass overwrite: true)" : `it is a ${kind}`
-          }`,
-        );
-      }
-      unlink(fileInternals().id(file), plan.object, file.path);
-    }
-    const ds = create(file);
+    const file = openFile(comm, tmp, existed ? "r+" : "x");
     try {
-      ds.setAttribute(INCOMPLETE_ATTRIBUTE, 1, { dtype: "int8" });
-      file.flush();
-      _testHooks.afterCreate?.(comm.rank);
-      transfer(ds, "write", plan.block, sel, comm.rank);
-      deleteAttribute(datasetInternals().id(ds), INCOMPLETE_ATTRIBUTE, {
-        file: ds.file,
-        object: ds.path,
-      });
+      const ds = create(file);
+      try {
+        _testHooks.afterCreate?.(comm.rank);
+        transfer(ds, "write", plan.block, sel, comm.rank);
+      } finally {
+        if (serial) ds.close();
+      }
+      ds.close();
     } finally {
-      if (serial) ds.close();
+      if (serial) file.close();
     }
-    ds.close();
-  } finally {
-    if (serial) file.close();
+    file.close();
+  } catch (e) {
+    // one process: nothing else holds the file; under MPI the job ends (the
+    // other ranks may be inside collective calls) and the abort path removes
+    // rank 0's temporary (io/output.ts cleanPendingOutputs)
+    if (serial) {
+      out.abortSync();
+      (lock as OutputLock | null)?.release();
+    }
+    throw e;
   }
-  file.close();
+  comm.barrier();
+  if (comm.rank === 0) {
+    try {
+      out.commitSync();
+    } finally {
+      (lock as OutputLock | null)?.release();
+    }
+  }
+  comm.barrier();
+}
+
+/**
+ * Copies the HDF5 file `path` to `temp` without `object` (rank 0, serial
+ * library): refuses an existing object unless `overwrite` (and anything but a
+ * dataset always).
+ */
+function copyWithout(
+  path: string,
+  temp: string,
+  object: string,
+  locator: string,
+  overwrite: boolean,
+): void {
+  let kind: string | null;
+  {
+    using f = H5File.open(path);
+    kind = f.kind(object);
+  }
+  if (kind !== null && (kind !== "dataset" || !overwrite)) {
+    throw new Deno.errors.AlreadyExists(
+      `Cannot write "${locator}": ${
+        kind === "dataset"
+          ? `a dataset "${object}" exists in "${path}"; pass overwrite: true to replace it`
+          : `it is a ${kind}`
+      }`,
+    );
+  }
+  Deno.copyFileSync(path, temp);
+  if (kind !== null) {
+    using f = H5File.open(temp, { mode: "r+" });
+    unlink(fileInternals().id(f), object, temp);
+  }
 }
 
 function fileExists(path: string): boolean {

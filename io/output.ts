@@ -401,6 +401,13 @@ export class PendingOutput {
     syncDir(this.target);
   }
 
+  /** {@link PendingOutput.abort}, synchronously (idempotent; never throws). */
+  abortSync(): void {
+    this.#done = true;
+    this.#unregister();
+    removeSync(this.temp);
+  }
+
   /**
    * Discards the temporary (idempotent; never throws).
    *
@@ -477,15 +484,32 @@ export function processAlive(pid: number): boolean {
  * ```
  */
 export async function removeStaleTemps(target: string): Promise<string[]> {
+  return await Promise.resolve(removeStaleTempsSync(target));
+}
+
+/**
+ * {@link removeStaleTemps}, synchronously (for collective code that cannot
+ * await between MPI calls).
+ *
+ * @param target The path of an output.
+ * @returns The paths removed.
+ *
+ * @example
+ * ```ts
+ * import { removeStaleTempsSync } from "./output.ts";
+ * if (removeStaleTempsSync("/surely/not/here/x.h5").length !== 0) throw new Error("removed?");
+ * ```
+ */
+export function removeStaleTempsSync(target: string): string[] {
   const { dir, base } = split(target.length > 1 ? target.replace(/\/+$/, "") : target);
   const prefix = `.${base}${TEMP_MARK}`;
   const removed: string[] = [];
   try {
-    for await (const e of Deno.readDir(dir === "" ? "." : dir)) {
+    for (const e of Deno.readDirSync(dir === "" ? "." : dir)) {
       if (!e.name.startsWith(prefix)) continue;
       const m = /^(\d+)-[0-9a-f]{8}/.exec(e.name.slice(prefix.length));
       if (m === null || processAlive(Number(m[1]))) continue;
-      await removePath(`${dir}${e.name}`);
+      removeSync(`${dir}${e.name}`);
       removed.push(`${dir}${e.name}`);
     }
   } catch (e) {

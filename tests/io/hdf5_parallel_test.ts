@@ -1,5 +1,5 @@
 // One-process tests of io/hdf5_parallel.ts: the incomplete-output protocol
-// (a failure injected after the dataset exists), argument errors, and
+// (a failure injected after the dataset exists: no file, or the old file), argument errors, and
 // layouts that need a point selection. The MPI tests are in hdf5_parallel_mpi_test.ts.
 
 import assert from "node:assert/strict";
@@ -39,12 +39,13 @@ Deno.test("writeDistributed() leaves no file when a new file's write fails", asy
   assert.equal(H5File.openObjectCount(), 0);
 });
 
-Deno.test("writeDistributed() marks a dataset incomplete when a write into an existing file fails", async () => {
+Deno.test("writeDistributed() leaves an existing file byte-identical when a write into it fails", async () => {
   await using dir = await tempDir();
   const file = `${dir.path}/old.h5`;
   const d = Distribution.create([2, 3], { dist: "bc", commSize: 1 });
   const six = arange(6, undefined, undefined, "int32").reshape([2, 3]);
   await writeDistributed(comm, `${file}:/kept`, d, six);
+  const before = await Deno.readFile(file);
   failAfterCreate();
   try {
     await assert.rejects(writeDistributed(comm, `${file}:/broken`, d, six), {
@@ -54,26 +55,35 @@ Deno.test("writeDistributed() marks a dataset incomplete when a write into an ex
     _testHooks.afterCreate = null;
   }
   assert.equal(H5File.openObjectCount(), 0);
+  // the failed write went to a copy: the file is untouched, nothing is left beside it
+  assert.deepEqual(await Deno.readFile(file), before);
+  assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name), ["old.h5"]);
   {
     using f = H5File.open(file);
-    assert.equal(f.getAttribute("/broken", INCOMPLETE_ATTRIBUTE), 1);
+    assert.equal(f.kind("/broken"), null);
     assert.deepEqual(f.attributes("/kept"), {});
   }
   if (hasPython("h5py")) {
-    const attrs = await pythonJson<Record<string, number>>(
+    const names = await pythonJson<string[]>(
       `import h5py, json, sys; f = h5py.File(sys.argv[1], "r")
-print(json.dumps({k: int(v) for k, v in f["broken"].attrs.items()}))`,
+print(json.dumps(sorted(f.keys())))`,
       file,
     );
-    assert.deepEqual(attrs, { tessera_incomplete: 1 });
+    assert.deepEqual(names, ["kept"]);
   }
-  await assert.rejects(readDistributed(comm, `${file}:/broken`, d), FormatError);
   assert.deepEqual((await readDistributed(comm, `${file}:/kept`, d)).toArray(), [[0, 1, 2], [
     3,
     4,
     5,
   ]]);
-  // a later complete write replaces it and clears the mark
+  // a dataset marked incomplete (by an earlier version's in-place write) is refused
+  await writeDistributed(comm, `${file}:/broken`, d, six);
+  {
+    using f = H5File.open(file, { mode: "r+" });
+    f.setAttribute("/broken", INCOMPLETE_ATTRIBUTE, 1, { dtype: "int8" });
+  }
+  await assert.rejects(readDistributed(comm, `${file}:/broken`, d), FormatError);
+  // a later complete write replaces it, siblings kept
   await writeDistributed(comm, `${file}:/broken`, d, six, {
     overwrite: true,
   });
@@ -81,6 +91,7 @@ print(json.dumps({k: int(v) for k, v in f["broken"].attrs.items()}))`,
   assert.deepEqual((again.toArray() as number[][])[1], [3, 4, 5]);
   using f = H5File.open(file);
   assert.deepEqual(f.attributes("/broken"), {});
+  assert.equal(f.kind("/kept"), "dataset");
 });
 
 Deno.test("writeDistributed() refuses a block of the wrong shape or a distribution for other ranks", async () => {
