@@ -3,10 +3,15 @@
 
 import assert from "node:assert/strict";
 import {
+  cleanPendingOutputs,
   exists,
+  OutputLock,
   parseTempName,
   PendingOutput,
+  processAlive,
   removePath,
+  removeStaleTemps,
+  removeStaleTempsSync,
   TEMP_MARK,
   tempPath,
   writeViaTemp,
@@ -63,4 +68,103 @@ Deno.test("writeViaTemp() leaves nothing behind when the fill fails", async () =
   assert.deepEqual([...Deno.readDirSync(dir.path)], []);
   assert.equal(await exists(`${dir.path}/x.npy`), false);
   await removePath(`${dir.path}/nothing`);
+});
+
+/** Pid of a process that has ended. */
+async function deadPid(): Promise<number> {
+  const p = new Deno.Command(Deno.execPath(), { args: ["--version"], stdout: "null" }).spawn();
+  await p.status;
+  return p.pid;
+}
+
+Deno.test("OutputLock: exclusive, names its holder, a dead holder's lock is taken over", async () => {
+  await using dir = await tempDir();
+  const target = `${dir.path}/o.h5`;
+  const lock = OutputLock.acquire(target, "o.h5:/x");
+  assert.equal(lock.path, `${dir.path}/.o.h5.tessera-lock`);
+  const [pid, host] = (await Deno.readTextFile(lock.path)).trim().split(" ");
+  assert.equal(Number(pid), Deno.pid);
+  assert.throws(() => OutputLock.acquire(target, "o.h5:/x"), (e: unknown) => {
+    assert.ok(e instanceof Deno.errors.Busy);
+    assert.match(
+      (e as Error).message,
+      new RegExp(`^Cannot write "o\\.h5:/x": it is being written by process ${Deno.pid}\\b`),
+    );
+    return true;
+  });
+  lock.release();
+  lock.release();
+  assert.equal(await exists(lock.path), false);
+  // a lock of a process of this host that has ended
+  const dead = await deadPid();
+  assert.equal(processAlive(dead), false);
+  assert.equal(processAlive(Deno.pid), true);
+  await Deno.writeTextFile(lock.path, `${dead} ${host ?? ""}\n`);
+  const taken = OutputLock.acquire(target);
+  assert.equal((await Deno.readTextFile(taken.path)).split(" ")[0], String(Deno.pid));
+  // a lock of another host is never taken over
+  taken.release();
+  await Deno.writeTextFile(lock.path, `${dead} some-other-host-of-the-cluster\n`);
+  assert.throws(() => OutputLock.acquire(target), /process \d+ on some-other-host-of-the-cluster/);
+  await Deno.remove(lock.path);
+});
+
+Deno.test("removeStaleTemps() removes the temporaries of dead processes only", async () => {
+  await using dir = await tempDir();
+  const dead = await deadPid();
+  const target = `${dir.path}/x.zarr`;
+  const stale = tempPath(target, `${dead}-0000abcd`);
+  const staleDir = tempPath(target, `${dead}-0000abce`);
+  const live = tempPath(target, `${Deno.pid}-0000abcd`);
+  const other = tempPath(`${dir.path}/y.zarr`, `${dead}-0000abcd`);
+  await Deno.writeTextFile(stale, "x");
+  await Deno.mkdir(`${staleDir}/c`, { recursive: true });
+  await Deno.writeTextFile(live, "x");
+  await Deno.writeTextFile(other, "x");
+  assert.deepEqual((await removeStaleTemps(target)).sort(), [stale, staleDir].sort());
+  assert.deepEqual(removeStaleTempsSync(target), []);
+  assert.deepEqual(removeStaleTempsSync(`${dir.path}/y.zarr`), [other]);
+  assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name), [
+    live.slice(dir.path.length + 1),
+  ]);
+});
+
+Deno.test("cleanPendingOutputs() removes pending temporaries and locks; committed ones are not its own", async () => {
+  await using dir = await tempDir();
+  const lock = OutputLock.acquire(`${dir.path}/a.npy`);
+  const a = await PendingOutput.begin(`${dir.path}/a.npy`);
+  await Deno.writeTextFile(a.temp, "partial");
+  const b = await PendingOutput.begin(`${dir.path}/b.npy`);
+  await Deno.writeTextFile(b.temp, "complete");
+  await b.commit();
+  assert.equal(cleanPendingOutputs(), 2);
+  assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name), ["b.npy"]);
+  lock.release(); // idempotent after the clean-up
+  await a.abort();
+});
+
+Deno.test("PendingOutput swaps a directory in: the old one goes only once the new one is there", async () => {
+  await using dir = await tempDir();
+  const target = `${dir.path}/s.zarr/g/arr`;
+  await Deno.mkdir(`${target}`, { recursive: true });
+  await Deno.writeTextFile(`${target}/.zarray`, "old");
+  await Deno.writeTextFile(`${dir.path}/s.zarr/g/sibling`, "kept");
+  const out = PendingOutput.at(target);
+  await Deno.mkdir(out.temp);
+  await Deno.writeTextFile(`${out.temp}/.zarray`, "new");
+  out.commitSync();
+  assert.equal(await Deno.readTextFile(`${target}/.zarray`), "new");
+  assert.deepEqual([...Deno.readDirSync(`${dir.path}/s.zarr/g`)].map((e) => e.name).sort(), [
+    "arr",
+    "sibling",
+  ]);
+  // a failed swap keeps the old version
+  const bad = PendingOutput.at(target);
+  assert.throws(() => bad.commitSync(), Deno.errors.NotFound);
+  assert.equal(await Deno.readTextFile(`${target}/.zarray`), "new");
+  await bad.abort();
+  const abandoned = PendingOutput.at(target);
+  await Deno.mkdir(abandoned.temp);
+  abandoned.abortSync();
+  assert.equal(await exists(abandoned.temp), false);
 });
