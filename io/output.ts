@@ -551,7 +551,8 @@ export interface LockHolder {
 function readHolder(path: string): LockHolder | null {
   try {
     const [pid, host = ""] = Deno.readTextFileSync(path).trim().split(" ");
-    return Number.isSafeInteger(Number(pid)) ? { pid: Number(pid), host } : null;
+    // an empty file is a lock its creator is writing this very moment
+    return /^[1-9]\d*$/.test(pid) ? { pid: Number(pid), host } : null;
   } catch {
     return null;
   }
