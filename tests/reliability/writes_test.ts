@@ -2,13 +2,15 @@
 // every sibling, replacing anything needs overwrite, one writer per output,
 // signals and kill -9 never leave a complete-looking partial.
 //
-// Counts: 8 tests, 26 cases (12 library cases: add/refuse/replace for HDF5,
-// Zarr and .npy/Arrow, nested groups, consolidated metadata, live and stale
-// locks, stale temporaries; 3 CLI refusals byte-identical; SIGTERM and SIGINT
-// mid-convert; 2 concurrent writers; 8 kill-9 outcomes), and 20 kill -9 points
-// (10 into an existing HDF5 file, 10 into an existing Zarr store; 64 MiB
-// input, delays 0.15-1.3 s from a fixed seed; at least 3 of each 10 must land
-// mid-write, typically 6-8), every one checked with h5py / zarr-python.
+// Counts: 8 tests, 18 cases (12 library cases: HDF5 add nested / refuse a
+// dataset / refuse a group / replace; Zarr add nested / refuse / replace with
+// .zmetadata; .npy and Arrow refuse byte-identical then replace; a live lock;
+// a dead writer's lock and temporaries; a stale temporary array in a store;
+// 3 CLI refusals byte-identical; SIGTERM and SIGINT mid-convert; 1 pair of
+// concurrent writers), and 20 kill -9 points (10 into an existing HDF5 file,
+// 10 into an existing Zarr store; 64 MiB input, delays 0.15-1.3 s from a
+// fixed seed; at least 3 of each 10 must land mid-write, typically 6-8),
+// every one checked with h5py / zarr-python.
 
 import assert from "node:assert/strict";
 import { arange } from "../../core/ndarray.ts";
