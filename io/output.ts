@@ -328,6 +328,35 @@ export class PendingOutput {
   }
 
   /**
+   * The pending output of another process (rank 0 of an MPI job): its
+   * temporary is in this process's clean-up registry too, so that this
+   * process's abort path removes it; {@link PendingOutput.forget} takes it
+   * out once the owner has committed or aborted. Never commits.
+   *
+   * @param target The owner's target.
+   * @param temp The owner's temporary.
+   * @returns A pending output that can only be forgotten or aborted.
+   *
+   * @example
+   * ```ts
+   * import { cleanPendingOutputs, PendingOutput } from "./output.ts";
+   * const m = PendingOutput.mirror("/tmp/x.npy", "/tmp/.x.npy.tessera-tmp-1-0000abcd");
+   * m.forget();
+   * if (cleanPendingOutputs() !== 0) throw new Error("still registered");
+   * ```
+   */
+  static mirror(target: string, temp: string): PendingOutput {
+    const out = new PendingOutput(target, null, temp);
+    out.#done = true;
+    return out;
+  }
+
+  /** Takes the temporary out of the clean-up registry without touching it (idempotent). */
+  forget(): void {
+    this.#unregister();
+  }
+
+  /**
    * Publishes the temporary: a file is flushed to disk and renamed over the
    * target; a directory (a Zarr store or array) is swapped in: the old one is
    * renamed away to a temporary name first and removed after, so the target

@@ -176,7 +176,7 @@ export async function prepareOutput(
         const c = await entry.create(s.temp, { shape, dtype: d, chunks: options.chunks, codec });
         // the temporary array must not appear in consolidated metadata
         if (s.member) await entry.published(loc, s.temp);
-        return { temp: s.temp, gridChunks: c.gridChunks };
+        return { temp: s.temp, gridChunks: c.gridChunks, at: s.out.target, temporary: s.out.temp };
       } catch (e) {
         await s.out.abort();
         throw e;
@@ -187,8 +187,16 @@ export async function prepareOutput(
     }
   });
   const temp: Locator = created.temp;
+  // the other ranks know rank 0's temporary and lock too: when one of them
+  // ends the job (dist/_abort.ts), its clean-up removes them (io/output.ts registry)
+  const mirrors = comm.rank === 0 ? [] : [
+    PendingOutput.mirror(created.at, created.temporary),
+    PendingOutput.mirror(loc.path, OutputLock.pathOf(loc.path)),
+  ];
+  const mirror = { forget: () => mirrors.forEach((m) => m.forget()) };
   const release = (): void => (lock as OutputLock | null)?.release();
   const abort = async (): Promise<void> => {
+    mirror.forget();
     if (comm.rank !== 0) return;
     try {
       await (staged as Staged | null)?.out.abort();
@@ -211,6 +219,7 @@ export async function prepareOutput(
         await abort();
       }
     }
+    mirror.forget();
     agree(comm, error);
   };
 

@@ -2,12 +2,12 @@
 // every sibling, replacing anything needs overwrite, one writer per output,
 // signals and kill -9 never leave a complete-looking partial.
 //
-// Counts: 8 tests, 18 cases (12 library cases: HDF5 add nested / refuse a
+// Counts: 9 tests, 20 cases (12 library cases: HDF5 add nested / refuse a
 // dataset / refuse a group / replace; Zarr add nested / refuse / replace with
 // .zmetadata; .npy and Arrow refuse byte-identical then replace; a live lock;
 // a dead writer's lock and temporaries; a stale temporary array in a store;
 // 3 CLI refusals byte-identical; SIGTERM and SIGINT mid-convert; 1 pair of
-// concurrent writers), and 20 kill -9 points (10 into an existing HDF5 file,
+// concurrent writers; a rank ending an MPI job mid-write, under MPICH and Open MPI), and 20 kill -9 points (10 into an existing HDF5 file,
 // 10 into an existing Zarr store; 64 MiB input, delays 0.15-1.3 s from a
 // fixed seed; at least 3 of each 10 must land mid-write, typically 6-8),
 // every one checked with h5py / zarr-python.
@@ -16,7 +16,7 @@ import assert from "node:assert/strict";
 import { arange } from "../../core/ndarray.ts";
 import { OutputLock, tempPath } from "../../io/output.ts";
 import { lazy } from "../../stream/lazy.ts";
-import { hasPython, pythonJson, ROOT, runPython, tempDir } from "../_util.ts";
+import { hasCommand, hasPython, pythonJson, ROOT, runPython, tempDir } from "../_util.ts";
 
 const MAIN = `${ROOT}/cli/main.ts`;
 const ok = hasPython("numpy", "h5py", "zarr");
@@ -476,5 +476,39 @@ Deno.test({
       ),
     );
     assert.deepEqual(final, { big: "new" });
+  },
+});
+
+const LAUNCHERS: [string, string[]][] = [
+  ["mpiexec.mpich", ["-n", "2"]],
+  ["mpirun.openmpi", ["--allow-run-as-root", "--oversubscribe", "-n", "2"]],
+];
+
+Deno.test({
+  name:
+    "a rank that ends an MPI job mid-write removes rank 0's temporary and lock (both launchers)",
+  ignore: !LAUNCHERS.some(([cmd]) => hasCommand(cmd)),
+  async fn() {
+    await using t = await tempDir();
+    const code = `
+      import { init } from "${ROOT}/dist/mod.ts";
+      import { lazy } from "${ROOT}/stream/lazy.ts";
+      import { zeros } from "${ROOT}/core/ndarray.ts";
+      const world = await init();
+      let n = 0;
+      await lazy(zeros([2048, 2048]), { chunks: [128, 2048] }).add(1).to("${t.path}/out.npy", {
+        comm: world,
+        onProgress: () => { if (world.rank === 1 && ++n === 3) Deno.exit(3); },
+      });`;
+    for (const [cmd, args] of LAUNCHERS.filter(([c]) => hasCommand(c))) {
+      const r = await new Deno.Command(cmd, {
+        args: [...args, Deno.execPath(), "eval", code],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.notEqual(r.code, 0, cmd);
+      assert.match(dec.decode(r.stderr), /\[rank 1\/2\] Deno\.exit\(3\) called/, cmd);
+      assert.deepEqual([...Deno.readDirSync(t.path)], [], cmd);
+    }
   },
 });
