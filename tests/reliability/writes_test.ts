@@ -7,10 +7,11 @@
 // .zmetadata; .npy and Arrow refuse byte-identical then replace; a live lock;
 // a dead writer's lock and temporaries; a stale temporary array in a store;
 // 3 CLI refusals byte-identical; SIGTERM and SIGINT mid-convert; 1 pair of
-// concurrent writers; a rank ending an MPI job mid-write, under MPICH and Open MPI), and 20 kill -9 points (10 into an existing HDF5 file,
-// 10 into an existing Zarr store; 64 MiB input, delays 0.15-1.3 s from a
-// fixed seed; at least 3 of each 10 must land mid-write, typically 6-8),
-// every one checked with h5py / zarr-python.
+// concurrent writers; a rank ending an MPI job mid-write under MPICH and
+// Open MPI), and 20 kill -9 points (10 into an existing HDF5 file, 10 into an
+// existing Zarr store; 64 MiB input, delays 0.15-1.3 s from a fixed seed; at
+// least 3 of each 10 must land mid-write, typically 6-8), every one checked
+// with h5py / zarr-python.
 
 import assert from "node:assert/strict";
 import { arange } from "../../core/ndarray.ts";
