@@ -6,7 +6,7 @@
 // gives), within a time limit, and leave the input byte-identical (SHA-256
 // of every file before and after).
 //
-// Counts: 36 hostile inputs (15 .npy, 6 HDF5, 8 Zarr, 7 Arrow), each read
+// Counts: 37 hostile inputs (15 .npy, 6 HDF5, 9 Zarr, 7 Arrow), each read
 // by 2 or 3 paths (the format's class(es) and open().compute()); 3 of the Zarr
 // inputs are in ignored tests (marked `// needs ...`).
 //
