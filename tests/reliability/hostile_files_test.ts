@@ -6,7 +6,7 @@
 // gives), within a time limit, and leave the input byte-identical (SHA-256
 // of every file before and after).
 //
-// Counts: 37 hostile inputs (15 .npy, 6 HDF5, 9 Zarr, 7 Arrow), each read
+// Counts: 40 hostile inputs (15 .npy, 6 HDF5, 9 Zarr, 10 Arrow), each read
 // by 2 or 3 paths (the format's class(es) and open().compute()); 3 of the Zarr
 // inputs are in ignored tests (marked `// needs ...`).
 //
@@ -401,4 +401,67 @@ Deno.test("hostile Arrow IPC files: truncated at 6 points, and garbage, give a t
   garbage.set(enc.encode("ARROW1\0\0"));
   await Deno.writeFile(`${d}/garbage.arrow`, garbage);
   await refuses(`${d}/garbage.arrow`, reads(`${d}/garbage.arrow`));
+});
+
+/** Where the footer lists each record batch: the offsets of its Block structs in the file. */
+function footerBlocks(file: Uint8Array): number[] {
+  const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const footerLength = dv.getInt32(file.length - 10, true);
+  const found: number[] = [];
+  // a Block is {offset: int64, metaDataLength: int32, pad, bodyLength: int64}; the first
+  // batch starts at byte 8, each next one where the last ended
+  let want = 8;
+  for (let i = file.length - 10 - footerLength; i + 24 <= file.length - 10; i += 8) {
+    if (dv.getBigInt64(i, true) !== BigInt(want)) continue;
+    const meta = dv.getInt32(i + 8, true);
+    const body = Number(dv.getBigInt64(i + 16, true));
+    if (meta <= 0 || body < 0) continue;
+    found.push(i);
+    want += meta + body;
+  }
+  return found;
+}
+
+Deno.test("hostile Arrow IPC files: lengths that lie in a batch's metadata or the footer are FormatErrors, not out of memory", async () => {
+  await using dir = await tempDir("tessera-hostile-arrow-");
+  const d = dir.path;
+  await writeArrow(`${d}/full.arrow`, arange(300, undefined, undefined, "float64"), {
+    batchRows: 100,
+  });
+  const full = await Deno.readFile(`${d}/full.arrow`);
+  const blocks = footerBlocks(full);
+  assert.equal(blocks.length, 3);
+  const dv = new DataView(full.buffer);
+  const second = Number(dv.getBigInt64(blocks[1], true));
+  const reads = (p: string): Record<string, () => Promise<unknown>> => ({
+    "openArrow().read()": async () => {
+      await using src = await openArrow(p);
+      return await src.read();
+    },
+    "open().compute()": async () => await (await open(p)).compute(),
+  });
+  // 8 bytes of 0x27 inside the second batch's metadata: a vector of ~650 million
+  // buffers, which apache-arrow's decoder allocated until the engine died
+  const inserted = new Uint8Array(full.length + 8);
+  inserted.set(full.subarray(0, second + 82));
+  inserted.fill(0x27, second + 82, second + 90);
+  inserted.set(full.subarray(second + 82), second + 90);
+  await Deno.writeFile(`${d}/vector_lies.arrow`, inserted);
+  await refuses(`${d}/vector_lies.arrow`, reads(`${d}/vector_lies.arrow`));
+  // the first batch's offset in the footer beyond 2^53: a raw TypeError from apache-arrow before
+  const offset = full.slice();
+  offset[blocks[0] + 6] = 0x20;
+  await Deno.writeFile(`${d}/offset_lies.arrow`, offset);
+  await refuses(`${d}/offset_lies.arrow`, reads(`${d}/offset_lies.arrow`));
+  // a row count of 2^40 in the first batch's metadata ("Array buffer allocation failed" before)
+  const rows = full.slice();
+  const meta = rows.subarray(8, 8 + dv.getInt32(blocks[0] + 8, true));
+  const at = meta.findIndex((_, i) =>
+    i % 8 === 0 && i + 8 <= meta.length &&
+    new DataView(meta.buffer, meta.byteOffset + i, 8).getBigInt64(0, true) === 100n
+  );
+  assert.ok(at > 0, "the row count 100 is in the first batch's metadata");
+  new DataView(meta.buffer, meta.byteOffset + at, 8).setBigInt64(0, 2n ** 40n, true);
+  await Deno.writeFile(`${d}/rows_lie.arrow`, rows);
+  await refuses(`${d}/rows_lie.arrow`, reads(`${d}/rows_lie.arrow`));
 });
