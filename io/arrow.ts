@@ -15,6 +15,7 @@
 
 import { writeViaTemp } from "./output.ts";
 import { type ApacheArrow as Arrow, loadArrow } from "./_npm.ts";
+import { checkRecordBatchMessage } from "./_arrow_check.ts";
 import { type FileHandle, open as openHandle } from "node:fs/promises";
 import { type AnyTypedArray, type DType, DTYPES } from "../core/dtype.ts";
 import { FormatError, ShapeMismatchError } from "../core/errors.ts";
@@ -392,8 +393,22 @@ export class ArrowSource implements ArraySource, AsyncDisposable {
         const { size } = await handle.stat();
         const blocks: Block[] = [];
         const batches: number[] = [];
+        // each block of the footer takes 24 bytes of the file
+        if (footer.numRecordBatches * 24 > size) {
+          throw new FormatError(
+            p,
+            `the footer lists ${footer.numRecordBatches} record batches, more than the file holds`,
+          );
+        }
         for (let i = 0; i < footer.numRecordBatches; i++) {
-          const block = footer.getRecordBatch(i);
+          let block: Block | null;
+          try {
+            block = footer.getRecordBatch(i);
+          } catch (e) {
+            throw new FormatError(p, `bad footer entry for record batch ${i}: ${errorText(e)}`, {
+              cause: e,
+            });
+          }
           if (!block || block.metaDataLength < 8) {
             throw new FormatError(p, `the footer lists record batch ${i} without metadata`);
           }
@@ -613,18 +628,37 @@ async function batchRows(path: string, handle: FileHandle, block: Block): Promis
   if (bytesRead < meta.length || len <= 0 || at + 4 + len > meta.length) {
     throw new FormatError(path, `record batch metadata at byte ${block.offset} is truncated`);
   }
-  let message: Arrow.Message;
+  const problem = checkRecordBatchMessage(meta.subarray(at + 4, at + 4 + len));
+  if (problem !== null) {
+    throw new FormatError(path, `bad record batch metadata at byte ${block.offset}: ${problem}`);
+  }
+  let length: bigint | number;
   try {
-    message = arrow.Message.decode(meta.subarray(at + 4, at + 4 + len));
+    const message = arrow.Message.decode(meta.subarray(at + 4, at + 4 + len));
+    if (!message.isRecordBatch()) {
+      throw new FormatError(path, `the message at byte ${block.offset} is not a record batch`);
+    }
+    // the header is decoded here, lazily: its fields may be corrupt too
+    length = message.header().length;
   } catch (e) {
-    throw new FormatError(path, `bad record batch metadata at byte ${block.offset}`, {
-      cause: e,
-    });
+    if (e instanceof FormatError) throw e;
+    throw new FormatError(
+      path,
+      `bad record batch metadata at byte ${block.offset}: ${errorText(e)}`,
+      { cause: e },
+    );
   }
-  if (!message.isRecordBatch()) {
-    throw new FormatError(path, `the message at byte ${block.offset} is not a record batch`);
+  // a flipped byte can claim billions of rows: every column takes at least a
+  // bit per row of the body, so more rows than that is a corrupt file
+  const rows = Number(length);
+  if (!Number.isSafeInteger(rows) || rows < 0 || rows > block.bodyLength * 8) {
+    throw new FormatError(
+      path,
+      `record batch at byte ${block.offset} declares ${rows} rows, ` +
+        `more than its ${block.bodyLength} bytes of data can hold`,
+    );
   }
-  return Number(message.header().length);
+  return rows;
 }
 
 /** The dtype of an Arrow type, or null when there is none. */
@@ -632,7 +666,9 @@ function dtypeOf(type: Arrow.DataType): DType | null {
   if (arrow.DataType.isBool(type)) return "bool";
   if (arrow.DataType.isInt(type)) {
     const t = type as Arrow.Int;
-    return `${t.isSigned ? "" : "u"}int${t.bitWidth}` as DType;
+    const name = `${t.isSigned ? "" : "u"}int${t.bitWidth}`;
+    // a corrupt schema can hold any bit width
+    return Object.hasOwn(DTYPES, name) ? name as DType : null;
   }
   if (arrow.DataType.isFloat(type)) {
     const p = (type as Arrow.Float).precision;

@@ -36,6 +36,7 @@
 
 import { DTYPE_NAMES } from "../core/dtype.ts";
 import { UFUNCS } from "../core/ufunc.ts";
+import { closest, fold } from "./_expr_fold.ts";
 
 /** A binary operator. */
 export type BinaryOp =
@@ -138,7 +139,26 @@ export interface FunctionSpec {
 export interface ParseExpressionOptions {
   /** The functions that may be called, by name (default {@link EXPRESSION_FUNCTIONS}). */
   readonly functions?: Readonly<Record<string, FunctionSpec>>;
+  /**
+   * The most operators and calls the expression may have (default
+   * {@link MAX_EXPRESSION_OPERATIONS}); more is an {@link ExpressionSyntaxError}.
+   */
+  readonly maxOperations?: number;
 }
+
+/**
+ * The default limit on the operators and calls of one expression. Parsing
+ * and the folds of this module handle any length (a flat `a + a + ... + a`
+ * is parsed in a loop and folded without recursion), but the lazy graph an
+ * expression becomes is walked recursively by the planner and executor,
+ * which overflow the stack at about 5000 chained operations; the limit
+ * keeps a 4x margin below that and turns an absurd expression into a clear
+ * error instead of "Maximum call stack size exceeded".
+ */
+export const MAX_EXPRESSION_OPERATIONS = 1000;
+
+/** The most nested parentheses, calls, unary operators or `**` exponents. */
+export const MAX_EXPRESSION_DEPTH = 200;
 
 /** The NumPy ufunc of each binary operator. */
 export const BINARY_UFUNCS: Readonly<Record<BinaryOp, string>> = Object.freeze({
@@ -212,11 +232,18 @@ export class ExpressionSyntaxError extends SyntaxError {
    * @param options The underlying cause, if any.
    */
   constructor(expression: string, column: number, detail: string, options?: ErrorOptions) {
-    const shown = expression.replace(/[\t\n\r]/g, " ");
+    // a long expression is shown as the 80 characters around the column
+    let shown = expression.replace(/[\t\n\r]/g, " ");
+    let caret = Math.max(0, column - 1);
+    if (shown.length > 80) {
+      const from = Math.max(0, Math.min(caret - 40, shown.length - 80));
+      shown = `${from > 0 ? "..." : ""}${shown.slice(from, from + 80)}${
+        from + 80 < shown.length ? "..." : ""
+      }`;
+      caret += (from > 0 ? 3 : 0) - from;
+    }
     super(
-      `Cannot parse expression at column ${column}: ${detail}\n  ${shown}\n  ${
-        " ".repeat(Math.max(0, column - 1))
-      }^`,
+      `Cannot parse expression at column ${column}: ${detail}\n  ${shown}\n  ${" ".repeat(caret)}^`,
       options,
     );
     this.name = "ExpressionSyntaxError";
@@ -250,7 +277,6 @@ const COMPARE = 4;
 const UNARY = 8;
 const POWER = 9;
 const ATOM = 10;
-const MAX_DEPTH = 200;
 
 interface Token {
   readonly type: "num" | "name" | "op" | "(" | ")" | "," | "end";
@@ -349,12 +375,30 @@ class Parser {
   #tokens: Token[];
   #at = 0;
   #depth = 0;
+  #operations = 0;
+  #maxOperations: number;
   #functions: Readonly<Record<string, FunctionSpec>>;
 
-  constructor(text: string, functions: Readonly<Record<string, FunctionSpec>>) {
+  constructor(
+    text: string,
+    functions: Readonly<Record<string, FunctionSpec>>,
+    maxOperations: number,
+  ) {
     this.#text = text;
     this.#tokens = tokenize(text);
     this.#functions = functions;
+    this.#maxOperations = maxOperations;
+  }
+
+  /** Counts one operator or call at token `t`. */
+  #operation(t: Token): void {
+    if (++this.#operations > this.#maxOperations) {
+      throw this.#error(
+        t,
+        `the expression has more than ${this.#maxOperations} operators and calls: ` +
+          `split it into several "tessera map" steps`,
+      );
+    }
   }
 
   parse(): ExprNode {
@@ -393,6 +437,7 @@ class Parser {
       const t = this.#peek();
       if (t.type !== "op" || LEVEL[t.text as BinaryOp] !== level) return left;
       this.#next();
+      this.#operation(t);
       if (level === COMPARE && compared) {
         throw this.#error(
           t,
@@ -423,6 +468,7 @@ class Parser {
     const t = this.#peek();
     if (t.type === "op" && (t.text === "-" || t.text === "+" || t.text === "~")) {
       this.#next();
+      this.#operation(t);
       const arg = this.#nested(t, () => this.#unary());
       return { kind: "unary", op: t.text, arg, start: t.start, end: arg.end };
     }
@@ -434,6 +480,7 @@ class Parser {
     const t = this.#peek();
     if (t.type !== "op" || t.text !== "**") return base;
     this.#next();
+    this.#operation(t);
     const exponent = this.#nested(t, () => this.#unary());
     return {
       kind: "binary",
@@ -447,8 +494,11 @@ class Parser {
   }
 
   #nested<T>(t: Token, f: () => T): T {
-    if (++this.#depth > MAX_DEPTH) {
-      throw this.#error(t, `the expression is nested more than ${MAX_DEPTH} levels deep`);
+    if (++this.#depth > MAX_EXPRESSION_DEPTH) {
+      throw this.#error(
+        t,
+        `the expression is nested more than ${MAX_EXPRESSION_DEPTH} levels deep`,
+      );
     }
     try {
       return f();
@@ -519,6 +569,7 @@ class Parser {
         `unknown function "${name.text}"${near ? `: did you mean "${near}"?` : ""}`,
       );
     }
+    this.#operation(name);
     const open = this.#next();
     const args: ExprNode[] = [];
     if (this.#peek().type !== ")") {
@@ -572,33 +623,6 @@ function numberNode(text: string, t: Token): NumNode {
   return { kind: "num", value, float: false, ...span(t) };
 }
 
-function closest(name: string, names: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestD = Math.max(1, Math.floor(name.length / 3)) + 1;
-  for (const n of names) {
-    const d = editDistance(name, n);
-    if (d < bestD) {
-      best = n;
-      bestD = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur.push(
-        Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)),
-      );
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
 /**
  * Parses an element-wise expression (see the module doc for the grammar).
  * Calls are checked against `functions`: the name must be there and the
@@ -628,7 +652,11 @@ export function parseExpression(text: string, options: ParseExpressionOptions = 
   if (typeof text !== "string") {
     throw new TypeError(`Invalid expression ${String(text)}: expected a string`);
   }
-  return new Parser(text, options.functions ?? EXPRESSION_FUNCTIONS).parse();
+  const max = options.maxOperations ?? MAX_EXPRESSION_OPERATIONS;
+  if (!Number.isInteger(max) || max < 0) {
+    throw new RangeError(`Invalid maxOperations ${max}: expected an integer >= 0`);
+  }
+  return new Parser(text, options.functions ?? EXPRESSION_FUNCTIONS, max).parse();
 }
 
 /**
@@ -646,26 +674,10 @@ export function parseExpression(text: string, options: ParseExpressionOptions = 
  */
 export function variables(ast: ExprNode): string[] {
   const seen = new Set<string>();
-  const walk = (n: ExprNode): void => {
-    switch (n.kind) {
-      case "name":
-        seen.add(n.name);
-        break;
-      case "call":
-        n.args.forEach(walk);
-        break;
-      case "unary":
-        walk(n.arg);
-        break;
-      case "binary":
-        walk(n.left);
-        walk(n.right);
-        break;
-      case "num":
-        break;
-    }
-  };
-  walk(ast);
+  fold<null>(ast, (n) => {
+    if (n.kind === "name") seen.add(n.name);
+    return null;
+  });
   return [...seen];
 }
 
@@ -706,20 +718,20 @@ export interface ExpressionEnv<T> {
  * ```
  */
 export function evaluate<T>(ast: ExprNode, env: ExpressionEnv<T>): T {
-  switch (ast.kind) {
-    case "num":
-      return env.num(ast.value, ast);
-    case "name":
-      return env.name(ast.name, ast);
-    case "call":
-      return env.call(ast.name, ast.args.map((a) => evaluate(a, env)), ast);
-    case "unary":
-      return env.unary(ast.op, evaluate(ast.arg, env), ast);
-    case "binary": {
-      const left = evaluate(ast.left, env);
-      return env.binary(ast.op, left, evaluate(ast.right, env), ast);
+  return fold<T>(ast, (n, args) => {
+    switch (n.kind) {
+      case "num":
+        return env.num(n.value, n);
+      case "name":
+        return env.name(n.name, n);
+      case "call":
+        return env.call(n.name, args, n);
+      case "unary":
+        return env.unary(n.op, args[0], n);
+      case "binary":
+        return env.binary(n.op, args[0], args[1], n);
     }
-  }
+  });
 }
 
 function levelOf(n: ExprNode): number {
@@ -760,26 +772,25 @@ function formatNumber(n: NumNode): string {
  * ```
  */
 export function formatExpression(ast: ExprNode): string {
-  const wrap = (n: ExprNode, paren: boolean): string =>
-    paren ? `(${formatExpression(n)})` : formatExpression(n);
-  switch (ast.kind) {
-    case "num":
-      return formatNumber(ast);
-    case "name":
-      return ast.name;
-    case "call":
-      return `${ast.name}(${ast.args.map(formatExpression).join(", ")})`;
-    case "unary":
-      return `${ast.op}${wrap(ast.arg, levelOf(ast.arg) < UNARY)}`;
-    case "binary": {
-      const p = LEVEL[ast.op];
-      const l = levelOf(ast.left);
-      const r = levelOf(ast.right);
-      if (p === POWER) {
-        return `${wrap(ast.left, l <= POWER)}**${wrap(ast.right, r < UNARY)}`;
+  const wrap = (text: string, paren: boolean): string => paren ? `(${text})` : text;
+  return fold<string>(ast, (n, args) => {
+    switch (n.kind) {
+      case "num":
+        return formatNumber(n);
+      case "name":
+        return n.name;
+      case "call":
+        return `${n.name}(${args.join(", ")})`;
+      case "unary":
+        return `${n.op}${wrap(args[0], levelOf(n.arg) < UNARY)}`;
+      case "binary": {
+        const p = LEVEL[n.op];
+        const l = levelOf(n.left);
+        const r = levelOf(n.right);
+        if (p === POWER) return `${wrap(args[0], l <= POWER)}**${wrap(args[1], r < UNARY)}`;
+        const left = wrap(args[0], p === COMPARE ? l <= p : l < p);
+        return `${left} ${n.op} ${wrap(args[1], r <= p)}`;
       }
-      const left = wrap(ast.left, p === COMPARE ? l <= p : l < p);
-      return `${left} ${ast.op} ${wrap(ast.right, r <= p)}`;
     }
-  }
+  });
 }

@@ -92,3 +92,14 @@ export async function tempDir(
 
 /** Repository root (absolute path, no trailing slash). */
 export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+
+/**
+ * Stderr without Deno's own "Download https://..." lines, which a cold Deno
+ * cache prints before the program starts (scripts/test.ts warms the cache;
+ * this keeps a test run by hand on a fresh machine meaningful too).
+ */
+export function withoutDownloads(stderr: Uint8Array): string {
+  return new TextDecoder().decode(stderr).split(/(?<=\n)/)
+    // deno-lint-ignore no-control-regex
+    .filter((l) => !/^(\x1b\[[0-9;]*m)*Download(\x1b\[[0-9;]*m)* \S/.test(l)).join("");
+}

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { decodePng } from "../../viz/png.ts";
-import { hasPython, pythonJson, ROOT, runPython, tempDir } from "../_util.ts";
+import { hasPython, pythonJson, ROOT, runPython, tempDir, withoutDownloads } from "../_util.ts";
 
 const MAIN = `${ROOT}/cli/main.ts`;
 const ok = hasPython("numpy", "h5py", "zarr");
@@ -24,7 +24,7 @@ async function tessera(cwd: string, ...args: string[]): Promise<Result> {
     env: { NO_COLOR: "1" },
   }).output();
   const dec = new TextDecoder();
-  return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
+  return { code: r.code, stdout: dec.decode(r.stdout), stderr: withoutDownloads(r.stderr) };
 }
 
 /** Names in a directory, sorted (temporaries included). */

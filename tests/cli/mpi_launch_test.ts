@@ -3,7 +3,15 @@
 // (Named *_launch_test.ts, not *_mpi_test.ts: it starts the launcher itself.)
 
 import assert from "node:assert/strict";
-import { hasCommand, hasPython, pythonJson, ROOT, runPython, tempDir } from "../_util.ts";
+import {
+  hasCommand,
+  hasPython,
+  pythonJson,
+  ROOT,
+  runPython,
+  tempDir,
+  withoutDownloads,
+} from "../_util.ts";
 
 const MAIN = `${ROOT}/cli/main.ts`;
 
@@ -26,7 +34,7 @@ async function run(
     env: { NO_COLOR: "1" },
   }).output();
   const dec = new TextDecoder();
-  return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
+  return { code: r.code, stdout: dec.decode(r.stdout), stderr: withoutDownloads(r.stderr) };
 }
 
 for (const l of LAUNCHERS) {
