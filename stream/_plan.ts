@@ -53,6 +53,13 @@ export interface Pass {
   detail: string;
 }
 
+/** A buffer a writer or reader holds whatever the grid: its size and what it is, for messages. */
+export interface Held {
+  readonly bytes: number;
+  /** What it is, e.g. `one output chunk of [8192,8192] float32`. */
+  readonly what: string;
+}
+
 /** What the final pass does with its blocks. */
 export type Output =
   | { readonly kind: "compute" }
@@ -60,6 +67,8 @@ export type Output =
     readonly kind: "write";
     readonly chunks: readonly number[] | null;
     readonly itemsize: number;
+    /** Buffers the writer holds however small the blocks (an HDF5 chunk and its cache). */
+    readonly held?: readonly Held[];
   };
 
 /** A plan: the passes, and the budget they were checked against. */
@@ -219,6 +228,45 @@ function blockElements(maps: readonly AxisMap[][], grid: ChunkGrid): number {
 }
 
 /**
+ * What reading a block of a source holds beyond the block: a source that
+ * decodes whole storage chunks (Zarr, filtered HDF5: not `splittable`) holds
+ * the chunk's stored bytes and the decoded chunk while it extracts a smaller
+ * block from it. Aligned whole-chunk reads decode into the block itself.
+ */
+function chunkReads(accesses: readonly Access[], grid: ChunkGrid): Held[] {
+  const out: Held[] = [];
+  const mb = grid.maxBlock;
+  const seen = new Set<string>();
+  for (const a of accesses) {
+    if (a.node.splittable) continue;
+    const src = a.node.source;
+    const itemsize = itemsizeOf(a.node);
+    const chunk = src.chunks.map((c, ax) => Math.max(1, Math.min(c, src.shape[ax])));
+    const chunkElements = sizeOf(chunk);
+    const read = a.map.reduce((acc, m) => acc * (m.out === null ? 1 : mb[m.out]), 1);
+    if (read >= chunkElements) continue;
+    const key = `${nodeId(a.node)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const bytes = chunkElements * itemsize;
+    out.push({
+      bytes: 2 * bytes,
+      what: `one storage chunk [${chunk.join(",")}] ${a.node.dtype} of "${src.locator}" is ${
+        formatBytes(bytes)
+      }, read and decoded whole (2x) to extract a block of ${read} elements`,
+    });
+  }
+  return out;
+}
+
+/** The largest of the named parts of a projection, for messages. */
+function dominant(parts: readonly Held[]): string {
+  let best: Held | null = null;
+  for (const p of parts) if (best === null || p.bytes > best.bytes) best = p;
+  return best === null ? "" : best.what;
+}
+
+/**
  * Projected peak bytes of a pass over `grid`: source blocks in flight
  * (x `1 + prefetch`), one reused buffer per element-wise node (plus a cast
  * temporary where an operand's dtype differs), per reduction its merge-tree
@@ -231,7 +279,7 @@ export function project(
   values: readonly ReduceNode[],
   output: Output | null,
   prefetch: number,
-): { bytes: number; detail: string } {
+): { bytes: number; detail: string; dominant: string; dominantFixed: string; fixed: number } {
   let input = 0;
   let temps = 0;
   let reads = 0;
@@ -263,7 +311,30 @@ export function project(
       ? sizeOf(pass.root.shape) * itemsizeOf(pass.root)
       : grid.maxBlockElements * output.itemsize;
   }
-  const bytes = inBytes + temps + states + held + out;
+  const fixed = [
+    ...chunkReads(pass.accesses, grid),
+    ...(output?.kind === "write" && pass.root ? output.held ?? [] : []),
+  ];
+  const fixedBytes = fixed.reduce((a, h) => a + h.bytes, 0);
+  const bytes = inBytes + temps + states + held + out + fixedBytes;
+  const named: Held[] = [
+    {
+      bytes: inBytes,
+      what: `${reads} source block${reads === 1 ? "" : "s"} of up to [${
+        grid.maxBlock.join(",")
+      }] x ${inFlight(prefetch)} in flight are ${formatBytes(inBytes)}`,
+    },
+    { bytes: temps, what: `element-wise buffers are ${formatBytes(temps)}` },
+    { bytes: states, what: `reduction states are ${formatBytes(states)}` },
+    { bytes: held, what: `earlier results are ${formatBytes(held)}` },
+    {
+      bytes: out,
+      what: output?.kind === "compute"
+        ? `the result is ${formatBytes(out)}`
+        : `one output block is ${formatBytes(out)}`,
+    },
+    ...fixed,
+  ];
   const parts = [
     `${reads} source block${reads === 1 ? "" : "s"} x ${inFlight(prefetch)} in flight ${
       formatBytes(inBytes)
@@ -279,7 +350,14 @@ export function project(
         : `output block ${formatBytes(out)}`,
     );
   }
-  return { bytes, detail: `${grid.describe()}: ${parts.join(" + ")}` };
+  for (const h of fixed) parts.push(h.what);
+  return {
+    bytes,
+    detail: `${grid.describe()}: ${parts.join(" + ")}`,
+    dominant: dominant(named),
+    dominantFixed: dominant(fixed),
+    fixed: fixedBytes,
+  };
 }
 
 /** Options of {@link makePlan}. */
@@ -353,6 +431,16 @@ export function makePlan(root: Node, output: Output, options: PlanOptions): Plan
         );
       }
     }
+    // buffers held whatever the grid (whole storage chunks) cannot be split away
+    if (p.fixed > options.budget) {
+      throw new MemoryBudgetError(
+        p.bytes,
+        options.budget,
+        `${p.dominantFixed}, more than the budget whatever the blocks; pass ${
+          passes.length + 1
+        } of shape [${g.shape.join(",")}] over ${p.detail}`,
+      );
+    }
     while (p.bytes > options.budget && splittable) {
       const mb = grid.maxBlock;
       const axis = mb.findIndex((b) => b > 1);
@@ -365,7 +453,7 @@ export function makePlan(root: Node, output: Output, options: PlanOptions): Plan
       throw new MemoryBudgetError(
         p.bytes,
         options.budget,
-        `pass ${passes.length + 1} of shape [${g.shape.join(",")}] over ${p.detail}${
+        `${p.dominant}; pass ${passes.length + 1} of shape [${g.shape.join(",")}] over ${p.detail}${
           splittable ? "" : " (storage chunks cannot be split further without reading them twice)"
         }`,
       );

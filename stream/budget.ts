@@ -5,6 +5,19 @@
  * @module
  */
 
+/**
+ * Bytes libhdf5 caches per open dataset: its default raw-data chunk cache
+ * (`rdcc_nbytes` of 1 MiB; Tessera opens datasets with the default access
+ * property list, so this is what each holds).
+ *
+ * @example
+ * ```ts
+ * import { HDF5_CHUNK_CACHE_BYTES } from "./budget.ts";
+ * if (HDF5_CHUNK_CACHE_BYTES !== 2 ** 20) throw new Error("not 1 MiB");
+ * ```
+ */
+export const HDF5_CHUNK_CACHE_BYTES = 2 ** 20;
+
 const UNITS: Readonly<Record<string, number>> = {
   "": 1,
   b: 1,
