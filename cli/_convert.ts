@@ -49,9 +49,7 @@ export async function convertCommand(
   checkLocator(dst);
   checkCodec(options.codec, dst);
   const dtype = options.dtype === undefined ? undefined : parseDType(options.dtype);
-  const chunks = options.chunks === undefined
-    ? undefined
-    : parseChunks(options.chunks);
+  const chunks = options.chunks === undefined ? undefined : parseChunks(options.chunks);
   let a = await session.open(src);
   if (options.slice !== undefined) {
     const text = options.slice;

@@ -7,6 +7,7 @@ import { toDType } from "../core/dtype.ts";
 import type { DType } from "../core/dtype.ts";
 import { formatBytes } from "../core/errors.ts";
 import { extentProblem } from "../core/limits.ts";
+import { optionalEnv } from "../core/permissions.ts";
 import type { Comm } from "../dist/comm.ts";
 import { type Format, parseLocator } from "../io/locator.ts";
 import { memoryBudget } from "../stream/budget.ts";
@@ -196,7 +197,8 @@ export class Session {
     this.#progress = null;
     let onProgress: ((p: Progress) => void) | undefined;
     if (this.printer && !this.options.quiet) {
-      const env = Number(Deno.env.get("TESSERA_PROGRESS_INTERVAL") ?? "");
+      // optional: without env access the default interval applies
+      const env = Number(optionalEnv("TESSERA_PROGRESS_INTERVAL") ?? "");
       const tty = Deno.stderr.isTerminal();
       const interval = Number.isFinite(env) && env > 0 ? env : tty ? 100 : 2000;
       const reporter = new ProgressReporter(label, tty, interval);

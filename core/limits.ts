@@ -8,7 +8,7 @@
  * @module
  */
 
-import { FormatError, formatBytes } from "./errors.ts";
+import { formatBytes, FormatError } from "./errors.ts";
 
 /**
  * The largest buffer Tessera allocates for one chunk or block: 16 GiB (V8
