@@ -228,32 +228,67 @@ function blockElements(maps: readonly AxisMap[][], grid: ChunkGrid): number {
 }
 
 /**
+ * Chunks a reader decodes at once for one read (io/zarr.ts decodes up to 4
+ * concurrently; libhdf5 one at a time, so this is an upper bound there).
+ */
+const CHUNK_READ_CONCURRENCY = 4;
+
+/** Whether every block of `grid` covers whole storage chunks of the access's source. */
+function aligned(a: Access, grid: ChunkGrid): boolean {
+  const src = a.node.source;
+  return a.map.every((m, ax) => {
+    const n = src.shape[ax];
+    const c = Math.max(1, Math.min(src.chunks[ax], n));
+    if (m.out === null) return c === 1;
+    if (m.step !== 1) return c === 1;
+    return grid.edges[m.out].every((e) => {
+      const at = m.start + e;
+      return at % c === 0 || at >= n;
+    });
+  });
+}
+
+/**
  * What reading a block of a source holds beyond the block: a source that
  * decodes whole storage chunks (Zarr, filtered HDF5: not `splittable`) holds
- * the chunk's stored bytes and the decoded chunk while it extracts a smaller
- * block from it. Aligned whole-chunk reads decode into the block itself.
+ * each touched chunk's stored bytes and the decoded chunk (up to
+ * {@link CHUNK_READ_CONCURRENCY} at once, for every block in flight) while
+ * it extracts a part of it. Reads of whole chunks decode into the block.
  */
-function chunkReads(accesses: readonly Access[], grid: ChunkGrid): Held[] {
+function chunkReads(accesses: readonly Access[], grid: ChunkGrid, prefetch: number): Held[] {
   const out: Held[] = [];
-  const mb = grid.maxBlock;
-  const seen = new Set<string>();
+  const seen = new Set<number>();
   for (const a of accesses) {
-    if (a.node.splittable) continue;
+    if (a.node.splittable || seen.has(nodeId(a.node))) continue;
+    if (aligned(a, grid)) continue;
+    seen.add(nodeId(a.node));
     const src = a.node.source;
-    const itemsize = itemsizeOf(a.node);
     const chunk = src.chunks.map((c, ax) => Math.max(1, Math.min(c, src.shape[ax])));
-    const chunkElements = sizeOf(chunk);
-    const read = a.map.reduce((acc, m) => acc * (m.out === null ? 1 : mb[m.out]), 1);
-    if (read >= chunkElements) continue;
-    const key = `${nodeId(a.node)}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const bytes = chunkElements * itemsize;
+    // the most chunks one block touches, axis by axis
+    const touched = a.map.reduce((acc, m, ax) => {
+      if (m.out === null) return acc;
+      const e = grid.edges[m.out];
+      let most = 1;
+      for (let k = 0; k + 1 < e.length; k++) {
+        if (e[k + 1] <= e[k]) continue;
+        const i0 = m.start + m.step * e[k];
+        const i1 = m.start + m.step * (e[k + 1] - 1);
+        const lo = Math.floor(Math.min(i0, i1) / chunk[ax]);
+        const hi = Math.floor(Math.max(i0, i1) / chunk[ax]);
+        most = Math.max(most, hi - lo + 1);
+      }
+      return acc * most;
+    }, 1);
+    const atOnce = Math.min(touched, CHUNK_READ_CONCURRENCY);
+    const reads = Math.min(inFlight(prefetch), grid.size);
+    const bytes = sizeOf(chunk) * itemsizeOf(a.node);
     out.push({
-      bytes: 2 * bytes,
+      bytes: 2 * bytes * atOnce * reads,
       what: `one storage chunk [${chunk.join(",")}] ${a.node.dtype} of "${src.locator}" is ${
         formatBytes(bytes)
-      }, read and decoded whole (2x) to extract a block of ${read} elements`,
+      }, read and decoded whole (2x, ${atOnce} at once, ${reads} block${
+        reads === 1 ? "" : "s"
+      } in flight) to extract part of it`,
     });
   }
   return out;
@@ -312,7 +347,7 @@ export function project(
       : grid.maxBlockElements * output.itemsize;
   }
   const fixed = [
-    ...chunkReads(pass.accesses, grid),
+    ...chunkReads(pass.accesses, grid, prefetch),
     ...(output?.kind === "write" && pass.root ? output.held ?? [] : []),
   ];
   const fixedBytes = fixed.reduce((a, h) => a + h.bytes, 0);
