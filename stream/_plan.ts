@@ -294,6 +294,20 @@ function chunkReads(accesses: readonly Access[], grid: ChunkGrid, prefetch: numb
   return out;
 }
 
+/** What the sources' readers cache while open (libhdf5's chunk cache per dataset). */
+function readCaches(accesses: readonly Access[]): Held[] {
+  const out: Held[] = [];
+  const seen = new Set<unknown>();
+  for (const a of accesses) {
+    const src = a.node.source;
+    const bytes = src.cacheBytes ?? 0;
+    if (bytes <= 0 || seen.has(src)) continue;
+    seen.add(src);
+    out.push({ bytes, what: `the read cache of "${src.locator}" is ${formatBytes(bytes)}` });
+  }
+  return out;
+}
+
 /** The largest of the named parts of a projection, for messages. */
 function dominant(parts: readonly Held[]): string {
   let best: Held | null = null;
@@ -348,6 +362,7 @@ export function project(
   }
   const fixed = [
     ...chunkReads(pass.accesses, grid, prefetch),
+    ...readCaches(pass.accesses),
     ...(output?.kind === "write" && pass.root ? output.held ?? [] : []),
   ];
   const fixedBytes = fixed.reduce((a, h) => a + h.bytes, 0);

@@ -127,6 +127,16 @@ Deno.test("an HDF5 output chunk larger than the budget is refused before the out
   assert.match(z.message, /held twice/);
 });
 
+Deno.test("libhdf5's chunk cache of an input dataset is counted", async () => {
+  await using dir = await tempDir();
+  await random([64, 64], { seed: 2 }).to(`${dir.path}/c.h5:/d`, { chunks: [16, 64] });
+  using a = await open(`${dir.path}/c.h5:/d`);
+  const e = await fails(a.sum().compute({ memory: "512KiB" }));
+  assert.ok(e instanceof MemoryBudgetError, String(e));
+  assert.match(e.message, /the read cache of ".*c\.h5:\/d" is 1 MiB, more than the budget/);
+  assert.ok(a.sum().plan({ memory: "4MiB" }).projectedBytes > 2 ** 20);
+});
+
 Deno.test("absurd chunks are a RangeError (library) and exit 2 naming --chunks (CLI)", async () => {
   await using dir = await tempDir();
   const a = random([100, 10], { seed: 1, dtype: "float32" });
