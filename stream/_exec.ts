@@ -31,7 +31,7 @@ import { ChunkGrid, rankRange } from "./_grid.ts";
 import { TreeAccumulator, treeCombine } from "../dist/tree_reduce.ts";
 import { BufferPool } from "./_buffers.ts";
 import { type OutputTarget, prepareOutput } from "./_output.ts";
-import type { RunOptions, WriteOptions } from "./options.ts";
+import type { RunOptions, TargetOptions, WriteOptions } from "./options.ts";
 
 async function worldOf(options: RunOptions): Promise<Comm> {
   if (options.comm) return options.comm;
