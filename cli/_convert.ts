@@ -5,8 +5,8 @@ import { formatOf } from "../io/formats.ts";
 import {
   asUsage,
   checkLocator,
+  parseChunks,
   parseDType,
-  parseInts,
   type Session,
   UsageError,
 } from "./_session.ts";
@@ -49,9 +49,7 @@ export async function convertCommand(
   checkLocator(dst);
   checkCodec(options.codec, dst);
   const dtype = options.dtype === undefined ? undefined : parseDType(options.dtype);
-  const chunks = options.chunks === undefined
-    ? undefined
-    : parseInts(options.chunks, "--chunks", 1);
+  const chunks = options.chunks === undefined ? undefined : parseChunks(options.chunks);
   let a = await session.open(src);
   if (options.slice !== undefined) {
     const text = options.slice;

@@ -15,7 +15,7 @@ import {
 import { UFUNCS } from "../core/ufunc.ts";
 import { LazyArray, ufunc } from "../stream/mod.ts";
 import { checkCodec } from "./_convert.ts";
-import { checkLocator, parseDType, parseInts, type Session, UsageError } from "./_session.ts";
+import { checkLocator, parseChunks, parseDType, type Session, UsageError } from "./_session.ts";
 
 /** Options of `tessera map`. */
 export interface MapOptions {
@@ -85,7 +85,7 @@ export async function mapCommand(
   checkLocator(o.output);
   checkCodec(o.codec, o.output);
   const dtype = o.dtype === undefined ? undefined : parseDType(o.dtype);
-  const chunks = o.chunks === undefined ? undefined : parseInts(o.chunks, "--chunks", 1);
+  const chunks = o.chunks === undefined ? undefined : parseChunks(o.chunks);
   let ast: ExprNode;
   try {
     ast = parseExpression(expr);

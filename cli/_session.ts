@@ -6,6 +6,8 @@
 import { toDType } from "../core/dtype.ts";
 import type { DType } from "../core/dtype.ts";
 import { formatBytes } from "../core/errors.ts";
+import { extentProblem } from "../core/limits.ts";
+import { optionalEnv } from "../core/permissions.ts";
 import type { Comm } from "../dist/comm.ts";
 import { type Format, parseLocator } from "../io/locator.ts";
 import { memoryBudget } from "../stream/budget.ts";
@@ -65,6 +67,17 @@ export function parseInts(text: string, what: string, min = -Infinity): number[]
     );
   }
   return out;
+}
+
+/**
+ * Parses `--chunks "a,b,c"`: positive integers whose product (elements of
+ * one chunk) a buffer can hold, as a usage error naming the option otherwise.
+ */
+export function parseChunks(text: string): number[] {
+  const chunks = parseInts(text, "--chunks", 1);
+  const problem = extentProblem([], 1, chunks);
+  if (problem !== null) throw new UsageError(`Invalid --chunks "${text}": ${problem}`);
+  return chunks;
 }
 
 /** Parses a dtype name, as a usage error when unknown. */
@@ -184,7 +197,8 @@ export class Session {
     this.#progress = null;
     let onProgress: ((p: Progress) => void) | undefined;
     if (this.printer && !this.options.quiet) {
-      const env = Number(Deno.env.get("TESSERA_PROGRESS_INTERVAL") ?? "");
+      // optional: without env access the default interval applies
+      const env = Number(optionalEnv("TESSERA_PROGRESS_INTERVAL") ?? "");
       const tty = Deno.stderr.isTerminal();
       const interval = Number.isFinite(env) && env > 0 ? env : tty ? 100 : 2000;
       const reporter = new ProgressReporter(label, tty, interval);

@@ -24,6 +24,7 @@
  * @module
  */
 
+import { granted } from "../core/permissions.ts";
 import { detectLauncher } from "../ffi/mpi.ts";
 import { startMpi } from "./mpi_comm.ts";
 import { SelfComm } from "./self_comm.ts";
@@ -737,6 +738,8 @@ let worldPromise: Promise<Comm> | null = null;
 function wantsMpi(): boolean {
   let forced: string | undefined;
   try {
+    // asked without prompting: no env access means no launcher to detect
+    if (!granted({ name: "env" })) return false;
     forced = Deno.env.get("TESSERA_MPI");
     if (forced === "1") return true;
     if (forced === "0") return false;

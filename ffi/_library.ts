@@ -2,6 +2,7 @@
 // environment override, then candidates; one error listing every path tried.
 
 import { NativeError } from "../core/errors.ts";
+import { optionalEnv } from "../core/permissions.ts";
 
 /** A failed discovery: every path tried, and the variable that overrides them. */
 export class LibraryNotFoundError extends NativeError {
@@ -27,7 +28,8 @@ export class LibraryNotFoundError extends NativeError {
 }
 
 /**
- * Opens the first library that loads: `Deno.env.get(envVar)` when set (and
+ * Opens the first library that loads: the variable `envVar` when set and
+ * readable without prompting (and
  * then only it), else each candidate in order. Candidates may be bare
  * sonames (resolved by the dynamic loader) or absolute paths.
  */
@@ -37,7 +39,8 @@ export function openLibrary<S extends Deno.ForeignLibraryInterface>(
   candidates: readonly string[],
   symbols: S,
 ): { lib: Deno.DynamicLibrary<S>; path: string } {
-  const override = Deno.env.get(envVar);
+  // the override is optional: without env access to it, the candidates are tried
+  const override = optionalEnv(envVar);
   const paths = override ? [override] : candidates;
   const tried: string[] = [];
   for (const path of paths) {

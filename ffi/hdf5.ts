@@ -4,6 +4,7 @@
 // error stack. Internal: only io/ touches these symbols.
 
 import { Hdf5Error } from "../core/errors.ts";
+import { optionalEnv } from "../core/permissions.ts";
 import { openLibrary, pinLibrary } from "./_library.ts";
 
 // hid_t is int64_t since 1.10; herr_t and htri_t are int; hsize_t is
@@ -355,11 +356,8 @@ export const H5D_MPIO_IO_MODES = [
 ] as const;
 
 function env(k: string): string | undefined {
-  try {
-    return Deno.env.get(k);
-  } catch {
-    return undefined;
-  }
+  // optional: without env access there is no launcher to detect (asked without prompting)
+  return optionalEnv(k);
 }
 
 function underMpiLauncher(): Hdf5Mpi | null {

@@ -12,6 +12,7 @@ import {
   toDType,
 } from "../core/dtype.ts";
 import { FormatError } from "../core/errors.ts";
+import { extentProblem } from "../core/limits.ts";
 import { empty, NDArray } from "../core/ndarray.ts";
 import {
   check,
@@ -530,6 +531,9 @@ export function readInfo(id: Hid, file: string, path: string): H5DatasetInfo {
       );
       fillValue = scalarOf(t.dtype, buf.data);
     }
+    const chunks = chunkShape(dcpl, shape.length);
+    const absurd = extentProblem(shape, DTYPES[t.dtype].bytes, chunks);
+    if (absurd !== null) throw new FormatError(file, `dataset "${path}": ${absurd}`);
     return {
       path,
       shape,
@@ -537,7 +541,7 @@ export function readInfo(id: Hid, file: string, path: string): H5DatasetInfo {
       dtype: t.dtype,
       byteOrder: t.order,
       layout: H5D_LAYOUT[fn.H5Pget_layout(dcpl)] ?? "contiguous",
-      chunks: chunkShape(dcpl, shape.length),
+      chunks,
       filters,
       compression: comp?.name ?? null,
       compressionLevel: comp?.id === 1 ? comp.values[0] ?? null : null,

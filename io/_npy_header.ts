@@ -7,6 +7,7 @@
 
 import { type DType, type DTypeInfo, DTYPES, parseDescr } from "../core/dtype.ts";
 import { FormatError } from "../core/errors.ts";
+import { extentProblem } from "../core/limits.ts";
 import type { NpyVersion } from "./npy.ts";
 
 /** The six magic bytes every .npy file starts with. */
@@ -298,6 +299,8 @@ export function parseHeaderText(
       `header "shape" is not a tuple of non-negative integers: ${pyRepr(shapeV)}`,
     );
   }
+  const absurd = extentProblem(tuple as number[], 1, null);
+  if (absurd !== null) throw new FormatError(file, `header ${absurd}`);
   return {
     version,
     dtype: parsed.dtype,

@@ -4,6 +4,7 @@
 
 import { type DType, DTYPE_NAMES, DTYPES, parseDescr, type Scalar } from "../core/dtype.ts";
 import { FormatError } from "../core/errors.ts";
+import { extentProblem } from "../core/limits.ts";
 import { type CodecMeta, describeCodecs, knownCodec, v2CodecList } from "./_zarr_codecs.ts";
 import { type FsStore, NONFINITE, nonFiniteReplacer } from "./_zarr_store.ts";
 
@@ -166,6 +167,18 @@ function checkChunks(storeName: string, key: string, shape: number[], chunks: nu
   }
 }
 
+/** An absurd shape or chunk (over 2^53 elements, a chunk no buffer can hold) names the store. */
+function checkExtent(
+  storeName: string,
+  key: string,
+  shape: number[],
+  dtype: DType,
+  chunks: number[],
+): void {
+  const problem = extentProblem(shape, DTYPES[dtype].bytes, chunks);
+  if (problem !== null) throw new FormatError(storeName, `metadata "${key}": ${problem}`);
+}
+
 function checkCodecs(storeName: string, key: string, codecs: CodecMeta[]): void {
   for (const c of codecs) {
     if (!knownCodec(c.name)) {
@@ -201,6 +214,7 @@ function checkV2(
       `metadata "${key}" has unsupported dtype ${JSON.stringify(doc.dtype)}`,
     );
   }
+  checkExtent(storeName, key, shape, parsed.dtype, chunks);
   const order = doc.order ?? "C";
   if (order !== "C" && order !== "F") throw bad(storeName, key, "order", order, `"C" or "F"`);
   const compressor = doc.compressor ?? null;
@@ -313,14 +327,16 @@ function checkV3(
     ? transpose as number[]
     : range(n);
   const bytes = inner.find((c) => c.name === "bytes");
+  const innerChunks = sharding
+    ? intList(storeName, key, "sharding chunk_shape", sharding.configuration?.chunk_shape, 1)
+    : chunks;
+  checkExtent(storeName, key, shape, dtype, innerChunks);
   return {
     kind: "array",
     zarrFormat: 3,
     path,
     shape,
-    chunks: sharding
-      ? intList(storeName, key, "sharding chunk_shape", sharding.configuration?.chunk_shape, 1)
-      : chunks,
+    chunks: innerChunks,
     dtype,
     dataType: doc.data_type as string,
     bigEndian: bytes?.configuration?.endian === "big",

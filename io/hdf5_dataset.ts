@@ -174,6 +174,26 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
       contiguousBlock(this.#info.shape, DTYPES[this.#info.dtype].bytes);
   }
 
+  /**
+   * Bytes libhdf5 may cache for this dataset while it is open: its default
+   * raw-data chunk cache (`rdcc_nbytes`, 1 MiB; datasets are opened with the
+   * default access property list) when chunked, else 0.
+   *
+   * @returns The bytes, counted by the stream planner.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/c.h5`, { mode: "w" });
+   * using ds = f.createDataset("/x", { shape: [4, 4], dtype: "int8", chunks: [2, 2] });
+   * if (ds.cacheBytes !== 2 ** 20) throw new Error(String(ds.cacheBytes));
+   * ```
+   */
+  get cacheBytes(): number {
+    return this.#info.layout === "chunked" ? 2 ** 20 : 0;
+  }
+
   /** Metadata: shape, maxshape, dtype, byte order, layout, chunks, filters, fill value. */
   get info(): H5DatasetInfo {
     return this.#info;

@@ -44,6 +44,8 @@ export interface ArraySource {
   readInto?(region: RegionLike, out: NDArray): Promise<NDArray> | NDArray;
   /** True when `readInto` fills Fortran-ordered arrays (a Fortran-ordered .npy). */
   readonly fortranOrder?: boolean;
+  /** Bytes the reader keeps cached while open (libhdf5's chunk cache), for the planner. */
+  readonly cacheBytes?: number;
 }
 
 /** A writable array (contract 2). Regions written by different ranks must not overlap. */

@@ -11,7 +11,11 @@ import { type Reducer, reducer, type ReduceState } from "../core/reduce.ts";
 import { compileMap, type MapExpr, type MapKernel } from "../core/wasm.ts";
 import type { Comm } from "../dist/comm.ts";
 import { describeRegion, type Region } from "../io/region.ts";
-import { memoryBudget } from "./budget.ts";
+import { HDF5_CHUNK_CACHE_BYTES, memoryBudget } from "./budget.ts";
+import { formatBytes } from "../core/errors.ts";
+import { extentProblem } from "../core/limits.ts";
+import { formatOf } from "../io/formats.ts";
+import { parseLocator } from "../io/locator.ts";
 import {
   applyMap,
   broadcastRegion,
@@ -22,12 +26,12 @@ import {
   sliceRegion,
   type SourceNode,
 } from "./_graph.ts";
-import { makePlan, nodeId, type Output, type Pass, type Plan } from "./_plan.ts";
+import { type Held, makePlan, nodeId, type Output, type Pass, type Plan } from "./_plan.ts";
 import { ChunkGrid, rankRange } from "./_grid.ts";
 import { TreeAccumulator, treeCombine } from "../dist/tree_reduce.ts";
 import { BufferPool } from "./_buffers.ts";
 import { type OutputTarget, prepareOutput } from "./_output.ts";
-import type { RunOptions, WriteOptions } from "./options.ts";
+import type { RunOptions, TargetOptions, WriteOptions } from "./options.ts";
 
 async function worldOf(options: RunOptions): Promise<Comm> {
   if (options.comm) return options.comm;
@@ -549,8 +553,42 @@ export async function computeNode(root: Node, options: RunOptions = {}): Promise
 }
 
 /**
+ * What the writer of `locator` holds however small the blocks: libhdf5 keeps
+ * a partly written chunk whole (and its compressed copy when filtered) plus
+ * its chunk cache per open dataset. Absurd `chunks` are a RangeError.
+ */
+function outputHeld(locator: string, dtype: DType, options: TargetOptions): Held[] {
+  const itemsize = DTYPES[dtype].bytes;
+  const chunks = options.chunks ?? null;
+  if (chunks !== null) {
+    const problem = Array.isArray(chunks) ? extentProblem([], itemsize, chunks) : "not an array";
+    if (problem !== null) {
+      throw new RangeError(`Invalid chunks ${JSON.stringify(chunks)} for "${locator}": ${problem}`);
+    }
+  }
+  if (formatOf(parseLocator(locator)).name !== "hdf5") return [];
+  const held: Held[] = [{
+    bytes: HDF5_CHUNK_CACHE_BYTES,
+    what: `the HDF5 chunk cache is ${formatBytes(HDF5_CHUNK_CACHE_BYTES)}`,
+  }];
+  if (chunks !== null) {
+    const bytes = chunks.reduce((a, b) => a * b, 1) * itemsize;
+    const filtered = options.codec !== undefined && !/^none$/i.test(options.codec.trim());
+    held.push({
+      bytes: bytes * (filtered ? 2 : 1),
+      what: `one output chunk of [${chunks.join(",")}] ${dtype} is ${formatBytes(bytes)}${
+        filtered ? " (held twice: raw and compressed)" : ""
+      }, held whole by libhdf5 while blocks fill it`,
+    });
+  }
+  return held;
+}
+
+/**
  * Writes a node to a locator: every rank computes and writes its own blocks
- * into a temporary that rank 0 renames when all have finished.
+ * into a temporary that rank 0 renames when all have finished. The plan is
+ * checked against the budget before the output is created, and again with
+ * the output's own chunks.
  */
 export async function writeNode(
   root: Node,
@@ -559,15 +597,20 @@ export async function writeNode(
 ): Promise<void> {
   const comm = await worldOf(options);
   const dtype: DType = options.dtype ?? root.dtype;
+  const held = outputHeld(locator, dtype, options);
+  const output = (chunks: readonly number[] | null): Output => ({
+    kind: "write",
+    chunks,
+    itemsize: DTYPES[dtype].bytes,
+    held,
+  });
+  // refused before anything is created or read; the grid the output's chunks impose is
+  // known once it is created (and checked again then)
+  agreePlan(comm, () => planRun(root, output(null), options));
   const target: OutputTarget = await prepareOutput(comm, locator, root.shape, dtype, options);
   let plan: Plan;
   try {
-    plan = agreePlan(comm, () =>
-      planRun(root, {
-        kind: "write",
-        chunks: target.gridChunks,
-        itemsize: DTYPES[dtype].bytes,
-      }, options));
+    plan = agreePlan(comm, () => planRun(root, output(target.gridChunks), options));
   } catch (e) {
     await target.abort();
     throw e;

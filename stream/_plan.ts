@@ -53,6 +53,13 @@ export interface Pass {
   detail: string;
 }
 
+/** A buffer a writer or reader holds whatever the grid: its size and what it is, for messages. */
+export interface Held {
+  readonly bytes: number;
+  /** What it is, e.g. `one output chunk of [8192,8192] float32`. */
+  readonly what: string;
+}
+
 /** What the final pass does with its blocks. */
 export type Output =
   | { readonly kind: "compute" }
@@ -60,6 +67,8 @@ export type Output =
     readonly kind: "write";
     readonly chunks: readonly number[] | null;
     readonly itemsize: number;
+    /** Buffers the writer holds however small the blocks (an HDF5 chunk and its cache). */
+    readonly held?: readonly Held[];
   };
 
 /** A plan: the passes, and the budget they were checked against. */
@@ -219,6 +228,94 @@ function blockElements(maps: readonly AxisMap[][], grid: ChunkGrid): number {
 }
 
 /**
+ * Chunks a reader decodes at once for one read (io/zarr.ts decodes up to 4
+ * concurrently; libhdf5 one at a time, so this is an upper bound there).
+ */
+const CHUNK_READ_CONCURRENCY = 4;
+
+/** Whether every block of `grid` covers whole storage chunks of the access's source. */
+function aligned(a: Access, grid: ChunkGrid): boolean {
+  const src = a.node.source;
+  return a.map.every((m, ax) => {
+    const n = src.shape[ax];
+    const c = Math.max(1, Math.min(src.chunks[ax], n));
+    if (m.out === null) return c === 1;
+    if (m.step !== 1) return c === 1;
+    return grid.edges[m.out].every((e) => {
+      const at = m.start + e;
+      return at % c === 0 || at >= n;
+    });
+  });
+}
+
+/**
+ * What reading a block of a source holds beyond the block: a source that
+ * decodes whole storage chunks (Zarr, filtered HDF5: not `splittable`) holds
+ * each touched chunk's stored bytes and the decoded chunk (up to
+ * {@link CHUNK_READ_CONCURRENCY} at once, for every block in flight) while
+ * it extracts a part of it. Reads of whole chunks decode into the block.
+ */
+function chunkReads(accesses: readonly Access[], grid: ChunkGrid, prefetch: number): Held[] {
+  const out: Held[] = [];
+  const seen = new Set<number>();
+  for (const a of accesses) {
+    if (a.node.splittable || seen.has(nodeId(a.node))) continue;
+    if (aligned(a, grid)) continue;
+    seen.add(nodeId(a.node));
+    const src = a.node.source;
+    const chunk = src.chunks.map((c, ax) => Math.max(1, Math.min(c, src.shape[ax])));
+    // the most chunks one block touches, axis by axis
+    const touched = a.map.reduce((acc, m, ax) => {
+      if (m.out === null) return acc;
+      const e = grid.edges[m.out];
+      let most = 1;
+      for (let k = 0; k + 1 < e.length; k++) {
+        if (e[k + 1] <= e[k]) continue;
+        const i0 = m.start + m.step * e[k];
+        const i1 = m.start + m.step * (e[k + 1] - 1);
+        const lo = Math.floor(Math.min(i0, i1) / chunk[ax]);
+        const hi = Math.floor(Math.max(i0, i1) / chunk[ax]);
+        most = Math.max(most, hi - lo + 1);
+      }
+      return acc * most;
+    }, 1);
+    const atOnce = Math.min(touched, CHUNK_READ_CONCURRENCY);
+    const reads = Math.min(inFlight(prefetch), grid.size);
+    const bytes = sizeOf(chunk) * itemsizeOf(a.node);
+    out.push({
+      bytes: 2 * bytes * atOnce * reads,
+      what: `one storage chunk [${chunk.join(",")}] ${a.node.dtype} of "${src.locator}" is ${
+        formatBytes(bytes)
+      }, read and decoded whole (2x, ${atOnce} at once, ${reads} block${
+        reads === 1 ? "" : "s"
+      } in flight) to extract part of it`,
+    });
+  }
+  return out;
+}
+
+/** What the sources' readers cache while open (libhdf5's chunk cache per dataset). */
+function readCaches(accesses: readonly Access[]): Held[] {
+  const out: Held[] = [];
+  const seen = new Set<unknown>();
+  for (const a of accesses) {
+    const src = a.node.source;
+    const bytes = src.cacheBytes ?? 0;
+    if (bytes <= 0 || seen.has(src)) continue;
+    seen.add(src);
+    out.push({ bytes, what: `the read cache of "${src.locator}" is ${formatBytes(bytes)}` });
+  }
+  return out;
+}
+
+/** The largest of the named parts of a projection, for messages. */
+function dominant(parts: readonly Held[]): string {
+  let best: Held | null = null;
+  for (const p of parts) if (best === null || p.bytes > best.bytes) best = p;
+  return best === null ? "" : best.what;
+}
+
+/**
  * Projected peak bytes of a pass over `grid`: source blocks in flight
  * (x `1 + prefetch`), one reused buffer per element-wise node (plus a cast
  * temporary where an operand's dtype differs), per reduction its merge-tree
@@ -231,7 +328,7 @@ export function project(
   values: readonly ReduceNode[],
   output: Output | null,
   prefetch: number,
-): { bytes: number; detail: string } {
+): { bytes: number; detail: string; dominant: string; dominantFixed: string; fixed: number } {
   let input = 0;
   let temps = 0;
   let reads = 0;
@@ -263,7 +360,31 @@ export function project(
       ? sizeOf(pass.root.shape) * itemsizeOf(pass.root)
       : grid.maxBlockElements * output.itemsize;
   }
-  const bytes = inBytes + temps + states + held + out;
+  const fixed = [
+    ...chunkReads(pass.accesses, grid, prefetch),
+    ...readCaches(pass.accesses),
+    ...(output?.kind === "write" && pass.root ? output.held ?? [] : []),
+  ];
+  const fixedBytes = fixed.reduce((a, h) => a + h.bytes, 0);
+  const bytes = inBytes + temps + states + held + out + fixedBytes;
+  const named: Held[] = [
+    {
+      bytes: inBytes,
+      what: `${reads} source block${reads === 1 ? "" : "s"} of up to [${
+        grid.maxBlock.join(",")
+      }] x ${inFlight(prefetch)} in flight are ${formatBytes(inBytes)}`,
+    },
+    { bytes: temps, what: `element-wise buffers are ${formatBytes(temps)}` },
+    { bytes: states, what: `reduction states are ${formatBytes(states)}` },
+    { bytes: held, what: `earlier results are ${formatBytes(held)}` },
+    {
+      bytes: out,
+      what: output?.kind === "compute"
+        ? `the result is ${formatBytes(out)}`
+        : `one output block is ${formatBytes(out)}`,
+    },
+    ...fixed,
+  ];
   const parts = [
     `${reads} source block${reads === 1 ? "" : "s"} x ${inFlight(prefetch)} in flight ${
       formatBytes(inBytes)
@@ -279,7 +400,14 @@ export function project(
         : `output block ${formatBytes(out)}`,
     );
   }
-  return { bytes, detail: `${grid.describe()}: ${parts.join(" + ")}` };
+  for (const h of fixed) parts.push(h.what);
+  return {
+    bytes,
+    detail: `${grid.describe()}: ${parts.join(" + ")}`,
+    dominant: dominant(named),
+    dominantFixed: dominant(fixed),
+    fixed: fixedBytes,
+  };
 }
 
 /** Options of {@link makePlan}. */
@@ -353,6 +481,16 @@ export function makePlan(root: Node, output: Output, options: PlanOptions): Plan
         );
       }
     }
+    // buffers held whatever the grid (whole storage chunks) cannot be split away
+    if (p.fixed > options.budget) {
+      throw new MemoryBudgetError(
+        p.bytes,
+        options.budget,
+        `${p.dominantFixed}, more than the budget whatever the blocks; pass ${
+          passes.length + 1
+        } of shape [${g.shape.join(",")}] over ${p.detail}`,
+      );
+    }
     while (p.bytes > options.budget && splittable) {
       const mb = grid.maxBlock;
       const axis = mb.findIndex((b) => b > 1);
@@ -365,7 +503,7 @@ export function makePlan(root: Node, output: Output, options: PlanOptions): Plan
       throw new MemoryBudgetError(
         p.bytes,
         options.budget,
-        `pass ${passes.length + 1} of shape [${g.shape.join(",")}] over ${p.detail}${
+        `${p.dominant}; pass ${passes.length + 1} of shape [${g.shape.join(",")}] over ${p.detail}${
           splittable ? "" : " (storage chunks cannot be split further without reading them twice)"
         }`,
       );

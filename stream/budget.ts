@@ -5,6 +5,21 @@
  * @module
  */
 
+import { granted, optionalEnv } from "../core/permissions.ts";
+
+/**
+ * Bytes libhdf5 caches per open dataset: its default raw-data chunk cache
+ * (`rdcc_nbytes` of 1 MiB; Tessera opens datasets with the default access
+ * property list, so this is what each holds).
+ *
+ * @example
+ * ```ts
+ * import { HDF5_CHUNK_CACHE_BYTES } from "./budget.ts";
+ * if (HDF5_CHUNK_CACHE_BYTES !== 2 ** 20) throw new Error("not 1 MiB");
+ * ```
+ */
+export const HDF5_CHUNK_CACHE_BYTES = 2 ** 20;
+
 const UNITS: Readonly<Record<string, number>> = {
   "": 1,
   b: 1,
@@ -71,7 +86,8 @@ export function parseBytes(value: number | string): number {
  * The memory budget of a run: the `memory` option when given, else the
  * `TESSERA_MEMORY` environment variable, else a quarter of the machine's
  * RAM (`Deno.systemMemoryInfo().total / 4`; 1 GiB when that is not
- * permitted).
+ * permitted). Env and sys access are used only when already granted (never
+ * a prompt).
  *
  * @param memory A byte count or a size such as `"512MiB"`.
  * @returns The budget in bytes.
@@ -87,13 +103,10 @@ export function parseBytes(value: number | string): number {
  */
 export function memoryBudget(memory?: number | string): number {
   if (memory !== undefined) return parseBytes(memory);
-  let env: string | undefined;
-  try {
-    env = Deno.env.get("TESSERA_MEMORY");
-  } catch {
-    env = undefined;
-  }
+  // optional permissions, asked without prompting: without them the default is 1 GiB
+  const env = optionalEnv("TESSERA_MEMORY");
   if (env !== undefined && env.trim() !== "") return parseBytes(env);
+  if (!granted({ name: "sys", kind: "systemMemoryInfo" })) return 2 ** 30;
   try {
     return Math.floor(Deno.systemMemoryInfo().total / 4);
   } catch {
