@@ -82,7 +82,9 @@ class ZlibFamilyCodec implements AnyCodec {
 /**
  * numcodecs.js's blosc codec with a faster decode: LZ4 frames (shuffled or
  * not) and stored frames go through io/_blosc.ts; other frames, and frames
- * it finds corrupt (for numcodecs.js's own error), go to numcodecs.js.
+ * it does not handle go to numcodecs.js. A frame it handles but finds corrupt
+ * or truncated is an error: numcodecs.js would return the chunk with
+ * uninitialised bytes and no error.
  */
 class FastBloscCodec implements AnyCodec {
   readonly kind = "bytes_to_bytes";
@@ -94,13 +96,7 @@ class FastBloscCodec implements AnyCodec {
     return this.#inner.encode(bytes);
   }
   decode(bytes: unknown): unknown {
-    let out: Uint8Array | null = null;
-    try {
-      out = decodeBlosc(bytes as Uint8Array);
-    } catch {
-      out = null;
-    }
-    return out ?? this.#inner.decode(bytes);
+    return decodeBlosc(bytes as Uint8Array) ?? this.#inner.decode(bytes);
   }
 }
 

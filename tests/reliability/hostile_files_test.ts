@@ -7,8 +7,7 @@
 // of every file before and after).
 //
 // Counts: 40 hostile inputs (15 .npy, 6 HDF5, 9 Zarr, 10 Arrow), each read
-// by 2 or 3 paths (the format's class(es) and open().compute()); 3 of the Zarr
-// inputs are in ignored tests (marked `// needs ...`).
+// by 2 or 3 paths (the format's class(es) and open().compute()).
 //
 //   deno test -A tests/reliability/hostile_files_test.ts
 
@@ -332,11 +331,8 @@ a[0:2, 0:3] = 7.0
 
 Deno.test({
   name: "hostile Zarr: a blosc chunk of zarr-python's store cut short is refused",
-  // needs io/_zarr_codecs.ts FastBloscCodec.decode to rethrow decodeBlosc's BloscError
-  // ("Truncated Blosc frame: 32 bytes of 64") instead of falling back to numcodecs.js,
-  // which returns the chunk with uninitialised memory and no error (zarr-python
-  // returns garbage too): today the read succeeds with wrong values
-  ignore: true,
+  // io/_blosc.ts refuses the truncated frame; numcodecs.js would return uninitialised
+  // bytes with no error (zarr-python returns garbage here too)
   async fn() {
     await using dir = await tempDir("tessera-hostile-zarr-");
     const d = dir.path;
@@ -356,13 +352,7 @@ g.create_dataset("a", data=np.random.default_rng(1).random((4, 6)), chunks=(2, 3
 
 Deno.test({
   name: "hostile Zarr: metadata claiming 1e15 x 1e15 is a FormatError naming the store",
-  // needs io/zarr.ts to refuse, at open, a shape or chunk shape whose element count
-  // is not a safe integer or whose chunk cannot be allocated, and read() to check the
-  // region's byte size before allocating. Today openZarr accepts the metadata; with
-  // chunks 1e15 x 1e15 a read fails with "Invalid typed array length: 1e+30"; with
-  // chunks 2 x 3 a whole read() runs V8 out of memory (fatal, after ~2 min and 4 GiB):
-  // do not un-ignore before the fix
-  ignore: true,
+  // refused at open (core/limits.ts): the element count is not a safe integer
   async fn() {
     await using dir = await tempDir("tessera-hostile-zarr-");
     for (
