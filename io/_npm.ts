@@ -14,6 +14,12 @@ export type { ApacheArrow, Zarrita };
 const ZARRITA: string = "npm:zarrita@0.7.5";
 const APACHE_ARROW: string = "npm:apache-arrow@21.2.0";
 
+/**
+ * Every npm package loaded on first use: the test command caches them ahead
+ * of time (`deno cache` cannot see a specifier held in a variable).
+ */
+export const LAZY_NPM_PACKAGES: readonly string[] = [ZARRITA, APACHE_ARROW];
+
 let zarritaModule: Promise<typeof Zarrita> | null = null;
 let arrowModule: Promise<typeof ApacheArrow> | null = null;
 

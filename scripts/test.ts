@@ -15,6 +15,7 @@
 //   deno task test tests/io        # only test files under a path (plus their MPI runs)
 
 import { ensurePackages } from "./deps.ts";
+import { LAZY_NPM_PACKAGES } from "../io/_npm.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DENO = Deno.execPath();
@@ -164,11 +165,12 @@ for (const u of under) {
 if (!staticOnly) {
   // warm the Deno cache with every module of the repository (the CLI, examples,
   // tests/dist/_scripts, workers, lazily imported formats): a test's subprocess
-  // must not download, or its "Download ..." lines reach the asserted stderr
+  // must not download, or its "Download ..." lines reach the asserted stderr;
+  // the npm packages the formats import on first use are named explicitly
   const all = (await walk(`${ROOT}.`, (p) => p.endsWith(".ts"))).map((p) =>
     p.slice(ROOT.length + 2)
   );
-  const warm = await run(DENO, ["cache", ...all], { quiet: true });
+  const warm = await run(DENO, ["cache", ...all, ...LAZY_NPM_PACKAGES], { quiet: true });
   if (warm.code !== 0) record(false, "deno cache (warm-up)");
   section("deno test");
   const junit = await Deno.makeTempFile({ suffix: ".xml" });

@@ -11,7 +11,7 @@ import { FormatError, MemoryBudgetError } from "../../core/errors.ts";
 import type { NDArray } from "../../core/ndarray.ts";
 import { fromSource, open, random } from "../../stream/mod.ts";
 import type { RegionLike } from "../../io/region.ts";
-import { hasPython, ROOT, runPython, tempDir } from "../_util.ts";
+import { hasPython, ROOT, runPython, tempDir, withoutDownloads } from "../_util.ts";
 
 const MAIN = `${ROOT}/cli/main.ts`;
 const MiB = 2 ** 20;
@@ -46,7 +46,7 @@ Deno.exit(0);
   }).output();
   const seconds = (performance.now() - t0) / 1000;
   const out = new TextDecoder().decode(r.stdout).trim().split("\n").pop()!;
-  const stderr = new TextDecoder().decode(r.stderr);
+  const stderr = withoutDownloads(r.stderr);
   let parsed: { code: number; hwm: number };
   try {
     parsed = JSON.parse(out);

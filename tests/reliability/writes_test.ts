@@ -17,7 +17,15 @@ import assert from "node:assert/strict";
 import { arange } from "../../core/ndarray.ts";
 import { OutputLock, tempPath } from "../../io/output.ts";
 import { lazy } from "../../stream/lazy.ts";
-import { hasCommand, hasPython, pythonJson, ROOT, runPython, tempDir } from "../_util.ts";
+import {
+  hasCommand,
+  hasPython,
+  pythonJson,
+  ROOT,
+  runPython,
+  tempDir,
+  withoutDownloads,
+} from "../_util.ts";
 
 const MAIN = `${ROOT}/cli/main.ts`;
 const ok = hasPython("numpy", "h5py", "zarr");
@@ -58,7 +66,7 @@ function cli(cwd: string, ...args: string[]): Deno.ChildProcess {
 
 async function finished(p: Deno.ChildProcess): Promise<{ code: number; stderr: string }> {
   const r = await p.output();
-  return { code: r.code, stderr: dec.decode(r.stderr) };
+  return { code: r.code, stderr: withoutDownloads(r.stderr) };
 }
 
 /** Pid of a process that has ended. */
