@@ -84,7 +84,9 @@ function have(cmd: string): boolean {
 }
 
 // Counts <testcase> elements of a JUnit report and how many have <failure>.
-async function junitCounts(path: string): Promise<{ passed: number; failed: number } | null> {
+async function junitCounts(
+  path: string,
+): Promise<{ passed: number; failed: number; names: string[] } | null> {
   let xml: string;
   try {
     xml = await Deno.readTextFile(path);
@@ -92,13 +94,24 @@ async function junitCounts(path: string): Promise<{ passed: number; failed: numb
     return null;
   }
   const cases = xml.split("<testcase").slice(1);
-  let f = 0;
+  const names: string[] = [];
+  const unescape = (t: string) =>
+    t.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">").replace(/&amp;/g, "&");
   for (const c of cases) {
     const end = c.indexOf("</testcase>");
     const body = end >= 0 ? c.slice(0, end) : c;
-    if (body.includes("<failure")) f++;
+    const at = body.indexOf("<failure");
+    if (at < 0) continue;
+    // name each failure with its file and the first lines of its message, so
+    // that the tail of a CI log says what failed
+    const name = unescape(/ name="([^"]*)"/.exec(body)?.[1] ?? "?");
+    const cls = unescape(/ classname="([^"]*)"/.exec(body)?.[1] ?? "");
+    const msg = unescape(body.slice(at).replace(/<[^>]*>/g, "")).trim().split("\n")
+      .slice(0, 6).map((l) => `    ${l.slice(0, 200)}`).join("\n");
+    names.push(`${cls ? cls + ": " : ""}${name}\n${msg}`);
   }
-  return { passed: cases.length - f, failed: f };
+  return { passed: cases.length - names.length, failed: names.length, names };
 }
 
 function section(title: string): void {
@@ -198,7 +211,10 @@ if (!staticOnly) {
   else {
     passed += counts.passed;
     failed += counts.failed;
-    if (counts.failed) failures.push(`${counts.failed} test(s) in deno test`);
+    if (counts.failed) {
+      failures.push(`${counts.failed} test(s) in deno test:`);
+      for (const n of counts.names) failures.push(`  ${n}`);
+    }
     if (r.code !== 0 && counts.failed === 0) record(false, `deno test exited ${r.code}`);
   }
   await Deno.remove(junit).catch(() => {});
