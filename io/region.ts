@@ -46,6 +46,21 @@ export interface ArraySource {
   readonly fortranOrder?: boolean;
   /** Bytes the reader keeps cached while open (libhdf5's chunk cache), for the planner. */
   readonly cacheBytes?: number;
+  /**
+   * Optional metadata (DESIGN.md, contract 10), as stored: the array's
+   * attributes as plain JSON values (numbers, strings, arrays of them;
+   * HDF5/netCDF attributes, Zarr `.zattrs` / v3 `attributes`), raw and never
+   * CF-decoded. Formats without attributes leave it out.
+   */
+  readonly attributes?: Readonly<Record<string, unknown>>;
+  /**
+   * Optional: one dimension name per axis, when the format has them (netCDF
+   * dimensions, HDF5 dimension scales, Zarr `_ARRAY_DIMENSIONS` or v3
+   * `dimension_names`); null for an unnamed axis.
+   */
+  readonly dimensions?: readonly (string | null)[];
+  /** Optional: the stored fill value (HDF5 fill value, Zarr `fill_value`), raw. */
+  readonly fillValue?: number | bigint | null;
 }
 
 /** A writable array (contract 2). Regions written by different ranks must not overlap. */

@@ -19,6 +19,15 @@ export const PACKAGES: Record<string, string> = {
   "libhdf5-openmpi-dev": "parallel libhdf5 for Open MPI",
   "python3-h5py-mpi": "h5py built with MPI (benchmark peer)",
   "hdf5-tools": "h5dump",
+  "netcdf-bin": "ncgen and ncdump (netCDF fixtures and checks)",
+  "python3-netcdf4": "netCDF4-python (netCDF interop)",
+  "python3-xarray": "xarray (the reference for CF decoding and metadata)",
+  "cdo": "CDO (a reference for reductions with missing values)",
+  "nco": "NCO (ncrcat, ncwa: references for multi-file and reductions)",
+  "libblosc1": "c-blosc, the Blosc library numcodecs uses",
+  "libzstd1": "zstd",
+  "liblz4-1": "lz4",
+  "libdeflate0": "libdeflate (zlib and gzip)",
 };
 
 function dpkgInstalled(pkg: string): boolean {
