@@ -582,7 +582,32 @@ export function check<T extends number | bigint>(
   context: Hdf5Context = {},
 ): T {
   if (rc >= 0) return rc;
+  if (symbol === "H5Fclose") skipHdf5ExitHandler();
   throw hdf5Error(symbol, Number(rc), context);
+}
+
+let exitGuarded = false;
+
+// A file whose H5Fclose failed (its final flush hit EFBIG or ENOSPC) stays in
+// a half-closed state that libhdf5 1.10's own exit handler (H5_term_library,
+// registered with atexit) dereferences and crashes on: exit code 139 after
+// the error was reported and the temporary removed. After such a failure the
+// process leaves through _exit with the exit code it chose, skipping the C
+// exit handlers (there is nothing left to flush: the failed file is
+// discarded; a file some other code left open is not flushed by HDF5 then).
+function skipHdf5ExitHandler(): void {
+  if (exitGuarded) return;
+  exitGuarded = true;
+  globalThis.addEventListener("unload", () => {
+    try {
+      const libc = Deno.dlopen("libc.so.6", {
+        fflush: { parameters: ["pointer"], result: "i32" },
+        _exit: { parameters: ["i32"], result: "void" },
+      });
+      libc.symbols.fflush(null);
+      libc.symbols._exit(Deno.exitCode);
+    } catch { /* no libc by that name: leave through exit() */ }
+  });
 }
 
 /**

@@ -488,12 +488,12 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
    * using ds = f.createDataset("/x", { shape: [2], dtype: "int8" });
    * ds.setAttribute("units", "m");
    * ds.setAttribute("scale", 0.5);
-   * const a = ds.attributes();
+   * const a = ds.attributes;
    * if (a.units !== "m" || a.scale !== 0.5) throw new Error("bad attributes");
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
-  attributes(): Record<string, H5AttributeValue> {
+  get attributes(): Record<string, H5AttributeValue> {
     const id = this.#idOrThrow();
     const out: Record<string, H5AttributeValue> = {};
     for (const name of attributeNames(id, this.file, this.path)) {

@@ -479,7 +479,7 @@ function readSync(comm: Hdf5Comm, locator: string, layout: Hdf5Layout): NDArray 
       `Cannot read "${locator}" as distributed: the dataset has shape [${shape}], the distribution [${layout.shape}]`,
     );
   }
-  if (ds.attributes()[INCOMPLETE_ATTRIBUTE] !== undefined) {
+  if (ds.attributes[INCOMPLETE_ATTRIBUTE] !== undefined) {
     throw new FormatError(
       locator,
       `the dataset is incomplete ("${INCOMPLETE_ATTRIBUTE}" is set): a parallel write did not finish`,

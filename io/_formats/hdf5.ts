@@ -158,7 +158,7 @@ export const format: FormatModule = {
       memoryBytes: memoryOf(i.shape, i.dtype),
       diskBytes: await diskSize(loc.path),
       diskScope: "whole file",
-      attributes: plainRecord(ds.attributes()),
+      attributes: plainRecord(ds.attributes),
       extra: {
         layout: i.layout,
         maxshape: i.maxshape,
