@@ -2,7 +2,7 @@
 // to a new .npy and into an existing HDF5 file, `reduce -o` to Zarr, and
 // `plot`. Whatever the moment, the run either ends with the signal's code
 // (130 for SIGINT, 143 for SIGTERM) and leaves nothing behind: no temporary,
-// no lock, no output, the existing file byte-identical: or it had already
+// no lock, no output, the existing file byte-identical; or it had already
 // finished (exit 0) and its output is complete.
 //
 // Counts: 4 writers x 5 moments (from 0.2 s to 2.4 s after the start),
