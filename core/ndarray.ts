@@ -6,6 +6,7 @@
  * @module
  */
 
+import { arrayRepr, arrayStr } from "./_repr.ts";
 import {
   type AnyTypedArray,
   type ArrayOf,
@@ -589,16 +590,25 @@ export class NDArray<D extends DType = DType> {
   }
 
   /**
-   * A short description: `NDArray<float32>[2,3]`.
+   * The values as NumPy's `str` shows them (`[[0 1 2] [3 4 5]]`, one row per
+   * line, more than 1000 elements summarised); `console.log` shows NumPy's
+   * `repr` (`array([[0, 1, 2], [3, 4, 5]], dtype=int32)`).
    *
    * @example
    * ```ts
-   * import { zeros } from "./ndarray.ts";
-   * if (String(zeros([2, 3], "float32")) !== "NDArray<float32>[2,3]") throw new Error("bad");
+   * import { arange } from "./ndarray.ts";
+   * const a = arange(6, undefined, undefined, "int32").reshape([2, 3]);
+   * if (String(a) !== "[[0 1 2]\n [3 4 5]]") throw new Error(String(a));
+   * if (Deno.inspect(a) !== "array([[0, 1, 2],\n       [3, 4, 5]], dtype=int32)") throw new Error("bad");
    * ```
    */
   toString(): string {
-    return `NDArray<${this.dtype}>[${this.shape.join(",")}]`;
+    return arrayStr(this);
+  }
+
+  /** What `console.log` and `Deno.inspect` show: NumPy's `repr` of the values. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return arrayRepr(this);
   }
 
   /**

@@ -147,6 +147,32 @@ export class LazyArray {
   }
 
   /**
+   * What the array is, without computing it: `LazyArray<float32>[4096,4096]`
+   * and the source (`from "t.nc:/t2m", chunks [1,721,1440]`) or the last
+   * operation (`= sqrt(...)`); `console.log` shows the same.
+   *
+   * @example
+   * ```ts
+   * import { lazy } from "./lazy.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * const text = String(lazy(arange(6).reshape([2, 3])).sqrt());
+   * if (text !== "LazyArray<float64>[2,3] = sqrt(...)") throw new Error(text);
+   * ```
+   */
+  toString(): string {
+    const n = this.#node;
+    const head = `LazyArray<${this.dtype}>[${this.shape.join(",")}]`;
+    if (n.kind === "source") return `${head} from "${n.source.locator}", chunks [${n.chunks}]`;
+    const what = n.kind === "map" ? n.op : n.kind === "reduce" ? n.name : n.kind;
+    return `${head} = ${what}(...)`;
+  }
+
+  /** What `console.log` shows: the same text as {@link LazyArray.toString}. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+
+  /**
    * Applies any ufunc by its NumPy name with this array as the first operand
    * (see {@link ufunc}).
    *

@@ -44,7 +44,7 @@ const EXTRAS: Record<TypeName, Record<string, string>> = {
     copy: "a LazyArray is immutable; DistArray.copy is listed there",
     toTypedArray: "exports one buffer",
     toArray: "exports one buffer (LazyArray: compute().toArray())",
-    toString: "description of a view",
+    toString: "the values as NumPy's str (console.log shows its repr)",
   },
   LazyArray: {
     chunks: "the source's chunk grid: only an on-disk source has one",
@@ -53,6 +53,7 @@ const EXTRAS: Record<TypeName, Record<string, string>> = {
     compute: "runs the graph into memory",
     to: "runs the graph into a file",
     close: "closes the source file",
+    toString: "what it is, from which source or operation: no values, nothing is computed",
   },
   DistArray: {
     comm: "the communicator",
