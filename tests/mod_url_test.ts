@@ -117,3 +117,52 @@ console.log(JSON.stringify({ sum: Number(await a.sum().compute().then((r) => r.g
     await server.shutdown();
   }
 });
+
+Deno.test("mod.ts imported by URL: the MIME types a static host may send, and the ones it may not", async () => {
+  // what the README's "Importing by URL" says, checked: TypeScript types and
+  // the generic ones (Deno then goes by the .ts extension) work;
+  // application/javascript makes Deno parse TypeScript as JavaScript, and
+  // text/html is refused
+  const cases: [string, boolean][] = [
+    ["application/typescript", true],
+    ["text/typescript", true],
+    ["text/plain", true],
+    ["application/octet-stream", true],
+    ["application/javascript", false],
+    ["text/html", false],
+  ];
+  await using dir = await tempDir("tessera-url-mime-");
+  for (const [type, works] of cases) {
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+      const path = decodeURIComponent(new URL(req.url).pathname);
+      if (path.includes("..")) return new Response("bad path", { status: 400 });
+      try {
+        return new Response(await Deno.readFile(`${ROOT}${path}`), {
+          headers: { "content-type": type },
+        });
+      } catch {
+        return new Response("not found", { status: 404 });
+      }
+    });
+    try {
+      const host = `127.0.0.1:${server.addr.port}`;
+      await using cache = await tempDir("tessera-deno-dir-");
+      await Deno.writeTextFile(
+        `${dir.path}/main.ts`,
+        `import { arange } from "http://${host}/core/ndarray.ts";\nconsole.log(String(arange(3)));\n`,
+      );
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--quiet", `--allow-import=${host}`, "main.ts"],
+        cwd: dir.path,
+        stdout: "piped",
+        stderr: "piped",
+        env: { DENO_NO_UPDATE_CHECK: "1", DENO_DIR: cache.path, NO_COLOR: "1" },
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.equal(out.success, works, `${type}: ${stderr}`);
+      if (works) assert.equal(new TextDecoder().decode(out.stdout), "[0 1 2]\n", type);
+    } finally {
+      await server.shutdown();
+    }
+  }
+});
