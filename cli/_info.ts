@@ -19,8 +19,16 @@ function list(v: readonly unknown[] | null | undefined): string {
   return v ? `[${v.join(", ")}]` : "-";
 }
 
+// NaN and the infinities as Zarr's JSON writes them ("NaN", "Infinity"),
+// never as JSON's null: a NaN fill value is not "no fill value"
+function nonFinite(_key: string, value: unknown): unknown {
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  return jsonReplacer(_key, value);
+}
+
 function attrText(v: unknown): string {
-  return JSON.stringify(v, jsonReplacer) ?? String(v);
+  if (typeof v === "number") return String(v);
+  return JSON.stringify(v, nonFinite) ?? String(v);
 }
 
 function render(info: ArrayInfo | TreeInfo): string {
@@ -72,6 +80,6 @@ function render(info: ArrayInfo | TreeInfo): string {
 /** Runs `tessera info`. */
 export async function infoCommand(session: Session, locator: string): Promise<void> {
   const info = await gather(locator);
-  if (session.options.json) session.outJson(info);
+  if (session.options.json) session.out(JSON.stringify(info, nonFinite, 2));
   else session.out(render(info));
 }

@@ -49,6 +49,7 @@ with h5py.File("f.h5", "w") as f:
 g = zarr.open_group("s.zarr", mode="w")
 u = g.create_dataset("u", data=a * 10, chunks=(2, 3))
 u.attrs["long_name"] = "wind"
+g.create_dataset("nanfill", shape=(4,), chunks=(2,), dtype="f4", fill_value=np.nan)
 `;
 
 async function fixtures(dir: string): Promise<void> {
@@ -134,6 +135,15 @@ Deno.test({
     assert.equal(zt.code, 0);
     assert.match(zt.stdout, /\/u\s+array\s+\[4, 6\] float64\s+chunks \[2, 3\]/);
     assert.match(zt.stdout, /@long_name = "wind"/);
+
+    // a NaN fill value is NaN, not JSON's null ("no fill value")
+    const nf = await tessera(t.path, "info", "s.zarr:/nanfill");
+    assert.match(nf.stdout, /fill value\s+NaN\n/);
+    assert.equal(
+      JSON.parse((await tessera(t.path, "info", "s.zarr:/nanfill", "--json")).stdout)
+        .fillValue,
+      "NaN",
+    );
 
     const n = await tessera(t.path, "info", "a.npy");
     assert.equal(n.code, 0);
