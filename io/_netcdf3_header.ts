@@ -208,7 +208,9 @@ function typeOf(c: Cursor, code: number, version: NcVersion, field: string): NcT
 // reads `n` values of type `t` (big-endian) as plain numbers (bigints past 2^53)
 function values(c: Cursor, t: NcType, n: number, field: string): NcAttribute {
   if (n * t.bytes > c.left) {
-    throw c.fail(`${field} declares ${n} values, more than the file holds`);
+    throw c.fail(
+      `${field} declares ${n} values of ${t.bytes} bytes at byte ${c.pos}, past the end of the file`,
+    );
   }
   const raw = c.bytes(n * t.bytes, field);
   if (t.dtype === null) return utf8.decode(raw).replace(/\0+$/, "");
@@ -329,7 +331,9 @@ export function parseHeader(bytes: Uint8Array, file: string, fileSize: number): 
       if (length === 0) {
         if (recordDim >= 0) {
           throw c.fail(
-            `dimensions "${dims[recordDim].name}" and "${name}" are both unlimited (at most one may be)`,
+            `dimensions "${
+              dims[recordDim].name
+            }" and "${name}" are both unlimited (at most one may be)`,
           );
         }
         recordDim = i;
@@ -363,7 +367,9 @@ export function parseHeader(bytes: Uint8Array, file: string, fileSize: number): 
         }
         if (id === recordDim && k !== 0) {
           throw c.fail(
-            `${field} has the unlimited dimension "${dims[id].name}" at axis ${k}, only axis 0 may be unlimited`,
+            `${field} has the unlimited dimension "${
+              dims[id].name
+            }" at axis ${k}, only axis 0 may be unlimited`,
           );
         }
         dimids.push(id);

@@ -18,7 +18,7 @@
  *   ...be(10), ...be(1), ...be(1), 0x78, 0, 0, 0, ...be(2), // dimensions: x = 2
  *   ...be(0), ...be(0), // no global attributes
  *   ...be(11), ...be(1), ...be(1), 0x76, 0, 0, 0, ...be(1), ...be(0), // variable v(x)
- *   ...be(0), ...be(0), ...be(3), ...be(4), ...be(60), // no attributes, short, vsize 4, begin 60
+ *   ...be(0), ...be(0), ...be(3), ...be(4), ...be(80), // no attributes, short, vsize 4, begin 80
  *   0, 7, 0xff, 0xff,
  * ]);
  * const dir = await Deno.makeTempDir();
@@ -354,7 +354,9 @@ export class Nc3File {
         const s = this.#scratch.subarray(0, span);
         await readFull(file, first[0], s, this.path);
         this.#bytesRead += span;
-        for (const [at, len, to] of group) out.set(s.subarray(at - first[0], at - first[0] + len), to);
+        for (const [at, len, to] of group) {
+          out.set(s.subarray(at - first[0], at - first[0] + len), to);
+        }
       }
       group = [];
     };
@@ -439,7 +441,7 @@ export class Nc3Variable implements ArraySource {
    * await Deno.writeFile(`${dir}/v.nc`, new Uint8Array([
    *   0x43, 0x44, 0x46, 1, ...be(0), ...be(10), ...be(1), ...be(1), 0x78, 0, 0, 0, ...be(3),
    *   ...be(0), ...be(0), ...be(11), ...be(1), ...be(1), 0x76, 0, 0, 0, ...be(1), ...be(0),
-   *   ...be(0), ...be(0), ...be(4), ...be(12), ...be(64), ...be(5), ...be(6), ...be(7),
+   *   ...be(0), ...be(0), ...be(4), ...be(12), ...be(80), ...be(5), ...be(6), ...be(7),
    * ]));
    * using f = await Nc3File.open(`${dir}/v.nc`);
    * assert.deepEqual((await f.variable("v").read("1:")).toArray(), [6, 7]);
@@ -474,7 +476,7 @@ export class Nc3Variable implements ArraySource {
    * await Deno.writeFile(`${dir}/v.nc`, new Uint8Array([
    *   0x43, 0x44, 0x46, 1, ...be(0), ...be(10), ...be(1), ...be(1), 0x78, 0, 0, 0, ...be(2),
    *   ...be(0), ...be(0), ...be(11), ...be(1), ...be(1), 0x76, 0, 0, 0, ...be(1), ...be(0),
-   *   ...be(0), ...be(0), ...be(4), ...be(8), ...be(64), ...be(-3), ...be(9),
+   *   ...be(0), ...be(0), ...be(4), ...be(8), ...be(80), ...be(-3), ...be(9),
    * ]));
    * using f = await Nc3File.open(`${dir}/v.nc`);
    * const out = zeros([2], "int32");

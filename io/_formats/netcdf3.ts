@@ -63,7 +63,7 @@ export const format: FormatModule = {
           shape: v.shape,
           dtype: dtypeOf(v),
           chunks: null,
-          codec: `none  (${v.dimensions.join(", ")})`,
+          codec: "none",
           dimensions: v.dimensions,
           attributes: { ...v.attributes },
         });
@@ -89,7 +89,9 @@ export const format: FormatModule = {
       ...(fill === undefined ? {} : { fillValue: fill }),
       memoryBytes: memoryOf(v.shape, v.dtype),
       diskBytes: v.record ? v.bytes * v.shape[0] : v.bytes,
-      diskScope: v.record ? "one record at a time, interleaved with the other record variables" : undefined,
+      diskScope: v.record
+        ? "one record at a time, interleaved with the other record variables"
+        : undefined,
       attributes: { ...v.attributes },
       extra: {
         netcdf: f.kind,
