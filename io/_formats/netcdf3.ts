@@ -8,10 +8,12 @@ import { Nc3File, type NcVariable, openNc3Variable } from "../netcdf3.ts";
 import type { ArrayInfo, FormatModule, TreeInfo, TreeNode } from "../formats.ts";
 import { diskSize, headBytes, memoryOf } from "./_info.ts";
 
-/** `CDF` and a version byte: 1 classic, 2 64-bit offset, 5 64-bit data. */
+/**
+ * `CDF` and a version byte (1 classic, 2 64-bit offset, 5 64-bit data; any
+ * other is claimed too, so that the reader names the unknown version).
+ */
 export function isNetcdf3(head: Uint8Array): boolean {
-  return head.length >= 4 && head[0] === 0x43 && head[1] === 0x44 && head[2] === 0x46 &&
-    (head[3] === 1 || head[3] === 2 || head[3] === 5);
+  return head.length >= 4 && head[0] === 0x43 && head[1] === 0x44 && head[2] === 0x46;
 }
 
 function readOnly(loc: Locator): Error {
