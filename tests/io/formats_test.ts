@@ -63,7 +63,7 @@ function classicNetcdf(): Uint8Array {
     ...be(4),
     ...be(48),
     ...be(96), // no attributes, int, vsize, begin
-    ...[...A.toArray().flat()].flatMap((v) => be(v as number)),
+    ...(A.toArray() as number[][]).flat().flatMap(be),
   ]);
 }
 
