@@ -101,7 +101,7 @@ export class ConcatSource implements ArraySource {
   readonly chunks: readonly number[];
   readonly attributes?: Readonly<Record<string, unknown>>;
   readonly dimensions?: readonly (string | null)[];
-  readonly fillValue?: number | bigint | null;
+  readonly fillValue?: ArraySource["fillValue"];
   readonly cacheBytes?: number;
   /** The concatenation axis. */
   readonly axis: number;
