@@ -409,6 +409,13 @@ print(json.dumps([bool((s == ds["t2m"][:].sum(axis=0)).all()), rf.dtype == np.fl
       dir.path,
     );
     assert.deepEqual(check, [true, true, true]);
+    // writing into the netCDF-3 file is refused in one line, the file unchanged
+    const before = await Deno.readFile(`${dir.path}/x.nc`);
+    const into = await cli(dir.path, "convert", "x.nc:/rf", "x.nc:/rf2");
+    assert.equal(into.code, 1);
+    assert.match(into.err, /netCDF-3 output is not supported/);
+    assert.equal(into.err.trim().split("\n").length, 1, into.err);
+    assert.deepEqual(await Deno.readFile(`${dir.path}/x.nc`), before);
   },
 });
 
