@@ -37,10 +37,17 @@ function render(info: ArrayInfo | TreeInfo): string {
     lines.push(`${info.locator} (${info.format}, ${formatBytes(info.diskBytes)} on disk)`);
     const width = Math.max(...info.nodes.map((n) => n.path.length));
     for (const n of info.nodes) {
-      if (n.kind === "group") lines.push(`  ${n.path.padEnd(width)}  group`);
-      else {
+      // netCDF: the group's dimensions (name: length) and each array's dimension names
+      const dims = n.dimensions;
+      if (n.kind === "group") {
+        const named = dims && typeof dims === "object" && !Array.isArray(dims)
+          ? `  dimensions ${Object.entries(dims).map(([k, v]) => `${k} = ${v}`).join(", ")}`
+          : "";
+        lines.push(`  ${n.path.padEnd(width)}  group${named}`);
+      } else {
+        const named = Array.isArray(dims) ? ` (${dims.join(", ")})` : "";
         lines.push(
-          `  ${n.path.padEnd(width)}  array  ${list(n.shape)} ${n.dtype ?? "?"}  chunks ${
+          `  ${n.path.padEnd(width)}  array  ${list(n.shape)} ${n.dtype ?? "?"}${named}  chunks ${
             list(n.chunks)
           }  ${n.codec ?? ""}`.trimEnd(),
         );

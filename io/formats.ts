@@ -35,6 +35,7 @@ import {
   type Format,
   type Locator,
   LOCATOR_RULES,
+  type LocatorRule,
   parseLocator,
   type ParseLocatorOptions,
 } from "./locator.ts";
@@ -186,7 +187,7 @@ export interface FormatEntry {
   readonly name: Format;
   /** The file extensions of locators (`.h5`, ...). */
   readonly extensions: readonly string[];
-  /** The codecs its writer takes (`none` always). */
+  /** The codecs its writer takes (`none` always; none at all for a read-only format). */
   readonly codecs: readonly CodecName[];
   /** Whether the processes writing one output must take turns (serial HDF5). */
   readonly serialWrites: boolean;
@@ -196,6 +197,8 @@ export interface FormatEntry {
   readonly staging: Staging;
   /** {@link FormatModule.detect}, loading the module first. */
   detect(path: string): Promise<boolean>;
+  /** Loads the format's module. */
+  module(): Promise<FormatModule>;
   /** {@link FormatModule.open}, loading the module first. */
   open(locator: string | Locator): Promise<OpenedArray>;
   /** {@link FormatModule.create}, loading the module first. */
@@ -244,11 +247,37 @@ const DEFINITIONS: { readonly [F in Format]: Definition } = {
     staged: true,
     load: () => import("./_formats/arrow.ts"),
   },
+  netcdf3: {
+    codecs: [],
+    load: () => import("./_formats/netcdf3.ts"),
+  },
 };
+
+/**
+ * The format an existing file is read as: its extension's, unless another
+ * format that shares the extension recognises the contents (a `.nc` file
+ * is HDF5 by its extension, netCDF-3 when it starts with `CDF\x01` or
+ * `CDF\x02`). Writes keep the extension's format.
+ */
+async function byContents(loc: Locator): Promise<Locator> {
+  const dot = loc.path.lastIndexOf(".");
+  const ext = dot < 0 ? "" : loc.path.slice(dot).toLowerCase();
+  for (const [name, rule] of Object.entries(LOCATOR_RULES) as [Format, LocatorRule][]) {
+    if (name === loc.format || !rule.extensions.includes(ext)) continue;
+    if (!LOCATOR_RULES[loc.format].extensions.includes(ext)) continue;
+    if (await FORMATS[name].detect(loc.path)) return { ...loc, format: name };
+  }
+  return loc;
+}
 
 function makeEntry(name: Format, def: Definition): FormatEntry {
   let loaded: Promise<FormatModule> | null = null;
   const load = (): Promise<FormatModule> => loaded ??= def.load().then((m) => m.format);
+  // reads of a file whose extension another format shares go by its contents
+  const reader = async (l: Locator): Promise<[FormatModule, Locator]> => {
+    const at = await byContents(l);
+    return [at.format === name ? await load() : await FORMATS[at.format].module(), at];
+  };
   const loc = (l: string | Locator, options?: ParseLocatorOptions): Locator =>
     typeof l === "string" ? parseLocator(l, { ...options, format: name }) : l;
   const text = (l: string | Locator): string =>
@@ -261,18 +290,24 @@ function makeEntry(name: Format, def: Definition): FormatEntry {
     staged: def.staged ?? false,
     staging: def.staging ?? null,
     detect: async (path: string) => (await load()).detect(path),
-    open: async (l: string | Locator) => (await load()).open(loc(l)),
+    module: load,
+    open: async (l: string | Locator) => {
+      const [m, at] = await reader(loc(l));
+      return m.open(at);
+    },
     create: async (l: string | Locator, o: CreateOptions) => (await load()).create(loc(l), o),
     openWriter: async (l: string | Locator) => (await load()).openWriter(loc(l)),
     finish: async (l: Locator, target: Locator) => {
       const m = await load();
       if (m.finish) await m.finish(l, target);
     },
-    info: async (l: string | Locator) =>
-      (await load()).info(loc(l, { requireObject: false }), text(l)),
+    info: async (l: string | Locator) => {
+      const [m, at] = await reader(loc(l, { requireObject: false }));
+      return m.info(at, text(l));
+    },
     probe: async (l: Locator) => {
-      const m = await load();
-      return m.probe ? m.probe(l) : null;
+      const [m, at] = await reader(l);
+      return m.probe ? m.probe(at) : null;
     },
     removeObject: async (l: Locator) => {
       const m = await load();
@@ -292,6 +327,7 @@ export const FORMATS: { readonly [F in Format]: FormatEntry } = Object.freeze({
   hdf5: makeEntry("hdf5", DEFINITIONS.hdf5),
   zarr: makeEntry("zarr", DEFINITIONS.zarr),
   arrow: makeEntry("arrow", DEFINITIONS.arrow),
+  netcdf3: makeEntry("netcdf3", DEFINITIONS.netcdf3),
 });
 
 /**

@@ -1,13 +1,15 @@
 /**
  * Locators: where an array lives, as one string. `file.h5:/group/dataset`,
  * `store.zarr:/a/b`, `store.zarr`, `x.npy`, `table.arrow:column`. The format
- * comes from the file's extension.
+ * comes from the file's extension; `.nc` is HDF5 (netCDF-4) by its
+ * extension, and the format registry (io/formats.ts) reads an existing
+ * `.nc` file as netCDF-3 when its contents say so.
  *
  * @module
  */
 
 /** The on-disk formats Tessera reads and writes. */
-export type Format = "npy" | "zarr" | "hdf5" | "arrow";
+export type Format = "npy" | "zarr" | "hdf5" | "arrow" | "netcdf3";
 
 /** A parsed locator. */
 export interface Locator {
@@ -61,13 +63,18 @@ export const LOCATOR_RULES: { readonly [F in Format]: LocatorRule } = {
     requireObject: false,
     label: "Arrow",
   },
+  // shares `.nc` with HDF5, which keeps it by extension: io/formats.ts reads by contents
+  netcdf3: { extensions: [".nc"], object: "path", requireObject: true, label: "netCDF-3" },
 };
 
-const EXTENSIONS: Readonly<Record<string, Format>> = Object.fromEntries(
-  (Object.entries(LOCATOR_RULES) as [Format, LocatorRule][]).flatMap(([f, r]) =>
-    r.extensions.map((e) => [e, f])
-  ),
-);
+// an extension belongs to the first format that lists it (`.nc`: HDF5)
+const EXTENSIONS: Readonly<Record<string, Format>> = (() => {
+  const out: Record<string, Format> = {};
+  for (const [f, r] of Object.entries(LOCATOR_RULES) as [Format, LocatorRule][]) {
+    for (const e of r.extensions) out[e] ??= f;
+  }
+  return out;
+})();
 
 const EXT_PATTERN = new RegExp(
   `\\.(${Object.keys(EXTENSIONS).map((e) => e.slice(1)).join("|")})\\/?(?=:|$)`,

@@ -22,6 +22,7 @@ import {
 } from "./_graph.ts";
 import { computeNode, planRun, writeNode } from "./_exec.ts";
 import { MemorySource, openSource, RandomSource } from "./_sources.ts";
+import { isGlob, openConcat } from "./_concat.ts";
 import type { RandomSourceOptions, RunOptions, WriteOptions } from "./options.ts";
 import { DTYPES } from "../core/dtype.ts";
 
@@ -549,10 +550,15 @@ export function fromSource(
 /**
  * Opens an array lazily: `.npy` files, HDF5 datasets (`file.h5:/group/x`)
  * and Zarr arrays (`store.zarr`, `store.zarr:/group/x`, when io/zarr.ts is
- * available). Only the header is read. Close it (or use `using`) when done.
+ * available), netCDF variables (`file.nc:/t2m`). Only the header is read.
+ * Close it (or use `using`) when done. A list of locators, or a glob
+ * (`era5_*.nc:/t2m`, files in name order), opens many files as one array,
+ * concatenated along the existing axis `concat` (default 0), as `ncrcat`
+ * does; their dtypes, other axes and packing attributes must agree.
  *
- * @param locator The locator.
- * @param options `chunks` to follow instead of the source's own grid.
+ * @param locator The locator, a glob, or a list of locators.
+ * @param options `chunks` to follow instead of the source's own grid;
+ *   `concat`, the axis along which many files are joined.
  * @returns The lazy array.
  *
  * @example
@@ -568,8 +574,13 @@ export function fromSource(
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function open(locator: string, options: OpenOptions = {}): Promise<LazyArray> {
-  const o = await openSource(locator);
+export async function open(
+  locator: string | readonly string[],
+  options: OpenOptions & { readonly concat?: number } = {},
+): Promise<LazyArray> {
+  // many files as one: a list, a glob, or `concat` (stream/_concat.ts)
+  const many = typeof locator !== "string" || options.concat !== undefined || isGlob(locator);
+  const o = many ? await openConcat(locator, options.concat ?? 0) : await openSource(locator);
   try {
     return wrap(sourceNode(o.source, o.splittable, options.chunks), o.close);
   } catch (e) {

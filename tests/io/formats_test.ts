@@ -27,16 +27,49 @@ async function samples(dir: string): Promise<Record<Format, { file: string; loca
   await z.write(undefined, A);
   await z.close();
   await writeArrow(`${dir}/a.arrow`, A);
+  await Deno.writeFile(`${dir}/a.nc`, classicNetcdf());
   return {
     npy: { file: `${dir}/a.npy`, locator: `${dir}/a.npy` },
     hdf5: { file: `${dir}/a.h5`, locator: `${dir}/a.h5:/g/a` },
     zarr: { file: `${dir}/a.zarr`, locator: `${dir}/a.zarr:/g/a` },
     arrow: { file: `${dir}/a.arrow`, locator: `${dir}/a.arrow` },
+    netcdf3: { file: `${dir}/a.nc`, locator: `${dir}/a.nc:/a` },
   };
 }
 
+/** A netCDF-3 classic file holding A as `int a(y, x)`, byte by byte. */
+function classicNetcdf(): Uint8Array {
+  const be = (n: number): number[] => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+  const name = (c: string): number[] => [...be(1), c.charCodeAt(0), 0, 0, 0];
+  return new Uint8Array([
+    ...[0x43, 0x44, 0x46, 1],
+    ...be(0), // magic, numrecs
+    ...be(10),
+    ...be(2),
+    ...name("y"),
+    ...be(3),
+    ...name("x"),
+    ...be(4), // dimensions
+    ...be(0),
+    ...be(0), // no global attributes
+    ...be(11),
+    ...be(1),
+    ...name("a"),
+    ...be(2),
+    ...be(0),
+    ...be(1), // variable a(y, x)
+    ...be(0),
+    ...be(0),
+    ...be(4),
+    ...be(48),
+    ...be(96), // no attributes, int, vsize, begin
+    ...(A.toArray() as number[][]).flat().flatMap(be),
+  ]);
+}
+
 Deno.test("FORMATS lists every format with its extensions and codecs", () => {
-  assert.deepEqual(Object.keys(FORMATS).sort(), ["arrow", "hdf5", "npy", "zarr"]);
+  assert.deepEqual(Object.keys(FORMATS).sort(), ["arrow", "hdf5", "netcdf3", "npy", "zarr"]);
+  assert.deepEqual(FORMATS.netcdf3.codecs, []); // read-only
   assert.deepEqual(FORMATS.hdf5.codecs, ["none", "gzip"]);
   assert.deepEqual(FORMATS.zarr.codecs, ["none", "gzip", "zlib", "zstd", "lz4", "blosc"]);
   assert.equal(FORMATS.hdf5.serialWrites, true);
@@ -93,6 +126,7 @@ Deno.test("FormatEntry detect(), open() and info() work for every format", async
 Deno.test("FormatEntry create(), openWriter() and finish() write every format", async () => {
   await using dir = await tempDir();
   for (const name of Object.keys(FORMATS) as Format[]) {
+    if (name === "netcdf3") continue; // read-only: refused below
     const entry = FORMATS[name];
     const ext = entry.extensions[0];
     const object = name === "hdf5" || name === "zarr" ? "/x" : name === "arrow" ? "v" : null;
@@ -122,6 +156,7 @@ Deno.test("FormatEntry create(), openWriter() and finish() write every format", 
       hdf5: "gzip:2",
       zarr: "blosc:zstd:3",
       arrow: "none",
+      netcdf3: "none",
     };
     assert.equal(info.codec, codecs[name], name);
   }
@@ -142,6 +177,14 @@ Deno.test("FormatEntry create(), openWriter() and finish() write every format", 
         dtype: "int8",
       }),
     RangeError,
+  );
+  await assert.rejects(
+    () =>
+      FORMATS.netcdf3.create({ path: `${dir.path}/bad.nc`, format: "netcdf3", object: "/x" }, {
+        shape: [2],
+        dtype: "int8",
+      }),
+    /netCDF-3 output is not supported/,
   );
   assert.deepEqual(
     [...Deno.readDirSync(dir.path)].map((e) => e.name).filter((n) => n.startsWith("bad")),

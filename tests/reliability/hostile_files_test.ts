@@ -6,13 +6,14 @@
 // gives), within a time limit, and leave the input byte-identical (SHA-256
 // of every file before and after).
 //
-// Counts: 40 hostile inputs (15 .npy, 6 HDF5, 9 Zarr, 10 Arrow), each read
-// by 2 or 3 paths (the format's class(es) and open().compute()).
+// Counts: 50 hostile inputs (15 .npy, 6 HDF5, 9 Zarr, 10 Arrow, 10 netCDF-3),
+// each read by 2 or 3 paths (the format's class(es) and open().compute()).
 //
 //   deno test -A tests/reliability/hostile_files_test.ts
 
 import assert from "node:assert/strict";
 import { formatHeader } from "../../io/_npy_header.ts";
+import { Nc3File } from "../../io/netcdf3.ts";
 import {
   arange,
   H5File,
@@ -454,4 +455,88 @@ Deno.test("hostile Arrow IPC files: lengths that lie in a batch's metadata or th
   new DataView(meta.buffer, meta.byteOffset + at, 8).setBigInt64(0, 2n ** 40n, true);
   await Deno.writeFile(`${d}/rows_lie.arrow`, rows);
   await refuses(`${d}/rows_lie.arrow`, reads(`${d}/rows_lie.arrow`));
+});
+
+// ---------------------------------------------------------------------------
+// netCDF-3
+
+function be32(n: number): number[] {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+}
+
+/**
+ * A classic file: dimensions time (record) and x = `x`, variable `int v(time, x)`
+ * with `numrecs` records at `begin`, then `data` bytes.
+ */
+function nc3(
+  o: { numrecs?: number; x?: number; dimCount?: number; begin?: number; data?: number },
+) {
+  const name = (c: string): number[] => [...be32(1), c.charCodeAt(0), 0, 0, 0];
+  return new Uint8Array([
+    ...[0x43, 0x44, 0x46, 1],
+    ...be32(o.numrecs ?? 2),
+    ...be32(10),
+    ...be32(o.dimCount ?? 2),
+    ...name("t"),
+    ...be32(0),
+    ...name("x"),
+    ...be32(o.x ?? 3),
+    ...be32(0),
+    ...be32(0),
+    ...be32(11),
+    ...be32(1),
+    ...name("v"),
+    ...be32(2),
+    ...be32(0),
+    ...be32(1),
+    ...be32(0),
+    ...be32(0),
+    ...be32(4),
+    ...be32(12),
+    ...be32(o.begin ?? 96),
+    ...new Array(o.data ?? 24).fill(7),
+  ]);
+}
+
+const NC3_CASES: Record<string, Uint8Array> = {
+  "truncated_header.nc": nc3({}).subarray(0, 50),
+  "magic_only.nc": new Uint8Array([0x43, 0x44, 0x46, 2]),
+  "dim_count_2g.nc": nc3({ dimCount: 0x7fffffff }),
+  "dim_length_4g.nc": nc3({ x: 0xfffffff0 }),
+  "numrecs_2g.nc": nc3({ numrecs: 0x7fffffff }),
+  "data_truncated.nc": nc3({ data: 20 }),
+  "begin_past_end.nc": nc3({ begin: 0x7ffffff0 }),
+  "begin_in_header.nc": nc3({ begin: 8 }),
+  "version_9.nc": (() => {
+    const b = nc3({});
+    b[3] = 9;
+    return b;
+  })(),
+  // the second dimension id of v is 5 (there are 2)
+  "bad_dimid.nc": (() => {
+    const b = nc3({});
+    b.set(be32(5), 72);
+    return b;
+  })(),
+};
+
+Deno.test("hostile netCDF-3 files: truncated, absurd counts and sizes, offsets that lie", async () => {
+  await using dir = await tempDir("tessera-hostile-nc3-");
+  // the builder makes a good file
+  await Deno.writeFile(`${dir.path}/good.nc`, nc3({}));
+  {
+    using f = await Nc3File.open(`${dir.path}/good.nc`);
+    assert.deepEqual((await f.variable("v").read()).shape, [2, 3]);
+  }
+  for (const [name, bytes] of Object.entries(NC3_CASES)) {
+    const path = `${dir.path}/${name}`;
+    await Deno.writeFile(path, bytes);
+    await refuses(path, {
+      "Nc3File.open().variable().read()": async () => {
+        using f = await Nc3File.open(path);
+        return await f.variable("v").read();
+      },
+      "open().compute()": async () => await (await open(`${path}:/v`)).compute(),
+    });
+  }
 });
