@@ -281,6 +281,7 @@ Deno.test("H5File.setAttribute() writes values that read back unchanged", async 
   assert.equal((a.arr as NDArray).dtype, "uint16");
   assert.deepEqual((a.arr as NDArray).toArray(), [[0, 1, 2], [3, 4, 5]]);
   using ds = f.dataset("/g/h/d");
+  assert.deepEqual(ds.readAttributes(), { units: "K" });
   assert.deepEqual(ds.attributes, { units: "K" });
 });
 
@@ -418,6 +419,7 @@ Deno.test("H5File leaves no HDF5 ids open after a workload", async () => {
     f.list();
     f.attributes("/a");
     void ds.attributes;
+    ds.readAttributes();
     assert.throws(() => f.dataset("/a/zz"), FormatError);
     assert.throws(() => f.createDataset("/a/b", { shape: [1] }), Deno.errors.AlreadyExists);
     assert.ok(H5File.openObjectCount() > 0);
