@@ -2,7 +2,7 @@
 // by io/hdf5.ts on first use.
 
 import { FormatError } from "../../core/errors.ts";
-import { H5File, type H5Filter, openDataset } from "../hdf5.ts";
+import { H5File, openDataset } from "../hdf5.ts";
 import { fileInternals, unlink } from "../_hdf5_handles.ts";
 import { exists } from "../output.ts";
 import { formatCodec } from "../codec.ts";
@@ -11,12 +11,6 @@ import { headBytes, startsWith } from "./_info.ts";
 import { datasetInfo, treeInfo } from "./_hdf5_info.ts";
 
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]; // \x89HDF\r\n\x1a\n
-
-function describe(filters: readonly H5Filter[]): string {
-  if (filters.length === 0) return "none";
-  return filters.map((x) => (x.name === "gzip" && x.values.length ? `gzip:${x.values[0]}` : x.name))
-    .join(" + ");
-}
 
 /** HDF5 through libhdf5: one writer at a time (serial library), gzip compression. */
 export const format: FormatModule = {
