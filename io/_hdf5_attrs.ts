@@ -321,9 +321,9 @@ function plainValue(v: unknown): unknown {
 
 /**
  * Attributes as a netCDF reader shows them: plain JSON values (arrays as
- * lists, 64-bit integers as numbers when exact), numeric arrays of one
- * element as that element (netCDF stores `scale_factor = 0.01` as a
- * one-element array; netCDF4-python and xarray show the number), without
+ * lists, 64-bit integers as numbers when exact), arrays of one element as
+ * that element (netCDF stores `scale_factor = 0.01` as a one-element array;
+ * netCDF4-python and xarray show the number), without
  * the attributes netCDF-C and the dimension-scale API keep for themselves
  * (and CLASS/NAME of a dimension scale).
  */
@@ -334,8 +334,10 @@ export function plainAttributes(
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(attrs)) {
     if (INTERNAL.has(k) || (scale && (k === "CLASS" || k === "NAME"))) continue;
-    const one = v instanceof NDArray && v.ndim === 1 && v.size === 1;
-    out[k] = plainValue(one ? (v as NDArray).get(0) : v);
+    // netCDF-C stores most attributes, even one number or string, as arrays
+    if (v instanceof NDArray && v.ndim === 1 && v.size === 1) out[k] = plainValue(v.get(0));
+    else if (Array.isArray(v) && v.length === 1) out[k] = plainValue(v[0]);
+    else out[k] = plainValue(v);
   }
   return out;
 }
@@ -426,7 +428,7 @@ export interface ObjectMetadata {
  */
 export function objectMetadata(id: Hid, path: string, ndim: number, file: string): ObjectMetadata {
   const { values, skipped } = readAttributesSkipping(
-    attributeNames(id, file, path),
+    attributeNames(id, file, path, "creation"),
     (name) => readAttribute(id, name, file, path),
     path,
   );

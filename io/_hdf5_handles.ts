@@ -382,7 +382,25 @@ export function readAttribute(
   });
 }
 
-export function attributeNames(obj: Hid, file: string, object: string): string[] {
+// Attribute names in name order, or in creation order when `order` is
+// "creation" and the object tracks it (netCDF-4 does: the order ncdump shows).
+export function attributeNames(
+  obj: Hid,
+  file: string,
+  object: string,
+  order: "name" | "creation" = "name",
+): string[] {
+  if (order === "creation") {
+    try {
+      return iterateNames(obj, 1, file, object); // H5_INDEX_CRT_ORDER
+    } catch {
+      // creation order not tracked: name order
+    }
+  }
+  return iterateNames(obj, 0, file, object); // H5_INDEX_NAME
+}
+
+function iterateNames(obj: Hid, index: number, file: string, object: string): string[] {
   const fn = hdf5().fn;
   const names: string[] = [];
   const cb = new Deno.UnsafeCallback(
@@ -393,8 +411,8 @@ export function attributeNames(obj: Hid, file: string, object: string): string[]
     },
   );
   try {
-    // H5_INDEX_NAME = 0, H5_ITER_INC = 0
-    check(fn.H5Aiterate2(obj, 0, 0, null, cb.pointer, null), "H5Aiterate2", { file, object });
+    // H5_ITER_INC = 0
+    check(fn.H5Aiterate2(obj, index, 0, null, cb.pointer, null), "H5Aiterate2", { file, object });
   } finally {
     cb.close();
   }

@@ -48,14 +48,8 @@ data:
 `;
 
 /** Writes the t2m example with `ncgen -k nc4` into `dir`; returns its path. */
-export async function makeT2m(dir: string): Promise<string> {
-  await Deno.writeTextFile(`${dir}/t2m.cdl`, T2M_CDL);
-  const r = await new Deno.Command("ncgen", {
-    args: ["-k", "nc4", "-o", `${dir}/t2m.nc`, `${dir}/t2m.cdl`],
-    stderr: "piped",
-  }).output();
-  if (!r.success) throw new Error(new TextDecoder().decode(r.stderr));
-  return `${dir}/t2m.nc`;
+export function makeT2m(dir: string): Promise<string> {
+  return ncgen(dir, "t2m", T2M_CDL);
 }
 
 /** h5py: dimension scales, every attribute type, enum and bitfield datasets. */
@@ -91,3 +85,40 @@ with h5py.File(sys.argv[1], "w") as f:
     b = h5py.h5d.create(f.id, b"bits", h5py.h5t.STD_B16BE, sp)
     b.write(h5py.h5s.ALL, h5py.h5s.ALL, np.array([1, 2, 0x8000, 0xffff], dtype="<u2"), mtype=h5py.h5t.NATIVE_B16)
 `;
+
+/** netCDF-4 user types and every attribute type ncgen writes. */
+export const TYPES_CDL = `netcdf types {
+types:
+  byte enum cloud_t {Clear = 0, Cumulus = 1, Stratus = 2} ;
+  compound wind_t { float u; float v; } ;
+dimensions:
+  x = 3 ;
+variables:
+  int v(x) ;
+    string v:s1 = "one" ;
+    string v:s2 = "one", "two" ;
+    v:c = "chars" ;
+    ubyte v:ub = 200 ;
+    int64 v:i64 = 9007199254740993 ;
+    uint64 v:u64 = 42 ;
+    byte v:b = -3, 4 ;
+    double v:d = 1.5, 2.5, 3.5 ;
+    cloud_t v:cl = Stratus ;
+    wind_t v:w = {1.5, -2} ;
+  cloud_t clouds(x) ;
+data:
+  v = 1, 2, 3 ;
+  clouds = Clear, Stratus, Cumulus ;
+}
+`;
+
+/** Writes a CDL text with `ncgen -k nc4` as `dir/name.nc`; returns its path. */
+export async function ncgen(dir: string, name: string, cdl: string): Promise<string> {
+  await Deno.writeTextFile(`${dir}/${name}.cdl`, cdl);
+  const r = await new Deno.Command("ncgen", {
+    args: ["-k", "nc4", "-o", `${dir}/${name}.nc`, `${dir}/${name}.cdl`],
+    stderr: "piped",
+  }).output();
+  if (!r.success) throw new Error(new TextDecoder().decode(r.stderr));
+  return `${dir}/${name}.nc`;
+}

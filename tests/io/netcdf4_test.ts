@@ -8,7 +8,7 @@ import { H5File, openDataset } from "../../io/hdf5.ts";
 import { decodeCfTimes } from "../../io/_cf_time.ts";
 import { FormatError } from "../../core/errors.ts";
 import { hasCommand, hasPython, pythonJson, runPython, tempDir } from "../_util.ts";
-import { H5PY_SCRIPT, makeT2m } from "./_netcdf4_fixtures.ts";
+import { H5PY_SCRIPT, makeT2m, ncgen, TYPES_CDL } from "./_netcdf4_fixtures.ts";
 
 // What h5py reads, in the same plain form (references as paths, compounds as objects).
 const H5PY_VIEW = `
@@ -93,6 +93,42 @@ print(json.dumps(out))
     ]);
     assert.deepEqual(t2m.readAttributes().DIMENSION_LIST, [["/time"], ["/lat"], ["/lon"]]);
     assert.equal(typeof f.attributes("/")._NCProperties, "string");
+  },
+});
+
+Deno.test({
+  name: "H5Dataset reads netCDF-4 strings, 64-bit integers, enums and compounds in ncdump's order",
+  ignore: !nc,
+  async fn() {
+    await using t = await tempDir();
+    const path = await ncgen(t.path, "types", TYPES_CDL);
+    const py = await pythonJson<
+      { names: string[]; attrs: Record<string, unknown>; clouds: number[] }
+    >(
+      `
+import netCDF4, json, sys, numpy as np
+ds = netCDF4.Dataset(sys.argv[1])
+v = ds["v"]
+def plain(x):
+    if isinstance(x, np.ndarray) and x.dtype.names:
+        return {n: plain(x[n]) for n in x.dtype.names}
+    if isinstance(x, np.void):
+        return {n: plain(x[n]) for n in x.dtype.names}
+    return x.tolist() if isinstance(x, (np.ndarray, np.generic)) else x
+attrs = {k: plain(v.getncattr(k)) for k in v.ncattrs() if k != "i64"}
+print(json.dumps({"names": v.ncattrs(), "attrs": attrs, "clouds": ds["clouds"][:].tolist()}))
+`,
+      path,
+    );
+    using f = H5File.open(path);
+    using v = f.dataset("/v");
+    assert.deepEqual(Object.keys(v.attributes), py.names); // creation order, as ncdump
+    const { i64, ...rest } = v.attributes;
+    assert.equal(i64, 9007199254740993n); // not a safe number: kept exact
+    assert.deepEqual(rest, py.attrs);
+    using clouds = f.dataset("/clouds");
+    assert.equal(clouds.dtype, "int8");
+    assert.deepEqual(clouds.readSync().toArray(), py.clouds);
   },
 });
 
