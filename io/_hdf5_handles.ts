@@ -545,7 +545,7 @@ function chunkShape(dcpl: Hid, ndim: number): number[] | null {
   return [...dims].map(Number);
 }
 
-function filtersOf(dcpl: Hid): H5Filter[] {
+export function filtersOf(dcpl: Hid): H5Filter[] {
   const fn = hdf5().fn;
   const n = fn.H5Pget_nfilters(dcpl);
   const out: H5Filter[] = [];

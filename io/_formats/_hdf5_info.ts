@@ -13,7 +13,7 @@ import {
   objectMetadata,
   scaleName,
 } from "../_hdf5_attrs.ts";
-import { datasetInternals, fileInternals } from "../_hdf5_handles.ts";
+import { datasetInternals, fileInternals, filtersOf } from "../_hdf5_handles.ts";
 import { type H5Dataset, H5File, type H5Filter } from "../hdf5.ts";
 import type { ArrayInfo, TreeInfo, TreeNode } from "../formats.ts";
 import type { Locator } from "../locator.ts";
@@ -216,7 +216,17 @@ export async function treeInfo(loc: Locator, text: string, f: H5File): Promise<T
       maxshape = ds.info.maxshape;
       if (isScale(m.raw) && !dimOnly) coord = coordinate(ds);
     } catch {
-      // a type Tessera cannot read: listed with its type's name
+      // a type Tessera cannot read: listed with its type's name, and its filters
+      codec = withObject(f, e.path, (id) => {
+        const fn = hdf5().fn;
+        const dcpl = fn.H5Dget_create_plist(id);
+        if (dcpl < 0) return null;
+        try {
+          return describeFilters(filtersOf(dcpl));
+        } finally {
+          fn.H5Pclose(dcpl);
+        }
+      }) ?? codec;
     }
     if (isScale(m.raw) && shape.length >= 1) {
       const name = scaleName(e.path, m.raw.NAME);

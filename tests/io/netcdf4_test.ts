@@ -231,3 +231,27 @@ print(json.dumps([[d.isoformat() for d in cftime.num2date(v, u.replace("Z", ""),
     assert.equal(decodeCfTimes([1], "days since 1500-01-01", "standard"), null);
   },
 });
+
+Deno.test({
+  name: "reading netCDF-4 and h5py metadata leaves no HDF5 object open",
+  ignore: !nc || !h5,
+  async fn() {
+    await using t = await tempDir();
+    const files = [await makeT2m(t.path), await ncgen(t.path, "types", TYPES_CDL)];
+    await runPython(H5PY_SCRIPT, `${t.path}/h.h5`);
+    files.push(`${t.path}/h.h5`);
+    const before = H5File.openObjectCount();
+    for (const path of files) {
+      using f = H5File.open(path);
+      for (const e of f.list()) {
+        if (e.kind !== "dataset" || e.dtype === null) continue;
+        using ds = f.dataset(e.path);
+        assert.equal(ds.dimensions.length, ds.ndim);
+        assert.equal(typeof ds.attributes, "object");
+        for (const name of Object.keys(ds.attributes)) ds.getAttribute(name);
+        await ds.read();
+      }
+    }
+    assert.equal(H5File.openObjectCount(), before);
+  },
+});
