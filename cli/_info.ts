@@ -19,8 +19,15 @@ function list(v: readonly unknown[] | null | undefined): string {
   return v ? `[${v.join(", ")}]` : "-";
 }
 
+// A value as JSON text, except NaN and infinities, shown as NaN, Infinity and -Infinity.
 function attrText(v: unknown): string {
-  return JSON.stringify(v, jsonReplacer) ?? String(v);
+  const marks: string[] = [];
+  const text = JSON.stringify(v, (k, x) => {
+    if (typeof x !== "number" || Number.isFinite(x)) return jsonReplacer(k, x);
+    marks.push(String(x));
+    return `\u0000${marks.length - 1}\u0000`;
+  }) ?? String(v);
+  return text.replace(/"\\u0000(\d+)\\u0000"/g, (_, i) => marks[Number(i)]);
 }
 
 interface Coordinate {

@@ -104,3 +104,31 @@ Deno.test({
     assert.match(d.out, /^ {4}xdim {2}0 \.\. 20$/m);
   },
 });
+
+Deno.test({
+  name: "tessera info of xarray's netCDF-4 output shows its decoded times and a NaN fill as xarray",
+  ignore: !hasPython("xarray", "netCDF4", "pandas"),
+  async fn() {
+    await using t = await tempDir();
+    const times = (await runPython(
+      `
+import xarray as xr, numpy as np, pandas as pd, sys, os
+os.chdir(sys.argv[1])
+t = pd.date_range("2021-03-01 06:00", periods=5, freq="6H")
+ds = xr.Dataset({"tp": (("time", "y", "x"), np.ones((5, 2, 3), "f4"), {"units": "m"})},
+                coords={"time": t, "y": [10.0, 20.0], "x": [1, 2, 3]})
+ds["tp"].encoding.update(zlib=True, chunksizes=(1, 2, 3))
+ds.to_netcdf("xr.nc", engine="netcdf4")
+back = xr.open_dataset("xr.nc")
+print(str(back.time.values[0])[:19], str(back.time.values[-1])[:19])
+`,
+      t.path,
+    )).trim().split(" ");
+    const r = await tessera(t.path, "info", "xr.nc:/tp");
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, new RegExp(`^ {4}time {2}${times[0]} \\.\\. ${times[1]} `, "m"));
+    assert.match(r.out, /^ {2}fill value {3}NaN$/m);
+    assert.match(r.out, /^ {4}_FillValue = NaN$/m);
+    assert.match(r.out, /^ {2}dimensions {3}time = 5, y = 2, x = 3$/m);
+  },
+});
