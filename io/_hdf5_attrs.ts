@@ -275,11 +275,9 @@ export function readAttributesSkipping(
     try {
       values[name] = read(name);
     } catch (e) {
-      const reason = e instanceof UnsupportedTypeError
-        ? e.message
-        : /unsupported datatype (.*)$/.exec((e as Error).message)?.[1]
-        ? `unsupported type ${/unsupported datatype (.*)$/.exec((e as Error).message)![1]}`
-        : (e as Error).message;
+      // readAttribute wraps an UnsupportedTypeError in a FormatError naming the file
+      const cause = e instanceof Error && e.cause instanceof UnsupportedTypeError ? e.cause : e;
+      const reason = cause instanceof Error ? cause.message : String(cause);
       skipped.push({ object, name, reason });
     }
   }
