@@ -73,6 +73,27 @@ function withType<T>(tid: Hid, body: (tid: Hid) => T): T {
   }
 }
 
+// Paths of referenced objects already resolved, by the reference's bytes,
+// while withReferenceCache runs: libhdf5 1.10 finds the path of an object
+// opened through a reference by searching the file's groups (H5Iget_name),
+// and the same few dimension scales are referenced by every variable.
+let refCache: Map<string, unknown> | null = null;
+
+/**
+ * Runs `body` with references resolved once each (by their bytes), and the
+ * NAME of each dimension scale read once. All the attributes read inside
+ * must belong to one file.
+ */
+export function withReferenceCache<T>(body: () => T): T {
+  if (refCache !== null) return body();
+  refCache = new Map();
+  try {
+    return body();
+  } finally {
+    refCache = null;
+  }
+}
+
 /**
  * The decoder of one element of the memory type `mt` (a native type, as
  * H5Tget_native_type gives). `obj` is any object of the file, for
@@ -119,16 +140,21 @@ function layoutOf(mt: Hid, obj: Hid): Layout {
         decode: (b, _v, at) => {
           const ref = b.slice(at, at + size);
           if (ref.every((x) => x === 0)) return null;
+          const key = `ref ${ref.join(",")}`;
+          const known = refCache?.get(key);
+          if (known !== undefined) return known as string | null;
           const id = fn.H5Rdereference2(obj, H5P_DEFAULT, kind, ref);
-          if (id < 0) {
-            hdf5().fn.H5Eclear2(0n);
-            return null;
+          let name: string | null = null;
+          if (id < 0) hdf5().fn.H5Eclear2(0n);
+          else {
+            try {
+              name = objectName(id);
+            } finally {
+              fn.H5Oclose(id);
+            }
           }
-          try {
-            return objectName(id);
-          } finally {
-            fn.H5Oclose(id);
-          }
+          refCache?.set(key, name);
+          return name;
         },
       };
     }
@@ -404,7 +430,7 @@ export function nameAttribute(
 
 /** What a netCDF reader knows of an object beyond its data. */
 export interface ObjectMetadata {
-  /** Every attribute that could be read, as stored (NDArrays for numeric arrays). */
+  /** Every attribute that could be read but REFERENCE_LIST, as stored (NDArrays for numeric arrays). */
   readonly raw: Record<string, H5AttributeValue>;
   /** The attributes that could not be read. */
   readonly skipped: SkippedAttribute[];
@@ -425,16 +451,22 @@ export interface ObjectMetadata {
  * @returns The metadata.
  */
 export function objectMetadata(id: Hid, path: string, ndim: number, file: string): ObjectMetadata {
-  const { values, skipped } = readAttributesSkipping(
-    attributeNames(id, file, path, "creation"),
-    (name) => readAttribute(id, name, file, path),
-    path,
-  );
-  const dimensions = dimensionNames(
-    values,
-    path,
-    ndim,
-    (p) => nameAttribute(id, p, (o, n) => readAttribute(o, n, file, p)),
-  );
-  return { raw: values, skipped, attributes: plainAttributes(values), dimensions };
+  return withReferenceCache(() => {
+    // REFERENCE_LIST (a scale's list of every dataset using it) is left unread: its
+    // references cost a search of the file each, and no reader shows it
+    const { values, skipped } = readAttributesSkipping(
+      attributeNames(id, file, path, "creation").filter((n) => n !== "REFERENCE_LIST"),
+      (name) => readAttribute(id, name, file, path),
+      path,
+    );
+    const nameOf = (p: string): unknown => {
+      const key = `NAME ${p}`;
+      if (refCache?.has(key)) return refCache.get(key);
+      const name = nameAttribute(id, p, (o, n) => readAttribute(o, n, file, p));
+      refCache?.set(key, name);
+      return name;
+    };
+    const dimensions = dimensionNames(values, path, ndim, nameOf);
+    return { raw: values, skipped, attributes: plainAttributes(values), dimensions };
+  });
 }

@@ -8,12 +8,14 @@ import { cstr, H5P_DEFAULT, hdf5, type Hid } from "../../ffi/hdf5.ts";
 import { decodeCfTimes } from "../_cf_time.ts";
 import {
   isScale,
+  nameAttribute,
   NETCDF_DIM_ONLY,
   type ObjectMetadata,
   objectMetadata,
   scaleName,
+  withReferenceCache,
 } from "../_hdf5_attrs.ts";
-import { datasetInternals, fileInternals, filtersOf } from "../_hdf5_handles.ts";
+import { datasetInternals, fileInternals, filtersOf, readAttribute } from "../_hdf5_handles.ts";
 import { type H5Dataset, H5File, type H5Filter } from "../hdf5.ts";
 import type { ArrayInfo, TreeInfo, TreeNode } from "../formats.ts";
 import type { Locator } from "../locator.ts";
@@ -138,7 +140,11 @@ function scalePaths(m: ObjectMetadata, path: string, ndim: number): (string | nu
 function coordinateAt(f: H5File, path: string): CoordinateInfo | null {
   try {
     using ds = f.dataset(path);
-    const name = withObject(f, path, (id) => objectMetadata(id, path, 1, f.path).raw.NAME);
+    const name = nameAttribute(
+      fileInternals().id(f),
+      path,
+      (o, n) => readAttribute(o, n, f.path, path),
+    );
     if (typeof name === "string" && name.startsWith(NETCDF_DIM_ONLY)) return null;
     return coordinate(ds);
   } catch {
@@ -148,6 +154,11 @@ function coordinateAt(f: H5File, path: string): CoordinateInfo | null {
 
 /** What `info` reports of one dataset. */
 export async function datasetInfo(loc: Locator, text: string, f: H5File): Promise<ArrayInfo> {
+  const diskBytes = await diskSize(loc.path);
+  return withReferenceCache(() => datasetInfoOf(loc, text, f, diskBytes));
+}
+
+function datasetInfoOf(loc: Locator, text: string, f: H5File, diskBytes: number): ArrayInfo {
   const object = loc.object as string;
   using ds = f.dataset(object);
   const i = ds.info;
@@ -172,7 +183,7 @@ export async function datasetInfo(loc: Locator, text: string, f: H5File): Promis
     codec: describeFilters(i.filters),
     fillValue: i.fillValue,
     memoryBytes: memoryOf(i.shape, i.dtype),
-    diskBytes: await diskSize(loc.path),
+    diskBytes,
     diskScope: "whole file",
     attributes: m.attributes,
     extra: {
@@ -190,6 +201,11 @@ export async function datasetInfo(loc: Locator, text: string, f: H5File): Promis
 
 /** What `info` reports of a whole file or group. */
 export async function treeInfo(loc: Locator, text: string, f: H5File): Promise<TreeInfo> {
+  const diskBytes = await diskSize(loc.path);
+  return withReferenceCache(() => treeInfoOf(loc, text, f, diskBytes));
+}
+
+function treeInfoOf(loc: Locator, text: string, f: H5File, diskBytes: number): TreeInfo {
   const root = loc.object ?? "/";
   const rootMeta = metadataOf(f, root, 0);
   const skipped = skippedText(rootMeta);
@@ -270,7 +286,7 @@ export async function treeInfo(loc: Locator, text: string, f: H5File): Promise<T
     locator: text,
     format: "hdf5",
     kind: "tree",
-    diskBytes: await diskSize(loc.path),
+    diskBytes,
     nodes,
     ...(Object.keys(extra).length > 0 ? { extra } : {}),
   };
