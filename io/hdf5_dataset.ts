@@ -251,8 +251,9 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
    * dimension-scale API keep for themselves (`DIMENSION_LIST`,
    * `REFERENCE_LIST`, `_Netcdf4Dimid`, `_Netcdf4Coordinates`,
    * `_NCProperties`; a scale's `CLASS` and `NAME`) are left out, and so is an
-   * attribute of a type no reader here handles (opaque data). Every attribute
-   * as stored: {@link readAttributes}.
+   * attribute of a type no reader here handles (opaque data). Read on first
+   * use and again after {@link setAttribute}. Every attribute as stored:
+   * {@link readAttributes}.
    */
   get attributes(): Readonly<Record<string, unknown>> {
     return this.#metadata().attributes;
