@@ -67,6 +67,12 @@ export const SYMBOLS = {
   H5Oopen: { parameters: [HID, "buffer", HID], result: HID },
   // herr_t H5Oclose(hid_t object_id)
   H5Oclose: { parameters: [HID], result: HERR },
+  // ssize_t H5Iget_name(hid_t id, char *name, size_t size)
+  H5Iget_name: { parameters: [HID, "buffer", SIZE], result: SSIZE },
+  // hid_t H5Rdereference2(hid_t obj_id, hid_t oapl_id, H5R_type_t ref_type, const void *ref)
+  H5Rdereference2: { parameters: [HID, HID, "i32", "buffer"], result: HID },
+  // herr_t H5Dvlen_reclaim(hid_t type_id, hid_t space_id, hid_t plist_id, void *buf)
+  H5Dvlen_reclaim: { parameters: [HID, HID, HID, "buffer"], result: HERR },
   // H5I_type_t H5Iget_type(hid_t id)
   H5Iget_type: { parameters: [HID], result: "i32" },
   // htri_t H5Iis_valid(hid_t id)
@@ -152,6 +158,16 @@ export const SYMBOLS = {
   H5Tget_member_name: { parameters: [HID, "u32"], result: "pointer" },
   // herr_t H5Tget_member_value(hid_t type_id, unsigned membno, void *value)
   H5Tget_member_value: { parameters: [HID, "u32", "buffer"], result: HERR },
+  // hid_t H5Tget_member_type(hid_t type_id, unsigned membno)
+  H5Tget_member_type: { parameters: [HID, "u32"], result: HID },
+  // size_t H5Tget_member_offset(hid_t type_id, unsigned membno)
+  H5Tget_member_offset: { parameters: [HID, "u32"], result: SIZE },
+  // int H5Tget_array_ndims(hid_t type_id)
+  H5Tget_array_ndims: { parameters: [HID], result: "i32" },
+  // int H5Tget_array_dims2(hid_t type_id, hsize_t dims[])
+  H5Tget_array_dims2: { parameters: [HID, "buffer"], result: "i32" },
+  // hid_t H5Tget_native_type(hid_t type_id, H5T_direction_t direction)
+  H5Tget_native_type: { parameters: [HID, "i32"], result: HID },
   // hid_t H5Tenum_create(hid_t base_id)
   H5Tenum_create: { parameters: [HID], result: HID },
   // herr_t H5Tenum_insert(hid_t type, const char *name, const void *value)
@@ -250,6 +266,10 @@ const STATICS = {
   H5T_NATIVE_HBOOL_g: { type: HID },
   H5T_IEEE_F32LE_g: { type: HID },
   H5T_C_S1_g: { type: HID },
+  H5T_NATIVE_B8_g: { type: HID },
+  H5T_NATIVE_B16_g: { type: HID },
+  H5T_NATIVE_B32_g: { type: HID },
+  H5T_NATIVE_B64_g: { type: HID },
   H5P_CLS_FILE_ACCESS_ID_g: { type: HID },
   H5P_CLS_FILE_CREATE_ID_g: { type: HID },
   H5P_CLS_DATASET_CREATE_ID_g: { type: HID },
@@ -294,7 +314,21 @@ export const H5T_CLASS_NAMES = [
   "H5T_ARRAY",
 ] as const;
 /** H5T_class_t values. */
-export const H5T = { INTEGER: 0, FLOAT: 1, STRING: 3, ENUM: 8 } as const;
+export const H5T = {
+  INTEGER: 0,
+  FLOAT: 1,
+  TIME: 2,
+  STRING: 3,
+  BITFIELD: 4,
+  OPAQUE: 5,
+  COMPOUND: 6,
+  REFERENCE: 7,
+  ENUM: 8,
+  VLEN: 9,
+  ARRAY: 10,
+} as const;
+/** H5R_type_t values (1.10). */
+export const H5R = { OBJECT: 0, DATASET_REGION: 1 } as const;
 /** H5D_layout_t values. */
 export const H5D_LAYOUT = ["compact", "contiguous", "chunked", "virtual"] as const;
 

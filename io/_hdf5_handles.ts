@@ -30,6 +30,7 @@ import {
   hsize,
 } from "../ffi/hdf5.ts";
 import type { H5CreateOptions, H5Entry, H5File, H5Mode } from "./hdf5.ts";
+import { readGenericAttribute, UnsupportedTypeError } from "./_hdf5_attrs.ts";
 import type {
   H5AttributeOptions,
   H5AttributeValue,
@@ -169,6 +170,22 @@ function describeType(tid: Hid): TypeDesc {
   if (cls === H5T.ENUM && size === 1 && isBoolEnum(tid)) {
     return { ok: true, dtype: "bool", order: "none" };
   }
+  if (cls === H5T.ENUM) {
+    // as h5py: the base integer type (libhdf5 converts enum to numbers)
+    const base = check(fn.H5Tget_super(tid), "H5Tget_super");
+    try {
+      return describeType(base);
+    } finally {
+      fn.H5Tclose(base);
+    }
+  }
+  if (cls === H5T.BITFIELD) {
+    // as h5py: unsigned integers of the same size (read through a native bitfield type)
+    const name = ({ 1: "uint8", 2: "uint16", 4: "uint32", 8: "uint64" } as Record<number, DType>)[
+      size
+    ];
+    if (name) return { ok: true, dtype: name, order: orderOf() };
+  }
   return { ok: false, name: H5T_CLASS_NAMES[cls] ?? `HDF5 type class ${cls}` };
 }
 
@@ -189,6 +206,31 @@ function isBoolEnum(tid: Hid): boolean {
   }
   const byName = Object.fromEntries(names.map((n, i) => [n, values[i]]));
   return byName.FALSE === 0 && byName.TRUE === 1;
+}
+
+// The memory type to read a file type of class `cls` as `dtype`: a native
+// bitfield for bitfields (libhdf5 converts no bitfield to an integer; the
+// bytes are the same), else memType.
+function readType(cls: number, size: number, dtype: DType): Hid {
+  if (cls !== H5T.BITFIELD) return memType(dtype);
+  const ids = hdf5().ids;
+  return [ids.H5T_NATIVE_B8_g, ids.H5T_NATIVE_B16_g, ids.H5T_NATIVE_B32_g, ids.H5T_NATIVE_B64_g][
+    Math.log2(size)
+  ];
+}
+
+/**
+ * The memory type reads of a dataset use (owned by the module: never close
+ * it): memType of its dtype, or a native bitfield for a bitfield dataset.
+ */
+export function datasetReadType(id: Hid, dtype: DType): Hid {
+  const fn = hdf5().fn;
+  const tid = check(fn.H5Dget_type(id), "H5Dget_type");
+  try {
+    return readType(fn.H5Tget_class(tid), Number(fn.H5Tget_size(tid)), dtype);
+  } finally {
+    fn.H5Tclose(tid);
+  }
 }
 
 export function bytesOf(a: ArrayBufferView): Uint8Array {
@@ -321,18 +363,44 @@ export function readAttribute(
     }
     const t = describeType(tid);
     if (!t.ok) {
-      throw new FormatError(
-        file,
-        `attribute "${name}" of "${object}" has an unsupported datatype ${t.name}`,
-      );
+      // references, sequences, compounds, arrays
+      try {
+        return readGenericAttribute(aid, tid, shape, space);
+      } catch (e) {
+        if (!(e instanceof UnsupportedTypeError)) throw e;
+        throw new FormatError(
+          file,
+          `attribute "${name}" of "${object}" has an unsupported datatype ${e.typeName}`,
+          { cause: e },
+        );
+      }
     }
     const out = empty(shape, t.dtype);
-    if (n > 0) check(fn.H5Aread(aid, memType(t.dtype), bytesOf(out.data)), "H5Aread", ctx);
+    const mt = readType(fn.H5Tget_class(tid), Number(fn.H5Tget_size(tid)), t.dtype);
+    if (n > 0) check(fn.H5Aread(aid, mt, bytesOf(out.data)), "H5Aread", ctx);
     return cls === H5S.SCALAR ? scalarOf(t.dtype, out.data) : out;
   });
 }
 
-export function attributeNames(obj: Hid, file: string, object: string): string[] {
+// Attribute names in name order, or in creation order when `order` is
+// "creation" and the object tracks it (netCDF-4 does: the order ncdump shows).
+export function attributeNames(
+  obj: Hid,
+  file: string,
+  object: string,
+  order: "name" | "creation" = "name",
+): string[] {
+  if (order === "creation") {
+    try {
+      return iterateNames(obj, 1, file, object); // H5_INDEX_CRT_ORDER
+    } catch {
+      // creation order not tracked: name order
+    }
+  }
+  return iterateNames(obj, 0, file, object); // H5_INDEX_NAME
+}
+
+function iterateNames(obj: Hid, index: number, file: string, object: string): string[] {
   const fn = hdf5().fn;
   const names: string[] = [];
   const cb = new Deno.UnsafeCallback(
@@ -343,8 +411,8 @@ export function attributeNames(obj: Hid, file: string, object: string): string[]
     },
   );
   try {
-    // H5_INDEX_NAME = 0, H5_ITER_INC = 0
-    check(fn.H5Aiterate2(obj, 0, 0, null, cb.pointer, null), "H5Aiterate2", { file, object });
+    // H5_ITER_INC = 0
+    check(fn.H5Aiterate2(obj, index, 0, null, cb.pointer, null), "H5Aiterate2", { file, object });
   } finally {
     cb.close();
   }
@@ -477,7 +545,7 @@ function chunkShape(dcpl: Hid, ndim: number): number[] | null {
   return [...dims].map(Number);
 }
 
-function filtersOf(dcpl: Hid): H5Filter[] {
+export function filtersOf(dcpl: Hid): H5Filter[] {
   const fn = hdf5().fn;
   const n = fn.H5Pget_nfilters(dcpl);
   const out: H5Filter[] = [];
@@ -524,8 +592,9 @@ export function readInfo(id: Hid, file: string, path: string): H5DatasetInfo {
     let fillValue: Scalar | null = null;
     if (status[0] !== 0) {
       const buf = empty([1], t.dtype);
+      const mt = readType(fn.H5Tget_class(tid), Number(fn.H5Tget_size(tid)), t.dtype);
       check(
-        fn.H5Pget_fill_value(dcpl, memType(t.dtype), bytesOf(buf.data)),
+        fn.H5Pget_fill_value(dcpl, mt, bytesOf(buf.data)),
         "H5Pget_fill_value",
         ctx,
       );
@@ -547,6 +616,7 @@ export function readInfo(id: Hid, file: string, path: string): H5DatasetInfo {
       compressionLevel: comp?.id === 1 ? comp.values[0] ?? null : null,
       shuffle: filters.some((f) => f.id === 2),
       fillValue,
+      fillValueSet: status[0] === 2, // H5D_FILL_VALUE_USER_DEFINED
     };
   });
 }

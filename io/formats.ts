@@ -139,6 +139,8 @@ export interface TreeInfo {
   readonly diskBytes: number;
   /** Every group and array, depth first. */
   readonly nodes: readonly TreeNode[];
+  /** Format-specific facts (netCDF-4: dimensions, coordinates). */
+  readonly extra?: Record<string, unknown>;
 }
 
 /** What one format's module implements (loaded by its {@link FormatEntry} on first use). */

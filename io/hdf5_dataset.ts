@@ -11,11 +11,13 @@ import { empty, NDArray } from "../core/ndarray.ts";
 import { check, cstr, H5P_DEFAULT, H5S_ALL, hdf5, type Hid, hsize } from "../ffi/hdf5.ts";
 import type { ArraySink, ArraySource, Region, RegionLike } from "./region.ts";
 import { describeRegion, toRegion } from "./region.ts";
+import { type ObjectMetadata, objectMetadata } from "./_hdf5_attrs.ts";
 import {
   attributeNames,
   bytesOf,
   closer,
   contiguousBlock,
+  datasetReadType,
   defineDatasetInternals,
   fits,
   memType,
@@ -64,14 +66,29 @@ export interface H5DatasetInfo {
   readonly shuffle: boolean;
   /** The fill value (0 when left at HDF5's default), or null when undefined. */
   readonly fillValue: Scalar | null;
+  /** Whether the fill value was set when the dataset was created (false: HDF5's default). */
+  readonly fillValueSet: boolean;
 }
 
 /**
  * An attribute value. Reading gives a number (bigint for 64-bit integers,
- * boolean for bool) for numeric scalars, an NDArray for numeric arrays, a
- * string or an array of strings for strings, null for an empty attribute.
+ * boolean for bool) for numeric scalars, an NDArray for numeric arrays
+ * (enums as their integers, bitfields as unsigned integers), a string or an
+ * array of strings for strings, null for an empty attribute. Other types are
+ * read as nested lists of the attribute's shape: an object reference as the
+ * referenced object's path (null when it cannot be resolved), a
+ * variable-length sequence as a list (netCDF's `DIMENSION_LIST`: one list of
+ * scale paths per axis), a compound as an object of its members
+ * (`REFERENCE_LIST`: `{ dataset, dimension }`).
  */
-export type H5AttributeValue = Scalar | string | string[] | NDArray | null;
+export type H5AttributeValue =
+  | Scalar
+  | string
+  | string[]
+  | NDArray
+  | null
+  | H5AttributeValue[]
+  | { readonly [member: string]: H5AttributeValue };
 
 /** Options of {@link H5File.setAttribute}. */
 export interface H5AttributeOptions {
@@ -109,11 +126,14 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
   #info: H5DatasetInfo;
   #token = {};
   #dxpl: Hid | null;
+  #readType: Hid;
+  #meta: ObjectMetadata | null = null;
   /** Absolute object path inside the file. */
   readonly path: string;
 
   private constructor(id: Hid, file: H5File, path: string, info: H5DatasetInfo, dxpl: Hid | null) {
     this.#id = id;
+    this.#readType = datasetReadType(id, info.dtype);
     this.#file = file;
     this.#ownsFile = false;
     this.#info = info;
@@ -197,6 +217,57 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
   /** Metadata: shape, maxshape, dtype, byte order, layout, chunks, filters, fill value. */
   get info(): H5DatasetInfo {
     return this.#info;
+  }
+
+  /** The filter pipeline, in order (the same as `info.filters`). */
+  get filters(): readonly H5Filter[] {
+    return this.#info.filters;
+  }
+
+  /**
+   * The fill value set when the dataset was created (netCDF-4 sets one for
+   * every variable), or null when it was left at HDF5's default of zero or
+   * is undefined (`info.fillValue` gives HDF5's value in every case). Raw,
+   * in the dataset's dtype (bool as 0 or 1).
+   */
+  get fillValue(): number | bigint | null {
+    const v = this.#info.fillValue;
+    if (!this.#info.fillValueSet || v === null) return null;
+    return typeof v === "boolean" ? Number(v) : v;
+  }
+
+  #metadata(): ObjectMetadata {
+    if (this.#meta === null) {
+      this.#meta = objectMetadata(this.#idOrThrow(), this.path, this.ndim, this.file);
+    }
+    return this.#meta;
+  }
+
+  /**
+   * The attributes as a netCDF reader shows them, as plain JSON values:
+   * arrays as lists, one-element numeric arrays as their element (netCDF
+   * stores `scale_factor` that way), references as paths, compounds as
+   * objects; raw (never CF-decoded). The attributes netCDF-C and the
+   * dimension-scale API keep for themselves (`DIMENSION_LIST`,
+   * `REFERENCE_LIST`, `_Netcdf4Dimid`, `_Netcdf4Coordinates`,
+   * `_NCProperties`; a scale's `CLASS` and `NAME`) are left out, and so is an
+   * attribute of a type no reader here handles (opaque data). Read on first
+   * use and again after {@link setAttribute}. Every attribute as stored:
+   * {@link readAttributes}.
+   */
+  get attributes(): Readonly<Record<string, unknown>> {
+    return this.#metadata().attributes;
+  }
+
+  /**
+   * One dimension name per axis, null for an unnamed axis: the netCDF-4
+   * dimension (the dimension scale attached to the axis: its NAME, or its
+   * name in the file for netCDF's dimensions that are not variables), or the
+   * dataset's own name for the first axis of a dimension scale (a netCDF
+   * coordinate variable).
+   */
+  get dimensions(): readonly (string | null)[] {
+    return this.#metadata().dimensions;
   }
 
   /** Whether the dataset is still open. */
@@ -316,7 +387,7 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
       check(
         fn.H5Dread(
           this.#idOrThrow(),
-          memType(this.dtype),
+          this.#readType,
           ms,
           fs,
           this.#dxpl ?? H5P_DEFAULT,
@@ -401,7 +472,7 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
       check(
         fn.H5Dwrite(
           this.#idOrThrow(),
-          memType(a.dtype),
+          a.dtype === this.dtype ? this.#readType : memType(a.dtype),
           ms,
           fs,
           this.#dxpl ?? H5P_DEFAULT,
@@ -475,9 +546,11 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
   }
 
   /**
-   * Reads every attribute of the dataset.
+   * Reads every attribute of the dataset, as stored (see {@link attributes}
+   * for the netCDF reader's view).
    *
    * @returns Attribute values by name.
+   * @throws {FormatError} When an attribute has a type no reader here handles.
    *
    * @example
    * ```ts
@@ -488,12 +561,12 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
    * using ds = f.createDataset("/x", { shape: [2], dtype: "int8" });
    * ds.setAttribute("units", "m");
    * ds.setAttribute("scale", 0.5);
-   * const a = ds.attributes;
+   * const a = ds.readAttributes();
    * if (a.units !== "m" || a.scale !== 0.5) throw new Error("bad attributes");
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
-  get attributes(): Record<string, H5AttributeValue> {
+  readAttributes(): Record<string, H5AttributeValue> {
     const id = this.#idOrThrow();
     const out: Record<string, H5AttributeValue> = {};
     for (const name of attributeNames(id, this.file, this.path)) {
@@ -552,6 +625,7 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
    * ```
    */
   setAttribute(name: string, value: H5AttributeValue, options: H5AttributeOptions = {}): void {
+    this.#meta = null;
     writeAttribute(this.#idOrThrow(), name, value, options, this.#ctx());
   }
 

@@ -45,6 +45,7 @@ import { parseLocator } from "./locator.ts";
 import {
   bytesOf,
   datasetInternals,
+  datasetReadType,
   fileInternals,
   memType,
   unlink,
@@ -408,7 +409,8 @@ function transferBlock(
     );
     const plist = dxpl ?? H5P_DEFAULT;
     if (kind === "read") {
-      check(fn.H5Dread(id, memType(ds.dtype), ms, fs, plist, data), "H5Dread", ctx);
+      // a bitfield dataset reads through a native bitfield type
+      check(fn.H5Dread(id, datasetReadType(id, ds.dtype), ms, fs, plist, data), "H5Dread", ctx);
     } else {
       check(fn.H5Dwrite(id, memType(ds.dtype), ms, fs, plist, data), "H5Dwrite", ctx);
     }

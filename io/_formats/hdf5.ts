@@ -2,20 +2,15 @@
 // by io/hdf5.ts on first use.
 
 import { FormatError } from "../../core/errors.ts";
-import { H5File, type H5Filter, openDataset } from "../hdf5.ts";
+import { H5File, openDataset } from "../hdf5.ts";
 import { fileInternals, unlink } from "../_hdf5_handles.ts";
 import { exists } from "../output.ts";
 import { formatCodec } from "../codec.ts";
-import type { ArrayInfo, FormatModule, TreeInfo, TreeNode } from "../formats.ts";
-import { diskSize, headBytes, memoryOf, plainRecord, startsWith } from "./_info.ts";
+import type { FormatModule } from "../formats.ts";
+import { headBytes, startsWith } from "./_info.ts";
+import { datasetInfo, treeInfo } from "./_hdf5_info.ts";
 
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]; // \x89HDF\r\n\x1a\n
-
-function describe(filters: readonly H5Filter[]): string {
-  if (filters.length === 0) return "none";
-  return filters.map((x) => (x.name === "gzip" && x.values.length ? `gzip:${x.values[0]}` : x.name))
-    .join(" + ");
-}
 
 /** HDF5 through libhdf5: one writer at a time (serial library), gzip compression. */
 export const format: FormatModule = {
@@ -103,68 +98,7 @@ export const format: FormatModule = {
   async info(loc, text) {
     using f = H5File.open(loc.path);
     const object = loc.object;
-    if (object === null || f.kind(object) === "group") {
-      const root = object ?? "/";
-      const nodes: TreeNode[] = [{
-        path: root,
-        kind: "group",
-        attributes: plainRecord(f.attributes(root)),
-      }];
-      for (const e of f.list(root, { recursive: true })) {
-        if (e.kind === "group") {
-          nodes.push({
-            path: e.path,
-            kind: "group",
-            attributes: plainRecord(f.attributes(e.path)),
-          });
-          continue;
-        }
-        let codec = "";
-        try {
-          using ds = f.dataset(e.path);
-          codec = describe(ds.info.filters);
-        } catch {
-          codec = e.unsupportedType ?? "?";
-        }
-        nodes.push({
-          path: e.path,
-          kind: "array",
-          shape: e.shape,
-          dtype: e.dtype ?? e.unsupportedType ?? null,
-          chunks: e.chunks ?? null,
-          codec,
-          attributes: plainRecord(f.attributes(e.path)),
-        });
-      }
-      return {
-        locator: text,
-        format: "hdf5",
-        kind: "tree",
-        diskBytes: await diskSize(loc.path),
-        nodes,
-      } satisfies TreeInfo;
-    }
-    using ds = f.dataset(object);
-    const i = ds.info;
-    return {
-      locator: text,
-      format: "hdf5",
-      kind: "array",
-      shape: i.shape,
-      dtype: i.dtype,
-      chunks: i.chunks,
-      codec: describe(i.filters),
-      fillValue: i.fillValue,
-      memoryBytes: memoryOf(i.shape, i.dtype),
-      diskBytes: await diskSize(loc.path),
-      diskScope: "whole file",
-      attributes: plainRecord(ds.attributes),
-      extra: {
-        layout: i.layout,
-        maxshape: i.maxshape,
-        byteOrder: i.byteOrder,
-        filters: i.filters.map((x) => ({ id: x.id, name: x.name, values: x.values })),
-      },
-    } satisfies ArrayInfo;
+    if (object === null || f.kind(object) === "group") return await treeInfo(loc, text, f);
+    return await datasetInfo(loc, text, f);
   },
 };

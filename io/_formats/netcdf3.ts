@@ -53,10 +53,6 @@ export const format: FormatModule = {
         path: "/",
         kind: "group",
         attributes: { ...h.attributes },
-        netcdf: f.kind,
-        dimensions: Object.fromEntries(
-          h.dimensions.map((d) => [d.name, d.unlimited ? `${d.length} (unlimited)` : d.length]),
-        ),
       }];
       for (const v of h.variables) {
         nodes.push({
@@ -76,6 +72,15 @@ export const format: FormatModule = {
         kind: "tree",
         diskBytes: await diskSize(loc.path),
         nodes,
+        // the shape cli/_info.ts shows for netCDF-4 too
+        extra: {
+          netcdf: `netCDF-3 ${f.kind}`,
+          dimensions: h.dimensions.map((d) => ({
+            name: d.name,
+            size: d.length,
+            unlimited: d.unlimited,
+          })),
+        },
       } satisfies TreeInfo;
     }
     const v = f.describe(loc.object);
@@ -96,7 +101,7 @@ export const format: FormatModule = {
         : undefined,
       attributes: { ...v.attributes },
       extra: {
-        netcdf: f.kind,
+        netcdf: `netCDF-3 ${f.kind}`,
         dimensions: v.dimensions,
         record: v.record,
         begin: v.begin,

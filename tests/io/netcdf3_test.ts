@@ -379,11 +379,14 @@ Deno.test({
     await ncgen(dir.path, "x", CDL, "classic");
     const tree = await cli(dir.path, "info", "x.nc");
     assert.equal(tree.code, 0, tree.err);
-    assert.match(tree.out, /^x\.nc \(netcdf3, /);
-    assert.match(tree.out, /group {2}dimensions time = 4 \(unlimited\), lat = 3, lon = 5, n1 = 1/);
-    assert.match(tree.out, /\/t2m {3}array {2}\[4, 3, 5\] int16 \(time, lat, lon\)/);
+    assert.match(tree.out, /^x\.nc \(netCDF-3 classic, netcdf3, /);
+    assert.match(
+      tree.out,
+      /dimensions\n {4}time = 4 \(unlimited\)\n {4}lat  = 3\n {4}lon  = 5\n {4}n1   = 1\n/,
+    );
+    assert.match(tree.out, /\/t2m {3}array {2}\[4, 3, 5\] int16 {2}\(time, lat, lon\)/);
     assert.match(tree.out, /@long_name = "2 m temperature"/);
-    assert.match(tree.out, /\/c {5}array {2}\[3, 5\] char \(lat, lon\)/);
+    assert.match(tree.out, /\/c {5}array {2}\[3, 5\] char {2}\(lat, lon\)/);
     const one = await cli(dir.path, "info", "x.nc:/t2m", "--json");
     assert.equal(one.code, 0, one.err);
     const j = JSON.parse(one.out);
