@@ -382,7 +382,7 @@ Deno.test({
     assert.match(tree.out, /^x\.nc \(netCDF-3 classic, netcdf3, /);
     assert.match(
       tree.out,
-      /dimensions\n {4}time = 4 \(unlimited\)\n {4}lat  = 3\n {4}lon  = 5\n {4}n1   = 1\n/,
+      /dimensions\n {4}time = 4 \(unlimited\)\n {4}lat {2}= 3\n {4}lon {2}= 5\n {4}n1 {3}= 1\n/,
     );
     assert.match(tree.out, /\/t2m {3}array {2}\[4, 3, 5\] int16 {2}\(time, lat, lon\)/);
     assert.match(tree.out, /@long_name = "2 m temperature"/);
