@@ -4,7 +4,7 @@
 // with the URL of mod.ts pointed at this checkout; it must exit 0. Run again
 // over its own outputs it must work or refuse with the one line that says
 // how to replace them (`overwrite: true`). Blocks that say they run
-// under `mpiexec` also run under `mpiexec.mpich -n 2` and `mpirun.openmpi -n 3`.
+// under `mpiexec` also run under `mpiexec.mpich -n 2` and `mpirun.openmpi -n 2`.
 
 import assert from "node:assert/strict";
 import {
@@ -87,7 +87,7 @@ const KEEP = ["era5.h5", "data.h5", "store.zarr", "big.npy"];
 
 const LAUNCHERS = [
   { cmd: "mpiexec.mpich", args: ["-n", "2"] },
-  { cmd: "mpirun.openmpi", args: ["--allow-run-as-root", "--oversubscribe", "-n", "3"] },
+  { cmd: "mpirun.openmpi", args: ["--allow-run-as-root", "--oversubscribe", "-n", "2"] },
 ];
 
 for (const { line, code } of tsBlocks()) {
