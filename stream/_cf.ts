@@ -63,20 +63,40 @@ function first(v: unknown): number | null {
   return n && n.length > 0 ? n[0] : null;
 }
 
+/** The attributes a CF encoding is made of. */
+const CF_ATTRIBUTES = [
+  "scale_factor",
+  "add_offset",
+  "_FillValue",
+  "missing_value",
+  "valid_min",
+  "valid_max",
+  "valid_range",
+  "_ARRAY_DIMENSIONS",
+];
+
 /**
- * A source's attributes: the `attributes` field of ArraySource; an H5Dataset
- * before the netCDF-4 metadata work has them as a method, read here once.
+ * A source's attributes: the `attributes` field of ArraySource. Bridge: an
+ * H5Dataset before the netCDF-4 metadata work has `attributes()` as a method
+ * that fails on dimension-scale lists; its CF attributes are then read one
+ * by one with `getAttribute` (absent or unreadable ones left out).
  */
 export function attributesOf(source: ArraySource): Readonly<Record<string, unknown>> {
   const a = (source as { attributes?: unknown }).attributes;
-  if (typeof a === "function") {
+  if (typeof a !== "function") {
+    return (a && typeof a === "object") ? a as Record<string, unknown> : {};
+  }
+  const get = (source as { getAttribute?: unknown }).getAttribute;
+  const out: Record<string, unknown> = {};
+  if (typeof get !== "function") return out;
+  for (const name of CF_ATTRIBUTES) {
     try {
-      return (a as () => Record<string, unknown>).call(source) ?? {};
+      out[name] = (get as (n: string) => unknown).call(source, name);
     } catch {
-      return {};
+      // absent (or of a type the reader cannot show): not part of the encoding
     }
   }
-  return (a && typeof a === "object") ? a as Record<string, unknown> : {};
+  return out;
 }
 
 /**
