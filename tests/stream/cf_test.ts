@@ -28,19 +28,23 @@ const VARS = [
   "plain",
 ];
 
+function flat(x: unknown): number[] {
+  return Array.isArray(x) ? x.flatMap(flat) : [x as number];
+}
+
 /** Same values, NaN where NaN, bit for bit (as doubles). */
 function assertSameValues(got: NDArray, want: NDArray, what: string): void {
   assert.deepEqual(got.shape, want.shape, `${what}: shape`);
-  const a = got.toArray().flat(Infinity) as number[];
-  const b = want.toArray().flat(Infinity) as number[];
+  const a = flat(got.toArray());
+  const b = flat(want.toArray());
   for (let i = 0; i < a.length; i++) {
     if (!Object.is(a[i], b[i])) assert.fail(`${what}: element ${i} is ${a[i]}, xarray ${b[i]}`);
   }
 }
 
 function assertClose(got: unknown, want: unknown, tol: number, what: string): void {
-  const a = (Array.isArray(got) ? got.flat(Infinity) : [got]) as number[];
-  const b = (Array.isArray(want) ? want.flat(Infinity) : [want]) as number[];
+  const a = flat(got);
+  const b = flat(want);
   assert.equal(a.length, b.length, what);
   a.forEach((x, i) => {
     if (Number.isNaN(b[i])) assert.ok(Number.isNaN(x), `${what}[${i}]: ${x}, expected NaN`);
@@ -211,14 +215,17 @@ Deno.test({
       .map((l) => Number(l.trim()))
       .map((x) => x === -32767 ? NaN : x); // CDO prints its missing value
     using t = await open(`${dir.path}/same.nc:/t2m`);
-    const m = (await t.mean({ axis: 0 }).compute(run)).toArray().flat() as number[];
+    const m = flat((await t.mean({ axis: 0 }).compute(run)).toArray());
     // outputtab prints 7 significant digits
     assertClose(m, cdo, 1e-3, "cdo timmean");
   },
 });
 
 Deno.test("cfEncoding() follows xarray's decoded-dtype rules and fromSource() decodes", async () => {
-  const src = (dtype: "int16" | "int32" | "uint8" | "float32" | "float64", attrs: object) => ({
+  const src = (
+    dtype: "int16" | "int32" | "uint8" | "float32" | "float64",
+    attrs: Record<string, unknown>,
+  ) => ({
     locator: "mem",
     shape: [3],
     dtype,
@@ -226,7 +233,7 @@ Deno.test("cfEncoding() follows xarray's decoded-dtype rules and fromSource() de
     attributes: attrs,
     read: () => Promise.resolve(fromArray([1, 2, 3], dtype)),
   });
-  const dtypeOf = (d: Parameters<typeof src>[0], attrs: object) =>
+  const dtypeOf = (d: Parameters<typeof src>[0], attrs: Record<string, unknown>) =>
     cfEncoding(src(d, attrs))?.dtype ?? null;
   assert.equal(dtypeOf("int16", {}), null);
   assert.equal(dtypeOf("int16", { units: "K" }), null);
