@@ -153,34 +153,65 @@ export function cfEncoding(source: ArraySource): CfEncoding | null {
 type Floats = Float32Array | Float64Array;
 
 /**
- * Decodes `n` stored values `raw` (numbers) into `out`: missing values
- * become NaN, the others `x * scale + offset` in the decoded type.
+ * Decodes stored values `raw` into `out` (as many as `out` holds): missing
+ * values become NaN, the others `x * scale + offset` in the decoded type.
  */
 export function decodeValues(e: CfEncoding, raw: ArrayLike<number>, out: Floats): void {
-  const n = out.length;
   const f32 = e.dtype === "float32";
-  const round = f32 ? Math.fround : (x: number): number => x;
   // fill values compared in the stored type (a float32 fill as float32)
   const fills = e.stored === "float32" ? e.fills.map(Math.fround) : e.fills;
+  if (fills.length > 2) {
+    decodeGeneric(e, fills, raw, out);
+    return;
+  }
   const f0 = fills.length > 0 ? fills[0] : NaN;
   const f1 = fills.length > 1 ? fills[1] : NaN;
-  const more = fills.length > 2 ? new Set(fills.slice(2)) : null;
   const lo = e.validMin ?? -Infinity;
   const hi = e.validMax ?? Infinity;
+  const round = f32 ? Math.fround : (x: number): number => x;
   const s = e.scale === null ? 1 : round(e.scale);
   const o = e.offset === null ? 0 : round(e.offset);
-  const hasS = e.scale !== null;
-  const hasO = e.offset !== null;
-  for (let i = 0; i < n; i++) {
-    const x = raw[i];
-    if (x === f0 || x === f1 || x < lo || x > hi || (more !== null && more.has(x))) {
-      out[i] = NaN;
-      continue;
+  const n = out.length;
+  // one tight loop per case; a store into a Float32Array rounds to float32,
+  // and the double rounding of a product or sum of float32 values is exact
+  if (e.offset === null) {
+    for (let i = 0; i < n; i++) {
+      const x = raw[i];
+      out[i] = x === f0 || x === f1 || x < lo || x > hi ? NaN : x * s;
     }
-    let v = round(x);
-    if (hasS) v = round(v * s);
-    if (hasO) v = round(v + o);
-    out[i] = v;
+  } else if (f32) {
+    for (let i = 0; i < n; i++) {
+      const x = raw[i];
+      out[i] = x === f0 || x === f1 || x < lo || x > hi ? NaN : Math.fround(x * s) + o;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const x = raw[i];
+      out[i] = x === f0 || x === f1 || x < lo || x > hi ? NaN : x * s + o;
+    }
+  }
+}
+
+/** {@link decodeValues} for any number of fill values. */
+function decodeGeneric(
+  e: CfEncoding,
+  fills: readonly number[],
+  raw: ArrayLike<number>,
+  out: Floats,
+): void {
+  const round = e.dtype === "float32" ? Math.fround : (x: number): number => x;
+  const set = new Set(fills);
+  const lo = e.validMin ?? -Infinity;
+  const hi = e.validMax ?? Infinity;
+  for (let i = 0; i < out.length; i++) {
+    const x = raw[i];
+    if (set.has(x) || x < lo || x > hi) out[i] = NaN;
+    else {
+      let v = round(x);
+      if (e.scale !== null) v = round(v * round(e.scale));
+      if (e.offset !== null) v = round(v + round(e.offset));
+      out[i] = v;
+    }
   }
 }
 

@@ -254,6 +254,12 @@ Deno.test("cfEncoding() follows xarray's decoded-dtype rules and fromSource() de
   assert.deepEqual((await a.compute(run)).toArray(), [10.5, NaN, 11.5]);
   assert.equal((await a.mean().compute(run)).get(), 11); // skipna by default
   assert.ok(Number.isNaN((await a.mean({ skipna: false }).compute(run)).get() as number));
+  // more than two fill values (the generic loop), float64 arithmetic with the offset
+  const three = fromSource(src("int16", { missing_value: [1, 3], _FillValue: 2, add_offset: 0.5 }));
+  assert.deepEqual((await three.compute(run)).toArray(), [NaN, NaN, NaN]);
+  const two = fromSource(src("int32", { missing_value: [1], add_offset: 0.1, scale_factor: 3 }));
+  assert.equal(two.dtype, "float64");
+  assert.deepEqual((await two.compute(run)).toArray(), [NaN, 2 * 3 + 0.1, 3 * 3 + 0.1]);
   const raw = fromSource(src("int16", { scale_factor: 0.5 }), { decode: false });
   assert.equal(raw.dtype, "int16");
   // float32 arithmetic as NumPy's: x * f32(scale) + f32(offset), each rounded
