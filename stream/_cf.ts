@@ -76,27 +76,29 @@ const CF_ATTRIBUTES = [
 ];
 
 /**
- * A source's attributes: the `attributes` field of ArraySource. Bridge: an
- * H5Dataset before the netCDF-4 metadata work has `attributes()` as a method
- * that fails on dimension-scale lists; its CF attributes are then read one
- * by one with `getAttribute` (absent or unreadable ones left out).
+ * A source's attributes (the `attributes` field of ArraySource). Bridge
+ * until HDF5 reads every attribute type: when reading them all fails (an
+ * H5Dataset of a netCDF-4 file refuses its dimension-scale lists), the CF
+ * attributes are read one by one with `getAttribute` (absent or unreadable
+ * ones left out).
  */
 export function attributesOf(source: ArraySource): Readonly<Record<string, unknown>> {
-  const a = (source as { attributes?: unknown }).attributes;
-  if (typeof a !== "function") {
+  try {
+    const a: unknown = source.attributes;
     return (a && typeof a === "object") ? a as Record<string, unknown> : {};
-  }
-  const get = (source as { getAttribute?: unknown }).getAttribute;
-  const out: Record<string, unknown> = {};
-  if (typeof get !== "function") return out;
-  for (const name of CF_ATTRIBUTES) {
-    try {
-      out[name] = (get as (n: string) => unknown).call(source, name);
-    } catch {
-      // absent (or of a type the reader cannot show): not part of the encoding
+  } catch (e) {
+    const get = (source as { getAttribute?: unknown }).getAttribute;
+    if (typeof get !== "function") throw e;
+    const out: Record<string, unknown> = {};
+    for (const name of CF_ATTRIBUTES) {
+      try {
+        out[name] = (get as (n: string) => unknown).call(source, name);
+      } catch {
+        // absent (or of a type the reader cannot show): not part of the encoding
+      }
     }
+    return out;
   }
-  return out;
 }
 
 /**
