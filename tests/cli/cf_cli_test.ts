@@ -4,7 +4,15 @@
 // NumPy's NaN propagation.
 
 import assert from "node:assert/strict";
-import { hasPython, pythonJson, ROOT, runPython, tempDir, withoutDownloads } from "../_util.ts";
+import {
+  hasCommand,
+  hasPython,
+  pythonJson,
+  ROOT,
+  runPython,
+  tempDir,
+  withoutDownloads,
+} from "../_util.ts";
 import { CF_MODULES, makeCfFiles, nanOf } from "../stream/_cf_fixture.ts";
 
 const MAIN = `${ROOT}/cli/main.ts`;
@@ -175,5 +183,59 @@ print("ok")
       dir.path,
     );
     assert.equal(check.trim(), "ok");
+  },
+});
+
+/** The issue's file: t2m as ncgen writes it (int16, packed, fill = missing, zlib + shuffle). */
+const CDL = `netcdf t2m {
+dimensions:
+  time = UNLIMITED ; lat = 3 ; lon = 4 ;
+variables:
+  double time(time) ; time:units = "days since 1970-01-01" ;
+  float lat(lat) ; float lon(lon) ;
+  short t2m(time, lat, lon) ;
+    t2m:scale_factor = 0.01 ; t2m:add_offset = 273.15 ;
+    t2m:_FillValue = -32767s ; t2m:missing_value = -32767s ; t2m:units = "K" ;
+    t2m:_Storage = "chunked" ; t2m:_ChunkSizes = 1, 3, 4 ; t2m:_DeflateLevel = 4 ;
+    t2m:_Shuffle = "true" ;
+data:
+  time = 19000, 19001, 19002 ;
+  lat = 10, 20, 30 ; lon = 0, 1, 2, 3 ;
+  t2m = -32767, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100,
+        105, 210, 310, 410, 510, 610, 710, 810, 910, 1010, 1110, -32767,
+        110, 220, 320, 420, 520, 620, 720, 820, 920, 1020, 1120, 1220 ;
+}
+`;
+
+async function run(cmd: string, ...args: string[]): Promise<string> {
+  const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  const dec = new TextDecoder();
+  assert.ok(r.success, `${cmd} ${args.join(" ")}: ${dec.decode(r.stderr)}`);
+  return dec.decode(r.stdout);
+}
+
+Deno.test({
+  name: "tessera reduce mean of an ncgen-made netCDF-4 file agrees with xarray and ncwa",
+  ignore: !ok || !hasCommand("ncgen") || !hasCommand("ncwa") || !hasCommand("ncdump"),
+  async fn() {
+    await using dir = await tempDir();
+    await Deno.writeTextFile(`${dir.path}/t2m.cdl`, CDL);
+    await run("ncgen", "-4", "-o", `${dir.path}/t2m.nc`, `${dir.path}/t2m.cdl`);
+    const mean = await reduceJson("mean", `${dir.path}/t2m.nc:/t2m`, "--axis", "0");
+    assert.equal(mean.dtype, "float32");
+    const xr = await pythonJson<number[][]>(
+      `import sys, xarray as xr; print(xr.open_dataset(sys.argv[1]).t2m.mean(dim="time").values.astype("f8").tolist())`,
+      `${dir.path}/t2m.nc`,
+    );
+    assertClose(mean.value, xr, 1e-4, "xarray");
+    await run("ncwa", "-O", "-a", "time", "-v", "t2m", `${dir.path}/t2m.nc`, `${dir.path}/avg.nc`);
+    const dump = await run("ncdump", "-v", "t2m", `${dir.path}/avg.nc`);
+    const nco = dump.slice(dump.lastIndexOf("t2m =") + 5, dump.lastIndexOf(";")).split(",")
+      .map(Number);
+    assertClose(mean.value, nco, 1e-4, "ncwa");
+    // the first value: 274.225 (the masked -32767 of time 0 skipped), not -10852.33
+    assert.ok(Math.abs(flat(mean.value)[0] - 274.225) < 1e-4);
+    const raw = await reduceJson("mean", `${dir.path}/t2m.nc:/t2m`, "--axis", "0", "--raw");
+    assertClose(flat(raw.value)[0], (-32767 + 105 + 110) / 3, 1e-9, "raw");
   },
 });
