@@ -124,6 +124,11 @@ with netCDF4.Dataset(sys.argv[1] + "/cf.nc") as f:
     );
     using a = await open(`${dir.path}/cf.nc:/t2m`, { decode: false });
     assert.equal(a.dtype, "int16");
+    // the planner counts a decoded block (float32) and its stored values (int16)
+    using d = await open(`${dir.path}/cf.nc:/t2m`);
+    const blocks = (x: typeof a) => x.mean({ axis: 0 }).plan({ memory: "64MiB" }).passes[0].detail;
+    assert.match(blocks(d), /x 2 in flight 240 B/);
+    assert.match(blocks(a), /x 2 in flight 80 B/);
     assert.deepEqual((await a.compute(run)).toArray(), raw);
     // raw reductions keep NumPy's integer semantics (fill values included)
     const s = (await a.sum({ axis: 0 }).compute(run)).toArray() as bigint[][];
