@@ -239,3 +239,29 @@ Deno.test({
     assertClose(flat(raw.value)[0], (-32767 + 105 + 110) / 3, 1e-9, "raw");
   },
 });
+
+Deno.test({
+  name: "tessera reduce of a CF file under mpiexec.mpich -n 2 gives the same bits as one process",
+  ignore: !ok || !hasCommand("mpiexec.mpich"),
+  async fn() {
+    await using dir = await tempDir();
+    await makeCfFiles(dir.path);
+    for (const op of ["mean", "std", "max"]) {
+      const args = ["run", "-A", MAIN, "reduce", op, `${dir.path}/cf.nc:/t2m`, "--axis", "0"];
+      const one = await tessera(...args.slice(3), "--json", "-q");
+      assert.equal(one.code, 0, one.err);
+      const two = await run(
+        "timeout",
+        "120",
+        "mpiexec.mpich",
+        "-n",
+        "2",
+        Deno.execPath(),
+        ...args,
+        "--json",
+        "-q",
+      );
+      assert.equal(two, one.out, `${op}: same bits, printed once`);
+    }
+  },
+});
