@@ -217,14 +217,51 @@ function decodeGeneric(
   }
 }
 
+/** Decoded value of every code of a 1- or 2-byte integer type, by unsigned code. */
+const TABLES = new WeakMap<CfEncoding, Floats>();
+
+/**
+ * The decode table of a 1- or 2-byte integer encoding (256 or 65536
+ * entries, made by {@link decodeValues} itself, so the same bits), or null.
+ */
+function tableOf(e: CfEncoding): Floats | null {
+  const t = TABLES.get(e);
+  if (t) return t;
+  const inf = DTYPES[e.stored];
+  if (inf.kind === "f" || inf.bytes > 2) return null;
+  const codes = 2 ** (8 * inf.bytes);
+  const values = new Float64Array(codes);
+  const signed = inf.kind === "i";
+  for (let c = 0; c < codes; c++) values[c] = signed && c >= codes / 2 ? c - codes : c;
+  const table = e.dtype === "float32" ? new Float32Array(codes) : new Float64Array(codes);
+  decodeValues(e, values, table);
+  TABLES.set(e, table);
+  return table;
+}
+
+/** out[i] = table[code[i]]: one load and one store an element. */
+function lookup(codes: Uint8Array | Uint16Array, table: Floats, out: Floats): void {
+  for (let i = 0; i < out.length; i++) out[i] = table[codes[i]];
+}
+
 /** Decodes a block of stored values into `out` (contiguous, same shape). */
 function decodeBlock(e: CfEncoding, block: NDArray, out: NDArray): NDArray {
   let b = block.isContiguous ? block : block.copy();
   if (DTYPES[b.dtype].big || b.dtype === "float16") b = b.astype("float64");
   const n = b.size;
+  const dst = (out.data as Floats).subarray(out.offset, out.offset + n);
+  const table = tableOf(e);
+  if (table !== null) {
+    // 1- and 2-byte integers: a table lookup (about 3x the speed of the formula)
+    const d = b.data as unknown as ArrayBufferView;
+    const bytes = DTYPES[b.dtype].bytes;
+    const at = d.byteOffset + b.offset * bytes;
+    const codes = bytes === 1 ? new Uint8Array(d.buffer, at, n) : new Uint16Array(d.buffer, at, n);
+    lookup(codes, table, dst);
+    return out;
+  }
   const raw = (b.data as unknown as { subarray(a: number, z: number): ArrayLike<number> })
     .subarray(b.offset, b.offset + n);
-  const dst = (out.data as Floats).subarray(out.offset, out.offset + n);
   decodeValues(e, raw, dst);
   return out;
 }
