@@ -34,9 +34,23 @@ export interface CfEncoding {
   readonly validMax: number | null;
   /** Element type of the stored values. */
   readonly stored: DType;
-  /** Element type of the decoded values (float32 or float64). */
-  readonly dtype: "float32" | "float64";
+  /**
+   * Whether signed stored integers are read as unsigned (`_Unsigned =
+   * "true"`, the netCDF convention for unsigned data in a signed type).
+   */
+  readonly unsigned: boolean;
+  /**
+   * Element type of the decoded values: float32 or float64, or the unsigned
+   * integer type when `_Unsigned` is the only encoding.
+   */
+  readonly dtype: DType;
 }
+
+const UNSIGNED: Readonly<Record<string, DType>> = {
+  int8: "uint8",
+  int16: "uint16",
+  int32: "uint32",
+};
 
 /** The numbers of an attribute value (a number, bigint, list or array), or null. */
 function numbersOf(v: unknown): number[] | null {
@@ -73,6 +87,7 @@ const CF_ATTRIBUTES = [
   "valid_max",
   "valid_range",
   "_ARRAY_DIMENSIONS",
+  "_Unsigned",
 ];
 
 /**
@@ -110,6 +125,9 @@ export function cfEncoding(source: ArraySource): CfEncoding | null {
   if (inf.kind === "b") return null;
   const attrs = attributesOf(source);
   const has = (k: string): boolean => Object.hasOwn(attrs, k) && attrs[k] !== null;
+  // xarray's UnsignedIntegerCoder: the codes, and _FillValue (not missing_value), as unsigned
+  const unsigned = attrs._Unsigned === "true" && Object.hasOwn(UNSIGNED, source.dtype);
+  const wrap = unsigned ? 2 ** (8 * inf.bytes) : 0;
   const scale = has("scale_factor") ? first(attrs.scale_factor) : null;
   const offset = has("add_offset") ? first(attrs.add_offset) : null;
   const fillAttr = has("_FillValue")
@@ -119,7 +137,7 @@ export function cfEncoding(source: ArraySource): CfEncoding | null {
     : null;
   const fills = [
     ...(numbersOf(has("missing_value") ? attrs.missing_value : null) ?? []),
-    ...(numbersOf(fillAttr) ?? []),
+    ...(numbersOf(fillAttr) ?? []).map((x) => x < 0 && unsigned ? x + wrap : x),
   ].filter((x) => !Number.isNaN(x));
   const range = has("valid_range") ? numbersOf(attrs.valid_range) : null;
   const validMin = has("valid_min")
@@ -134,7 +152,10 @@ export function cfEncoding(source: ArraySource): CfEncoding | null {
     : null;
   const masks = fills.length > 0 || validMin !== null || validMax !== null;
   const scales = scale !== null || offset !== null;
-  if (!masks && !scales) return null;
+  const base = { scale, offset, fills: [...new Set(fills)], validMin, validMax, unsigned };
+  if (!masks && !scales) {
+    return unsigned ? { ...base, stored: source.dtype, dtype: UNSIGNED[source.dtype] } : null;
+  }
   const isFloat = inf.kind === "f";
   let bytes = inf.bytes;
   let float = isFloat;
@@ -148,8 +169,7 @@ export function cfEncoding(source: ArraySource): CfEncoding | null {
       ? "float32"
       : "float64";
   } else dtype = bytes <= 4 ? "float32" : "float64";
-  const unique = [...new Set(fills)];
-  return { scale, offset, fills: unique, validMin, validMax, stored: source.dtype, dtype };
+  return { ...base, stored: source.dtype, dtype };
 }
 
 type Floats = Float32Array | Float64Array;
@@ -228,10 +248,10 @@ function tableOf(e: CfEncoding): Floats | null {
   const t = TABLES.get(e);
   if (t) return t;
   const inf = DTYPES[e.stored];
-  if (inf.kind === "f" || inf.bytes > 2) return null;
+  if (inf.kind === "f" || inf.bytes > 2 || DTYPES[e.dtype].kind !== "f") return null;
   const codes = 2 ** (8 * inf.bytes);
   const values = new Float64Array(codes);
-  const signed = inf.kind === "i";
+  const signed = inf.kind === "i" && !e.unsigned;
   for (let c = 0; c < codes; c++) values[c] = signed && c >= codes / 2 ? c - codes : c;
   const table = e.dtype === "float32" ? new Float32Array(codes) : new Float64Array(codes);
   decodeValues(e, values, table);
@@ -249,20 +269,29 @@ function decodeBlock(e: CfEncoding, block: NDArray, out: NDArray): NDArray {
   let b = block.isContiguous ? block : block.copy();
   if (DTYPES[b.dtype].big || b.dtype === "float16") b = b.astype("float64");
   const n = b.size;
-  const dst = (out.data as Floats).subarray(out.offset, out.offset + n);
+  const d = b.data as unknown as ArrayBufferView;
+  const bytes = DTYPES[b.dtype].bytes;
+  const at = d.byteOffset + b.offset * bytes;
+  // the codes: unsigned when the encoding says so (the same bytes)
+  const codes = e.unsigned && Object.hasOwn(UNSIGNED, b.dtype)
+    ? new DTYPES[UNSIGNED[b.dtype]].array(d.buffer as ArrayBuffer, at, n) as ArrayLike<number>
+    : (b.data as unknown as { subarray(a: number, z: number): ArrayLike<number> })
+      .subarray(b.offset, b.offset + n);
+  const dst = (out.data as unknown as { subarray(a: number, z: number): Floats })
+    .subarray(out.offset, out.offset + n);
+  if (DTYPES[e.dtype].kind !== "f") {
+    // _Unsigned alone: the unsigned integers themselves
+    (dst as unknown as { set(a: ArrayLike<number>): void }).set(codes);
+    return out;
+  }
   const table = tableOf(e);
   if (table !== null) {
     // 1- and 2-byte integers: a table lookup (about 3x the speed of the formula)
-    const d = b.data as unknown as ArrayBufferView;
-    const bytes = DTYPES[b.dtype].bytes;
-    const at = d.byteOffset + b.offset * bytes;
-    const codes = bytes === 1 ? new Uint8Array(d.buffer, at, n) : new Uint16Array(d.buffer, at, n);
-    lookup(codes, table, dst);
+    const u = bytes === 1 ? new Uint8Array(d.buffer, at, n) : new Uint16Array(d.buffer, at, n);
+    lookup(u, table, dst);
     return out;
   }
-  const raw = (b.data as unknown as { subarray(a: number, z: number): ArrayLike<number> })
-    .subarray(b.offset, b.offset + n);
-  decodeValues(e, raw, dst);
+  decodeValues(e, codes, dst);
   return out;
 }
 

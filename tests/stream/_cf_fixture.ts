@@ -15,7 +15,9 @@ export const CF_MODULES = ["numpy", "netCDF4", "xarray", "zarr"];
  *   scale) `offset_only` (int16, offset), `i32_fill` (int32, fill),
  *   `f32_scale` (float32, scale and fill), `u8_packed` (uint8, scale, offset,
  *   fill), `mv_list` (int16, missing_value [-1, -2]), `valid` (int16,
- *   valid_range [0, 1000]), `plain` (float64, no encoding);
+ *   valid_range [0, 1000]), `plain` (float64, no encoding), `u8_unsigned`
+ *   (int8, _Unsigned "true", scale, fill -1 = 255), `u16_only` (int16,
+ *   _Unsigned "true" alone: read as uint16);
  * - `same.nc`: `t2m` with _FillValue = missing_value = -32767 (what CDO reads
  *   as one missing value);
  * - `t2m.zarr`: the decoded `t2m` written by xarray's `to_zarr` with the same
@@ -67,6 +69,9 @@ with netCDF4.Dataset("cf.nc", "w") as f:
     var(f, "mv_list", "i2", mv, missing_value=np.array([-1, -2], dtype="i2"))
     var(f, "valid", "i2", t, valid_range=np.array([0, 1000], dtype="i2"))
     var(f, "plain", "f8", t * 0.5)
+    var(f, "u8_unsigned", "i1", (t % 256).astype("i1"), np.int8(-1), _Unsigned="true",
+        scale_factor=np.float32(0.5))
+    var(f, "u16_only", "i2", t, _Unsigned="true")
 
 with netCDF4.Dataset("same.nc", "w") as f:
     coords(f)

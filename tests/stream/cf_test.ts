@@ -26,6 +26,8 @@ const VARS = [
   "u8_packed",
   "mv_list",
   "plain",
+  "u8_unsigned",
+  "u16_only",
 ];
 
 function flat(x: unknown): number[] {
@@ -250,6 +252,10 @@ Deno.test("cfEncoding() follows xarray's decoded-dtype rules and fromSource() de
   assert.equal(dtypeOf("uint8", { _FillValue: 0 }), "float32");
   assert.equal(dtypeOf("float32", { scale_factor: 2, add_offset: 1 }), "float32");
   assert.equal(dtypeOf("float64", { scale_factor: 2 }), "float64");
+  assert.equal(dtypeOf("int16", { _Unsigned: "true" }), "uint16");
+  assert.equal(dtypeOf("int16", { _Unsigned: "true", scale_factor: 2 }), "float32");
+  assert.equal(dtypeOf("float32", { _Unsigned: "true" }), null);
+  assert.deepEqual(cfEncoding(src("int16", { _Unsigned: "true", _FillValue: -1 }))?.fills, [65535]);
   // a Zarr fill value counts as _FillValue only in an xarray-written array
   const z = { ...src("int16", { _ARRAY_DIMENSIONS: ["x"] }), fillValue: 2 };
   assert.deepEqual(cfEncoding(z)?.fills, [2]);
