@@ -14,7 +14,11 @@
 //   add_offset; everything else float64. The arithmetic is done in that
 //   type, as NumPy does (`x *= scale; x += offset` on the converted array).
 // - the Zarr `fill_value` is the `_FillValue` of an xarray-written array
-//   (one whose attributes have `_ARRAY_DIMENSIONS`), as xarray reads it.
+//   (one whose attributes have `_ARRAY_DIMENSIONS`), as xarray reads it;
+// - `_Unsigned = "true"` on signed integers: the codes (and `_FillValue`)
+//   are read as unsigned first (xarray's UnsignedIntegerCoder).
+// 1- and 2-byte integers decode through a table of every code, made by the
+// formula itself; wider types run the formula, one tight loop per case.
 
 import { type DType, DTYPES } from "../core/dtype.ts";
 import { empty, NDArray } from "../core/ndarray.ts";
