@@ -265,3 +265,32 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "tessera reduce of an ncgen-made netCDF-3 file and of a glob of them decodes as xarray",
+  ignore: !ok || !hasCommand("ncgen"),
+  async fn() {
+    await using dir = await tempDir();
+    const classic = CDL.split("\n").filter((l) => !/_Storage|_DeflateLevel|_Shuffle/.test(l))
+      .map((l) => l.replace(/t2m:_ChunkSizes = 1, 3, 4 ;/, "")).join("\n");
+    await Deno.writeTextFile(`${dir.path}/t2m.cdl`, classic);
+    for (const name of ["a_1.nc", "a_2.nc"]) {
+      await run("ncgen", "-3", "-o", `${dir.path}/${name}`, `${dir.path}/t2m.cdl`);
+    }
+    const xr = await pythonJson<Record<string, number[][]>>(
+      `
+import sys, json, xarray as xr
+v = xr.open_dataset(sys.argv[1] + "/a_1.nc").t2m
+both = xr.concat([v, v], dim="time")
+print(json.dumps({"one": v.mean(dim="time").values.astype("f8").tolist(),
+                  "both": both.std(dim="time").values.astype("f8").tolist()}))
+`,
+      dir.path,
+    );
+    const one = await reduceJson("mean", `${dir.path}/a_1.nc:/t2m`, "--axis", "0");
+    assert.equal(one.dtype, "float32");
+    assertClose(one.value, xr.one, 1e-4, "netCDF-3 mean");
+    const both = await reduceJson("std", `${dir.path}/a_*.nc:/t2m`, "--axis", "0");
+    assertClose(both.value, xr.both, 1e-4, "glob std");
+  },
+});
