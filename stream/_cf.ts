@@ -95,11 +95,11 @@ const CF_ATTRIBUTES = [
 ];
 
 /**
- * A source's attributes (the `attributes` field of ArraySource). Bridge
- * until HDF5 reads every attribute type: when reading them all fails (an
- * H5Dataset of a netCDF-4 file refuses its dimension-scale lists), the CF
- * attributes are read one by one with `getAttribute` (absent or unreadable
- * ones left out).
+ * A source's attributes (the `attributes` field of ArraySource). When
+ * reading them all fails (a file with an attribute of a type the reader
+ * refuses), the CF attributes are read one by one with `getAttribute`, where
+ * the source has it (absent or unreadable ones left out), so one odd
+ * attribute does not stop the decoding.
  */
 export function attributesOf(source: ArraySource): Readonly<Record<string, unknown>> {
   try {
