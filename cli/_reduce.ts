@@ -13,9 +13,24 @@ export interface ReduceCommandOptions {
   readonly axis?: string;
   readonly keepdims?: boolean;
   readonly ddof?: string;
+  readonly skipna?: boolean;
+  readonly noSkipna?: boolean;
   readonly output?: string;
   readonly overwrite?: boolean;
 }
+
+/** The reductions that take `--skipna` / `--no-skipna`. */
+const SKIPNA_OPS: readonly ReductionName[] = [
+  "sum",
+  "prod",
+  "min",
+  "max",
+  "mean",
+  "var",
+  "std",
+  "argmin",
+  "argmax",
+];
 
 /** Checks an OP argument. */
 export function checkOp(op: string): ReductionName {
@@ -105,6 +120,13 @@ export async function reduceCommand(
   if (ddof !== undefined && !/var|std/.test(name)) {
     throw new UsageError(`Invalid --ddof for "${name}": only var, std, nanvar and nanstd take it`);
   }
+  if (options.skipna && options.noSkipna) {
+    throw new UsageError(`Invalid options: --skipna and --no-skipna exclude each other`);
+  }
+  if ((options.skipna || options.noSkipna) && !SKIPNA_OPS.includes(name)) {
+    throw new UsageError(`Invalid --skipna for "${name}": only ${SKIPNA_OPS.join(", ")} take it`);
+  }
+  const skipna = options.skipna ? true : options.noSkipna ? false : undefined;
   const a = await session.open(source);
   const axes = options.axis === undefined ? null : parseAxes(options.axis, a.ndim, source);
   if (axes !== null && axes.length > 1 && (name === "argmin" || name === "argmax")) {
@@ -116,6 +138,7 @@ export async function reduceCommand(
       axis: axes === null ? null : axes.length === 1 ? axes[0] : axes,
       keepdims: options.keepdims ?? false,
       ddof,
+      skipna,
     });
   } catch (e) {
     throw new UsageError(`Cannot ${name} "${source}": ${(e as Error).message}`, { cause: e });

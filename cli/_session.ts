@@ -35,6 +35,8 @@ export interface CommonOptions {
   readonly json?: boolean;
   /** Stack traces on errors. */
   readonly debug?: boolean;
+  /** Read stored values without CF decoding (`--raw`). */
+  readonly raw?: boolean;
 }
 
 /** Runs `fn`, turning any error it throws into a {@link UsageError}. */
@@ -223,7 +225,7 @@ export class Session {
     try {
       // the stream engine loads with the first command that reads an array
       const { open } = await import("../stream/mod.ts");
-      const a = await open(locator);
+      const a = await open(locator, { decode: !this.options.raw });
       this.#closers.push(() => a.close());
       return a;
     } catch (e) {

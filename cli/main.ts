@@ -48,6 +48,12 @@ const COMMON: readonly OptionSpec[] = [
 
 const OVERWRITE: OptionSpec = { flags: "--overwrite", description: "replace an existing output" };
 
+const RAW: OptionSpec = {
+  flags: "--raw",
+  description:
+    "read stored values as they are: no CF decoding (scale_factor/add_offset, _FillValue, missing_value, valid range)",
+};
+
 /**
  * The command tree: every command, its arguments and options (the common
  * ones included), as data.
@@ -80,6 +86,7 @@ Exit codes: 0 success, 1 failure, 2 usage error. Under mpiexec every rank runs t
         },
         { flags: "--dtype <type>", description: "element type of the output" },
         { flags: "--slice <sel>", description: "a selection of the source, e.g. 0:100,:,::2" },
+        RAW,
         OVERWRITE,
         ...COMMON,
       ],
@@ -95,7 +102,16 @@ Exit codes: 0 success, 1 failure, 2 usage error. Under mpiexec every rank runs t
         },
         { flags: "--keepdims", description: "keep reduced axes with length 1" },
         { flags: "--ddof <n>", description: "delta degrees of freedom (var, std)" },
+        {
+          flags: "--skipna",
+          description: "skip missing values (NaN); the default for CF-decoded float data",
+        },
+        {
+          flags: "--no-skipna",
+          description: "let NaN propagate (NumPy's semantics); the default for other data",
+        },
         { flags: "-o, --output <dst>", description: "write the result to a locator" },
+        RAW,
         OVERWRITE,
         ...COMMON,
       ],
@@ -112,6 +128,7 @@ Exit codes: 0 success, 1 failure, 2 usage error. Under mpiexec every rank runs t
         { flags: "--dtype <type>", description: "element type of the output" },
         { flags: "--chunks <a,b,c>", description: "chunk shape of the output (HDF5, Zarr)" },
         { flags: "--codec <codec>", description: "compression of the output (HDF5, Zarr)" },
+        RAW,
         OVERWRITE,
         ...COMMON,
       ],
@@ -142,6 +159,7 @@ Exit codes: 0 success, 1 failure, 2 usage error. Under mpiexec every rank runs t
         },
         { flags: "--ranks <n>", description: "number of ranks (with --distribution)" },
         { flags: "--grid <a,b>", description: "process grid (with --distribution)" },
+        RAW,
         OVERWRITE,
         ...COMMON,
       ],

@@ -29,6 +29,7 @@ import {
   intProdFold,
   minMaxKernel,
 } from "./_kernels/reduce_order.ts";
+import { argNanFold, floatNanProdFold } from "./_kernels/reduce_nan.ts";
 
 import {
   type ReduceOptions,
@@ -181,12 +182,13 @@ function intSumImpl(geom: Geometry, nonzero: boolean): Impl {
   };
 }
 
-function prodImpl(geom: Geometry, isFloat: boolean): Impl {
+function prodImpl(geom: Geometry, isFloat: boolean, skipNaN = false): Impl {
   if (isFloat) {
     return {
       fields: [{ name: "prod", dtype: "float64", init: 1 }],
       step(a, block, start) {
-        walk(geom, numeric(block), start, elementKernel(floatProdFold(a.prod as F64)));
+        const fold = skipNaN ? floatNanProdFold(a.prod as F64) : floatProdFold(a.prod as F64);
+        walk(geom, numeric(block), start, elementKernel(fold));
       },
       merge(into, from) {
         const P = into.prod as F64;
@@ -232,6 +234,14 @@ function extreme(input: DType, isMax: boolean): number | bigint {
   if (input === "int64") return isMax ? -(2n ** 63n) : 2n ** 63n - 1n;
   if (input === "uint64") return isMax ? 0n : 2n ** 64n - 1n;
   return isMax ? -Infinity : Infinity;
+}
+
+function allNaNError(name: string): RangeError {
+  const e = new RangeError(
+    `Cannot compute "${name}" with skipna of an all-NaN or empty slice: no valid value`,
+  );
+  e.name = "RangeError";
+  return e;
 }
 
 function emptyError(name: string, cause?: unknown): RangeError {
@@ -297,7 +307,13 @@ function minMaxImpl(
   };
 }
 
-function argImpl(geom: Geometry, name: string, input: DType, isMax: boolean): Impl {
+function argImpl(
+  geom: Geometry,
+  name: string,
+  input: DType,
+  isMax: boolean,
+  skipNaN = false,
+): Impl {
   return {
     fields: [
       { name: "value", dtype: valueField(input), init: extreme(input, isMax) },
@@ -305,7 +321,7 @@ function argImpl(geom: Geometry, name: string, input: DType, isMax: boolean): Im
       { name: "count", dtype: "float64", init: 0 },
     ],
     step(a, block, start) {
-      const fold = argFold(
+      const fold = (skipNaN ? argNanFold : argFold)(
         a.value as F64,
         a.index as F64,
         a.count as F64,
@@ -335,7 +351,7 @@ function argImpl(geom: Geometry, name: string, input: DType, isMax: boolean): Im
       const I = a.index as F64;
       const N = a.count as F64;
       for (let k = 0; k < I.length; k++) {
-        if (N[k] === 0) throw emptyError(name);
+        if (N[k] === 0) throw skipNaN ? allNaNError(name) : emptyError(name);
         store(out, k, BigInt(I[k]));
       }
     },
@@ -416,6 +432,16 @@ function floatResult(input: DType): DType {
   return kindOf(input) === "f" ? input : "float64";
 }
 
+/** The NaN-skipping form of a reduction under `skipna: true`. */
+const NAN_FORM: Readonly<Partial<Record<ReductionName, ReductionName>>> = {
+  sum: "nansum",
+  mean: "nanmean",
+  var: "nanvar",
+  std: "nanstd",
+  min: "nanmin",
+  max: "nanmax",
+};
+
 function makeImpl(
   name: ReductionName,
   input: DType,
@@ -426,6 +452,15 @@ function makeImpl(
   const ddof = options.ddof ?? 0;
   if (!Number.isFinite(ddof)) throw new RangeError(`Invalid ddof ${ddof}: must be a finite number`);
   const inKind = kindOf(input);
+  const skipna = options.skipna;
+  if (skipna !== undefined && typeof skipna !== "boolean") {
+    throw new TypeError(`Invalid skipna "${String(skipna)}": expected true or false`);
+  }
+  // skipna: true on float input takes the nan* form of the reduction (NumPy's
+  // nansum, nanmean, ...: missing values skipped, as xarray does); on other
+  // input there is no NaN to skip. The nan* names always skip.
+  const skip = skipna === true && inKind === "f";
+  if (skip && NAN_FORM[name]) name = NAN_FORM[name] as ReductionName;
   switch (name) {
     case "sum":
     case "nansum":
@@ -443,7 +478,7 @@ function makeImpl(
     }
     case "prod": {
       const acc = dtype ?? defaultSumDType(input);
-      if (kindOf(acc) === "f") return { impl: prodImpl(geom, true), result: acc };
+      if (kindOf(acc) === "f") return { impl: prodImpl(geom, true, skip), result: acc };
       const impl = prodImpl(geom, false);
       return { impl: inKind === "f" ? castingImpl(impl, acc) : impl, result: acc };
     }
@@ -482,7 +517,7 @@ function makeImpl(
       };
     case "argmin":
     case "argmax":
-      return { impl: argImpl(geom, name, input, name === "argmax"), result: "int64" };
+      return { impl: argImpl(geom, name, input, name === "argmax", skip), result: "int64" };
     case "any":
     case "all":
       return { impl: anyAllImpl(geom, name === "all"), result: "bool" };

@@ -118,23 +118,41 @@ export const ARRAY_OPS = {
   ge: { kind: "binary", ufunc: "greater_equal" },
   // --- reductions ---
   /** Sum over `axis` (NumPy's `sum`). */
-  sum: { kind: "reduction", reduction: "sum", options: ["axis", "keepdims", "dtype"] },
+  sum: { kind: "reduction", reduction: "sum", options: ["axis", "keepdims", "dtype", "skipna"] },
   /** Product over `axis` (NumPy's `prod`). */
-  prod: { kind: "reduction", reduction: "prod", options: ["axis", "keepdims", "dtype"] },
+  prod: { kind: "reduction", reduction: "prod", options: ["axis", "keepdims", "dtype", "skipna"] },
   /** Minimum over `axis`, NaN propagates (NumPy's `min`). */
-  min: { kind: "reduction", reduction: "min", options: ["axis", "keepdims"] },
+  min: { kind: "reduction", reduction: "min", options: ["axis", "keepdims", "skipna"] },
   /** Maximum over `axis`, NaN propagates (NumPy's `max`). */
-  max: { kind: "reduction", reduction: "max", options: ["axis", "keepdims"] },
+  max: { kind: "reduction", reduction: "max", options: ["axis", "keepdims", "skipna"] },
   /** Arithmetic mean over `axis` (NumPy's `mean`). */
-  mean: { kind: "reduction", reduction: "mean", options: ["axis", "keepdims", "dtype"] },
+  mean: { kind: "reduction", reduction: "mean", options: ["axis", "keepdims", "dtype", "skipna"] },
   /** Variance over `axis`, divisor `count - ddof` (NumPy's `var`). */
-  var: { kind: "reduction", reduction: "var", options: ["axis", "keepdims", "ddof", "dtype"] },
+  var: {
+    kind: "reduction",
+    reduction: "var",
+    options: ["axis", "keepdims", "ddof", "dtype", "skipna"],
+  },
   /** Standard deviation over `axis` (NumPy's `std`). */
-  std: { kind: "reduction", reduction: "std", options: ["axis", "keepdims", "ddof", "dtype"] },
+  std: {
+    kind: "reduction",
+    reduction: "std",
+    options: ["axis", "keepdims", "ddof", "dtype", "skipna"],
+  },
   /** Index of the minimum along one axis, or the flat index (NumPy's `argmin`). */
-  argmin: { kind: "reduction", reduction: "argmin", options: ["axis", "keepdims"], oneAxis: true },
+  argmin: {
+    kind: "reduction",
+    reduction: "argmin",
+    options: ["axis", "keepdims", "skipna"],
+    oneAxis: true,
+  },
   /** Index of the maximum along one axis, or the flat index (NumPy's `argmax`). */
-  argmax: { kind: "reduction", reduction: "argmax", options: ["axis", "keepdims"], oneAxis: true },
+  argmax: {
+    kind: "reduction",
+    reduction: "argmax",
+    options: ["axis", "keepdims", "skipna"],
+    oneAxis: true,
+  },
   /** Whether any element is non-zero (NumPy's `any`). */
   any: { kind: "reduction", reduction: "any", options: ["axis", "keepdims"] },
   /** Whether every element is non-zero (NumPy's `all`). */

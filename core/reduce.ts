@@ -66,6 +66,15 @@ export interface ReduceOptions {
   readonly ddof?: number;
   /** Accumulator and result dtype of sum/prod/mean (and var/std): NumPy's `dtype=`. */
   readonly dtype?: DType;
+  /**
+   * Skip NaN (missing values) as xarray's `skipna=True` does: sum, mean,
+   * var, std, min, max, prod, argmin and argmax of float data then behave as
+   * NumPy's nan* functions (an all-NaN slice gives 0 for sum, 1 for prod, NaN
+   * for the others, and a RangeError for argmin/argmax). Default false
+   * (NumPy's semantics: NaN propagates); lazy arrays opened from CF-encoded
+   * variables default to true. No effect on integer or bool data.
+   */
+  readonly skipna?: boolean;
 }
 
 /** A typed array holding one field of a reduction state (one element per slot). */
@@ -688,6 +697,8 @@ export interface ArgOptions {
   readonly axis?: number | null;
   /** Keep the reduced axis (or all axes) with length 1. */
   readonly keepdims?: boolean;
+  /** Skip NaN as xarray's `skipna=True` (see {@link ReduceOptions.skipna}). */
+  readonly skipna?: boolean;
 }
 
 /** The signature every reduction shares. */

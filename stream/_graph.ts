@@ -9,6 +9,7 @@ import { indexSelection, type SliceSpec } from "../core/indexer.ts";
 import * as uf from "../core/ufunc.ts";
 import { type ReduceOptions, reducer, type ReductionName } from "../core/reduce.ts";
 import type { ArraySource, Region } from "../io/region.ts";
+import { CfSource } from "./_cf.ts";
 
 /** A leaf: an array source read block by block. */
 export interface SourceNode {
@@ -187,10 +188,19 @@ export function reduceNode(
   name: ReductionName,
   options: ReduceOptions = {},
 ): ReduceNode {
+  // CF-decoded data skips missing values by default (xarray's skipna for floats)
+  if (options.skipna === undefined && arg.dtype.startsWith("float") && cfDerived(arg)) {
+    options = { ...options, skipna: true };
+  }
   const r = reducer(name, arg.dtype, arg.shape, options);
   const keepShape = [...r.outShape];
   const shape = options.keepdims ? keepShape : keepShape.filter((_, i) => !r.axes.includes(i));
   return { kind: "reduce", arg, name, options, keepShape, shape, dtype: r.resultDType };
+}
+
+/** Whether a node's values come from a CF-decoded source. */
+function cfDerived(n: Node): boolean {
+  return topoOrder(n).some((x) => x.kind === "source" && x.source instanceof CfSource);
 }
 
 /** The full region of a shape. */

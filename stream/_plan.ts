@@ -20,6 +20,7 @@ import {
 } from "./_graph.ts";
 import { rootLevel } from "../dist/tree_reduce.ts";
 import { BLOCK_TARGET, defaultChunks } from "./_sources.ts";
+import { CfSource } from "./_cf.ts";
 
 /** How one axis of a node is indexed by the pass's block coordinates. */
 export interface AxisMap {
@@ -335,7 +336,9 @@ export function project(
   for (const [n, maps] of nodes) {
     const el = blockElements(maps, grid);
     if (n.kind === "source") {
-      input += el * itemsizeOf(n);
+      // a CF-decoded source also holds the stored values of each block read
+      const stored = n.source instanceof CfSource ? DTYPES[n.source.raw.dtype].bytes : 0;
+      input += el * (itemsizeOf(n) + stored);
       reads++;
     } else if (n.kind === "map") {
       const cast = (n as MapNode).args.some((a) =>

@@ -23,6 +23,7 @@ import {
 import { computeNode, planRun, writeNode } from "./_exec.ts";
 import { MemorySource, openSource, RandomSource } from "./_sources.ts";
 import { isGlob, openConcat } from "./_concat.ts";
+import { decodeSource } from "./_cf.ts";
 import type { RandomSourceOptions, RunOptions, WriteOptions } from "./options.ts";
 import { DTYPES } from "../core/dtype.ts";
 
@@ -70,6 +71,14 @@ export interface PlanInfo {
 export interface OpenOptions {
   /** Chunk grid to follow instead of the source's own (e.g. to force smaller blocks). */
   readonly chunks?: readonly number[];
+  /**
+   * Decode CF encodings on read (default true, as xarray's `mask_and_scale`):
+   * `scale_factor`/`add_offset` applied, `_FillValue`, `missing_value` and
+   * values outside `valid_min`/`valid_max`/`valid_range` read as NaN, and
+   * reductions then skip NaN unless asked `skipna: false`. `false` reads the
+   * stored values as they are.
+   */
+  readonly decode?: boolean;
 }
 
 /** Wraps a graph node (and the closer of its sources) in a LazyArray; set by the class. */
@@ -544,7 +553,8 @@ export function fromSource(
   source: ArraySource,
   options: OpenOptions & { splittable?: boolean } = {},
 ): LazyArray {
-  return wrap(sourceNode(source, options.splittable ?? false, options.chunks));
+  const src = decodeSource(source, options.decode ?? true);
+  return wrap(sourceNode(src, options.splittable ?? false, options.chunks));
 }
 
 /**
@@ -558,7 +568,8 @@ export function fromSource(
  *
  * @param locator The locator, a glob, or a list of locators.
  * @param options `chunks` to follow instead of the source's own grid;
- *   `concat`, the axis along which many files are joined.
+ *   `concat`, the axis along which many files are joined; `decode: false` to read
+ *   CF-encoded values as stored (default: decoded, see {@link OpenOptions.decode}).
  * @returns The lazy array.
  *
  * @example
@@ -582,7 +593,8 @@ export async function open(
   const many = typeof locator !== "string" || options.concat !== undefined || isGlob(locator);
   const o = many ? await openConcat(locator, options.concat ?? 0) : await openSource(locator);
   try {
-    return wrap(sourceNode(o.source, o.splittable, options.chunks), o.close);
+    const src = decodeSource(o.source, options.decode ?? true);
+    return wrap(sourceNode(src, o.splittable, options.chunks), o.close);
   } catch (e) {
     o.close();
     throw e;

@@ -161,10 +161,10 @@ type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y 
   : false;
 type OptionKeys<F> = F extends (o?: infer O) => unknown ? keyof NonNullable<O> : never;
 const typeChecks: [
-  Equal<OptionKeys<NDArray["std"]>, "axis" | "keepdims" | "ddof" | "dtype">,
+  Equal<OptionKeys<NDArray["std"]>, "axis" | "keepdims" | "ddof" | "dtype" | "skipna">,
   Equal<OptionKeys<LazyArray["std"]>, OptionKeys<NDArray["std"]>>,
   Equal<OptionKeys<DistArray["std"]>, OptionKeys<NDArray["std"]>>,
-  Equal<OptionKeys<DistArray["min"]>, "axis" | "keepdims">,
+  Equal<OptionKeys<DistArray["min"]>, "axis" | "keepdims" | "skipna">,
   Equal<OptionKeys<LazyArray["sum"]>, keyof ReductionMethodOptions<"sum">>,
   Equal<Parameters<LazyArray["argmax"]>, Parameters<DistArray["argmax"]>>,
   Equal<Parameters<NDArray["argmax"]>, Parameters<DistArray["argmax"]>>,

@@ -308,7 +308,7 @@ ds = netCDF4.Dataset(sys.argv[1]); ds.set_auto_maskandscale(False)
 print(json.dumps(ds["t2m"][:].astype("i8").sum(axis=0).tolist()))`,
       path,
     );
-    const t = await open(`${path}:/t2m`);
+    const t = await open(`${path}:/t2m`, { decode: false }); // the stored int16 (CF: cf_test)
     const sum = await t.sum({ axis: 0 }).compute();
     assert.equal(sum.dtype, "int64"); // as NumPy's sum of int16
     assert.deepEqual(sum.toArray(), expected.map((row) => row.map(BigInt)));
@@ -398,7 +398,17 @@ Deno.test({
     ]);
     assert.deepEqual(j.extra.dimensions, ["time", "lat", "lon"]);
 
-    const red = await cli(dir.path, "reduce", "sum", "x.nc:/t2m", "--axis", "0", "-o", "s.npy");
+    const red = await cli(
+      dir.path,
+      "reduce",
+      "sum",
+      "x.nc:/t2m",
+      "--axis",
+      "0",
+      "-o",
+      "s.npy",
+      "--raw", // the stored int16 (CF decoding: tests/cli/cf_cli_test.ts)
+    );
     assert.equal(red.code, 0, red.err);
     const conv = await cli(dir.path, "convert", "x.nc:/rf", "rf.npy");
     assert.equal(conv.code, 0, conv.err);
