@@ -6,6 +6,7 @@
  * @module
  */
 
+import { displayBundle } from "../viz/display.ts";
 import { type DType, type Scalar, toDType } from "../core/dtype.ts";
 import { NDArray, type SliceSpec } from "../core/ndarray.ts";
 import type { ReduceOptions, ReductionName } from "../core/reduce.ts";
@@ -175,6 +176,47 @@ export class LazyArray {
     if (n.kind === "source") return `${head} from "${n.source.locator}", chunks [${n.chunks}]`;
     const what = n.kind === "map" ? n.op : n.kind === "reduce" ? n.name : n.kind;
     return `${head} = ${what}(...)`;
+  }
+
+  /**
+   * What a notebook shows (`deno jupyter`): shape, dtype, source and chunks,
+   * the first values (at most 8 along each axis, read from the source or
+   * computed: a small read), and a heatmap when they are 2-D or more.
+   *
+   * @returns The MIME bundle.
+   *
+   * @example
+   * ```ts
+   * import { lazy } from "./lazy.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * const b = await lazy(arange(100).reshape([10, 10])).display();
+   * if (!b["text/html"].includes("the first 8 x 8")) throw new Error(b["text/html"]);
+   * ```
+   */
+  async display(): Promise<Record<string, string>> {
+    const corner = this.shape.map((n) => `:${Math.min(n, 8)}`).join(",");
+    const whole = this.shape.every((n) => n <= 8);
+    const values = this.size === 0 ? null : await (this.ndim === 0 ? this : this.slice(corner))
+      .compute();
+    const facts: [string, string][] = [];
+    const n = this.#node;
+    if (n.kind === "source") facts.push(["source", n.source.locator], ["chunks", `[${n.chunks}]`]);
+    else facts.push(["operation", String(this).split(" = ")[1] ?? n.kind]);
+    return displayBundle({
+      kind: "LazyArray",
+      shape: this.shape,
+      dtype: this.dtype,
+      facts,
+      values,
+      valuesNote: whole
+        ? undefined
+        : `the first ${this.shape.map((s) => Math.min(s, 8)).join(" x ")}`,
+    });
+  }
+
+  /** The Jupyter display hook: {@link LazyArray.display}. */
+  [Symbol.for("Jupyter.display")](): Promise<Record<string, string>> {
+    return this.display();
   }
 
   /** What `console.log` shows: the same text as {@link LazyArray.toString}. */

@@ -67,6 +67,7 @@ const EXPECTED = [
   "describeRegion",
   "dimData",
   "dimsCreate",
+  "displayBundle",
   "distributionMap",
   "divide",
   "dtypeInfo",

@@ -46,6 +46,8 @@ with h5py.File("data.h5", "w") as f:
 np.save("big.npy", rng.random((3000, 8)))
 g = zarr.open_group("store.zarr", mode="w")
 g.create_group("group").create_dataset("array", data=np.arange(20.0).reshape(4, 5), chunks=(2, 5))
+import subprocess
+subprocess.run(["ncgen", "-4", "-o", "t2m.nc", sys.argv[2] + "/examples/t2m.cdl"], check=True)
 `;
 
 /** The block as a script of its own: mod.ts by file URL instead of `<host>` or `./`. */
@@ -83,7 +85,7 @@ async function clean(dir: string): Promise<void> {
   }
 }
 
-const KEEP = ["era5.h5", "data.h5", "store.zarr", "big.npy"];
+const KEEP = ["era5.h5", "data.h5", "store.zarr", "big.npy", "t2m.nc"];
 
 const LAUNCHERS = [
   { cmd: "mpiexec.mpich", args: ["-n", "2"] },
@@ -97,7 +99,7 @@ for (const { line, code } of tsBlocks()) {
     ignore: !ok && !IN_CI,
     async fn() {
       await using dir = await tempDir("tessera-readme-");
-      await runPython(INPUTS, dir.path);
+      await runPython(INPUTS, dir.path, ROOT);
       await Deno.writeTextFile(`${dir.path}/main.ts`, script(code));
       const first = await run(dir.path, []);
       assert.equal(first.code, 0, `README line ${line}:\n${first.stderr}`);

@@ -21,3 +21,4 @@
 
 export * from "./png.ts";
 export * from "./plot.ts";
+export * from "./display.ts";

@@ -54,6 +54,7 @@ const EXTRAS: Record<TypeName, Record<string, string>> = {
     to: "runs the graph into a file",
     close: "closes the source file",
     toString: "what it is, from which source or operation: no values, nothing is computed",
+    display: "the notebook view: reads the first values (NDArray's comes from viz/display.ts)",
   },
   DistArray: {
     comm: "the communicator",
