@@ -51,9 +51,45 @@ function sizeError(what: string, declared: number, expected: number): never {
   );
 }
 
-/** The destination: `dest` (exactly `n` bytes of it) or a new buffer. */
+/**
+ * Decoded chunks handed back by {@link releaseDecoded}, for the next decode
+ * of the same size: a fresh 4 MiB buffer per chunk cost 10x the decode
+ * itself (allocation and the garbage collections it triggers).
+ */
+const spare: ArrayBuffer[] = [];
+const MAX_SPARE = 8;
+/** Buffers this module handed out and not yet got back. */
+const lent = new WeakSet<ArrayBuffer>();
+
+/**
+ * Hands the buffer of a chunk decoded here back for reuse (when it came from
+ * a native decode): the caller must not touch `view` or any other view of
+ * its buffer afterwards. Anything else is ignored.
+ */
+export function releaseDecoded(view: ArrayBufferView): void {
+  const b = view.buffer;
+  if (!(b instanceof ArrayBuffer) || !lent.has(b)) return;
+  lent.delete(b);
+  if (spare.length >= MAX_SPARE) spare.shift();
+  spare.push(b);
+}
+
+function borrow(n: number): Uint8Array {
+  for (let i = spare.length - 1; i >= 0; i--) {
+    if (spare[i].byteLength === n) {
+      const b = spare.splice(i, 1)[0];
+      lent.add(b);
+      return new Uint8Array(b);
+    }
+  }
+  const b = new ArrayBuffer(n);
+  lent.add(b);
+  return new Uint8Array(b);
+}
+
+/** The destination: `dest` (exactly `n` bytes of it) or a buffer of exactly `n` bytes. */
 function target(n: number, dest: Uint8Array | undefined): Uint8Array {
-  if (dest === undefined) return new Uint8Array(n);
+  if (dest === undefined) return borrow(n);
   if (dest.length < n) {
     throw new RangeError(`Destination too small: ${dest.length} bytes for ${n}`);
   }
