@@ -57,7 +57,7 @@ function sizeError(what: string, declared: number, expected: number): never {
  * itself (allocation and the garbage collections it triggers).
  */
 const spare: ArrayBuffer[] = [];
-const MAX_SPARE = 8;
+const MAX_SPARE = 3;
 /** Buffers this module handed out and not yet got back. */
 const lent = new WeakSet<ArrayBuffer>();
 

@@ -16,7 +16,7 @@ import type { DecodeJob, DecodeReply, OpenSpec } from "./_zarr_pool.ts";
 
 /** Read buffers of chunk files no job holds now (reused: see ChunkStore). */
 const spareReads: Uint8Array[] = [];
-const MAX_SPARE_READS = 8;
+const MAX_SPARE_READS = 3;
 
 /** What one job borrowed: handed back when the job has copied its chunk out. */
 interface JobBuffers {
