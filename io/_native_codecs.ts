@@ -13,7 +13,7 @@
 // naming the store and chunk), never returns uninitialised bytes.
 
 import { codecLibrary, type CodecLibraryName } from "../ffi/codecs.ts";
-import { optionalEnv } from "../core/permissions.ts";
+import { granted, optionalEnv } from "../core/permissions.ts";
 
 /** Corrupt or truncated compressed data. */
 export class CodecError extends Error {
@@ -27,11 +27,12 @@ export function nativeCodecsDisabled(): boolean {
 }
 
 /**
- * Whether the native library of a codec family is used: not disabled, and
- * the library loads (loading it on the first call).
+ * Whether the native library of a codec family is used: not disabled, FFI
+ * access granted, and the library loads (loading it on the first call).
  */
 export function nativeCodecAvailable(name: CodecLibraryName): boolean {
-  if (nativeCodecsDisabled()) return false;
+  // without FFI access: the fallback, never a permission prompt
+  if (nativeCodecsDisabled() || !granted({ name: "ffi" })) return false;
   try {
     codecLibrary(name);
     return true;
