@@ -42,6 +42,12 @@ export interface DecodeJob {
   readonly dtype: string;
   readonly chunkSize: number;
   readonly dest?: DecodeDest;
+  /**
+   * The pool that sent it: a worker opens the array once per pool, so that
+   * an array opened again (perhaps rewritten meanwhile) never meets the
+   * metadata another pool's array cached in the shared workers.
+   */
+  lease?: number;
 }
 
 /** A worker's answer: the chunk's strides and (without `dest`) its bytes, or an error. */
@@ -84,6 +90,7 @@ const WORKER_URL = new URL("./_zarr_worker.ts", import.meta.url);
  */
 const SHARED = new Map<string, Workers>();
 let nextId = 0;
+let nextLease = 0;
 
 function startWorkers(key: string, n: number, url: URL): Workers {
   const workers: Workers = { key, slots: [], leases: 0 };
@@ -124,6 +131,7 @@ export class DecodePool {
   readonly #workers: Workers;
   /** This pool's jobs still running, and the slot running each. */
   readonly #mine = new Map<number, Slot>();
+  readonly #lease = ++nextLease;
   #closed = false;
 
   private constructor(workers: Workers) {
@@ -186,7 +194,7 @@ export class DecodePool {
       mine.set(id, slot);
       if (slot.pending.size === 1) w.ref();
       try {
-        w.postMessage({ ...job, id });
+        w.postMessage({ ...job, id, lease: this.#lease });
       } catch (e) {
         slot.pending.delete(id);
         mine.delete(id);

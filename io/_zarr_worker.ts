@@ -73,8 +73,11 @@ function giveBack(job: JobBuffers): void {
 const arrays = new Map<string, Promise<zarr.Array<zarr.DataType, ChunkStore>>>();
 const MAX_ARRAYS = 16;
 
-function openArray(spec: OpenSpec): Promise<zarr.Array<zarr.DataType, ChunkStore>> {
-  const key = JSON.stringify([spec.root, spec.object, spec.format, spec.consolidatedId]);
+function openArray(
+  spec: OpenSpec,
+  lease: number | undefined,
+): Promise<zarr.Array<zarr.DataType, ChunkStore>> {
+  const key = JSON.stringify([spec.root, spec.object, spec.format, spec.consolidatedId, lease]);
   let a = arrays.get(key);
   if (a !== undefined) {
     arrays.delete(key);
@@ -117,7 +120,7 @@ async function decodeJob(
 ): Promise<{ reply: DecodeReply; transfer: ArrayBuffer[] }> {
   let chunk: zarr.Chunk<zarr.DataType>;
   try {
-    const array = await openArray(job.open);
+    const array = await openArray(job.open, job.lease);
     chunk = await array.getChunk([...job.coords], { tessera: borrowed } as never);
   } catch (e) {
     return { reply: { id: job.id, error: message(e), kind: "decode" }, transfer: [] };

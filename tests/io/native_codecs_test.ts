@@ -318,3 +318,40 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "openZarr() of a store rewritten in the same process never decodes with the old metadata (shared workers)",
+  async fn() {
+    await using dir = await tempDir();
+    const loc = `${dir.path}/re.zarr`;
+    const first = new Float32Array(256 * 256).map((_, k) => k);
+    const z1 = await createZarr(loc, {
+      shape: [256, 256],
+      dtype: "float32",
+      chunks: [128, 128],
+      codec: "blosc:lz4:5",
+    });
+    await z1.write(undefined, new NDArray("float32", first as never, [256, 256], [256, 1], 0));
+    const r1 = await openZarr(loc, { workers: 2 });
+    await check(r1, new NDArray("float32", first as never, [256, 256], [256, 1], 0), "first");
+    // r1 is left open (its workers idle): the next array shares them
+    const second = new Float32Array(256 * 256).map((_, k) => -k / 2);
+    const z2 = await createZarr(loc, {
+      shape: [256, 256],
+      dtype: "float32",
+      chunks: [64, 256],
+      codec: "zstd:1",
+      overwrite: true,
+    });
+    const a2 = new NDArray("float32", second as never, [256, 256], [256, 1], 0);
+    await z2.write(undefined, a2);
+    const r2 = await openZarr(loc, { workers: 2 });
+    try {
+      await check(r2, a2, "rewritten");
+    } finally {
+      await r2.close();
+      await r1.close();
+    }
+  },
+});
