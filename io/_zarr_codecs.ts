@@ -2,12 +2,25 @@
 // (registered in zarrita's registry), a parsed `codec` option (io/codec.ts:
 // "gzip:1", "blosc:zstd:5", ...) in Zarr v2 and v3 form, a one-line description of an
 // array's codecs, the v2 -> v3 codec list, a faster blosc decode (io/_blosc.ts
-// before numcodecs.js), and an encode pipeline built from
+// before numcodecs.js), the native codecs of io/_native_codecs.ts in front of
+// all of these when their library loads, and an encode pipeline built from
 // zarrita's registry (zarrita 0.7 only decodes chunks outside `zarr.set`).
 
 import { deflateSync, gunzipSync, gzipSync, inflateSync } from "node:zlib";
 import { decodeBlosc } from "./_blosc.ts";
 import { BLOSC_SHUFFLES, type CodecSpec } from "./codec.ts";
+import {
+  bloscDecode,
+  bloscEncode,
+  deflateDecode,
+  deflateEncode,
+  lz4Decode,
+  lz4Encode,
+  nativeCodecAvailable,
+  zstdDecode,
+  zstdEncode,
+} from "./_native_codecs.ts";
+import type { CodecLibraryName } from "../ffi/codecs.ts";
 import { loadZarrita } from "./_npm.ts";
 
 /** One codec of a Zarr v3 codec list. */
@@ -100,6 +113,107 @@ class FastBloscCodec implements AnyCodec {
   }
 }
 
+/** Bytes per element of zarrita's data types (the fixed-size ones). */
+const ITEMSIZE: Readonly<Record<string, number>> = {
+  bool: 1,
+  int8: 1,
+  uint8: 1,
+  int16: 2,
+  uint16: 2,
+  float16: 2,
+  int32: 4,
+  uint32: 4,
+  float32: 4,
+  int64: 8,
+  uint64: 8,
+  float64: 8,
+};
+
+/**
+ * The decoded size of a compressor's output when the chunk's codecs are only
+ * `bytes`, `transpose` and this one compressor (then it is the chunk's
+ * bytes); undefined with filters or a second compressor in the list.
+ */
+function expectedBytes(meta: ChunkMeta): number | undefined {
+  const itemsize = ITEMSIZE[meta.dataType];
+  if (itemsize === undefined || !Array.isArray(meta.codecs)) return undefined;
+  let compressors = 0;
+  for (const c of meta.codecs) {
+    if (c.name !== "bytes" && c.name !== "transpose") compressors++;
+  }
+  if (compressors !== 1) return undefined;
+  return meta.shape.reduce((a, b) => a * b, 1) * itemsize;
+}
+
+/** A compressor running in a native library (io/_native_codecs.ts). */
+class NativeCodec implements AnyCodec {
+  readonly kind = "bytes_to_bytes";
+  readonly #decode: (b: Uint8Array) => Uint8Array;
+  readonly #encode: (b: Uint8Array) => Uint8Array;
+  constructor(decode: (b: Uint8Array) => Uint8Array, encode: (b: Uint8Array) => Uint8Array) {
+    this.#decode = decode;
+    this.#encode = encode;
+  }
+  encode(bytes: unknown): Uint8Array {
+    return this.#encode(bytes as Uint8Array);
+  }
+  decode(bytes: unknown): Uint8Array {
+    return this.#decode(bytes as Uint8Array);
+  }
+}
+
+type Config = Record<string, unknown> | undefined;
+
+function num(config: Config, key: string, fallback: number): number {
+  const v = Number(config?.[key] ?? fallback);
+  return Number.isFinite(v) ? v : fallback;
+}
+
+/** The native codec of each registry name: its library and how to build it. */
+const NATIVE: ReadonlyArray<
+  readonly [
+    names: readonly string[],
+    lib: CodecLibraryName,
+    make: (c: Config, m: ChunkMeta) => AnyCodec,
+  ]
+> = [
+  [["blosc", "numcodecs.blosc"], "blosc", (c, m) => {
+    const expected = expectedBytes(m);
+    const shuffle = typeof c?.shuffle === "string"
+      ? Math.max(0, BLOSC_SHUFFLES.indexOf(c.shuffle as (typeof BLOSC_SHUFFLES)[number]))
+      : num(c, "shuffle", 1);
+    const settings = {
+      cname: String(c?.cname ?? "lz4"),
+      clevel: num(c, "clevel", 5),
+      shuffle,
+      typesize: num(c, "typesize", ITEMSIZE[m.dataType] ?? 1),
+      blocksize: num(c, "blocksize", 0),
+    };
+    return new NativeCodec((b) => bloscDecode(b, expected), (b) => bloscEncode(b, settings));
+  }],
+  [["zstd", "numcodecs.zstd"], "zstd", (c, m) => {
+    const expected = expectedBytes(m);
+    const level = num(c, "level", 1);
+    return new NativeCodec((b) => zstdDecode(b, expected), (b) => zstdEncode(b, level));
+  }],
+  [["lz4", "numcodecs.lz4"], "lz4", (c, m) => {
+    const expected = expectedBytes(m);
+    const acceleration = num(c, "acceleration", 1);
+    return new NativeCodec((b) => lz4Decode(b, expected), (b) => lz4Encode(b, acceleration));
+  }],
+  ...(["gzip", "zlib"] as const).map((format) =>
+    [[format, `numcodecs.${format}`], "deflate", (c: Config, m: ChunkMeta) => {
+      const expected = expectedBytes(m);
+      const level = num(c, "level", 1);
+      const fallback = new ZlibFamilyCodec(format === "gzip", level);
+      return new NativeCodec(
+        (b) => deflateDecode(format, b, expected) ?? fallback.decode(b),
+        (b) => deflateEncode(format, b, level),
+      );
+    }] as const
+  ),
+];
+
 let registered: Promise<void> | null = null;
 
 /**
@@ -135,6 +249,19 @@ function install(reg: Registry): void {
       }));
     reg.set("blosc", load);
     reg.set("numcodecs.blosc", load);
+  }
+  // the native codecs go in front: chosen when an array's codecs load (so
+  // TESSERA_NATIVE_CODECS=0 applies to arrays opened after it is set)
+  for (const [names, lib, make] of NATIVE) {
+    const entry: AnyEntry = { fromConfig: (config, meta) => make(config as Config, meta) };
+    for (const name of names) {
+      const fallback = reg.get(name);
+      reg.set(name, () => {
+        if (nativeCodecAvailable(lib)) return entry;
+        if (fallback === undefined) throw new TypeError(`Codec "${name}" is not available`);
+        return fallback();
+      });
+    }
   }
 }
 

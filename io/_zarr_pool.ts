@@ -3,7 +3,8 @@
 // unref'd while idle, so an idle pool never keeps the process alive; `close`
 // terminates them. When a worker cannot start (no read permission for the
 // worker module, a runtime without worker threads) or dies, its jobs fail
-// with `WorkerUnavailable` and the caller decodes in its own thread.
+// with `WorkerUnavailable` and the caller decodes in its own thread. Pools of
+// one size share their workers (see SHARED).
 
 import { Worker } from "node:worker_threads";
 
@@ -41,6 +42,12 @@ export interface DecodeJob {
   readonly dtype: string;
   readonly chunkSize: number;
   readonly dest?: DecodeDest;
+  /**
+   * The pool that sent it: a worker opens the array once per pool, so that
+   * an array opened again (perhaps rewritten meanwhile) never meets the
+   * metadata another pool's array cached in the shared workers.
+   */
+  lease?: number;
 }
 
 /** A worker's answer: the chunk's strides and (without `dest`) its bytes, or an error. */
@@ -56,62 +63,104 @@ export interface DecodeReply {
 /** Raised for a job no worker could run: decode it in the calling thread. */
 export class WorkerUnavailable extends Error {}
 
+interface Pending {
+  resolve: (r: DecodeReply) => void;
+  reject: (e: unknown) => void;
+}
+
 interface Slot {
   worker: Worker | null;
-  pending: Map<number, { resolve: (r: DecodeReply) => void; reject: (e: unknown) => void }>;
+  pending: Map<number, Pending>;
+}
+
+/** Workers shared by every pool of one size in this thread, with the pools using them. */
+interface Workers {
+  readonly key: string;
+  readonly slots: Slot[];
+  leases: number;
 }
 
 const WORKER_URL = new URL("./_zarr_worker.ts", import.meta.url);
 
-/** The decode workers. */
+/**
+ * The running workers by size and module. Every pool of one size shares
+ * them: a pool nobody closes (an array opened and dropped by each
+ * `compute`) must not leave its own idle workers behind (each held ~90 MiB:
+ * RSS grew by ~180 MiB a run). The last pool to close stops them.
+ */
+const SHARED = new Map<string, Workers>();
+let nextId = 0;
+let nextLease = 0;
+
+function startWorkers(key: string, n: number, url: URL): Workers {
+  const workers: Workers = { key, slots: [], leases: 0 };
+  for (let i = 0; i < n; i++) {
+    const slot: Slot = { worker: null, pending: new Map() };
+    try {
+      const w = new Worker(url);
+      w.unref();
+      w.on("message", (r: DecodeReply) => {
+        const p = slot.pending.get(r.id);
+        if (!p) return;
+        slot.pending.delete(r.id);
+        if (slot.pending.size === 0) w.unref();
+        p.resolve(r);
+      });
+      const fail = (e: unknown): void => {
+        slot.worker = null;
+        const jobs = [...slot.pending.values()];
+        slot.pending.clear();
+        for (const p of jobs) p.reject(new WorkerUnavailable("worker stopped", { cause: e }));
+        w.terminate().catch(() => {});
+      };
+      w.on("error", fail);
+      w.on("exit", (code: number) => {
+        if (slot.worker !== null) fail(new Error(`worker exited with code ${code}`));
+      });
+      slot.worker = w;
+    } catch {
+      continue; // cannot start: fewer workers
+    }
+    workers.slots.push(slot);
+  }
+  return workers;
+}
+
+/** A lease on the decode workers (shared with the other pools of the same size). */
 export class DecodePool {
-  readonly #slots: Slot[] = [];
-  #nextId = 0;
+  readonly #workers: Workers;
+  /** This pool's jobs still running, and the slot running each. */
+  readonly #mine = new Map<number, Slot>();
+  readonly #lease = ++nextLease;
   #closed = false;
 
+  private constructor(workers: Workers) {
+    this.#workers = workers;
+    workers.leases++;
+  }
+
   /**
-   * Starts `n` workers; returns null when not even one can start.
+   * A pool of `n` workers: the running ones when a pool of that size is
+   * open (or was dropped unclosed), else new ones; null when not even one
+   * can start.
    *
    * @param n Number of workers.
    * @param url The worker module (tests point it elsewhere).
    */
   static start(n: number, url: URL = WORKER_URL): DecodePool | null {
-    const pool = new DecodePool();
-    for (let i = 0; i < n; i++) {
-      const slot: Slot = { worker: null, pending: new Map() };
-      try {
-        const w = new Worker(url);
-        w.unref();
-        w.on("message", (r: DecodeReply) => {
-          const p = slot.pending.get(r.id);
-          if (!p) return;
-          slot.pending.delete(r.id);
-          if (slot.pending.size === 0) w.unref();
-          p.resolve(r);
-        });
-        const fail = (e: unknown): void => {
-          slot.worker = null;
-          const jobs = [...slot.pending.values()];
-          slot.pending.clear();
-          for (const p of jobs) p.reject(new WorkerUnavailable("worker stopped", { cause: e }));
-          w.terminate().catch(() => {});
-        };
-        w.on("error", fail);
-        w.on("exit", (code: number) => {
-          if (slot.worker !== null) fail(new Error(`worker exited with code ${code}`));
-        });
-        slot.worker = w;
-      } catch {
-        continue; // cannot start: fewer workers
-      }
-      pool.#slots.push(slot);
+    const key = `${n} ${url.href}`;
+    let workers = SHARED.get(key);
+    if (workers === undefined || !workers.slots.some((s) => s.worker !== null)) {
+      workers = startWorkers(key, n, url);
+      if (workers.slots.length === 0) return null;
+      SHARED.set(key, workers);
     }
-    return pool.#slots.length === 0 ? null : pool;
+    return new DecodePool(workers);
   }
 
   /** Whether a worker is left to take jobs. */
   get alive(): boolean {
-    return !this.#closed && this.#slots.some((s) => s.worker !== null);
+    return !this.#closed && this.#workers.slots.some((s) => s.worker !== null);
   }
 
   /**
@@ -121,7 +170,7 @@ export class DecodePool {
    */
   run(job: Omit<DecodeJob, "id">): Promise<DecodeReply> {
     let best: Slot | null = null;
-    for (const s of this.#slots) {
+    for (const s of this.#workers.slots) {
       if (s.worker !== null && (best === null || s.pending.size < best.pending.size)) best = s;
     }
     if (this.#closed || best === null) {
@@ -129,26 +178,51 @@ export class DecodePool {
     }
     const slot = best;
     const w = slot.worker!;
-    const id = this.#nextId++;
+    const id = nextId++;
+    const mine = this.#mine;
     return new Promise<DecodeReply>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
+      slot.pending.set(id, {
+        resolve: (r) => {
+          mine.delete(id);
+          resolve(r);
+        },
+        reject: (e) => {
+          mine.delete(id);
+          reject(e);
+        },
+      });
+      mine.set(id, slot);
       if (slot.pending.size === 1) w.ref();
       try {
-        w.postMessage({ ...job, id });
+        w.postMessage({ ...job, id, lease: this.#lease });
       } catch (e) {
         slot.pending.delete(id);
+        mine.delete(id);
         if (slot.pending.size === 0) w.unref();
         reject(new WorkerUnavailable("cannot post to the worker", { cause: e }));
       }
     });
   }
 
-  /** Terminates the workers; jobs still running fail with `WorkerUnavailable`. */
+  /**
+   * Ends this lease: its jobs still running fail with `WorkerUnavailable`;
+   * the workers stop when no other pool uses them.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const [id, slot] of [...this.#mine]) {
+      const p = slot.pending.get(id);
+      slot.pending.delete(id);
+      if (slot.pending.size === 0) slot.worker?.unref();
+      p?.reject(new WorkerUnavailable("pool closed"));
+    }
+    this.#mine.clear();
+    const workers = this.#workers;
+    if (--workers.leases > 0) return;
+    if (SHARED.get(workers.key) === workers) SHARED.delete(workers.key);
     const stops: Promise<unknown>[] = [];
-    for (const s of this.#slots) {
+    for (const s of workers.slots) {
       const w = s.worker;
       s.worker = null;
       for (const p of s.pending.values()) p.reject(new WorkerUnavailable("pool closed"));

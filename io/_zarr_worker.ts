@@ -2,24 +2,89 @@
 // the array with zarrita exactly as io/zarr.ts does, reads and decodes one
 // chunk per job with zarrita's `getChunk` (missing chunks come back filled),
 // and either copies the selected part of the chunk straight into a shared
-// destination (the stream engine's arena buffers) or hands the decoded bytes
-// back, transferred.
+// destination (the stream engine's arena buffers; the decoded chunk's memory
+// then serves the next chunk) or hands the decoded bytes back, transferred.
 
 import { parentPort } from "node:worker_threads";
 import * as zarr from "npm:zarrita@0.7.5";
 import { type AnyTypedArray, type DType, DTYPES } from "../core/dtype.ts";
 import { copyInto, NDArray } from "../core/ndarray.ts";
 import { registerCodecs } from "./_zarr_codecs.ts";
-import { FsStore } from "./_zarr_store.ts";
+import { FsStore, isMetadataKey } from "./_zarr_store.ts";
+import { releaseDecoded } from "./_native_codecs.ts";
 import type { DecodeJob, DecodeReply, OpenSpec } from "./_zarr_pool.ts";
 
-const arrays = new Map<string, Promise<zarr.Array<zarr.DataType, FsStore>>>();
+/** Read buffers of chunk files no job holds now (reused: see ChunkStore). */
+const spareReads: Uint8Array[] = [];
+const MAX_SPARE_READS = 3;
 
-function openArray(spec: OpenSpec): Promise<zarr.Array<zarr.DataType, FsStore>> {
-  const key = JSON.stringify([spec.root, spec.object, spec.format, spec.consolidatedId]);
+/** What one job borrowed: handed back when the job has copied its chunk out. */
+interface JobBuffers {
+  reads: Uint8Array[];
+}
+
+/**
+ * The store of a worker: chunk files are read into buffers reused from one
+ * job to the next (a fresh multi-MiB buffer per chunk left garbage that the
+ * worker's heap held on to for long: RSS grew by hundreds of MiB). zarrita
+ * passes `getChunk`'s options through to `get`: they carry the job's
+ * {@link JobBuffers}.
+ */
+class ChunkStore extends FsStore {
+  override async get(key: string, options?: unknown): Promise<Uint8Array | undefined> {
+    const job = (options as { tessera?: JobBuffers } | undefined)?.tessera;
+    if (job === undefined || isMetadataKey(key.replace(/^\//, ""))) return super.get(key);
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(this.pathOf(key));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.IsADirectory) {
+        return undefined;
+      }
+      throw e;
+    }
+    try {
+      const size = (await file.stat()).size;
+      let buf = spareReads.pop();
+      if (buf === undefined || buf.length < size) buf = new Uint8Array(Math.max(size, 1));
+      job.reads.push(buf);
+      let at = 0;
+      while (at < size) {
+        const n = file.readSync(buf.subarray(at, size));
+        if (n === null || n === 0) break; // shrank while reading: decode what is there
+        at += n;
+      }
+      return buf.subarray(0, at);
+    } finally {
+      file.close();
+    }
+  }
+}
+
+function giveBack(job: JobBuffers): void {
+  for (const b of job.reads) if (spareReads.length < MAX_SPARE_READS) spareReads.push(b);
+  job.reads.length = 0;
+}
+
+/**
+ * The arrays opened, most recently used last. Workers are shared by every
+ * array of a process (io/_zarr_pool.ts): keep only the last few.
+ */
+const arrays = new Map<string, Promise<zarr.Array<zarr.DataType, ChunkStore>>>();
+const MAX_ARRAYS = 16;
+
+function openArray(
+  spec: OpenSpec,
+  lease: number | undefined,
+): Promise<zarr.Array<zarr.DataType, ChunkStore>> {
+  const key = JSON.stringify([spec.root, spec.object, spec.format, spec.consolidatedId, lease]);
   let a = arrays.get(key);
-  if (a === undefined) {
-    const store = new FsStore(spec.root);
+  if (a !== undefined) {
+    arrays.delete(key);
+    arrays.set(key, a);
+  } else {
+    if (arrays.size >= MAX_ARRAYS) arrays.delete(arrays.keys().next().value!);
+    const store = new ChunkStore(spec.root);
     if (spec.consolidated) store.useConsolidated(spec.consolidated);
     const where = zarr.root(store).resolve(spec.object);
     a = registerCodecs().then(() =>
@@ -41,10 +106,22 @@ function message(e: unknown): string {
 }
 
 async function run(job: DecodeJob): Promise<{ reply: DecodeReply; transfer: ArrayBuffer[] }> {
+  const borrowed: JobBuffers = { reads: [] };
+  try {
+    return await decodeJob(job, borrowed);
+  } finally {
+    giveBack(borrowed);
+  }
+}
+
+async function decodeJob(
+  job: DecodeJob,
+  borrowed: JobBuffers,
+): Promise<{ reply: DecodeReply; transfer: ArrayBuffer[] }> {
   let chunk: zarr.Chunk<zarr.DataType>;
   try {
-    const array = await openArray(job.open);
-    chunk = await array.getChunk([...job.coords]);
+    const array = await openArray(job.open, job.lease);
+    chunk = await array.getChunk([...job.coords], { tessera: borrowed } as never);
   } catch (e) {
     return { reply: { id: job.id, error: message(e), kind: "decode" }, transfer: [] };
   }
@@ -78,6 +155,7 @@ async function run(job: DecodeJob): Promise<{ reply: DecodeReply; transfer: Arra
       so,
     );
     copyInto(new NDArray(dtype, out as never, d.counts, d.strides, d.offset), src);
+    releaseDecoded(data); // copied out: the next chunk decodes into the same memory
     return { reply: { id: job.id, stride: chunk.stride }, transfer: [] };
   }
   const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength &&
