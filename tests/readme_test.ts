@@ -61,7 +61,7 @@ async function run(
   cwd: string,
   launch: string[],
 ): Promise<{ code: number; stderr: string; stdout: string }> {
-  const cmd = ["timeout", "180", ...launch, Deno.execPath(), "run", "-A", "main.ts"];
+  const cmd = ["timeout", "600", ...launch, Deno.execPath(), "run", "-A", "main.ts"];
   const r = await new Deno.Command(cmd[0], {
     args: cmd.slice(1),
     cwd,
