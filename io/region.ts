@@ -44,7 +44,11 @@ export interface ArraySource {
   readInto?(region: RegionLike, out: NDArray): Promise<NDArray> | NDArray;
   /** True when `readInto` fills Fortran-ordered arrays (a Fortran-ordered .npy). */
   readonly fortranOrder?: boolean;
-  /** Bytes the reader keeps cached while open (libhdf5's chunk cache), for the planner. */
+  /**
+   * Bytes the reader holds while open beyond the arrays it fills, for the
+   * planner: libhdf5's chunk cache, a Zarr array's decode buffers and decode
+   * workers.
+   */
   readonly cacheBytes?: number;
   /**
    * Optional metadata (DESIGN.md, contract 10), as stored: the array's

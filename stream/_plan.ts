@@ -295,7 +295,7 @@ function chunkReads(accesses: readonly Access[], grid: ChunkGrid, prefetch: numb
   return out;
 }
 
-/** What the sources' readers cache while open (libhdf5's chunk cache per dataset). */
+/** What the sources' readers hold while open (libhdf5's chunk cache, Zarr decoders). */
 function readCaches(accesses: readonly Access[]): Held[] {
   const out: Held[] = [];
   const seen = new Set<unknown>();
@@ -304,7 +304,12 @@ function readCaches(accesses: readonly Access[]): Held[] {
     const bytes = src.cacheBytes ?? 0;
     if (bytes <= 0 || seen.has(src)) continue;
     seen.add(src);
-    out.push({ bytes, what: `the read cache of "${src.locator}" is ${formatBytes(bytes)}` });
+    out.push({
+      bytes,
+      what: `the reader of "${src.locator}" holds ${
+        formatBytes(bytes)
+      } (chunk cache, decode buffers and threads)`,
+    });
   }
   return out;
 }
