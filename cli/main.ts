@@ -15,9 +15,9 @@
  * @module
  */
 
-import { init } from "../dist/comm.ts";
+import { init } from "../dist/world.ts";
 import type { Comm } from "../dist/comm.ts";
-import { REDUCTION_NAMES } from "../core/reduce.ts";
+import { REDUCTION_NAMES } from "../core/reduction_names.ts";
 import { type CommonOptions, Session, UsageError } from "./_session.ts";
 import { type CommandSpec, type OptionSpec, parseArgv, type ProgramSpec } from "./_args.ts";
 

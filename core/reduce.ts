@@ -28,27 +28,8 @@ import type { DType } from "./dtype.ts";
 import { NDArray } from "./ndarray.ts";
 import { FIELD_ARRAYS, ReducerImpl } from "./_reducer.ts";
 
-/** Every reduction, by its NumPy name. */
-export const REDUCTION_NAMES = [
-  "sum",
-  "prod",
-  "min",
-  "max",
-  "mean",
-  "var",
-  "std",
-  "argmin",
-  "argmax",
-  "any",
-  "all",
-  "count_nonzero",
-  "nansum",
-  "nanmean",
-  "nanmin",
-  "nanmax",
-  "nanvar",
-  "nanstd",
-] as const;
+export { REDUCTION_NAMES } from "./reduction_names.ts";
+import { REDUCTION_NAMES } from "./reduction_names.ts";
 
 /** The NumPy name of a reduction: `"sum"`, `"count_nonzero"`, `"nanstd"`, ... */
 export type ReductionName = (typeof REDUCTION_NAMES)[number];

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { openNpyHeader } from "./_npy_open.ts";
 import { writeViaTemp } from "./output.ts";
 import {
   type AnyTypedArray,
@@ -21,7 +22,7 @@ import {
   DTYPES,
   toDType,
 } from "../core/dtype.ts";
-import { FormatError, ShapeMismatchError } from "../core/errors.ts";
+import { ShapeMismatchError } from "../core/errors.ts";
 import { NDArray } from "../core/ndarray.ts";
 import {
   blockGrid,
@@ -39,13 +40,7 @@ import {
   writeFull,
 } from "./_npy_io.ts";
 import { alignedBuffer } from "./aligned_buffer.ts";
-import {
-  formatHeader,
-  MAX_HEADER_BYTES,
-  type NpyHeader,
-  parseHeaderText,
-  parsePrefix,
-} from "./_npy_header.ts";
+import { formatHeader, type NpyHeader } from "./_npy_header.ts";
 import {
   type ArraySink,
   type ArraySource,
@@ -190,47 +185,11 @@ export class NpyFile implements ArraySource, ArraySink {
    * ```
    */
   static async open(path: string | URL, options: NpyOpenOptions = {}): Promise<NpyFile> {
-    const locator = pathText(path);
     const writable = options.write === true;
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(path, { read: true, write: writable });
-    } catch (e) {
-      throw openError(locator, e);
-    }
-    try {
-      const stat = await file.stat();
-      if (!stat.isFile) throw new FormatError(locator, "not a regular file");
-      const size = stat.size;
-      const prefix = new Uint8Array(Math.min(12, size));
-      await readFull(file, 0, prefix, locator);
-      const { version, headerStart, headerLength } = parsePrefix(locator, prefix);
-      if (headerLength > MAX_HEADER_BYTES || headerStart + headerLength > size) {
-        throw new FormatError(
-          locator,
-          `header declares ${headerLength} bytes of header text, file has ${size - headerStart}`,
-        );
-      }
-      const text = new Uint8Array(headerLength);
-      await readFull(file, headerStart, text, locator);
-      const h = parseHeaderText(locator, version, text, headerStart + headerLength);
-      const nbytes = h.shape.reduce((a, b) => a * b, 1) * DTYPES[h.dtype].bytes;
-      if (!Number.isSafeInteger(nbytes)) {
-        throw new FormatError(locator, `shape (${h.shape.join(", ")}) is too large`);
-      }
-      if (size - h.dataOffset !== nbytes) {
-        throw new FormatError(
-          locator,
-          `header declares ${nbytes} bytes of data, file has ${size - h.dataOffset}`,
-        );
-      }
-      const f = new NpyFile(file, locator, h, writable);
-      f.#bytesRead = prefix.length + text.length;
-      return f;
-    } catch (e) {
-      file.close();
-      throw e;
-    }
+    const o = await openNpyHeader(path, writable);
+    const f = new NpyFile(o.file, o.locator, o.header, writable);
+    f.#bytesRead = o.bytesRead;
+    return f;
   }
 
   /** Number of elements. */

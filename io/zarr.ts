@@ -17,8 +17,7 @@
  * @module
  */
 
-import type { Zarrita as zarr } from "./_npm.ts";
-import { loadZarrita } from "./_npm.ts";
+import { loadZarrita, type Zarrita as zarr } from "./_npm.ts";
 import { type AnyTypedArray, type DType, DTYPES, type Scalar } from "../core/dtype.ts";
 import { FormatError, ShapeMismatchError } from "../core/errors.ts";
 import { copyInto, empty, NDArray } from "../core/ndarray.ts";
@@ -27,7 +26,15 @@ import { type ArrayMeta, readNode } from "./_zarr_meta.ts";
 import { forEachChunk, ZarrChunks } from "./_zarr_write.ts";
 import { FsStore } from "./_zarr_store.ts";
 import { listNodes, openStore, writeArrayMeta, writeGroupMeta, zarrLocator } from "./_zarr_tree.ts";
-import { DecodePool, type DecodeReply, type OpenSpec, WorkerUnavailable } from "./_zarr_pool.ts";
+import {
+  DecodePool,
+  decoderBytes,
+  type DecodeReply,
+  DEFAULT_WORKERS,
+  type OpenSpec,
+  threaded,
+  WorkerUnavailable,
+} from "./_zarr_pool.ts";
 import { formatLocator } from "./locator.ts";
 import {
   type ArraySink,
@@ -38,17 +45,6 @@ import {
 } from "./region.ts";
 import { type AxisPiece, blockRegion, projectAxes } from "../core/indexer.ts";
 
-/** Decode workers started by default (`workers` option). */
-const DEFAULT_WORKERS = 2;
-/** By default, reads use the decode workers only for chunks at least this large. */
-const WORKER_MIN_CHUNK_BYTES = 256 << 10;
-/**
- * What one decode worker holds while running, beyond its two chunk buffers:
- * its isolate's heap, the zarrita modules and garbage not yet collected
- * (measured: a map over a gzip Zarr of 4 MiB chunks with 2 workers peaked
- * 61 MiB above the same map over the uncompressed store).
- */
-const WORKER_HEAP_BYTES = 24 << 20;
 let consolidatedIds = 0;
 
 /** Options of {@link openZarr}. */
@@ -58,8 +54,7 @@ export interface ZarrOpenOptions {
   /**
    * Decode threads: reads of two or more compressed chunks of at least
    * 256 KiB (or of one into shared memory) read and decode them on this many
-   * worker threads (default 2 when the machine has
-   * two or more cores, else 0). A number given here is used for every read,
+   * worker threads (default 2 with two or more cores, else 0). A number given here is used for every read,
    * however small; 0 decodes in the calling thread. When a worker cannot
    * start (e.g. no read permission for the worker module), chunks are decoded
    * in the calling thread. Call {@link ZarrArray.close} to stop the workers
@@ -286,10 +281,8 @@ export class ZarrArray implements ArraySource, ArraySink {
 
   /**
    * Bytes the reader holds while open beyond the arrays it fills, for the
-   * stream planner: for a compressed array, each decoder's stored and decoded
-   * chunk buffers, and the decode workers' own heaps when reads use them;
-   * 0 for an uncompressed array. The figures are measured peaks (garbage
-   * collection lags behind the decoders), not exact counts.
+   * stream planner: a compressed array's decode buffers and decode workers
+   * (measured peaks: the collector lags behind the decoders); 0 uncompressed.
    *
    * @returns The bytes.
    *
@@ -304,13 +297,8 @@ export class ZarrArray implements ArraySource, ArraySink {
    * ```
    */
   get cacheBytes(): number {
-    if (this.codec === "none") return 0;
     const chunkBytes = this.#chunkSize * DTYPES[this.dtype].bytes;
-    const threaded = this.#workers > 0 &&
-      (this.#forceWorkers || chunkBytes >= WORKER_MIN_CHUNK_BYTES);
-    // in this thread: the stored and decoded chunk and the copies zarrita's store read and
-    // decode leave for the collector (measured 42 MiB over uncompressed for 4 MiB chunks)
-    return threaded ? this.#workers * (WORKER_HEAP_BYTES + 2 * chunkBytes) : 8 * chunkBytes;
+    return decoderBytes(this.codec, chunkBytes, this.#workers, this.#forceWorkers);
   }
 
   /**
@@ -509,13 +497,9 @@ export class ZarrArray implements ArraySource, ArraySink {
    * stream engine keeps two of them in flight) or of two or more of them.
    */
   #poolFor(nChunks: number, shared: boolean): DecodePool | null {
-    if (this.#workers === 0) return null;
-    if (!this.#forceWorkers) {
-      const chunkBytes = this.#chunkSize * DTYPES[this.dtype].bytes;
-      // uncompressed chunks: reading and copying in this thread is cheaper (measured)
-      if (this.codec === "none" || chunkBytes < WORKER_MIN_CHUNK_BYTES) return null;
-      if (nChunks < 2 && !shared) return null;
-    }
+    const chunkBytes = this.#chunkSize * DTYPES[this.dtype].bytes;
+    if (!threaded(this.codec, chunkBytes, this.#workers, this.#forceWorkers)) return null;
+    if (!this.#forceWorkers && nChunks < 2 && !shared) return null;
     if (this.#pool === undefined || (this.#pool !== null && !this.#pool.alive)) {
       this.#pool = DecodePool.start(this.#workers);
     }

@@ -2,7 +2,7 @@
 // plain JSON values, and magic-byte sniffing for `detect`.
 
 import { DTYPES } from "../../core/dtype.ts";
-import { NDArray } from "../../core/ndarray.ts";
+import type { NDArray } from "../../core/ndarray.ts";
 
 /** Bytes on disk of a file or a directory tree. */
 export async function diskSize(path: string): Promise<number> {
@@ -15,8 +15,10 @@ export async function diskSize(path: string): Promise<number> {
   return total;
 }
 
+// an NDArray attribute value (HDF5, netCDF), recognised without loading the array core
 function plain(value: unknown): unknown {
-  if (value instanceof NDArray) return value.toArray();
+  const a = value as NDArray | null;
+  if (typeof a === "object" && a !== null && typeof a.toArray === "function") return a.toArray();
   return value;
 }
 

@@ -1,7 +1,7 @@
 // The .npy entry of the format registry (io/formats.ts).
 
-import { createNpy, NpyFile } from "../npy.ts";
 import type { FormatModule } from "../formats.ts";
+import { openNpyHeader } from "../_npy_open.ts";
 import { diskSize, headBytes, memoryOf, startsWith } from "./_info.ts";
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -12,20 +12,25 @@ export const format: FormatModule = {
     return startsWith(await headBytes(path, MAGIC.length), MAGIC);
   },
   async open(loc) {
+    const { NpyFile } = await import("../npy.ts");
     const f = await NpyFile.open(loc.path);
     return { source: f, splittable: true, close: () => f.close() };
   },
   async create(loc, options) {
+    const { createNpy } = await import("../npy.ts");
     const f = await createNpy(loc.path, { shape: [...options.shape], dtype: options.dtype });
     f.close();
     return { gridChunks: null };
   },
   async openWriter(loc) {
+    const { NpyFile } = await import("../npy.ts");
     const f = await NpyFile.open(loc.path, { write: true });
     return { write: (r, b) => f.write(r, b), close: () => f.close() };
   },
+  // the header only: `tessera info` of a .npy loads no array code
   async info(loc, text) {
-    using f = await NpyFile.open(loc.path);
+    const { file, header: f } = await openNpyHeader(loc.path, false);
+    file.close();
     return {
       locator: text,
       format: "npy",
