@@ -1,11 +1,13 @@
 // Raw bindings to the compression libraries the Python ecosystem uses
-// (numcodecs, h5py): c-blosc 1.x, zstd, lz4 and libdeflate, from Debian's
-// runtime packages (libblosc1, libzstd1, liblz4-1, libdeflate0). Each library
+// (numcodecs, h5py): c-blosc 1.x, zstd, lz4, libdeflate, libbz2 and liblzma,
+// from Debian's runtime packages (libblosc1, libzstd1, liblz4-1, libdeflate0,
+// libbz2-1.0, liblzma5). Each library
 // loads on first use, never at import, and is pinned (RTLD_NODELETE) like
 // libhdf5. Discovery: the override variable (`TESSERA_BLOSC_LIB`,
-// `TESSERA_ZSTD_LIB`, `TESSERA_LZ4_LIB`, `TESSERA_DEFLATE_LIB`), else the
+// `TESSERA_ZSTD_LIB`, `TESSERA_LZ4_LIB`, `TESSERA_DEFLATE_LIB`, `TESSERA_BZ2_LIB`,
+// `TESSERA_LZMA_LIB`), else the
 // runtime sonames (Debian's runtime packages have no `.so` dev symlink), then
-// the unversioned names. Private to io/_native_codecs.ts.
+// the unversioned names. Used by io/_native_codecs.ts and io/_bz2_lzma.ts.
 //
 // size_t is 64-bit on every supported target ("usize"); `const void *` and
 // `void *` data are "buffer"s; `size_t *` out-parameters are 8-byte buffers.
@@ -120,8 +122,54 @@ export const DEFLATE_SYMBOLS = {
   libdeflate_gzip_compress_bound: { parameters: ["pointer", "usize"], result: "usize" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
+/** libbz2 (bzlib.h, the buffer-to-buffer API); `unsigned int *` lengths are 4-byte buffers. */
+export const BZ2_SYMBOLS = {
+  // int BZ2_bzBuffToBuffDecompress(char *dest, unsigned int *destLen, char *source,
+  //   unsigned int sourceLen, int small, int verbosity)
+  BZ2_bzBuffToBuffDecompress: {
+    parameters: ["buffer", "buffer", "buffer", "u32", "i32", "i32"],
+    result: "i32",
+  },
+  // int BZ2_bzBuffToBuffCompress(char *dest, unsigned int *destLen, char *source,
+  //   unsigned int sourceLen, int blockSize100k, int verbosity, int workFactor)
+  BZ2_bzBuffToBuffCompress: {
+    parameters: ["buffer", "buffer", "buffer", "u32", "i32", "i32", "i32"],
+    result: "i32",
+  },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** liblzma (lzma.h, the single-call buffer API of .xz streams); `lzma_ret` is an int. */
+export const LZMA_SYMBOLS = {
+  // lzma_ret lzma_stream_buffer_decode(uint64_t *memlimit, uint32_t flags,
+  //   const lzma_allocator *allocator, const uint8_t *in, size_t *in_pos, size_t in_size,
+  //   uint8_t *out, size_t *out_pos, size_t out_size)
+  lzma_stream_buffer_decode: {
+    parameters: [
+      "buffer",
+      "u32",
+      "pointer",
+      "buffer",
+      "buffer",
+      "usize",
+      "buffer",
+      "buffer",
+      "usize",
+    ],
+    result: "i32",
+  },
+  // lzma_ret lzma_easy_buffer_encode(uint32_t preset, lzma_check check,
+  //   const lzma_allocator *allocator, const uint8_t *in, size_t in_size,
+  //   uint8_t *out, size_t *out_pos, size_t out_size)
+  lzma_easy_buffer_encode: {
+    parameters: ["u32", "i32", "pointer", "buffer", "usize", "buffer", "buffer", "usize"],
+    result: "i32",
+  },
+  // size_t lzma_stream_buffer_bound(size_t uncompressed_size)
+  lzma_stream_buffer_bound: { parameters: ["usize"], result: "usize" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
 /** The library of one codec family. */
-export type CodecLibraryName = "blosc" | "zstd" | "lz4" | "deflate";
+export type CodecLibraryName = "blosc" | "zstd" | "lz4" | "deflate" | "bz2" | "lzma";
 
 const SPECS = {
   blosc: {
@@ -148,6 +196,18 @@ const SPECS = {
     candidates: ["libdeflate.so.0", "libdeflate.so", "libdeflate.0.dylib", "libdeflate.dylib"],
     symbols: DEFLATE_SYMBOLS,
   },
+  bz2: {
+    library: "libbz2",
+    env: "TESSERA_BZ2_LIB",
+    candidates: ["libbz2.so.1.0", "libbz2.so.1", "libbz2.so", "libbz2.1.0.dylib", "libbz2.dylib"],
+    symbols: BZ2_SYMBOLS,
+  },
+  lzma: {
+    library: "liblzma",
+    env: "TESSERA_LZMA_LIB",
+    candidates: ["liblzma.so.5", "liblzma.so", "liblzma.5.dylib", "liblzma.dylib"],
+    symbols: LZMA_SYMBOLS,
+  },
 } as const;
 
 /** The symbols of each codec library. */
@@ -156,6 +216,8 @@ export interface CodecLibraries {
   zstd: Deno.DynamicLibrary<typeof ZSTD_SYMBOLS>["symbols"];
   lz4: Deno.DynamicLibrary<typeof LZ4_SYMBOLS>["symbols"];
   deflate: Deno.DynamicLibrary<typeof DEFLATE_SYMBOLS>["symbols"];
+  bz2: Deno.DynamicLibrary<typeof BZ2_SYMBOLS>["symbols"];
+  lzma: Deno.DynamicLibrary<typeof LZMA_SYMBOLS>["symbols"];
 }
 
 const loaded = new Map<CodecLibraryName, { symbols: unknown; path: string } | Error>();

@@ -20,6 +20,8 @@ import {
   zstdDecode,
   zstdEncode,
 } from "./_native_codecs.ts";
+import { bz2Decode, bz2Encode, lzmaDecode, lzmaEncode } from "./_bz2_lzma.ts";
+import { DTYPES, parseDescr } from "../core/dtype.ts";
 import type { CodecLibraryName } from "../ffi/codecs.ts";
 import { loadZarrita } from "./_npm.ts";
 
@@ -129,17 +131,30 @@ const ITEMSIZE: Readonly<Record<string, number>> = {
   float64: 8,
 };
 
+/** Array-to-array codecs that keep the element size (a numcodecs filter with an `astype` may not). */
+function keepsSize(c: CodecMeta): boolean {
+  const cfg = c.configuration as { astype?: unknown; dtype?: unknown } | undefined;
+  if (c.name === "bytes" || c.name === "transpose" || c.name === "scale_offset") return true;
+  if (c.name !== "numcodecs.delta" && c.name !== "numcodecs.quantize") return false;
+  return cfg?.astype === undefined || cfg.astype === cfg.dtype;
+}
+
 /**
- * The decoded size of a compressor's output when the chunk's codecs are only
- * `bytes`, `transpose` and this one compressor (then it is the chunk's
- * bytes); undefined with filters or a second compressor in the list.
+ * The decoded size of a compressor's output when the chunk's codecs are
+ * this one compressor and filters that keep the element count (`bytes`,
+ * `transpose`, delta, quantize, scale_offset, and cast_value, whose type
+ * sets the element size); undefined with other filters or a second
+ * compressor in the list.
  */
 function expectedBytes(meta: ChunkMeta): number | undefined {
-  const itemsize = ITEMSIZE[meta.dataType];
+  let itemsize = ITEMSIZE[meta.dataType];
   if (itemsize === undefined || !Array.isArray(meta.codecs)) return undefined;
   let compressors = 0;
   for (const c of meta.codecs) {
-    if (c.name !== "bytes" && c.name !== "transpose") compressors++;
+    if (c.name === "cast_value") {
+      itemsize = ITEMSIZE[String((c.configuration as { data_type?: unknown })?.data_type)];
+      if (itemsize === undefined) return undefined;
+    } else if (!keepsSize(c)) compressors++;
   }
   if (compressors !== 1) return undefined;
   return meta.shape.reduce((a, b) => a * b, 1) * itemsize;
@@ -201,6 +216,25 @@ const NATIVE: ReadonlyArray<
     const acceleration = num(c, "acceleration", 1);
     return new NativeCodec((b) => lz4Decode(b, expected), (b) => lz4Encode(b, acceleration));
   }],
+  [["numcodecs.bz2"], "bz2", (c, m) => {
+    const expected = expectedBytes(m);
+    const level = num(c, "level", 1);
+    return new NativeCodec((b) => bz2Decode(b, expected), (b) => bz2Encode(b, level));
+  }],
+  [["numcodecs.lzma"], "lzma", (c, m) => {
+    // numcodecs' defaults: format 1 (.xz), check -1 (CRC64), preset null (6), no filters
+    const format = num(c, "format", 1);
+    if ((format !== 0 && format !== 1) || (c?.filters ?? null) !== null) {
+      throw new TypeError(
+        `numcodecs.lzma: only .xz streams (format 1) with no custom filters are read, got ${
+          JSON.stringify(c)
+        }`,
+      );
+    }
+    const expected = expectedBytes(m);
+    const preset = c?.preset === null || c?.preset === undefined ? 6 : num(c, "preset", 6);
+    return new NativeCodec((b) => lzmaDecode(b, expected), (b) => lzmaEncode(b, preset));
+  }],
   ...(["gzip", "zlib"] as const).map((format) =>
     [[format, `numcodecs.${format}`], "deflate", (c: Config, m: ChunkMeta) => {
       const expected = expectedBytes(m);
@@ -250,6 +284,17 @@ function install(reg: Registry): void {
     reg.set("blosc", load);
     reg.set("numcodecs.blosc", load);
   }
+  // numcodecs' Quantize rounds on encode only: its decode is the identity (read-only here)
+  const quantize: AnyEntry = {
+    fromConfig: () => ({
+      kind: "array_to_array",
+      encode: () => {
+        throw new TypeError("numcodecs.quantize: writing is not supported");
+      },
+      decode: (chunk: unknown) => chunk,
+    }),
+  };
+  reg.set("numcodecs.quantize", () => quantize);
   // the native codecs go in front: chosen when an array's codecs load (so
   // TESSERA_NATIVE_CODECS=0 applies to arrays opened after it is set)
   for (const [names, lib, make] of NATIVE) {
@@ -258,7 +303,11 @@ function install(reg: Registry): void {
       const fallback = reg.get(name);
       reg.set(name, () => {
         if (nativeCodecAvailable(lib)) return entry;
-        if (fallback === undefined) throw new TypeError(`Codec "${name}" is not available`);
+        if (fallback === undefined) {
+          throw new TypeError(
+            `Codec "${name}" needs the native library ${lib} (not loaded: missing, no FFI permission, or TESSERA_NATIVE_CODECS=0)`,
+          );
+        }
         return fallback();
       });
     }
@@ -353,17 +402,46 @@ export function describeCodecs(codecs: readonly CodecMeta[]): string {
  */
 export function v2CodecList(
   order: "C" | "F",
+  dtype: string,
   bigEndian: boolean,
   filters: readonly Record<string, unknown>[],
   compressor: Record<string, unknown> | null,
 ): CodecMeta[] {
   const out: CodecMeta[] = [];
   if (order === "F") out.push({ name: "transpose", configuration: { order: "F" } });
+  let endian = bigEndian;
   for (const f of filters) {
     const { id, ...configuration } = f;
+    if (id === "fixedscaleoffset") {
+      // as zarrita translates it: (stored / scale + offset) cast to the array's dtype, the
+      // stored integers of type `astype` (numcodecs rounds half to even and wraps)
+      out.push({ name: "scale_offset", configuration: { scale: f.scale, offset: f.offset } });
+      const astype = typeof f.astype === "string" ? f.astype : undefined;
+      const stored = astype === undefined ? null : parseDescr(astype);
+      if (astype !== undefined && stored === null) {
+        out.push({ name: `numcodecs.fixedscaleoffset:astype=${astype}`, configuration });
+        continue;
+      }
+      if (stored !== null && astype !== dtype) {
+        out.push({
+          name: "cast_value",
+          configuration: {
+            data_type: DTYPES[stored.dtype].zarr,
+            rounding: "nearest-even",
+            out_of_range: "wrap",
+          },
+        });
+        endian = stored.bigEndian;
+      }
+      continue;
+    }
+    if (id === "quantize" && f.astype !== undefined && f.astype !== f.dtype) {
+      out.push({ name: `numcodecs.quantize:astype=${f.astype}`, configuration });
+      continue;
+    }
     out.push({ name: `numcodecs.${id}`, configuration });
   }
-  out.push({ name: "bytes", configuration: { endian: bigEndian ? "big" : "little" } });
+  out.push({ name: "bytes", configuration: { endian: endian ? "big" : "little" } });
   if (compressor) {
     const { id, ...configuration } = compressor;
     out.push({ name: `numcodecs.${id}`, configuration });

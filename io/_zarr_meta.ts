@@ -235,6 +235,7 @@ function checkV2(
   }
   const codecs = v2CodecList(
     order,
+    doc.dtype as string,
     parsed.bigEndian,
     filters as Record<string, unknown>[],
     compressor as Record<string, unknown> | null,

@@ -28,6 +28,8 @@ export const PACKAGES: Record<string, string> = {
   "libzstd1": "zstd",
   "liblz4-1": "lz4",
   "libdeflate0": "libdeflate (zlib and gzip)",
+  "libbz2-1.0": "libbz2 (numcodecs' BZ2)",
+  "liblzma5": "liblzma (numcodecs' LZMA)",
 };
 
 function dpkgInstalled(pkg: string): boolean {
