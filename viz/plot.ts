@@ -1,6 +1,7 @@
 /**
  * Rendering for `tessera plot`: a 2-D array as a heatmap PNG (colormap, colour
- * bar, axes with global-index ticks, title), a map of which rank owns which
+ * bar with a title, axes with global-index or coordinate ticks, a legend for
+ * missing cells, robust colour limits, title), a map of which rank owns which
  * part of a 1-D or 2-D distribution (DistArray's `plot_distribution`), and
  * {@link strideFor}, the sampling step that keeps a huge array's picture small.
  *
@@ -322,15 +323,22 @@ export function strideFor(
  * with a colour bar: row 0 at the top, each cell a block of pixels
  * (nearest-neighbour scaling), NaN cells in `nanColor`, +/-Infinity at the
  * ends of the colormap. Values map to the 256-entry colormap linearly
- * between `vmin` and `vmax` (clipped outside). Axis ticks show global indices
- * (see `xRange`/`yRange`), the colour bar its min, max and a few round values
- * between.
+ * between `vmin` and `vmax` (clipped outside), by default the finite
+ * extremes or, with `robust`, the 2nd and 98th percentiles (xarray's
+ * `robust=True`). Axis ticks show global indices (see `xRange`/`yRange`) or,
+ * with `xCoords`/`yCoords`, coordinate values (round values placed between
+ * the cells, or every few cells' labels such as dates); the colour bar its
+ * min, max and a few round values between, and its title (`colorbarLabel`)
+ * upwards on its right. With `missingLabel`, NaN cells get a legend entry
+ * above the bar.
  *
  * @param array A 2-D array of any dtype (int64 values are converted to numbers).
- * @param options Colormap, limits, labels, ticks, size, NaN colour.
+ * @param options Colormap, limits (or `robust`), labels, ticks or coordinates,
+ *   size, NaN colour and legend, colour-bar title.
  * @returns The PNG file's bytes (8-bit RGB).
  * @throws {RangeError} For an array that is not 2-D or is empty, `vmin > vmax`,
- *   a range that does not match the array, or a size too small for the margins.
+ *   a range or coordinates that do not match the array, or a size too small
+ *   for the margins.
  * @throws {TypeError} For an unknown colormap (the message lists the allowed
  *   ones) or a colour that does not parse.
  *
@@ -349,6 +357,30 @@ export function strideFor(
  *   if (img.data[i] === top[0] && img.data[i + 1] === top[1] && img.data[i + 2] === top[2]) found = true;
  * }
  * if (!found) throw new Error("no top colour");
+ * ```
+ *
+ * @example A CF variable: coordinates on the axes, robust limits, missing cells
+ * ```ts
+ * import { heatmap } from "./plot.ts";
+ * import { decodePng } from "./png.ts";
+ * import { fromArray } from "../core/ndarray.ts";
+ * const t2m = fromArray([[268.2, NaN, 270.1], [290.5, 291.0, 350.0]], "float64");
+ * const img = decodePng(heatmap(t2m, {
+ *   robust: true,
+ *   yCoords: { values: [45, -45] },
+ *   xCoords: { values: [0, 120, 240] },
+ *   ylabel: "latitude (degrees_north)",
+ *   xlabel: "longitude (degrees_east)",
+ *   colorbarLabel: "2 metre temperature (K)",
+ *   nanColor: "#ff00ff",
+ *   missingLabel: "missing",
+ * }));
+ * let magenta = 0;
+ * for (let i = 0; i < img.data.length; i += 3) {
+ *   if (img.data[i] === 255 && img.data[i + 1] === 0 && img.data[i + 2] === 255) magenta++;
+ * }
+ * // the missing cell and its legend swatch
+ * if (magenta < 2) throw new Error("no missing colour");
  * ```
  */
 export function heatmap(array: NDArray, options: HeatmapOptions = {}): Uint8Array {
