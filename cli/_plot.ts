@@ -97,7 +97,14 @@ async function readMetadata(locator: string): Promise<Metadata | null> {
     } catch {
       // attributes of a type the reader refuses: plot without them
     }
-    return { shape: [...s.shape], attributes, dimensions: s.dimensions ?? null };
+    // Zarr v2 as xarray writes it: the names are an attribute
+    const listed = attributes["_ARRAY_DIMENSIONS"];
+    const dimensions = s.dimensions ??
+      (Array.isArray(listed) && listed.length === s.shape.length &&
+          listed.every((d) => typeof d === "string")
+        ? listed as string[]
+        : null);
+    return { shape: [...s.shape], attributes, dimensions };
   } finally {
     await opened.close();
   }

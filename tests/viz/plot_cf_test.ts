@@ -518,3 +518,66 @@ Deno.test({
     assert.match(r.err, /Invalid --missing-color "red"/);
   },
 });
+
+Deno.test({
+  name: "tessera plot samples coordinates as it samples the array (xarray's Zarr, strided)",
+  ignore: !hasCommand("ncgen") || !hasPython("numpy", "xarray", "netCDF4", "zarr"),
+  async fn() {
+    await using dir = await tempDir();
+    const nc = `${dir.path}/t2m.nc`;
+    const gen = await new Deno.Command("ncgen", {
+      args: ["-4", "-o", nc, `${ROOT}/examples/t2m.cdl`],
+    }).output();
+    assert.ok(gen.success, new TextDecoder().decode(gen.stderr));
+    const store = `${dir.path}/t2m.zarr`;
+    // xarray writes the dimension names as _ARRAY_DIMENSIONS and the coordinates beside t2m
+    const want = await pythonJson<{ values: number[][]; lat: number[]; lon: number[] }>(
+      `import json, sys
+import xarray as xr
+ds = xr.open_dataset(sys.argv[1])
+ds.to_zarr(sys.argv[2], mode="w")
+z = xr.open_zarr(sys.argv[2]).t2m[1, ::2, ::2]
+print(json.dumps({"values": z.values.astype("f8").tolist(),
+  "lat": z.latitude.values.tolist(), "lon": z.longitude.values.tolist()}))`,
+      nc,
+      store,
+    );
+    assert.deepEqual(want.lat, [90, 0, -90]);
+    assert.deepEqual(want.lon, [0, 90, 180, 270]);
+    const png = `${dir.path}/z.png`;
+    const r = await tessera(
+      "plot",
+      `${store}:/t2m`,
+      "--slice",
+      "1,:,:",
+      "--max-pixels",
+      "4",
+      "-o",
+      png,
+    );
+    assert.equal(r.code, 0, r.err);
+    const img = decodePng(await Deno.readFile(png));
+    const { cw, ch, px, py } = cellGrid(img, 3, 4);
+    const flat = want.values.flat();
+    const lo = Math.min(...flat);
+    const hi = Math.max(...flat);
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 4; j++) {
+        const got = at(img, px + j * cw + (cw >> 1), py + i * ch + (ch >> 1));
+        const c = colormapColor("viridis", (want.values[i][j] - lo) / (hi - lo));
+        assert.deepEqual(got, c, `cell ${i},${j}`);
+      }
+    }
+    const fs = 2;
+    const below = { x0: 0, y0: py + 3 * ch, x1: img.width, y1: img.height };
+    for (const lon of [0, 100, 200]) {
+      const found = findText(img, String(lon), fs, below);
+      assert.equal(found.length, 1, String(lon));
+      const centre = found[0][0] + (textWidth(String(lon), fs) >> 1);
+      // sampled cells are 90 degrees apart: value g sits at cell g / 90
+      assert.ok(Math.abs(centre - (px + Math.floor((lon / 90 + 0.5) * cw))) <= fs, `${lon}`);
+    }
+    assert.equal(findText(img, "longitude (degrees_east)", fs, below).length, 1);
+    assert.ok(findTextUp(img, "latitude (degrees_north)", fs));
+  },
+});
