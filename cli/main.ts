@@ -150,6 +150,14 @@ Exit codes: 0 success, 1 failure, 2 usage error. Under mpiexec every rank runs t
         { flags: "--vmin <x>", description: "value at the low end of the colormap" },
         { flags: "--vmax <x>", description: "value at the high end of the colormap" },
         {
+          flags: "--robust",
+          description: "colour limits at the 2nd and 98th percentiles (unless --vmin/--vmax)",
+        },
+        {
+          flags: "--missing-color <#rrggbb>",
+          description: "colour of missing (NaN) cells (default #d3d3d3, light grey)",
+        },
+        {
           flags: "--distribution <dist>",
           description: 'draw which rank owns which block, e.g. "bc"',
         },

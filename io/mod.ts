@@ -48,3 +48,4 @@ export {
 } from "./hdf5_parallel.ts";
 export * from "./zarr.ts";
 export * from "./arrow.ts";
+export { decodeCfTimes } from "./cf_time.ts";

@@ -63,6 +63,7 @@ const EXPECTED = [
   "createNpy",
   "createZarr",
   "createZarrGroup",
+  "decodeCfTimes",
   "decodePng",
   "describeRegion",
   "dimData",

@@ -1,7 +1,8 @@
 /**
  * Pictures of arrays, drawn pixel by pixel with no canvas, font or image
  * library: {@link heatmap} (a 2-D array as a PNG with a colour map, colour bar,
- * axes whose ticks name global indices, and a title), {@link distributionMap}
+ * axes whose ticks name global indices or coordinates, robust colour limits,
+ * a legend for missing cells, and a title), {@link distributionMap}
  * (which rank owns which part of a 1-D or 2-D distribution), {@link strideFor}
  * (the sampling step that keeps a huge array's picture small), and the PNG
  * encoder and decoder they write with ({@link encodePng}, {@link decodePng}).

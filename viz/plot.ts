@@ -1,6 +1,7 @@
 /**
  * Rendering for `tessera plot`: a 2-D array as a heatmap PNG (colormap, colour
- * bar, axes with global-index ticks, title), a map of which rank owns which
+ * bar with a title, axes with global-index or coordinate ticks, a legend for
+ * missing cells, robust colour limits, title), a map of which rank owns which
  * part of a 1-D or 2-D distribution (DistArray's `plot_distribution`), and
  * {@link strideFor}, the sampling step that keeps a huge array's picture small.
  *
@@ -29,6 +30,7 @@
 import type { NDArray } from "../core/ndarray.ts";
 import { encodePng } from "./png.ts";
 import { GLYPH_HEIGHT, textWidth } from "./_font.ts";
+import { coordinateAxis, percentile } from "./_coords.ts";
 import { COLORMAP_NAMES, type ColormapName, lut } from "./colormaps.ts";
 import {
   BLACK,
@@ -70,6 +72,21 @@ export type TickLabels = ReadonlyMap<number, string> | Readonly<Record<number, s
  */
 export type IndexRange = readonly [start: number, stop: number, step: number];
 
+/**
+ * The coordinates of the cells along an axis (a dimension's 1-D coordinate
+ * variable, sampled as the array is): `values[j]` is the coordinate of cell
+ * `j`. Ticks name round coordinate values when the values are monotonic, and
+ * every few cells' values otherwise. With `labels` (one per cell, such as
+ * the ISO dates of a CF time axis), ticks are every few cells, each shown by
+ * its label (a null label shows the value).
+ */
+export interface AxisCoordinates {
+  /** One coordinate value per cell. */
+  readonly values: ArrayLike<number>;
+  /** Optional: one label per cell (dates), shown instead of the values. */
+  readonly labels?: readonly (string | null)[];
+}
+
 /** Options of {@link heatmap}. */
 export interface HeatmapOptions {
   /** Colormap (default `"viridis"`). */
@@ -78,6 +95,12 @@ export interface HeatmapOptions {
   readonly vmin?: number;
   /** Value at the high end of the colormap (default: the largest finite value). */
   readonly vmax?: number;
+  /**
+   * Colour limits from the 2nd and 98th percentiles of the finite values
+   * (NumPy's linear interpolation) instead of the extremes, as xarray's
+   * `robust=True`; an explicit `vmin` or `vmax` still wins (default false).
+   */
+  readonly robust?: boolean;
   /** Title above the image. */
   readonly title?: string;
   /** Label under the x axis (columns, the last axis). */
@@ -92,6 +115,10 @@ export interface HeatmapOptions {
   readonly xRange?: IndexRange;
   /** Global row indices of the cells (default `[0, rows, 1]`), for automatic y ticks. */
   readonly yRange?: IndexRange;
+  /** Coordinates of the columns: the x ticks name them instead of indices. */
+  readonly xCoords?: AxisCoordinates;
+  /** Coordinates of the rows: the y ticks name them instead of indices. */
+  readonly yCoords?: AxisCoordinates;
   /**
    * Width of the whole image in pixels. Default: from the array's shape, with
    * square cells (each cell an integer number of pixels for arrays up to 600
@@ -102,8 +129,16 @@ export interface HeatmapOptions {
   readonly height?: number;
   /** Colour of NaN cells (default light grey, `#d3d3d3`). */
   readonly nanColor?: Color;
+  /**
+   * Legend text for NaN cells (`"missing"`): when set and some cell is NaN, a
+   * swatch of `nanColor` with this text is drawn above the colour bar (or
+   * right of the plot without one). Default: no legend.
+   */
+  readonly missingLabel?: string;
   /** Whether to draw the colour bar (default true). */
   readonly colorbar?: boolean;
+  /** Title of the colour bar, written upwards on its right (`"2 metre temperature (K)"`). */
+  readonly colorbarLabel?: string;
   /** Integer scale of the 6x10 font (default 2 for plots of 400 pixels or more, else 1). */
   readonly fontScale?: number;
 }
@@ -144,6 +179,9 @@ export interface DistributionMapOptions {
   /** Whether to draw the legend of rank colours (default true). */
   readonly legend?: boolean;
 }
+
+/** The percentile of the low colour limit with `robust` (the high one is 100 minus it), as xarray's. */
+const ROBUST_PERCENTILE = 2;
 
 // Qualitative palette: matplotlib's tab10, then the light half of tab20.
 const PALETTE: readonly Rgb[] = [
@@ -285,15 +323,22 @@ export function strideFor(
  * with a colour bar: row 0 at the top, each cell a block of pixels
  * (nearest-neighbour scaling), NaN cells in `nanColor`, +/-Infinity at the
  * ends of the colormap. Values map to the 256-entry colormap linearly
- * between `vmin` and `vmax` (clipped outside). Axis ticks show global indices
- * (see `xRange`/`yRange`), the colour bar its min, max and a few round values
- * between.
+ * between `vmin` and `vmax` (clipped outside), by default the finite
+ * extremes or, with `robust`, the 2nd and 98th percentiles (xarray's
+ * `robust=True`). Axis ticks show global indices (see `xRange`/`yRange`) or,
+ * with `xCoords`/`yCoords`, coordinate values (round values placed between
+ * the cells, or every few cells' labels such as dates); the colour bar its
+ * min, max and a few round values between, and its title (`colorbarLabel`)
+ * upwards on its right. With `missingLabel`, NaN cells get a legend entry
+ * above the bar.
  *
  * @param array A 2-D array of any dtype (int64 values are converted to numbers).
- * @param options Colormap, limits, labels, ticks, size, NaN colour.
+ * @param options Colormap, limits (or `robust`), labels, ticks or coordinates,
+ *   size, NaN colour and legend, colour-bar title.
  * @returns The PNG file's bytes (8-bit RGB).
  * @throws {RangeError} For an array that is not 2-D or is empty, `vmin > vmax`,
- *   a range that does not match the array, or a size too small for the margins.
+ *   a range or coordinates that do not match the array, or a size too small
+ *   for the margins.
  * @throws {TypeError} For an unknown colormap (the message lists the allowed
  *   ones) or a colour that does not parse.
  *
@@ -312,6 +357,30 @@ export function strideFor(
  *   if (img.data[i] === top[0] && img.data[i + 1] === top[1] && img.data[i + 2] === top[2]) found = true;
  * }
  * if (!found) throw new Error("no top colour");
+ * ```
+ *
+ * @example A CF variable: coordinates on the axes, robust limits, missing cells
+ * ```ts
+ * import { heatmap } from "./plot.ts";
+ * import { decodePng } from "./png.ts";
+ * import { fromArray } from "../core/ndarray.ts";
+ * const t2m = fromArray([[268.2, NaN, 270.1], [290.5, 291.0, 350.0]], "float64");
+ * const img = decodePng(heatmap(t2m, {
+ *   robust: true,
+ *   yCoords: { values: [45, -45] },
+ *   xCoords: { values: [0, 120, 240] },
+ *   ylabel: "latitude (degrees_north)",
+ *   xlabel: "longitude (degrees_east)",
+ *   colorbarLabel: "2 metre temperature (K)",
+ *   nanColor: "#ff00ff",
+ *   missingLabel: "missing",
+ * }));
+ * let magenta = 0;
+ * for (let i = 0; i < img.data.length; i += 3) {
+ *   if (img.data[i] === 255 && img.data[i + 1] === 0 && img.data[i + 2] === 255) magenta++;
+ * }
+ * // the missing cell and its legend swatch
+ * if (magenta < 2) throw new Error("no missing colour");
  * ```
  */
 export function heatmap(array: NDArray, options: HeatmapOptions = {}): Uint8Array {
@@ -336,6 +405,17 @@ export function heatmap(array: NDArray, options: HeatmapOptions = {}): Uint8Arra
       throw new RangeError(`Invalid ${k} ${v}: must be a finite number`);
     }
   }
+  if (options.robust !== undefined && typeof options.robust !== "boolean") {
+    throw new TypeError(`Invalid robust ${String(options.robust)}: expected a boolean`);
+  }
+  if (options.robust && (vmin === undefined || vmax === undefined)) {
+    const lo = percentile(values, ROBUST_PERCENTILE);
+    const hi = percentile(values, 100 - ROBUST_PERCENTILE);
+    if (!Number.isNaN(lo)) {
+      vmin ??= Math.min(lo, vmax ?? lo);
+      vmax ??= Math.max(hi, vmin);
+    }
+  }
   if (vmin === undefined || vmax === undefined) {
     let lo = Infinity;
     let hi = -Infinity;
@@ -351,10 +431,34 @@ export function heatmap(array: NDArray, options: HeatmapOptions = {}): Uint8Arra
   if (vmin > vmax) {
     throw new RangeError(`Invalid limits: vmin ${vmin} is greater than vmax ${vmax}`);
   }
-  const xAxis = indexAxis("x", cols, options.xRange, options.xTicks);
-  const yAxis = indexAxis("y", rows, options.yRange, options.yTicks);
+  for (
+    const [k, v] of [["missingLabel", options.missingLabel], [
+      "colorbarLabel",
+      options.colorbarLabel,
+    ]]
+  ) {
+    if (v !== undefined && typeof v !== "string") {
+      throw new TypeError(`Invalid ${k} ${String(v)}: expected a string`);
+    }
+  }
+  const xAxis = options.xCoords !== undefined && options.xTicks === undefined
+    ? coordinateAxis("x", cols, options.xCoords)
+    : indexAxis("x", cols, options.xRange, options.xTicks);
+  const yAxis = options.yCoords !== undefined && options.yTicks === undefined
+    ? coordinateAxis("y", rows, options.yCoords)
+    : indexAxis("y", rows, options.yRange, options.yTicks);
   const bar = options.colorbar ?? true;
   const barTicks = bar ? valueTicks(vmin, vmax) : [];
+  const barLabel = bar && options.colorbarLabel ? options.colorbarLabel : "";
+  const missing = options.missingLabel && values.some(Number.isNaN) ? options.missingLabel : "";
+  // right of the frame: gap, bar, tick, labels, gap, bar title; the legend above the bar
+  const barWidth = (fs: number): number =>
+    6 * fs + (8 + 8 * fs) + 2 + 3 * fs + 2 * fs +
+    Math.max(...barTicks.map((t) => textWidth(t.label, fs))) +
+    (barLabel ? 4 * fs + GLYPH_HEIGHT * fs : 0);
+  const legendWidth = (fs: number): number =>
+    missing ? 6 * fs + GLYPH_HEIGHT * fs + 4 * fs + textWidth(missing, fs) : 0;
+  const legendHeight = (fs: number): number => missing ? GLYPH_HEIGHT * fs + 6 * fs : 0;
   const layout = plotLayout({
     rows,
     cols,
@@ -366,12 +470,8 @@ export function heatmap(array: NDArray, options: HeatmapOptions = {}): Uint8Arra
     xlabel: options.xlabel,
     ylabel: options.ylabel,
     yTickWidth: yAxis.labelWidth,
-    right: (fs) =>
-      bar
-        ? 6 * fs + (8 + 8 * fs) + 2 + 3 * fs + 2 * fs +
-          Math.max(...barTicks.map((t) => textWidth(t.label, fs)))
-        : 0,
-    rightHeight: () => 0,
+    right: (fs) => Math.max(bar ? barWidth(fs) : 0, legendWidth(fs)),
+    rightHeight: (fs) => barLabel ? legendHeight(fs) + textWidth(barLabel, fs) : legendHeight(fs),
   });
   const { fs, px, py, pw, ph } = layout;
   const cv = new Canvas(layout.width, layout.height);
@@ -404,27 +504,43 @@ export function heatmap(array: NDArray, options: HeatmapOptions = {}): Uint8Arra
   }
   drawAxes(cv, layout, xAxis.ticks(pw, fs), yAxis.ticks(ph, fs), cols, rows, options);
 
+  if (missing) {
+    // legend: a swatch of the NaN colour and its text, level with the plot's top
+    const sw = GLYPH_HEIGHT * fs;
+    const lx = px + pw + 1 + 6 * fs;
+    cv.fill(lx, py, sw, sw, nan);
+    cv.frame(lx, py, sw, sw, FRAME);
+    cv.text(lx + sw + 4 * fs, py, missing, BLACK, fs);
+  }
   if (bar) {
+    // the bar starts under the legend (if any) and ends level with the plot's bottom
+    const by = py + legendHeight(fs);
+    const bh = Math.max(1, py + ph - by);
     const bx = px + pw + 1 + 6 * fs;
     const bw = 8 + 8 * fs;
-    for (let y = 0; y < ph; y++) {
-      const t = span > 0 ? 1 - (y + 0.5) / ph : 0;
+    for (let y = 0; y < bh; y++) {
+      const t = span > 0 ? 1 - (y + 0.5) / bh : 0;
       const k = 3 * lutIndex(t);
-      cv.fill(bx, py + y, bw, 1, [table[k], table[k + 1], table[k + 2]]);
+      cv.fill(bx, by + y, bw, 1, [table[k], table[k + 1], table[k + 2]]);
     }
-    cv.frame(bx - 1, py - 1, bw + 2, ph + 2, FRAME);
+    cv.frame(bx - 1, by - 1, bw + 2, bh + 2, FRAME);
     const labelX = bx + bw + 1 + 3 * fs + 2 * fs;
     const drawn: number[] = [];
     // the ends first, then the round values that do not collide with them
     const order = [...barTicks].sort((a, b) => Number(b.end) - Number(a.end));
     for (const t of order) {
       const y = span > 0
-        ? Math.round(py + (1 - (t.value - vmin) / span) * (ph - 1))
-        : py + (ph >> 1);
+        ? Math.round(by + (1 - (t.value - vmin) / span) * (bh - 1))
+        : by + (bh >> 1);
       if (drawn.some((d) => Math.abs(d - y) < GLYPH_HEIGHT * fs + 2)) continue;
       drawn.push(y);
       cv.fill(bx + bw + 1, y, 3 * fs, Math.max(1, fs >> 1), FRAME);
       cv.text(labelX, y - 4 * fs, t.label, BLACK, fs);
+    }
+    if (barLabel) {
+      const w = textWidth(barLabel, fs);
+      const tx = labelX + Math.max(...barTicks.map((t) => textWidth(t.label, fs))) + 4 * fs;
+      cv.textUp(tx, Math.max(by, by + ((bh - w) >> 1)), barLabel, BLACK, fs);
     }
   }
   return encodePng({ width: cv.width, height: cv.height, channels: 3, data: cv.data });
