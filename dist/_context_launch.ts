@@ -4,11 +4,11 @@
 
 import { EngineError } from "./engine_error.ts";
 import {
+  formatAddress,
   type Frame,
   FrameWriter,
   parseAddress,
   readFrames,
-  formatAddress,
 } from "./_context_wire.ts";
 
 /** One engine's connection. */
@@ -139,8 +139,11 @@ export async function launch(options: LaunchOptions): Promise<{ links: Link[]; j
       // each connection says hello on its own, so a silent one cannot block the others
       (async () => {
         const frames = readFrames(conn.readable);
-        const first = await withDeadline(frames.next(), options.startTimeoutMs, () =>
-          new Error("no hello")).catch(() => null);
+        const first = await withDeadline(
+          frames.next(),
+          options.startTimeoutMs,
+          () => new Error("no hello"),
+        ).catch(() => null);
         const h = first && !first.done ? first.value.header : null;
         const rank = h?.rank as number;
         if (
@@ -150,7 +153,13 @@ export async function launch(options: LaunchOptions): Promise<{ links: Link[]; j
           conn.close();
           return;
         }
-        links.set(rank, { rank, pid: h.pid as number, conn, out: new FrameWriter(conn.writable), frames });
+        links.set(rank, {
+          rank,
+          pid: h.pid as number,
+          conn,
+          out: new FrameWriter(conn.writable),
+          frames,
+        });
         if (links.size === options.engines) allIn();
       })();
     }
@@ -187,12 +196,17 @@ export async function launch(options: LaunchOptions): Promise<{ links: Link[]; j
     exited.catch(() => {});
     listener.close();
     await accepting;
-    if (unixPath) await Deno.remove(unixPath.replace(/\/[^/]*$/, ""), { recursive: true }).catch(() => {});
+    if (unixPath) {
+      await Deno.remove(unixPath.replace(/\/[^/]*$/, ""), { recursive: true }).catch(() => {});
+    }
   }
   return { links: [...links.values()].sort((a, b) => a.rank - b.rank), job };
 }
 
-async function hello(address: string, token: string): Promise<{ link: Link; header: Record<string, unknown> }> {
+async function hello(
+  address: string,
+  token: string,
+): Promise<{ link: Link; header: Record<string, unknown> }> {
   const conn = await Deno.connect(parseAddress(address) as Deno.ConnectOptions);
   const out = new FrameWriter(conn.writable);
   const frames = readFrames(conn.readable);
@@ -210,7 +224,11 @@ async function hello(address: string, token: string): Promise<{ link: Link; head
 }
 
 /** Connects to engines started with `--listen` (rank 0 at `address`). */
-export async function attachLinks(address: string, token: string, timeoutMs: number): Promise<Link[]> {
+export async function attachLinks(
+  address: string,
+  token: string,
+  timeoutMs: number,
+): Promise<Link[]> {
   const links: Link[] = [];
   const work = (async () => {
     const first = await hello(address, token);
@@ -219,10 +237,14 @@ export async function attachLinks(address: string, token: string, timeoutMs: num
     for (let r = 1; r < addresses.length; r++) links.push((await hello(addresses[r], token)).link);
   })();
   try {
-    await withDeadline(work, timeoutMs, () =>
-      new EngineError(`Could not attach to the engines at ${address} within ${timeoutMs} ms`, {
-        reason: "start",
-      }));
+    await withDeadline(
+      work,
+      timeoutMs,
+      () =>
+        new EngineError(`Could not attach to the engines at ${address} within ${timeoutMs} ms`, {
+          reason: "start",
+        }),
+    );
   } catch (e) {
     work.catch(() => {});
     closeLinks(links);

@@ -9,7 +9,7 @@
 // bytes}}`, their elements in the tail) and references to arrays held by the
 // engines (`{$ref: id}`).
 
-import { DTYPES, type DType } from "../core/dtype.ts";
+import { type DType, DTYPES } from "../core/dtype.ts";
 import { fromTypedArray, NDArray } from "../core/ndarray.ts";
 import { ARRAY_OPS } from "../core/ops.ts";
 
@@ -127,7 +127,9 @@ export function encodeValue(
   if (obj instanceof NDArray) {
     const data = obj.toTypedArray();
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-    return { $nd: { dtype: obj.dtype, shape: obj.shape, at: tail.add(bytes), bytes: bytes.length } };
+    return {
+      $nd: { dtype: obj.dtype, shape: obj.shape, at: tail.add(bytes), bytes: bytes.length },
+    };
   }
   if (ArrayBuffer.isView(obj) && !(obj instanceof DataView)) {
     return encodeValue(fromTypedArray(obj as never), tail, refOf);

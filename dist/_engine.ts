@@ -151,7 +151,12 @@ class Engine {
         for (const id of h.ids as number[]) this.#arrays.delete(id);
         return null;
       case "ping":
-        return new PerRank({ rank: comm.rank, size: comm.size, pid: Deno.pid, arrays: this.#arrays.size });
+        return new PerRank({
+          rank: comm.rank,
+          size: comm.size,
+          pid: Deno.pid,
+          arrays: this.#arrays.size,
+        });
       default:
         throw new TypeError(`Unknown engine command "${h.op}"`);
     }
@@ -191,9 +196,7 @@ async function connect(comm: Comm, mode: string, address: string, token: string)
     return { conn, out, frames: readFrames(conn.readable) };
   }
   const where = parseAddress(address);
-  const mine = comm.rank === 0 || where.transport === "unix"
-    ? where
-    : { ...where, port: 0 };
+  const mine = comm.rank === 0 || where.transport === "unix" ? where : { ...where, port: 0 };
   if (where.transport === "unix" && comm.rank > 0) {
     (mine as Deno.UnixConnectOptions).path = `${where.path}.${comm.rank}`;
   }

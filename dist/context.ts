@@ -20,26 +20,35 @@
 
 import type { DType, Scalar } from "../core/dtype.ts";
 import type { NDArray } from "../core/ndarray.ts";
-import type { SliceSpec } from "../core/indexer.ts";
-import type { ReduceOptions, ReductionName } from "../core/reduce.ts";
-import { type ElementwiseMethods, installOps, type ReductionMethods } from "../core/ops.ts";
 import type { Comm } from "./comm.ts";
 import type { DistArray } from "./dist_array.ts";
-import type { Distribution } from "./distribution.ts";
 import type { LayoutOptions } from "./layout.ts";
 import { EngineError } from "./engine_error.ts";
+import { DistArrayProxy, type ProxyInit, type ProxyOperand } from "./dist_array_proxy.ts";
 import {
   decodeValue,
   encodeValue,
   parseAddress,
-  PROXY_METHODS,
   TailWriter,
   type WireError,
 } from "./_context_wire.ts";
-import { attachLinks, closeLinks, launch, type Job, type Link, withDeadline } from "./_context_launch.ts";
+import {
+  attachLinks,
+  closeLinks,
+  type Job,
+  launch,
+  type Link,
+  withDeadline,
+} from "./_context_launch.ts";
 
 /** A launcher: a known name, or the argv that precedes `-n N <command>`; null runs one engine without MPI. */
-export type Launcher = "mpiexec.mpich" | "mpirun.openmpi" | "mpiexec" | "mpirun" | readonly string[] | null;
+export type Launcher =
+  | "mpiexec.mpich"
+  | "mpirun.openmpi"
+  | "mpiexec"
+  | "mpirun"
+  | readonly string[]
+  | null;
 
 /** Options shared by {@link Context.start} and {@link Context.attach}. */
 export interface ContextOptions {
@@ -88,12 +97,6 @@ export interface EngineInfo {
   /** The DistArrays of the proxy arguments, in order (the arguments are their local blocks). */
   readonly arrays: readonly DistArray[];
 }
-
-/** What a proxy method may return: a value that came back, or a proxy of a result kept remote. */
-export type RemoteResult = NDArray | DistArrayProxy;
-
-/** An operand of a proxy's element-wise methods. */
-export type ProxyOperand = DistArrayProxy | NDArray | Scalar;
 
 interface Pending {
   readonly replies: ({ ok: true; value: unknown } | { ok: false; error: WireError } | undefined)[];
@@ -356,8 +359,11 @@ export class Context implements AsyncDisposable {
     }
     for (const l of this.#links) await l.out.close();
     if (job) {
-      const ended = await withDeadline(job.child.status, graceful ? 5000 : 2000, () =>
-        new Error("still running")).then(() => true, () => false);
+      const ended = await withDeadline(
+        job.child.status,
+        graceful ? 5000 : 2000,
+        () => new Error("still running"),
+      ).then(() => true, () => false);
       if (!ended) {
         this.#kill("SIGTERM");
         const stopped = await withDeadline(job.child.status, 3000, () => new Error("still running"))
@@ -387,7 +393,12 @@ export class Context implements AsyncDisposable {
     }
     const id = ++this.#requests;
     return new Promise<unknown[]>((resolve, reject) => {
-      this.#pending.set(id, { replies: this.#links.map(() => undefined), count: 0, resolve, reject });
+      this.#pending.set(id, {
+        replies: this.#links.map(() => undefined),
+        count: 0,
+        resolve,
+        reject,
+      });
       for (const l of this.#links) {
         const mine = l.rank === 0 && only0;
         const h = { ...header, ...(mine ? only0.header : {}), id, limit: this.#limit };
@@ -453,7 +464,9 @@ export class Context implements AsyncDisposable {
   #create(kind: string, shape: readonly number[], options: object): Promise<DistArrayProxy> {
     if (!Array.isArray(shape) || shape.some((n) => !Number.isInteger(n) || n < 0)) {
       return Promise.reject(
-        new TypeError(`Invalid shape: expected non-negative integers, got ${JSON.stringify(shape)}`),
+        new TypeError(
+          `Invalid shape: expected non-negative integers, got ${JSON.stringify(shape)}`,
+        ),
       );
     }
     if (options === null || typeof options !== "object") {
@@ -517,7 +530,11 @@ export class Context implements AsyncDisposable {
    * assert.equal((await ctx.full([2], 7)).dtype, "int64");
    * ```
    */
-  full(shape: readonly number[], value: Scalar, options: CreateProxyOptions = {}): Promise<DistArrayProxy> {
+  full(
+    shape: readonly number[],
+    value: Scalar,
+    options: CreateProxyOptions = {},
+  ): Promise<DistArrayProxy> {
     return this.#create("full", shape, { ...options, value });
   }
 
@@ -575,7 +592,9 @@ export class Context implements AsyncDisposable {
     fn: (globalIndex: number[]) => Scalar,
     options: CreateProxyOptions = {},
   ): Promise<DistArrayProxy> {
-    if (typeof fn !== "function") return Promise.reject(new TypeError(`Invalid fn: expected a function`));
+    if (typeof fn !== "function") {
+      return Promise.reject(new TypeError(`Invalid fn: expected a function`));
+    }
     return this.#create("fromFunction", shape, { ...options, fn: fn.toString() });
   }
 
@@ -597,7 +616,9 @@ export class Context implements AsyncDisposable {
    * ```
    */
   fromNDArray(array: NDArray, options: LayoutOptions = {}): Promise<DistArrayProxy> {
-    if (!isNDArray(array)) return Promise.reject(new TypeError(`Invalid array: expected an NDArray`));
+    if (!isNDArray(array)) {
+      return Promise.reject(new TypeError(`Invalid array: expected an NDArray`));
+    }
     return this._command("scatter", { options }, { array }) as Promise<DistArrayProxy>;
   }
 
@@ -643,8 +664,11 @@ export class Context implements AsyncDisposable {
    * assert.deepEqual(await ctx.apply((local: { size: number }, k: number) => local.size * k, [a, 3]), [30]);
    * ```
    */
-  // deno-lint-ignore no-explicit-any
-  async apply<T>(fn: (...args: any[]) => T | Promise<T>, args: readonly unknown[] = []): Promise<T[]> {
+  async apply<T>(
+    // deno-lint-ignore no-explicit-any
+    fn: (...args: any[]) => T | Promise<T>,
+    args: readonly unknown[] = [],
+  ): Promise<T[]> {
     if (typeof fn !== "function") throw new TypeError(`Invalid fn: expected a function`);
     if (!Array.isArray(args)) throw new TypeError(`Invalid args: expected an array`);
     const { header, tail } = this.#encode({ args });
@@ -709,270 +733,3 @@ export interface CreateProxyOptions extends LayoutOptions {
   /** Element type (default float64). */
   readonly dtype?: DType;
 }
-
-interface ProxyInit {
-  readonly id: number;
-  readonly shape: readonly number[];
-  readonly dtype: DType;
-  readonly distribution: string;
-}
-
-/**
- * The element-wise and reduction methods of {@link DistArrayProxy}, generated from
- * `ARRAY_OPS` (core/ops.ts): each runs on the engines. Element-wise methods give a
- * new proxy; reductions give an NDArray (replicated result) when it is at most the
- * context's result limit, else a proxy of it.
- */
-export interface DistArrayProxy
-  extends
-    ElementwiseMethods<ProxyOperand, Promise<DistArrayProxy>>,
-    ReductionMethods<Promise<NDArray>> {}
-
-/**
- * A DistArray held by the engines of a {@link Context}. Its methods are those of
- * `DistArray`, asynchronous: each is sent to every engine and runs collectively.
- * Results that are DistArrays stay remote (a new proxy); NDArray results come
- * back up to the context's `resultLimitBytes` and stay remote (scattered) above it.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { Context } from "./context.ts";
- * await using ctx = await Context.start({ engines: 1, launcher: null });
- * const a = await ctx.fromFunction([4, 2], ([i, j]) => i + j);
- * const s = await (await a.add(1)).sum({ axis: 0 }); // an NDArray: small results come back
- * assert.deepEqual(s.toArray(), [10, 14]);
- * assert.equal(String(a), "DistArrayProxy<float64>[4,2] Distribution[4,2](bn) over 1 ranks");
- * ```
- */
-export class DistArrayProxy {
-  readonly #ctx: Context;
-  readonly #init: ProxyInit;
-
-  /** @internal Made by the Context from an engine's answer. */
-  constructor(ctx: Context, init: ProxyInit) {
-    this.#ctx = ctx;
-    this.#init = init;
-  }
-
-  /** The context whose engines hold the array. */
-  get context(): Context {
-    return this.#ctx;
-  }
-
-  /** The id of the array on the engines. */
-  get id(): number {
-    return this.#init.id;
-  }
-
-  /** The global shape. */
-  get shape(): readonly number[] {
-    return this.#init.shape;
-  }
-
-  /** The element type. */
-  get dtype(): DType {
-    return this.#init.dtype;
-  }
-
-  /** The distribution, as `Distribution.toString()` gives it on the engines. */
-  get distribution(): string {
-    return this.#init.distribution;
-  }
-
-  /** The number of elements. */
-  get size(): number {
-    return this.#init.shape.reduce((a, b) => a * b, 1);
-  }
-
-  /**
-   * A short description: `DistArrayProxy<float64>[4,2] Distribution[4,2](bn) ...`.
-   *
-   * @returns The text.
-   *
-   * @example
-   * ```ts
-   * import { Context } from "./context.ts";
-   * await using ctx = await Context.start({ engines: 1, launcher: null });
-   * const text = String(await ctx.zeros([3]));
-   * if (!text.startsWith("DistArrayProxy<float64>[3] ")) throw new Error(text);
-   * ```
-   */
-  toString(): string {
-    return `DistArrayProxy<${this.dtype}>[${this.shape.join(",")}] ${this.distribution}`;
-  }
-
-  /**
-   * Calls a DistArray method on the engines by name (`astype`, `clip`, `copy`,
-   * `exchangeHalos`, `get`, `redistribute`, `reduce`, `set`, `slice`, `toNDArray`, or
-   * an element-wise or reduction method of `ARRAY_OPS`).
-   *
-   * @param method The method's name.
-   * @param args Its arguments: JSON values, bigints, NDArrays, proxies.
-   * @returns Its value: a proxy for a DistArray, an NDArray or scalar otherwise.
-   * @throws {TypeError} For a method a proxy does not forward.
-   * @throws {EngineError} When it throws on the engines.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { Context } from "./context.ts";
-   * await using ctx = await Context.start({ engines: 1, launcher: null });
-   * const a = await ctx.fromFunction([5], ([i]) => i - 2);
-   * const c = await a.call("clip", -1, 1) as typeof a;
-   * assert.deepEqual((await c.toNDArray()).toArray(), [-1, -1, 0, 1, 1]);
-   * ```
-   */
-  call(method: string, ...args: unknown[]): Promise<unknown> {
-    if (!PROXY_METHODS.has(method)) {
-      return Promise.reject(new TypeError(`Unknown DistArray method "${method}" for a proxy`));
-    }
-    return this.#ctx._command("call", { target: this.id, method, args });
-  }
-
-  /**
-   * Gathers the whole array to the client (whatever its size).
-   *
-   * @returns The array.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { Context } from "./context.ts";
-   * await using ctx = await Context.start({ engines: 1, launcher: null });
-   * assert.deepEqual((await (await ctx.ones([2])).toNDArray()).toArray(), [1, 1]);
-   * ```
-   */
-  async toNDArray(): Promise<NDArray> {
-    return await this.call("toNDArray") as NDArray;
-  }
-
-  /**
-   * One element by global index.
-   *
-   * @param globalIndex One index per axis.
-   * @returns The value (a bigint for 64-bit integers).
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { Context } from "./context.ts";
-   * await using ctx = await Context.start({ engines: 1, launcher: null });
-   * const a = await ctx.fromFunction([3, 3], ([i, j]) => 3 * i + j);
-   * assert.equal(await a.get([2, 1]), 7);
-   * ```
-   */
-  async get(globalIndex: readonly number[]): Promise<Scalar> {
-    return await this.call("get", globalIndex) as Scalar;
-  }
-
-  /**
-   * A selection as a new remote array (`DistArray.slice`).
-   *
-   * @param specs One spec per axis (`"2:8"`, `{ start, stop, step }`, an index).
-   * @returns The selection's proxy.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { Context } from "./context.ts";
-   * await using ctx = await Context.start({ engines: 1, launcher: null });
-   * const a = await ctx.fromFunction([10, 4], ([i, j]) => 10 * i + j);
-   * const s = await a.slice("2:5, 1");
-   * assert.deepEqual((await s.toNDArray()).toArray(), [21, 31, 41]);
-   * ```
-   */
-  async slice(...specs: SliceSpec[]): Promise<DistArrayProxy> {
-    return await this.call("slice", ...specs) as DistArrayProxy;
-  }
-
-  /**
-   * The array converted to another dtype, on the engines.
-   *
-   * @param dtype The new element type.
-   * @returns The new proxy.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { Context } from "./context.ts";
-   * await using ctx = await Context.start({ engines: 1, launcher: null });
-   * assert.equal((await (await ctx.ones([2])).astype("int8")).dtype, "int8");
-   * ```
-   */
-  async astype(dtype: DType): Promise<DistArrayProxy> {
-    return await this.call("astype", dtype) as DistArrayProxy;
-  }
-
-  /**
-   * The same values in another distribution (`DistArray.redistribute`).
-   *
-   * @param to Layout options (`dist`, `grid`).
-   * @returns The new proxy.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { Context } from "./context.ts";
-   * await using ctx = await Context.start({ engines: 1, launcher: null });
-   * const b = await (await ctx.ones([4])).redistribute({ dist: "c" });
-   * assert.match(b.distribution, /\(c\)/);
-   * ```
-   */
-  async redistribute(to: LayoutOptions | Distribution): Promise<DistArrayProxy> {
-    return await this.call("redistribute", to) as DistArrayProxy;
-  }
-
-  /**
-   * A reduction by NumPy name (`DistArray.reduce`): an NDArray when it is small
-   * enough, else a proxy of it.
-   *
-   * @param name The reduction (`"sum"`, `"nanstd"`, ...).
-   * @param options `axis`, `keepdims`, `ddof`, `dtype`.
-   * @returns The result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { Context } from "./context.ts";
-   * await using ctx = await Context.start({ engines: 1, launcher: null });
-   * const a = await ctx.ones([3, 2]);
-   * assert.deepEqual(((await a.reduce("sum", { axis: 0 })) as { toArray(): unknown }).toArray(), [3, 3]);
-   * ```
-   */
-  async reduce(name: ReductionName, options: ReduceOptions = {}): Promise<RemoteResult> {
-    return await this.call("reduce", name, options) as RemoteResult;
-  }
-
-  /**
-   * Frees the array on the engines (at the context's next command). The proxy
-   * must not be used afterwards; a proxy that is garbage collected is freed too.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { Context } from "./context.ts";
-   * await using ctx = await Context.start({ engines: 1, launcher: null });
-   * (await ctx.ones([2])).free();
-   * assert.equal((await ctx.ping())[0].arrays, 0);
-   * ```
-   */
-  free(): void {
-    this.#ctx._forget(this.id, this);
-  }
-
-  /** Same as {@link DistArrayProxy.free}. */
-  [Symbol.dispose](): void {
-    this.free();
-  }
-}
-
-installOps(DistArrayProxy.prototype as DistArrayProxy, {
-  ufunc: (self, name, operands, options) => {
-    if (options !== undefined) {
-      return Promise.reject(new TypeError(`Invalid options for ${name}(): a proxy takes none`));
-    }
-    return self.context.ufunc(name, [self, ...operands as ProxyOperand[]]);
-  },
-  reduce: (self, name, options) => self.reduce(name, options),
-});

@@ -47,6 +47,8 @@ export class EngineError extends Error {
   readonly remote: RemoteError | null;
 
   /**
+   * Makes the error.
+   *
    * @param message What happened.
    * @param options `reason`, `rank`, `remote`, `cause`.
    */

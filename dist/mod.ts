@@ -26,3 +26,4 @@ export * from "./layout.ts";
 export * from "./hdf5.ts";
 export * from "./context.ts";
 export * from "./engine_error.ts";
+export * from "./dist_array_proxy.ts";

@@ -36,7 +36,9 @@ async function assertGone(pids: readonly number[]): Promise<void> {
   while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const ps = new Deno.Command("ps", { args: ["-o", "pid=,stat=", "-p", pids.join(",")] })
     .outputSync();
-  const running = new TextDecoder().decode(ps.stdout).split("\n").filter((l) => /^\s*\d+\s+[^Z]/.test(l));
+  const running = new TextDecoder().decode(ps.stdout).split("\n").filter((l) =>
+    /^\s*\d+\s+[^Z]/.test(l)
+  );
   assert.deepEqual(running, [], `left running: ${pids}`);
 }
 
@@ -88,8 +90,11 @@ async function checkResults(ctx: Context): Promise<void> {
   assert.equal(sizes.length, ctx.engines);
   assert.equal(sizes.reduce((x, y) => x + y, 0), 35);
   const sums = await ctx.apply(
-    (block: NDArray, k: number, e: { rank: number; comm: { allreduceNumber(x: number): number } }) =>
-      [e.rank, e.comm.allreduceNumber(block.size * k)],
+    (
+      block: NDArray,
+      k: number,
+      e: { rank: number; comm: { allreduceNumber(x: number): number } },
+    ) => [e.rank, e.comm.allreduceNumber(block.size * k)],
     [a, 2],
   );
   assert.deepEqual(sums, Array.from({ length: ctx.engines }, (_, r) => [r, 70]));
@@ -218,7 +223,10 @@ Deno.test({
     }, [a]);
     const t0 = performance.now();
     Deno.kill(ctx.pids[1], "SIGKILL");
-    await assert.rejects(pending, (e: EngineError) => e instanceof EngineError && e.reason === "exit");
+    await assert.rejects(
+      pending,
+      (e: EngineError) => e instanceof EngineError && e.reason === "exit",
+    );
     assert.ok(performance.now() - t0 < LIMIT_MS, `${performance.now() - t0} ms`);
     await assert.rejects(a.sum(), EngineError);
     await ctx.close();
@@ -233,7 +241,16 @@ Deno.test({
     const token = crypto.randomUUID();
     const port = 20000 + Math.floor(Math.random() * 20000);
     const job = new Deno.Command("mpiexec.mpich", {
-      args: ["-n", "2", Deno.execPath(), "run", "-A", `${ROOT}/dist/_engine.ts`, "--listen", `127.0.0.1:${port}`],
+      args: [
+        "-n",
+        "2",
+        Deno.execPath(),
+        "run",
+        "-A",
+        `${ROOT}/dist/_engine.ts`,
+        "--listen",
+        `127.0.0.1:${port}`,
+      ],
       env: { TESSERA_CONTEXT_TOKEN: token },
       stdout: "piped",
       stderr: "inherit",
@@ -272,3 +289,36 @@ Deno.test("Context.start() rejects bad options with TypeError/RangeError", async
   await assert.rejects(Context.attach("nowhere", { token: "x" }), TypeError);
   void fromArray;
 });
+
+for (const mode of ["exit", "kill -9"] as const) {
+  Deno.test({
+    name: `Context: engines end when their client process ends (${mode})`,
+    ignore: !MPICH,
+    fn: async () => {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          `${ROOT}/tests/dist/_scripts/context_client.ts`,
+          mode === "exit" ? "exit" : "wait",
+        ],
+        stdout: "piped",
+        stderr: "inherit",
+      }).spawn();
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let text = "";
+      while (!text.includes("\n")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+      const pids = JSON.parse(text) as number[];
+      if (mode === "kill -9") child.kill("SIGKILL");
+      await child.status;
+      await reader.cancel();
+      const t0 = performance.now();
+      await assertGone(pids);
+      assert.ok(performance.now() - t0 < LIMIT_MS);
+    },
+  });
+}
