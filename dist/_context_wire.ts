@@ -44,30 +44,48 @@ export function encodeFrame(header: Record<string, unknown>, tail?: Uint8Array):
  */
 export async function* readFrames(stream: ReadableStream<Uint8Array>): AsyncGenerator<Frame> {
   let buf = new Uint8Array(0);
+  // chunks read but not yet joined to `buf` (joined once a whole frame is there:
+  // a large frame is copied once, not once per chunk)
+  let chunks: Uint8Array[] = [];
+  let chunked = 0;
   const reader = stream.getReader();
   try {
     while (true) {
-      // emit every complete frame held
+      let need = 8;
       while (buf.length >= 8) {
         const view = new DataView(buf.buffer, buf.byteOffset, 8);
         const h = view.getUint32(0, true);
         const t = view.getUint32(4, true);
         if (h > MAX_HEADER) throw new RangeError(`Invalid frame: header of ${h} bytes`);
-        if (buf.length < 8 + h + t) break;
+        need = 8 + h + t;
+        if (buf.length < need) break;
         const header = JSON.parse(decoder.decode(buf.subarray(8, 8 + h)));
-        const tail = buf.slice(8 + h, 8 + h + t);
-        buf = buf.subarray(8 + h + t);
+        const tail = buf.slice(8 + h, need);
+        buf = buf.subarray(need);
+        need = 8;
         yield { header, tail };
       }
       const { value, done } = await reader.read();
       if (done) {
-        if (buf.length) throw new RangeError(`Invalid frame: stream ended inside a frame`);
+        if (buf.length || chunked) {
+          throw new RangeError(`Invalid frame: stream ended inside a frame`);
+        }
         return;
       }
-      const next = new Uint8Array(buf.length + value.length);
-      next.set(buf);
-      next.set(value, buf.length);
-      buf = next;
+      chunks.push(value);
+      chunked += value.length;
+      if (buf.length + chunked >= need) {
+        const next = new Uint8Array(buf.length + chunked);
+        next.set(buf);
+        let at = buf.length;
+        for (const c of chunks) {
+          next.set(c, at);
+          at += c.length;
+        }
+        buf = next;
+        chunks = [];
+        chunked = 0;
+      }
     }
   } finally {
     reader.releaseLock();
