@@ -61,6 +61,12 @@ export interface ContextOptions {
    * context is declared broken (they may be blocked in a collective; default 3000 ms).
    */
   readonly errorGraceMs?: number;
+  /**
+   * Longest a call may take (default 0: no limit). A call still unanswered then
+   * fails with an EngineError (`reason: "timeout"`) and the engines are ended,
+   * since they may be stuck in a collective.
+   */
+  readonly callTimeoutMs?: number;
 }
 
 /** Options of {@link Context.start}. */
@@ -102,6 +108,7 @@ interface Pending {
   readonly replies: ({ ok: true; value: unknown } | { ok: false; error: WireError } | undefined)[];
   count: number;
   grace?: ReturnType<typeof setTimeout>;
+  deadline?: ReturnType<typeof setTimeout>;
   resolve(values: unknown[]): void;
   reject(e: unknown): void;
 }
@@ -157,6 +164,7 @@ export class Context implements AsyncDisposable {
   readonly #pending = new Map<number, Pending>();
   readonly #limit: number;
   readonly #grace: number;
+  readonly #callTimeout: number;
   readonly #readers: Promise<void>[];
   readonly #freed: number[] = [];
   readonly #unload: () => void;
@@ -171,6 +179,7 @@ export class Context implements AsyncDisposable {
     this.#job = job;
     this.#limit = positive("resultLimitBytes", options.resultLimitBytes, 1 << 20);
     this.#grace = positive("errorGraceMs", options.errorGraceMs, 3000);
+    this.#callTimeout = positive("callTimeoutMs", options.callTimeoutMs, 0);
     this.#readers = links.map((l) => this.#read(l));
     this.#unload = () => this.#kill("SIGTERM");
     globalThis.addEventListener("unload", this.#unload);
@@ -303,6 +312,7 @@ export class Context implements AsyncDisposable {
     const failed = p.replies.findIndex((r) => r && !r.ok);
     if (p.count === this.#links.length) {
       clearTimeout(p.grace);
+      clearTimeout(p.deadline);
       this.#pending.delete(h.id as number);
       if (failed < 0) p.resolve(p.replies.map((r) => (r as { value: unknown }).value));
       else p.reject(this.#thrown(failed, (p.replies[failed] as { error: WireError }).error));
@@ -344,6 +354,7 @@ export class Context implements AsyncDisposable {
     this.#failure = error;
     for (const [id, p] of this.#pending) {
       clearTimeout(p.grace);
+      clearTimeout(p.deadline);
       this.#pending.delete(id);
       p.reject(error);
     }
@@ -393,12 +404,25 @@ export class Context implements AsyncDisposable {
     }
     const id = ++this.#requests;
     return new Promise<unknown[]>((resolve, reject) => {
-      this.#pending.set(id, {
+      const pending: Pending = {
         replies: this.#links.map(() => undefined),
         count: 0,
         resolve,
         reject,
-      });
+      };
+      this.#pending.set(id, pending);
+      if (this.#callTimeout > 0 && header.op !== "shutdown") {
+        pending.deadline = setTimeout(() => {
+          const waiting = pending.replies.flatMap((r, i) => (r ? [] : [i]));
+          this.#fail(
+            new EngineError(
+              `"${header.op}" got no answer from engines ${waiting.join(", ")} within ` +
+                `${this.#callTimeout} ms: the context is closed`,
+              { reason: "timeout", rank: waiting[0] ?? null },
+            ),
+          );
+        }, this.#callTimeout);
+      }
       for (const l of this.#links) {
         const mine = l.rank === 0 && only0;
         const h = { ...header, ...(mine ? only0.header : {}), id, limit: this.#limit };

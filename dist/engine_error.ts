@@ -5,7 +5,7 @@
  */
 
 /** Why a {@link EngineError} was thrown. */
-export type EngineErrorReason = "start" | "exit" | "throw" | "closed";
+export type EngineErrorReason = "start" | "exit" | "throw" | "timeout" | "closed";
 
 /** The error an engine threw, as it came over the wire. */
 export interface RemoteError {
@@ -22,8 +22,9 @@ export interface RemoteError {
  * (`reason: "start"`), one exited or lost its connection (`"exit"`; the
  * context is then unusable and its engines are ended), a command threw on
  * some engines (`"throw"`; `remote` holds the first engine's error; the
- * context stays usable when every engine answered), or the context is closed
- * (`"closed"`).
+ * context stays usable when every engine answered), a call took longer than
+ * the context's `callTimeoutMs` (`"timeout"`; the engines are ended), or the
+ * context is closed (`"closed"`).
  *
  * @example
  * ```ts

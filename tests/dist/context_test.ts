@@ -7,7 +7,7 @@
 // single-process test file (it launches the engines itself).
 
 import assert from "node:assert/strict";
-import { Context, DistArrayProxy, EngineError } from "../../dist/mod.ts";
+import { type Comm, Context, DistArrayProxy, EngineError } from "../../dist/mod.ts";
 import { fromArray, type NDArray } from "../../core/ndarray.ts";
 import { rand } from "../../core/random.ts";
 import { hasCommand, hasPython, pythonJson, ROOT } from "../_util.ts";
@@ -233,6 +233,32 @@ Deno.test({
     );
     assert.ok(performance.now() - t0 < LIMIT_MS, `${performance.now() - t0} ms`);
     await assert.rejects(a.sum(), EngineError);
+    await ctx.close();
+    await assertGone(pids);
+  },
+});
+
+Deno.test({
+  name: "Context: a call over callTimeoutMs (both engines stuck) fails and ends the engines",
+  ignore: !MPICH,
+  fn: async () => {
+    const ctx = await Context.start({
+      engines: 2,
+      launcher: "mpiexec.mpich",
+      output: "null",
+      callTimeoutMs: 1500,
+    });
+    const pids = pidsOf(ctx);
+    assert.equal(await ctx.apply(() => 1).then((v) => v.length), 2);
+    const t0 = performance.now();
+    // a deadlock: each engine waits for a message the other never sends
+    await assert.rejects(
+      ctx.apply((e: { rank: number; comm: Comm }) => {
+        e.comm.recv(new Float64Array(1), 1 - e.rank);
+      }),
+      (e: EngineError) => e.reason === "timeout",
+    );
+    assert.ok(performance.now() - t0 < LIMIT_MS);
     await ctx.close();
     await assertGone(pids);
   },
