@@ -37,6 +37,8 @@ export interface LaunchOptions {
   readonly transport: "tcp" | "unix";
   readonly output: "inherit" | "null";
   readonly startTimeoutMs: number;
+  /** Extra environment of the launcher. */
+  readonly env: Record<string, string>;
 }
 
 const ENGINE_SCRIPT = new URL("./_engine.ts", import.meta.url);
@@ -117,7 +119,7 @@ export async function launch(options: LaunchOptions): Promise<{ links: Link[]; j
   try {
     child = new Deno.Command(argv[0], {
       args: argv.slice(1),
-      env: { TESSERA_CONTEXT_TOKEN: token },
+      env: { ...options.env, TESSERA_CONTEXT_TOKEN: token },
       stdin: "null",
       stdout: options.output,
       stderr: "piped",

@@ -41,14 +41,11 @@ import {
   withDeadline,
 } from "./_context_launch.ts";
 
-/** A launcher: a known name, or the argv that precedes `-n N <command>`; null runs one engine without MPI. */
-export type Launcher =
-  | "mpiexec.mpich"
-  | "mpirun.openmpi"
-  | "mpiexec"
-  | "mpirun"
-  | readonly string[]
-  | null;
+/**
+ * A launcher: a command name (`"mpiexec"`, `"mpiexec.mpich"`, `"mpirun.openmpi"`, ...), or
+ * the argv that precedes `-n N <command>`; null runs one engine without MPI.
+ */
+export type Launcher = string | readonly string[] | null;
 
 /** Options shared by {@link Context.start} and {@link Context.attach}. */
 export interface ContextOptions {
@@ -74,8 +71,9 @@ export interface ContextStartOptions extends ContextOptions {
   /** Number of engines (MPI ranks; default 2). */
   readonly engines?: number;
   /**
-   * The MPI launcher (default `"mpiexec"`). `"mpirun.openmpi"` gets
-   * `--oversubscribe`, and `--allow-run-as-root` when run as root; an argv is used as given.
+   * The MPI launcher (default `"mpiexec"`). A launcher given by name runs with Open
+   * MPI's oversubscribe and (as root) run-as-root variables set; an argv (with its
+   * own flags) is used as given.
    */
   readonly launcher?: Launcher;
   /** Where the engines' stdout and stderr go (default `"inherit"`). */
@@ -121,15 +119,28 @@ function launcherArgv(launcher: Launcher | undefined): readonly string[] | null 
   if (launcher === null) return null;
   if (launcher === undefined) return ["mpiexec"];
   if (typeof launcher === "string") {
-    if (launcher === "mpirun.openmpi" || launcher === "mpirun") {
-      return [launcher, "--oversubscribe", ...(Deno.uid() === 0 ? ["--allow-run-as-root"] : [])];
-    }
+    if (!launcher) throw new TypeError(`Invalid option "launcher": empty name`);
     return [launcher];
   }
   if (!Array.isArray(launcher) || !launcher.length || launcher.some((x) => typeof x !== "string")) {
     throw new TypeError(`Invalid option "launcher": expected a name, an argv or null`);
   }
   return launcher;
+}
+
+/**
+ * Environment for a launcher given by name: Open MPI (which `mpiexec` may be)
+ * would refuse to run as root or to put more ranks than cores on the machine;
+ * MPICH ignores these variables.
+ */
+function launcherEnv(launcher: Launcher | undefined): Record<string, string> {
+  if (launcher === null || (launcher !== undefined && typeof launcher !== "string")) return {};
+  return {
+    OMPI_MCA_rmaps_base_oversubscribe: "1",
+    ...(Deno.uid() === 0
+      ? { OMPI_ALLOW_RUN_AS_ROOT: "1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: "1" }
+      : {}),
+  };
 }
 
 function positive(name: string, value: unknown, fallback: number): number {
@@ -235,6 +246,7 @@ export class Context implements AsyncDisposable {
       transport,
       output,
       denoArgs: options.denoArgs ?? ["-A"],
+      env: launcherEnv(options.launcher),
       startTimeoutMs: positive("startTimeoutMs", options.startTimeoutMs, 60_000),
     });
     return new Context(links, job, options);
