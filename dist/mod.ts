@@ -24,3 +24,6 @@ export * from "./dap.ts";
 export * from "./dist_array.ts";
 export * from "./layout.ts";
 export * from "./hdf5.ts";
+export * from "./context.ts";
+export * from "./engine_error.ts";
+export * from "./dist_array_proxy.ts";

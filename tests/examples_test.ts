@@ -1,5 +1,6 @@
 // Runs every example in examples/ as a subprocess on small inputs and checks
-// its exit code and the lines that state its result; pi.ts, heat.ts,
+// its exit code and the lines that state its result (context.ts with one
+// engine without MPI, and two under mpiexec.mpich); pi.ts, heat.ts,
 // anomaly.ts and hdf5_to_zarr.ts (the stream engine, chunks split across
 // ranks) also run under `mpiexec.mpich -n 2` and must print the same result as
 // one process, once. The examples get a private TMPDIR that must be empty
@@ -84,6 +85,31 @@ Deno.test("examples/pi.ts estimates pi", async () => {
   const m = line(r.stdout, /^pi ~ /).match(/^pi ~ ([\d.]+) \((\d+) of 200000 points/);
   assert.ok(m, r.stdout);
   assert.ok(Math.abs(Number(m[1]) - Math.PI) < 0.02, m[0]);
+});
+
+Deno.test("examples/context.ts drives engines through a Context: the same pi count as pi.ts", async () => {
+  const pi = line((await example("pi.ts", ["--n", "200000"])).stdout, /^pi ~ /);
+  const count = pi.match(/\((\d+) of 200000/)![1];
+  const launchers = [
+    ["1", "none"],
+    ...(hasCommand("mpiexec.mpich") ? [["2", "mpiexec.mpich"]] : []),
+  ];
+  for (const [engines, launcher] of launchers) {
+    const r = await example("context.ts", [
+      "--n",
+      "200000",
+      "--engines",
+      engines,
+      "--launcher",
+      launcher,
+    ]);
+    assert.match(line(r.stdout, /^pi ~ /), new RegExp(`\\(${count} of 200000 points inside\\)`));
+    assert.equal(line(r.stdout, /^column sums: /), "column sums: 150, 156, 162, 168");
+    const blocks = r.stdout.split("\n").filter((l) => l.startsWith("engine "));
+    assert.equal(blocks.length, Number(engines));
+    const total = blocks.reduce((s, l) => s + Number(l.match(/sum (\d+)$/)![1]), 0);
+    assert.equal(total, 636);
+  }
 });
 
 Deno.test("examples/heat.ts matches the one-process stencil", async () => {

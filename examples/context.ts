@@ -1,0 +1,50 @@
+// The client/engine model: this process is the client; the arrays live on
+// engine processes launched under MPI, and only small results travel back.
+// The seed's examples through a Context: Monte Carlo pi (the same count as
+// examples/pi.ts for the same --n and --seed, on any number of engines), a
+// distributed sum over an axis, a cyclic layout, and apply on local blocks.
+//
+//   deno run -A examples/context.ts                                  # 2 engines, mpiexec
+//   deno run -A examples/context.ts --engines 3 --launcher mpiexec.mpich
+//   deno run -A examples/context.ts --engines 1 --launcher none      # no MPI
+
+import { parseArgs } from "node:util";
+import { Context, type Launcher } from "../dist/mod.ts";
+import type { NDArray } from "../core/ndarray.ts";
+
+const { values: opts } = parseArgs({
+  args: Deno.args,
+  options: {
+    engines: { type: "string", default: "2" },
+    launcher: { type: "string", default: "mpiexec" },
+    n: { type: "string", default: "2000000" },
+    seed: { type: "string", default: "2024" },
+  },
+});
+const n = Number(opts.n);
+if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`Invalid --n "${opts.n}"`);
+const seed = Number(opts.seed);
+const launcher: Launcher = opts.launcher === "none" ? null : opts.launcher;
+
+const t0 = performance.now();
+await using ctx = await Context.start({ engines: Number(opts.engines), launcher });
+console.log(`started ${ctx.engines} engine(s) in ${(performance.now() - t0).toFixed(0)} ms`);
+
+// Monte Carlo pi: x, y and the mask stay on the engines; one integer comes back
+const x = await ctx.random("rand", [n], { seed, stream: 0 });
+const y = await ctx.random("rand", [n], { seed, stream: 1 });
+const inside = await (await (await (await x.square()).add(await y.square())).lt(1)).sum();
+const count = inside.get() as bigint;
+console.log(`pi ~ ${(4 * Number(count)) / n} (${count} of ${n} points inside)`);
+
+// a distributed sum over an axis, on a cyclic layout
+const a = await ctx.fromFunction([6, 4], ([i, j]) => 10 * i + j, { dist: "cn" });
+console.log(`column sums: ${[...(await a.sum({ axis: 0 })).flat()].join(", ")}`);
+console.log(`layout: ${a.distribution}`);
+
+// apply on local blocks: each engine reports the rows it holds and their sum
+const blocks = await ctx.apply(
+  (local: NDArray, e: { rank: number }) => [e.rank, local.shape[0], local.sum().get()],
+  [a],
+);
+for (const [rank, rows, sum] of blocks) console.log(`engine ${rank}: ${rows} rows, sum ${sum}`);
