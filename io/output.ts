@@ -21,7 +21,7 @@
  * writer; a stale lock of a dead process on this host is taken over.
  *
  * Every temporary and lock of this process is in a registry that
- * {@link cleanPendingOutputs} empties: while a lock is held, SIGINT and
+ * {@link cleanPendingOutputs} empties: while any is pending, SIGINT and
  * SIGTERM remove them and exit with 130 and 143 (the MPI abort path of
  * dist/_abort.ts calls it too). {@link removeStaleTemps} removes the
  * temporaries of a target left by processes that no longer run (kill -9).
@@ -47,9 +47,17 @@ export interface TempName {
 /** Synchronous clean-ups of this process's pending temporaries and locks. */
 const pending = new Set<() => void>();
 
+/**
+ * Adds a clean-up; while any is registered, SIGINT and SIGTERM run them all
+ * and exit 130 / 143 (a temporary or lock never outlives a signal).
+ */
 function register(clean: () => void): () => void {
   pending.add(clean);
-  return () => pending.delete(clean);
+  guardSignals();
+  return () => {
+    pending.delete(clean);
+    guardSignals();
+  };
 }
 
 /**
@@ -84,12 +92,11 @@ export function cleanPendingOutputs(): number {
 }
 
 const SIGNALS: readonly [Deno.Signal, number][] = [["SIGINT", 130], ["SIGTERM", 143]];
-let heldLocks = 0;
 const handlers: [Deno.Signal, () => void][] = [];
 
-function guardSignals(on: boolean): void {
-  heldLocks += on ? 1 : -1;
-  if (on && heldLocks === 1) {
+/** Installs the signal listeners while clean-ups are pending, removes them after. */
+function guardSignals(): void {
+  if (pending.size > 0 && handlers.length === 0) {
     for (const [signal, code] of SIGNALS) {
       const handler = (): void => {
         cleanPendingOutputs();
@@ -102,7 +109,7 @@ function guardSignals(on: boolean): void {
         // no such signal here (Windows: SIGTERM)
       }
     }
-  } else if (!on && heldLocks === 0) {
+  } else if (pending.size === 0) {
     for (const [signal, handler] of handlers.splice(0)) {
       try {
         Deno.removeSignalListener(signal, handler);
@@ -618,7 +625,6 @@ export class OutputLock {
   private constructor(path: string) {
     this.path = path;
     this.#unregister = register(() => this.#drop());
-    guardSignals(true);
   }
 
   /**
@@ -643,39 +649,64 @@ export class OutputLock {
   static acquire(target: string, locator: string = target): OutputLock {
     const path = OutputLock.pathOf(target);
     const host = hostName();
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        using f = Deno.openSync(path, { write: true, createNew: true });
-        f.writeSync(new TextEncoder().encode(`${Deno.pid} ${host}\n`));
-        return new OutputLock(path);
-      } catch (e) {
-        if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    // the clean-up (and with it the signal listeners) goes in before the lock file exists: a
+    // SIGTERM landing between its creation and the listeners (seen under load) would end the
+    // process by the default action and leave the lock behind
+    let created = false;
+    const unregister = register(() => created && removeSync(path));
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const lock = OutputLock.#create(path, host, () => created = true);
+        if (lock !== null) return lock;
+        OutputLock.#checkHolder(path, host, locator);
       }
-      const holder = readHolder(path);
-      if (holder === null) {
-        // being written by its creator this very moment, or garbage: look again
-        const st = (() => {
-          try {
-            return Deno.statSync(path);
-          } catch {
-            return null;
-          }
-        })();
-        if (st !== null && Date.now() - (st.mtime?.getTime() ?? 0) > 10_000) removeSync(path);
-        continue;
-      }
-      const here = holder.host === host || holder.host === "";
-      if (here && holder.pid !== Deno.pid && !processAlive(holder.pid)) {
-        removeSync(path); // stale: its writer is gone
-        continue;
-      }
-      throw new Deno.errors.Busy(
-        `Cannot write "${locator}": it is being written by process ${holder.pid}${
-          holder.host ? ` on ${holder.host}` : ""
-        } (lock "${path}"); remove the lock if that process is gone`,
-      );
+      throw new Deno.errors.Busy(`Cannot write "${locator}": could not take the lock "${path}"`);
+    } catch (e) {
+      if (created) removeSync(path);
+      throw e;
+    } finally {
+      unregister(); // the lock's own clean-up is registered by then
     }
-    throw new Deno.errors.Busy(`Cannot write "${locator}": could not take the lock "${path}"`);
+  }
+
+  /** Creates the lock file, or returns null when one exists. */
+  static #create(path: string, host: string, made: () => void): OutputLock | null {
+    try {
+      using f = Deno.openSync(path, { write: true, createNew: true });
+      made();
+      f.writeSync(new TextEncoder().encode(`${Deno.pid} ${host}\n`));
+      return new OutputLock(path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+      return null;
+    }
+  }
+
+  /** Clears a stale or abandoned lock file, or throws Busy naming its live holder. */
+  static #checkHolder(path: string, host: string, locator: string): void {
+    const holder = readHolder(path);
+    if (holder === null) {
+      // being written by its creator this very moment, or garbage: look again
+      const st = (() => {
+        try {
+          return Deno.statSync(path);
+        } catch {
+          return null;
+        }
+      })();
+      if (st !== null && Date.now() - (st.mtime?.getTime() ?? 0) > 10_000) removeSync(path);
+      return;
+    }
+    const here = holder.host === host || holder.host === "";
+    if (here && holder.pid !== Deno.pid && !processAlive(holder.pid)) {
+      removeSync(path); // stale: its writer is gone
+      return;
+    }
+    throw new Deno.errors.Busy(
+      `Cannot write "${locator}": it is being written by process ${holder.pid}${
+        holder.host ? ` on ${holder.host}` : ""
+      } (lock "${path}"); remove the lock if that process is gone`,
+    );
   }
 
   /** Releases the lock (idempotent). */
@@ -688,7 +719,6 @@ export class OutputLock {
     if (!this.#held) return;
     this.#held = false;
     removeSync(this.path);
-    guardSignals(false);
   }
 }
 

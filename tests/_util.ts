@@ -103,3 +103,43 @@ export function withoutDownloads(stderr: Uint8Array): string {
     // deno-lint-ignore no-control-regex
     .filter((l) => !/^(\x1b\[[0-9;]*m)*Download(\x1b\[[0-9;]*m)* \S/.test(l)).join("");
 }
+
+/** The CLI's entry point. */
+export const CLI_MAIN = `${ROOT}/cli/main.ts`;
+
+/** What one `tessera` run printed. */
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  /** Stderr without Deno's download lines ({@link withoutDownloads}). */
+  readonly stderr: string;
+}
+
+/**
+ * Runs `deno run -A cli/main.ts ...args` (NO_COLOR set) in `cwd` and waits
+ * for it: the one way the tests run the CLI to its end.
+ */
+export async function runCli(args: readonly string[], cwd?: string): Promise<CliRun> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI_MAIN, ...args],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  return {
+    code: r.code,
+    stdout: new TextDecoder().decode(r.stdout),
+    stderr: withoutDownloads(r.stderr),
+  };
+}
+
+/** Names in a directory, sorted (temporaries included). */
+export function listing(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+}
+
+/** What a write leaves behind by mistake in `dir`: temporaries and locks. */
+export function leftovers(dir: string): string[] {
+  return listing(dir).filter((n) => n.includes(".tessera-tmp-") || n.includes(".tessera-lock"));
+}

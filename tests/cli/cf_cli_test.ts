@@ -4,32 +4,15 @@
 // NumPy's NaN propagation.
 
 import assert from "node:assert/strict";
-import {
-  hasCommand,
-  hasPython,
-  pythonJson,
-  ROOT,
-  runPython,
-  tempDir,
-  withoutDownloads,
-} from "../_util.ts";
+import { hasCommand, hasPython, pythonJson, ROOT, runCli, runPython, tempDir } from "../_util.ts";
 import { CF_MODULES, makeCfFiles, nanOf } from "../stream/_cf_fixture.ts";
 
 const MAIN = `${ROOT}/cli/main.ts`;
 const ok = hasPython(...CF_MODULES);
 
 async function tessera(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return {
-    code: r.code,
-    out: new TextDecoder().decode(r.stdout),
-    err: withoutDownloads(r.stderr),
-  };
+  const r = await runCli(args);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 async function reduceJson(...args: string[]): Promise<{ value: unknown; dtype: string }> {

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { decodePng } from "../../viz/png.ts";
-import { hasPython, pythonJson, ROOT, runPython, tempDir, withoutDownloads } from "../_util.ts";
+import { hasPython, listing, pythonJson, ROOT, runCli, runPython, tempDir } from "../_util.ts";
 
 const MAIN = `${ROOT}/cli/main.ts`;
 const ok = hasPython("numpy", "h5py", "zarr");
@@ -15,23 +15,8 @@ interface Result {
   stderr: string;
 }
 
-async function tessera(cwd: string, ...args: string[]): Promise<Result> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: r.code, stdout: dec.decode(r.stdout), stderr: withoutDownloads(r.stderr) };
-}
-
-/** Names in a directory, sorted (temporaries included). */
-async function listing(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const e of Deno.readDir(dir)) names.push(e.name);
-  return names.sort();
+function tessera(cwd: string, ...args: string[]): Promise<Result> {
+  return runCli(args, cwd);
 }
 
 const FIXTURES = `
@@ -406,7 +391,7 @@ Deno.test({
     const bad = await tessera(t.path, "plot", "c.npy", "-o", "q.png");
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /^error: Cannot plot "c\.npy" of shape \[3,300,500\].*needs 2/);
-    assert.deepEqual(await listing(t.path), ["c.npy", "d.png", "p.png"]);
+    assert.deepEqual(listing(t.path), ["c.npy", "d.png", "p.png"]);
   },
 });
 
@@ -416,7 +401,7 @@ Deno.test({
   async fn() {
     await using t = await tempDir();
     await fixtures(t.path);
-    const before = await listing(t.path);
+    const before = listing(t.path);
     const cases: [string[], number, RegExp][] = [
       [["reduce", "mean", "missing.npy", "-o", "o1.npy"], 1, /^error: .*"missing\.npy"/],
       [["convert", "f.h5:/nope", "o2.npy"], 1, /^error: .*f\.h5.*\/nope/],
@@ -463,7 +448,7 @@ Deno.test({
       assert.ok(!/\n\s+at /.test(r.stderr), "no stack without --debug");
       assert.equal(r.stdout, "");
     }
-    assert.deepEqual(await listing(t.path), before);
+    assert.deepEqual(listing(t.path), before);
     // --debug adds the stack
     const d = await tessera(t.path, "reduce", "mean", "missing.npy", "--debug");
     assert.equal(d.code, 1);
@@ -566,7 +551,7 @@ Deno.test({
   async fn() {
     await using t = await tempDir();
     await fixtures(t.path);
-    const before = await listing(t.path);
+    const before = listing(t.path);
     const cases: [string, string[], number, RegExp][] = [
       ["sqrt(u*u + )", ["u=a.npy"], 12, /expected an expression/],
       ["u + w", ["u=a.npy"], 5, /unknown name "w": bind it as w=LOCATOR/],
@@ -592,6 +577,6 @@ Deno.test({
     const missing = await tessera(t.path, "map", "u + 1", "u=a.npy");
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /required option '-o, --output <dst>' not specified/);
-    assert.deepEqual(await listing(t.path), before);
+    assert.deepEqual(listing(t.path), before);
   },
 });

@@ -4,21 +4,12 @@
 // what it skipped instead of failing.
 
 import assert from "node:assert/strict";
-import { hasCommand, hasPython, ROOT, runPython, tempDir, withoutDownloads } from "../_util.ts";
+import { hasCommand, hasPython, runCli, runPython, tempDir } from "../_util.ts";
 import { H5PY_SCRIPT, makeT2m } from "../io/_netcdf4_fixtures.ts";
 
-const MAIN = `${ROOT}/cli/main.ts`;
-
 async function tessera(cwd: string, ...args: string[]): Promise<{ code: number; out: string }> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const out = new TextDecoder().decode(r.stdout);
-  return { code: r.code, out: r.code === 0 ? out : `${out}${withoutDownloads(r.stderr)}` };
+  const r = await runCli(args, cwd);
+  return { code: r.code, out: r.code === 0 ? r.stdout : `${r.stdout}${r.stderr}` };
 }
 
 Deno.test({

@@ -13,15 +13,7 @@ import { detectFormat, formatOf, FORMATS } from "../../io/formats.ts";
 import { Nc3File } from "../../io/netcdf3.ts";
 import { readNpy } from "../../io/npy.ts";
 import { open } from "../../stream/lazy.ts";
-import {
-  hasCommand,
-  hasPython,
-  pythonJson,
-  ROOT,
-  runPython,
-  tempDir,
-  withoutDownloads,
-} from "../_util.ts";
+import { hasCommand, hasPython, pythonJson, runCli, runPython, tempDir } from "../_util.ts";
 
 const ok = hasPython("numpy", "netCDF4") && hasCommand("ncgen");
 
@@ -361,14 +353,8 @@ async function cli(
   cwd: string,
   ...args: string[]
 ): Promise<{ code: number; out: string; err: string }> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}/cli/main.ts`, ...args],
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return { code: r.code, out: new TextDecoder().decode(r.stdout), err: withoutDownloads(r.stderr) };
+  const r = await runCli(args, cwd);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 Deno.test({

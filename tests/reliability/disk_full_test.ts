@@ -9,7 +9,7 @@
 // outputs (.npy, Zarr, HDF5 into an existing file) of a 24 MiB input each way.
 
 import assert from "node:assert/strict";
-import { ROOT, tempDir, withoutDownloads } from "../_util.ts";
+import { leftovers, ROOT, tempDir, withoutDownloads } from "../_util.ts";
 
 const MAIN = `${ROOT}/cli/main.ts`;
 
@@ -24,11 +24,6 @@ function sh(cmd: string, ...args: string[]): boolean {
 async function sha(path: string): Promise<string> {
   const h = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
   return [...new Uint8Array(h)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function leftovers(dir: string): string[] {
-  return [...Deno.readDirSync(dir)].map((e) => e.name)
-    .filter((n) => n.includes(".tessera-tmp-") || n.includes(".tessera-lock")).sort();
 }
 
 /** Runs `tessera <args>`; with `fsizeKiB`, under that file-size limit. */

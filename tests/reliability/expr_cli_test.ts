@@ -11,23 +11,10 @@
 import assert from "node:assert/strict";
 import { arange, readNpy, writeNpy } from "../../mod.ts";
 import { MAX_EXPRESSION_OPERATIONS } from "../../stream/expr.ts";
-import { ROOT, tempDir, withoutDownloads } from "../_util.ts";
+import { type CliRun, listing, runCli, tempDir } from "../_util.ts";
 
-async function tessera(cwd: string, ...args: string[]): Promise<{ code: number; stderr: string }> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}/cli/main.ts`, ...args],
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return { code: r.code, stderr: withoutDownloads(r.stderr) };
-}
-
-async function names(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(dir)) out.push(e.name);
-  return out.sort();
+function tessera(cwd: string, ...args: string[]): Promise<CliRun> {
+  return runCli(args, cwd);
 }
 
 Deno.test("tessera map refuses a 5000-term sum and 300 nested parentheses with exit 2 and one error line", async () => {
@@ -46,7 +33,7 @@ Deno.test("tessera map refuses a 5000-term sum and 300 nested parentheses with e
     assert.doesNotMatch(r.stderr, /Maximum call stack/);
     // the expression is shown as a window around the caret, not 10,000 characters
     assert.ok(r.stderr.length < 600, `${r.stderr.length} characters of stderr`);
-    assert.deepEqual(await names(dir.path), ["a.npy"]);
+    assert.deepEqual(listing(dir.path), ["a.npy"]);
   }
 });
 

@@ -5,16 +5,19 @@
 // no lock, no output, the existing file byte-identical; or it had already
 // finished (exit 0) and its output is complete.
 //
-// Counts: 4 writers x 5 moments (from 0.2 s to 2.4 s after the start),
-// SIGTERM and SIGINT alternating: 20 runs.
+// Counts: 4 writers x 5 moments, SIGTERM and SIGINT alternating: 20 runs.
+// The moments are fractions (10% to 90%) of the time an uninterrupted run of
+// the same writer took just before (4 more runs), so that they land mid-run
+// on a quiet machine and a loaded one alike; the earliest ones catch the
+// process before it has taken its lock, the later ones while it writes.
 
 import assert from "node:assert/strict";
 import { arange } from "../../core/ndarray.ts";
 import { lazy } from "../../stream/lazy.ts";
-import { ROOT, tempDir, withoutDownloads } from "../_util.ts";
+import { leftovers, ROOT, tempDir, withoutDownloads } from "../_util.ts";
 
 const MAIN = `${ROOT}/cli/main.ts`;
-const MOMENTS_MS = [200, 600, 1000, 1600, 2400];
+const MOMENTS = [0.1, 0.3, 0.5, 0.7, 0.9];
 
 async function sha(path: string): Promise<string> {
   const h = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
@@ -22,10 +25,6 @@ async function sha(path: string): Promise<string> {
 }
 
 /** Names in `dir` that a writer must never leave: temporaries and locks. */
-function leftovers(dir: string): string[] {
-  return [...Deno.readDirSync(dir)].map((e) => e.name)
-    .filter((n) => n.includes(".tessera-tmp-") || n.includes(".tessera-lock")).sort();
-}
 
 interface Writer {
   name: string;
@@ -87,6 +86,20 @@ const WRITERS: Writer[] = [
   },
 ];
 
+/** Puts the directory back as it was before the writer ran. */
+async function reset(w: Writer, dir: string): Promise<void> {
+  if (!w.existing) {
+    await Deno.remove(`${dir}/${w.output}`, { recursive: true }).catch(() => {});
+    return;
+  }
+  await Deno.remove(`${dir}/keep.h5`);
+  const fresh = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "convert", "-q", "small.npy", "keep.h5:/a"],
+    cwd: dir,
+  }).output();
+  assert.equal(fresh.code, 0);
+}
+
 Deno.test("SIGTERM and SIGINT at 5 moments of map, reduce -o and plot leave nothing behind", async () => {
   await using t = await tempDir("tessera-signals-");
   const dir = t.path;
@@ -107,7 +120,19 @@ Deno.test("SIGTERM and SIGINT at 5 moments of map, reduce -o and plot leave noth
   let i = 0;
   for (const w of WRITERS) {
     seen[w.name] = [];
-    for (const ms of MOMENTS_MS) {
+    // an uninterrupted run: its output is complete, and its time sets the moments
+    const t0 = performance.now();
+    const whole = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, ...w.args],
+      cwd: dir,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const took = performance.now() - t0;
+    assert.equal(whole.code, 0, `${w.name}: ${withoutDownloads(whole.stderr)}`);
+    await w.complete(dir);
+    await reset(w, dir);
+    for (const ms of MOMENTS.map((f) => Math.round(f * took))) {
       const signal = i++ % 2 === 0 ? "SIGTERM" : "SIGINT";
       const before = await sha(`${dir}/keep.h5`);
       const p = new Deno.Command(Deno.execPath(), {
@@ -136,15 +161,7 @@ Deno.test("SIGTERM and SIGINT at 5 moments of map, reduce -o and plot leave noth
         assert.deepEqual(names, base, `${what}: no output`);
       }
       // the next moment starts from the same files
-      if (!w.existing) await Deno.remove(`${dir}/${w.output}`, { recursive: true }).catch(() => {});
-      else if (r.code === 0) {
-        await Deno.remove(`${dir}/keep.h5`);
-        const fresh = await new Deno.Command(Deno.execPath(), {
-          args: ["run", "-A", MAIN, "convert", "-q", "small.npy", "keep.h5:/a"],
-          cwd: dir,
-        }).output();
-        assert.equal(fresh.code, 0);
-      }
+      if (!w.existing || r.code === 0) await reset(w, dir);
     }
   }
   // the moments must have caught every writer mid-run at least once

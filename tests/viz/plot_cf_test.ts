@@ -12,9 +12,7 @@ import { glyph, GLYPH_HEIGHT, GLYPH_WIDTH, textWidth } from "../../viz/_font.ts"
 import { coordinateAxis, percentile } from "../../viz/_coords.ts";
 import { fromArray } from "../../core/ndarray.ts";
 import { decodeCfTimes } from "../../io/mod.ts";
-import { hasCommand, hasPython, pythonJson, ROOT, tempDir, withoutDownloads } from "../_util.ts";
-
-const MAIN = `${ROOT}/cli/main.ts`;
+import { hasCommand, hasPython, pythonJson, ROOT, runCli, tempDir } from "../_util.ts";
 
 type Rgb = readonly number[];
 
@@ -334,13 +332,8 @@ Deno.test("heatmap() draws coordinate ticks, the missing legend and the colour-b
 // tessera plot on a CF file
 
 async function tessera(...args: string[]): Promise<{ code: number; err: string }> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return { code: r.code, err: withoutDownloads(r.stderr) };
+  const r = await runCli(args);
+  return { code: r.code, err: r.stderr };
 }
 
 interface XrPlot {
