@@ -78,10 +78,15 @@ export interface ZarrCreateOptions {
   readonly codec?: string;
   /** Zarr format (default: the store's, or 2 for a new store - what zarr-python 2 reads). */
   readonly zarrFormat?: 2 | 3;
-  /** Value of chunks never written (default 0, or false for bool). */
-  readonly fillValue?: Scalar;
+  /** Value of chunks never written (default 0, or false for bool; null: none, v2 only). */
+  readonly fillValue?: Scalar | null;
   /** Attributes of the array (JSON). */
   readonly attributes?: Readonly<Record<string, unknown>>;
+  /**
+   * One name per axis (null: unnamed), as xarray writes them: the
+   * `_ARRAY_DIMENSIONS` attribute in v2, `dimension_names` in v3.
+   */
+  readonly dimensions?: readonly (string | null)[];
   /** Replace an array or group already at the path (default false: refuse). */
   readonly overwrite?: boolean;
 }
@@ -166,6 +171,8 @@ export class ZarrArray implements ArraySource, ArraySink {
   readonly fillValue: Scalar | null;
   /** The array's attributes. */
   readonly attributes: Readonly<Record<string, unknown>>;
+  /** Axis names (v2 `_ARRAY_DIMENSIONS` attribute, v3 `dimension_names`), when the array has them. */
+  readonly dimensions?: readonly (string | null)[];
   /** Whether `write` and `writeChunk` are allowed. */
   readonly writable: boolean;
   #store: FsStore;
@@ -205,6 +212,7 @@ export class ZarrArray implements ArraySource, ArraySink {
     this.bigEndian = meta.bigEndian;
     this.fillValue = meta.fillValue;
     this.attributes = Object.freeze({ ...meta.attributes });
+    if (meta.dimensions !== null) this.dimensions = Object.freeze([...meta.dimensions]);
     this.writable = writable;
     this.#chunkSize = meta.chunks.reduce((a, b) => a * b, 1);
     const cores = typeof navigator === "object" ? navigator.hardwareConcurrency ?? 1 : 1;
