@@ -84,6 +84,28 @@ function groupAttributes(f: H5File, path: string, attrs: Record<string, unknown>
 }
 
 /**
+ * Starts the consolidated metadata (`.zmetadata`) of a new v2 store holding
+ * only groups, as xarray's `to_zarr` writes it: each array published later
+ * adds its own entries (io/formats.ts `published`).
+ */
+async function consolidate(store: string): Promise<void> {
+  if (!(await exists(`${store}/.zgroup`))) return;
+  const metadata: Record<string, unknown> = {};
+  const walk = async (rel: string): Promise<void> => {
+    for await (const e of Deno.readDir(`${store}/${rel}`)) {
+      const key = rel === "" ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory) await walk(key);
+      else if (e.name === ".zgroup" || e.name === ".zattrs") {
+        metadata[key] = JSON.parse(await Deno.readTextFile(`${store}/${key}`));
+      }
+    }
+  };
+  await walk("");
+  const doc = { metadata, "zarr_consolidated_format": 1 };
+  await Deno.writeTextFile(`${store}/.zmetadata`, JSON.stringify(doc, null, 4));
+}
+
+/**
  * Converts every variable of the tree `tree` of `src` into the container
  * `dst` (collective). A whole output is published at once; a group of an
  * existing container gets its arrays one by one.
@@ -152,6 +174,7 @@ export async function convertTree(
         }
       }
     }
+    if (entry.name === "zarr" && comm.rank === 0 && whole) await consolidate(temp);
     if (comm.size > 1) comm.barrier();
     for (const v of variables(tree)) {
       const a = await session.open(`${srcLoc.path}:${v.path}`);
