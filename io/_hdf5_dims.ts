@@ -125,9 +125,9 @@ export function makeCoordinate(f: H5File, path: string, axes: readonly Attachmen
  * Attaches each named axis of the dataset at `path` (shape `shape`) to the
  * dimension of that name in its group, making a dimension-only scale where
  * there is none. A 1-D dataset named after its own dimension becomes that
- * dimension's coordinate variable.
- *
- * @throws {RangeError} When the group's dimension of that name has another length.
+ * dimension's coordinate variable. An axis whose name is taken in the group
+ * by an object that cannot be its dimension (a group, a dataset of another
+ * shape) is left unnamed.
  */
 export function attachDimensions(
   f: H5File,
@@ -149,14 +149,20 @@ export function attachDimensions(
       // a dimension without a variable, as netCDF-C writes it
       f.createDataset(at, { shape: [shape[axis]], dtype: "float32" }).close();
       setScale(f, at, `${NETCDF_DIM_ONLY}.${String(shape[axis]).padStart(10)}`);
+      entries.set(at, { path: at, kind: "dataset", shape: [shape[axis]] });
     } else if (e.kind !== "dataset" || e.shape?.length !== 1 || e.shape[0] !== shape[axis]) {
-      throw new RangeError(
-        `Cannot write "${f.path}:${path}": axis ${axis} (${shape[axis]}) is dimension "${dim}", ` +
-          `but "${at}" is ${
-            e.kind === "dataset" ? `a dataset of shape [${e.shape?.join(",")}]` : "a group"
-          }`,
-      );
-    } else setScale(f, at, dim);
+      // another object holds the name (a group, a dataset of another shape):
+      // the axis stays unnamed rather than the write failing
+      return;
+    } else {
+      try {
+        setScale(f, at, dim);
+      } catch {
+        // a dataset with dimensions of its own cannot be a scale: left unnamed
+        hdf5().fn.H5Eclear2(0n);
+        return;
+      }
+    }
     attach(f, path, at, axis);
   });
 }

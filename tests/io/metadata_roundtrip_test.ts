@@ -250,3 +250,24 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "convert of a netCDF-3 classic file to Zarr and netCDF-4 gives what xarray reads from it",
+  ignore: !ok,
+  async fn() {
+    await using dir = await tempDir();
+    // t2m.cdl without its netCDF-4 storage attributes
+    const cdl = (await Deno.readTextFile(`${ROOT}/examples/t2m.cdl`)).split("\n")
+      .filter((l) => !/_Storage|_ChunkSizes|_DeflateLevel|_Shuffle/.test(l)).join("\n");
+    await Deno.writeTextFile(`${dir.path}/t3.cdl`, cdl);
+    const nc3 = `${dir.path}/c.nc`;
+    const r = await new Deno.Command("ncgen", {
+      args: ["-k", "nc3", "-o", nc3, `${dir.path}/t3.cdl`],
+    }).output();
+    assert.ok(r.success, new TextDecoder().decode(r.stderr));
+    await tessera("convert", nc3, `${dir.path}/c.zarr`);
+    await identical(nc3, `${dir.path}/c.zarr`);
+    await tessera("convert", nc3, `${dir.path}/c4.nc`);
+    await identical(nc3, `${dir.path}/c4.nc`);
+  },
+});
