@@ -9,7 +9,8 @@ import { zarrCodecs } from "./_zarr_codecs.ts";
 import { docJson, fillJson, keyOf, type NodeMeta, parseJson, readNode } from "./_zarr_meta.ts";
 import { FsStore, NONFINITE, normalizeKey } from "./_zarr_store.ts";
 import { parseLocator } from "./locator.ts";
-import type { ZarrCreateOptions, ZarrGroupOptions, ZarrNode } from "./zarr.ts";
+import type { ZarrNode } from "./zarr.ts";
+import type { ZarrCreateOptions, ZarrGroupOptions } from "./zarr_options.ts";
 
 /** Default chunk size of `createZarr` when `chunks` is not given. */
 const DEFAULT_CHUNK_BYTES = 4 << 20;
