@@ -165,6 +165,11 @@ export async function prepareOutput(
 ): Promise<OutputTarget> {
   const { shape, dtype } = array;
   const loc = parseLocator(locator);
+  // a netCDF file names every axis (dim_N), so that ncdump shows no phony_dim
+  let metadata = array.metadata ?? null;
+  if (/\.nc4?$/i.test(loc.path) && metadata !== null && metadata.dimensions === null) {
+    metadata = { ...metadata, dimensions: shape.map(() => null) };
+  }
   const entry = formatOf(loc);
   const d = toDType(dtype);
   const codec = checkCodec(locator, loc, options.codec);
@@ -182,7 +187,7 @@ export async function prepareOutput(
           dtype: d,
           chunks: options.chunks,
           codec,
-          metadata: array.metadata ?? null,
+          metadata,
         });
         // the temporary array must not appear in consolidated metadata
         if (s.member) await entry.published(loc, s.temp);

@@ -70,10 +70,9 @@ export const format: FormatModule = {
       }).close();
       if (meta !== null) writeAttributes(f, object, meta);
       const self = object.slice(object.lastIndexOf("/") + 1);
-      const netcdf = /\.nc4?$/i.test(loc.path);
       const names = moved.length > 0 && options.shape.length === 1
         ? [self]
-        : meta?.dimensions ?? (netcdf ? options.shape.map(() => null) : null);
+        : meta?.dimensions ?? null;
       if (names !== null && options.shape.length > 0) {
         attachDimensions(f, object, options.shape, names.map((d, i) => d ?? `dim_${i}`));
       }

@@ -271,3 +271,32 @@ Deno.test({
     await identical(nc3, `${dir.path}/c4.nc`);
   },
 });
+
+Deno.test({
+  name: "a plain zarr-python array keeps its fill_value and attributes; in .nc its axes are dim_N",
+  ignore: !ok,
+  async fn() {
+    await using dir = await tempDir();
+    const d = dir.path;
+    await pythonJson(
+      `
+import sys, zarr
+z = zarr.open(sys.argv[1] + "/p.zarr", mode="w", shape=(6,), chunks=(3,), dtype="i4", fill_value=-1)
+z[:3] = [1, 2, 3]
+z.attrs["units"] = "m"
+print("{}")
+`,
+      d,
+    );
+    await tessera("convert", `${d}/p.zarr`, `${d}/q.zarr`);
+    const zarray = JSON.parse(await Deno.readTextFile(`${d}/q.zarr/.zarray`));
+    const zattrs = JSON.parse(await Deno.readTextFile(`${d}/q.zarr/.zattrs`));
+    assert.equal(zarray.fill_value, -1);
+    assert.deepEqual(zattrs, { _ARRAY_DIMENSIONS: ["dim_0"], units: "m" });
+    await tessera("convert", `${d}/p.zarr`, `${d}/p.nc:/v`);
+    const dump = await ncdump(`${d}/p.nc`);
+    assert.ok(!dump.includes("phony_dim"), dump);
+    assert.match(dump, /int v\(dim_0\)/);
+    assert.match(dump, /v = 1, 2, 3, -1, -1, -1 ;/);
+  },
+});
