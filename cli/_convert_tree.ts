@@ -5,7 +5,6 @@
 // renamed over the target once every array is in, so a failed or
 // interrupted run leaves no half-converted store behind.
 
-import { FormatError } from "../core/errors.ts";
 import type { DType } from "../core/dtype.ts";
 import { formatOf, type TreeInfo, type TreeNode } from "../io/formats.ts";
 import { H5File } from "../io/hdf5.ts";
@@ -166,10 +165,9 @@ export async function convertTree(
       // the groups first, with their attributes (the root makes the store)
       for (const g of groups) {
         const loc = parseLocator(at(g.path));
-        const object = loc.object ?? "/";
-        const exists_ = await exists(`${loc.path}${object === "/" ? "" : object}/.zgroup`) ||
-          await exists(`${loc.path}${object === "/" ? "" : object}/zarr.json`);
-        if (!exists_) {
+        const dir = `${loc.path}${loc.object === null || loc.object === "/" ? "" : loc.object}`;
+        const there = await exists(`${dir}/.zgroup`) || await exists(`${dir}/zarr.json`);
+        if (!there) {
           await createZarrGroup(at(g.path), { attributes: writable(g.attributes) });
         }
       }
@@ -199,7 +197,7 @@ export async function convertTree(
     if (comm.rank === 0 && pending !== null) await (pending as PendingOutput).commit();
   } catch (e) {
     if (pending !== null) await (pending as PendingOutput).abort();
-    throw e instanceof FormatError || e instanceof Error ? e : new Error(String(e));
+    throw e;
   } finally {
     (lock as OutputLock | null)?.release();
   }
