@@ -1,7 +1,7 @@
 // `tessera convert SRC DST`: any format to any format, streamed chunk by chunk.
 
 import { parseCodec } from "../io/codec.ts";
-import { formatOf } from "../io/formats.ts";
+import { formatOf, type TreeInfo } from "../io/formats.ts";
 import {
   asUsage,
   checkLocator,
@@ -27,7 +27,7 @@ export interface ConvertOptions {
 export function checkCodec(codec: string | undefined, dst: string): void {
   if (codec === undefined) return;
   const spec = asUsage(() => parseCodec(codec), `Invalid --codec "${codec}": `);
-  const entry = formatOf(checkLocator(dst));
+  const entry = formatOf(checkLocator(dst, { requireObject: false }));
   if (!entry.codecs.includes(spec.name)) {
     throw new UsageError(
       `Invalid --codec "${codec}" for "${dst}": ${
@@ -39,6 +39,15 @@ export function checkCodec(codec: string | undefined, dst: string): void {
   }
 }
 
+/**
+ * The tree of `src` when it names a whole file, store or group of a
+ * container (HDF5/netCDF, Zarr, netCDF-3), else null.
+ */
+async function treeOf(src: string): Promise<TreeInfo | null> {
+  const { treeOf } = await import("./_convert_tree.ts");
+  return await treeOf(src);
+}
+
 /** Runs `tessera convert`. */
 export async function convertCommand(
   session: Session,
@@ -46,10 +55,28 @@ export async function convertCommand(
   dst: string,
   options: ConvertOptions,
 ): Promise<void> {
-  checkLocator(dst);
+  checkLocator(dst, { requireObject: false });
   checkCodec(options.codec, dst);
   const dtype = options.dtype === undefined ? undefined : parseDType(options.dtype);
   const chunks = options.chunks === undefined ? undefined : parseChunks(options.chunks);
+  const tree = await treeOf(src).catch(() => null);
+  if (tree !== null) {
+    if (options.slice !== undefined || chunks !== undefined) {
+      throw new UsageError(
+        `Invalid ${options.slice !== undefined ? "--slice" : "--chunks"} for "${src}": ` +
+          `it is a whole file or group (name one array, as in "${src}:/name")`,
+      );
+    }
+    const { convertTree } = await import("./_convert_tree.ts");
+    const arrays = await convertTree(session, src, dst, tree, {
+      codec: options.codec,
+      dtype,
+      overwrite: options.overwrite,
+    });
+    if (session.options.json) session.outJson({ source: src, output: dst, arrays });
+    return;
+  }
+  checkLocator(dst);
   let a = await session.open(src);
   if (options.slice !== undefined) {
     const text = options.slice;

@@ -76,8 +76,12 @@ Exit codes: 0 success, 1 failure, 2 usage error. Under mpiexec every rank runs t
     },
     {
       name: "convert",
-      description: "copy an array to any format, streamed chunk by chunk",
-      args: [["<src>", "source locator"], ["<dst>", "destination locator"]],
+      description:
+        "copy an array to any format, streamed chunk by chunk, with its attributes and dimensions; a whole .nc/.h5/.zarr (or group) copies every variable with its coordinates",
+      args: [["<src>", "source locator, or a whole file or store"], [
+        "<dst>",
+        "destination locator",
+      ]],
       options: [
         { flags: "--chunks <a,b,c>", description: "chunk shape of the output (HDF5, Zarr)" },
         {

@@ -27,6 +27,8 @@ export interface ArrayMeta {
   readonly codec: string;
   readonly fillValue: Scalar | null;
   readonly attributes: Record<string, unknown>;
+  /** One name per axis (v2 `_ARRAY_DIMENSIONS`, v3 `dimension_names`), or null when absent. */
+  readonly dimensions: (string | null)[] | null;
   /** Chunk key of chunk coordinates, relative to the node. */
   readonly chunkKey: (coords: readonly number[]) => string;
   readonly sharded: boolean;
@@ -256,6 +258,7 @@ function checkV2(
     codec: describeCodecs(codecs),
     fillValue: decodeFill(storeName, key, parsed.dtype, doc.fill_value),
     attributes,
+    dimensions: namesOf(attributes._ARRAY_DIMENSIONS, n),
     chunkKey: (c) => c.join(sep) || "0",
     sharded: false,
   };
@@ -346,9 +349,16 @@ function checkV3(
     codec: describeCodecs(codecs),
     fillValue: decodeFill(storeName, key, dtype, doc.fill_value),
     attributes,
+    dimensions: namesOf(doc.dimension_names, n),
     chunkKey: kenc.name === "v2" ? (c) => c.join(sep) || "0" : (c) => ["c", ...c].join(sep),
     sharded: sharding !== undefined,
   };
+}
+
+/** A list of one name (or null) per axis, or null when `v` is not one. */
+export function namesOf(v: unknown, ndim: number): (string | null)[] | null {
+  if (!Array.isArray(v) || v.length !== ndim) return null;
+  return v.every((x) => x === null || typeof x === "string") ? [...v] : null;
 }
 
 function range(n: number): number[] {

@@ -9,7 +9,8 @@ import { zarrCodecs } from "./_zarr_codecs.ts";
 import { docJson, fillJson, keyOf, type NodeMeta, parseJson, readNode } from "./_zarr_meta.ts";
 import { FsStore, NONFINITE, normalizeKey } from "./_zarr_store.ts";
 import { parseLocator } from "./locator.ts";
-import type { ZarrCreateOptions, ZarrGroupOptions, ZarrNode } from "./zarr.ts";
+import type { ZarrNode } from "./zarr.ts";
+import type { ZarrCreateOptions, ZarrGroupOptions } from "./zarr_options.ts";
 
 /** Default chunk size of `createZarr` when `chunks` is not given. */
 const DEFAULT_CHUNK_BYTES = 4 << 20;
@@ -54,9 +55,23 @@ export async function writeArrayMeta(
   const object = loc.object ?? "/";
   const format = await storeFormat(store, loc.path, options.zarrFormat);
   await prepareNode(store, loc.path, object, format, options.overwrite === true);
-  const fill = options.fillValue ?? (DTYPES[dtype].kind === "b" ? false : 0);
+  const fill = options.fillValue === null && format === 2
+    ? null
+    : options.fillValue ?? (DTYPES[dtype].kind === "b" ? false : 0);
   const fillText = fillJson(dtype, fill);
-  const attributes = { ...(options.attributes ?? {}) };
+  const attributes: Record<string, unknown> = { ...(options.attributes ?? {}) };
+  const dims = options.dimensions;
+  if (dims !== undefined && (!Array.isArray(dims) || dims.length !== shape.length)) {
+    throw new RangeError(
+      `Cannot create "${locator}": ${
+        Array.isArray(dims) ? dims.length : "no list of"
+      } dimension names for ${shape.length} axes`,
+    );
+  }
+  // xarray names every axis; v2 has no null name
+  if (dims !== undefined && format === 2) {
+    attributes._ARRAY_DIMENSIONS = dims.map((d, i) => d ?? `dim_${i}`);
+  }
   const written: Record<string, unknown> = {};
   if (format === 2) {
     const zarray = {
@@ -87,6 +102,7 @@ export async function writeArrayMeta(
         { name: "bytes", configuration: { endian: bigEndian ? "big" : "little" } },
         ...choice.v3,
       ],
+      ...(dims === undefined ? {} : { "dimension_names": [...dims] }),
       attributes,
     };
     await putDoc(store, keyOf(object, "zarr.json"), docJsonOrdered(doc, fillText), written);

@@ -69,6 +69,26 @@ export interface CreateOptions {
   readonly chunks?: readonly number[];
   /** Compression (one of the entry's `codecs`); null or absent for the format's default. */
   readonly codec?: CodecSpec | null;
+  /** What travels from the source (attributes, dimensions, fill value); absent: nothing. */
+  readonly metadata?: OutputMetadata | null;
+}
+
+/**
+ * The metadata an output carries (DESIGN.md, contract 10), decided by the
+ * stream layer from the sources it is computed from.
+ */
+export interface OutputMetadata {
+  /**
+   * Attributes as plain JSON values. `_FillValue` here means "this value is
+   * missing" (CF); a Zarr writer stores it as the array's `fill_value`.
+   */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  /** Element types of numeric attributes, where known (HDF5 writes them so). */
+  readonly attributeTypes: Readonly<Record<string, DType>>;
+  /** One name per axis (null: unnamed, written as `dim_N`), or null for none. */
+  readonly dimensions: readonly (string | null)[] | null;
+  /** Value of elements never written, or null for none (Zarr `fill_value` null). */
+  readonly fillValue: number | bigint | boolean | null;
 }
 
 /** What a created array asks of its writers. */

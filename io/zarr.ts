@@ -36,6 +36,9 @@ import {
   WorkerUnavailable,
 } from "./_zarr_pool.ts";
 import { formatLocator } from "./locator.ts";
+import type { ZarrCreateOptions, ZarrGroupOptions } from "./zarr_options.ts";
+
+export type { ZarrCreateOptions, ZarrGroupOptions };
 import {
   type ArraySink,
   type ArraySource,
@@ -61,37 +64,6 @@ export interface ZarrOpenOptions {
    * (idle workers never keep the process alive).
    */
   readonly workers?: number;
-}
-
-/** Options of {@link createZarr}. */
-export interface ZarrCreateOptions {
-  /** Axis lengths. */
-  readonly shape: readonly number[];
-  /** Element type: a dtype name, or a NumPy descr (`>f8` stores big-endian). */
-  readonly dtype: DType | string;
-  /** Chunk shape (default: the shape, halved along the longest axis until a chunk is at most 4 MiB). */
-  readonly chunks?: readonly number[];
-  /**
-   * Compression: `none`, `gzip[:level]`, `zlib[:level]`, `zstd[:level]`, `lz4` or
-   * `blosc[:cname[:clevel]]` (default `gzip:1`).
-   */
-  readonly codec?: string;
-  /** Zarr format (default: the store's, or 2 for a new store - what zarr-python 2 reads). */
-  readonly zarrFormat?: 2 | 3;
-  /** Value of chunks never written (default 0, or false for bool). */
-  readonly fillValue?: Scalar;
-  /** Attributes of the array (JSON). */
-  readonly attributes?: Readonly<Record<string, unknown>>;
-  /** Replace an array or group already at the path (default false: refuse). */
-  readonly overwrite?: boolean;
-}
-
-/** Options of {@link createZarrGroup}. */
-export interface ZarrGroupOptions {
-  /** Zarr format (default: the store's, or 2 for a new store). */
-  readonly zarrFormat?: 2 | 3;
-  /** Attributes of the group (JSON). */
-  readonly attributes?: Readonly<Record<string, unknown>>;
 }
 
 /** One node of a store, as listed by {@link listZarr}. */
@@ -166,6 +138,8 @@ export class ZarrArray implements ArraySource, ArraySink {
   readonly fillValue: Scalar | null;
   /** The array's attributes. */
   readonly attributes: Readonly<Record<string, unknown>>;
+  /** Axis names (v2 `_ARRAY_DIMENSIONS` attribute, v3 `dimension_names`), when the array has them. */
+  readonly dimensions?: readonly (string | null)[];
   /** Whether `write` and `writeChunk` are allowed. */
   readonly writable: boolean;
   #store: FsStore;
@@ -205,6 +179,7 @@ export class ZarrArray implements ArraySource, ArraySink {
     this.bigEndian = meta.bigEndian;
     this.fillValue = meta.fillValue;
     this.attributes = Object.freeze({ ...meta.attributes });
+    if (meta.dimensions !== null) this.dimensions = Object.freeze([...meta.dimensions]);
     this.writable = writable;
     this.#chunkSize = meta.chunks.reduce((a, b) => a * b, 1);
     const cores = typeof navigator === "object" ? navigator.hardwareConcurrency ?? 1 : 1;

@@ -17,6 +17,7 @@ export const PACKAGES: Record<string, string> = {
   "openmpi-bin": "Open MPI: mpirun.openmpi and libmpi.so.40",
   "libhdf5-mpich-dev": "parallel libhdf5 for MPICH, and the serial libhdf5",
   "libhdf5-openmpi-dev": "parallel libhdf5 for Open MPI",
+  "libhdf5-hl-100": "libhdf5_serial_hl: the dimension scales (H5DS) of netCDF-4 outputs",
   "python3-h5py-mpi": "h5py built with MPI (benchmark peer)",
   "hdf5-tools": "h5dump",
   "netcdf-bin": "ncgen and ncdump (netCDF fixtures and checks)",

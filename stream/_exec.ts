@@ -30,6 +30,7 @@ import { type Held, makePlan, nodeId, type Output, type Pass, type Plan } from "
 import { ChunkGrid, rankRange } from "./_grid.ts";
 import { TreeAccumulator, treeCombine } from "../dist/tree_reduce.ts";
 import { BufferPool } from "./_buffers.ts";
+import { outputMetadata } from "./_meta.ts";
 import { type OutputTarget, prepareOutput } from "./_output.ts";
 import type { RunOptions, TargetOptions, WriteOptions } from "./options.ts";
 
@@ -607,7 +608,13 @@ export async function writeNode(
   // refused before anything is created or read; the grid the output's chunks impose is
   // known once it is created (and checked again then)
   agreePlan(comm, () => planRun(root, output(null), options));
-  const target: OutputTarget = await prepareOutput(comm, locator, root.shape, dtype, options);
+  const metadata = outputMetadata(root, dtype);
+  const target: OutputTarget = await prepareOutput(
+    comm,
+    locator,
+    { shape: root.shape, dtype, metadata },
+    options,
+  );
   let plan: Plan;
   try {
     plan = agreePlan(comm, () => planRun(root, output(target.gridChunks), options));

@@ -16,7 +16,7 @@ import { type DType, toDType } from "../core/dtype.ts";
 import type { NDArray } from "../core/ndarray.ts";
 import type { Comm } from "../dist/comm.ts";
 import { type CodecSpec, formatCodec, parseCodec } from "../io/codec.ts";
-import { type FormatEntry, formatOf } from "../io/formats.ts";
+import { type FormatEntry, formatOf, type OutputMetadata } from "../io/formats.ts";
 import { type Locator, parseLocator } from "../io/locator.ts";
 import { exists, OutputLock, PendingOutput, removeStaleTemps, tempToken } from "../io/output.ts";
 import type { Region } from "../io/region.ts";
@@ -156,11 +156,20 @@ async function stage(
 export async function prepareOutput(
   comm: Comm,
   locator: string,
-  shape: readonly number[],
-  dtype: DType,
+  array: {
+    readonly shape: readonly number[];
+    readonly dtype: DType;
+    readonly metadata?: OutputMetadata | null;
+  },
   options: TargetOptions,
 ): Promise<OutputTarget> {
+  const { shape, dtype } = array;
   const loc = parseLocator(locator);
+  // a netCDF file names every axis (dim_N), so that ncdump shows no phony_dim
+  let metadata = array.metadata ?? null;
+  if (/\.nc4?$/i.test(loc.path) && metadata !== null && metadata.dimensions === null) {
+    metadata = { ...metadata, dimensions: shape.map(() => null) };
+  }
   const entry = formatOf(loc);
   const d = toDType(dtype);
   const codec = checkCodec(locator, loc, options.codec);
@@ -173,7 +182,13 @@ export async function prepareOutput(
       const s = await stage(entry, loc, locator, options.overwrite === true, tempToken());
       staged = s;
       try {
-        const c = await entry.create(s.temp, { shape, dtype: d, chunks: options.chunks, codec });
+        const c = await entry.create(s.temp, {
+          shape,
+          dtype: d,
+          chunks: options.chunks,
+          codec,
+          metadata,
+        });
         // the temporary array must not appear in consolidated metadata
         if (s.member) await entry.published(loc, s.temp);
         return { temp: s.temp, gridChunks: c.gridChunks, at: s.out.target, temporary: s.out.temp };

@@ -3,9 +3,18 @@
 
 import { FormatError } from "../../core/errors.ts";
 import { H5File, openDataset } from "../hdf5.ts";
-import { fileInternals, unlink } from "../_hdf5_handles.ts";
+import { fileInternals, normalizePath, unlink } from "../_hdf5_handles.ts";
+import {
+  attachDimensions,
+  detachScale,
+  isDimensionOnly,
+  isScaleAt,
+  makeCoordinate,
+} from "../_hdf5_dims.ts";
+import type { OutputMetadata } from "../formats.ts";
 import { exists } from "../output.ts";
 import { formatCodec } from "../codec.ts";
+import { fromArray } from "../../core/ndarray.ts";
 import type { FormatModule } from "../formats.ts";
 import { headBytes, startsWith } from "./_info.ts";
 import { datasetInfo, treeInfo } from "./_hdf5_info.ts";
@@ -42,13 +51,32 @@ export const format: FormatModule = {
     // a copy of an existing file (an object added to it) or a new file
     const f = H5File.open(loc.path, { mode: await exists(loc.path) ? "r+" : "w" });
     try {
-      f.createDataset(loc.object as string, {
+      const object = normalizePath(loc.object as string);
+      // a scale already there (a netCDF dimension, or a coordinate being
+      // replaced): its variables are attached to the new dataset instead
+      const moved = f.kind(object) === "dataset" && isScaleAt(f, object)
+        ? detachScale(f, object)
+        : [];
+      if (f.kind(object) !== null) unlink(fileInternals().id(f), object, loc.path);
+      const meta = options.metadata ?? null;
+      const fill = meta?.fillValue ?? null;
+      f.createDataset(object, {
         shape: [...options.shape],
         dtype: options.dtype,
         chunks: options.chunks ? [...options.chunks] : undefined,
         compression: gzip ? "gzip" : undefined,
         compressionLevel: gzip?.level ?? undefined,
+        ...(fill === null ? {} : { fillValue: fill }),
       }).close();
+      if (meta !== null) writeAttributes(f, object, meta);
+      const self = object.slice(object.lastIndexOf("/") + 1);
+      const names = moved.length > 0 && options.shape.length === 1
+        ? [self]
+        : meta?.dimensions ?? null;
+      if (names !== null && options.shape.length > 0) {
+        attachDimensions(f, object, options.shape, names.map((d, i) => d ?? `dim_${i}`));
+      }
+      if (moved.length > 0 && options.shape.length === 1) makeCoordinate(f, object, moved);
     } finally {
       f.close();
     }
@@ -57,6 +85,9 @@ export const format: FormatModule = {
   async probe(loc) {
     if (!(await this.detect(loc.path))) throw new FormatError(loc.path, "not an HDF5 file");
     using f = H5File.open(loc.path);
+    // a netCDF dimension without a variable is no object to replace
+    const at = normalizePath(loc.object ?? "/");
+    if (at !== "/" && f.kind(at) === "dataset" && isDimensionOnly(f, at)) return null;
     const parts = (loc.object ?? "/").split("/").filter((p) => p !== "");
     for (let i = 1; i <= parts.length; i++) {
       const path = `/${parts.slice(0, i).join("/")}`;
@@ -73,6 +104,9 @@ export const format: FormatModule = {
   },
   removeObject(loc) {
     using f = H5File.open(loc.path, { mode: "r+" });
+    const object = normalizePath(loc.object as string);
+    // a dimension scale stays until create() moves its attachments to the new dataset
+    if (f.kind(object) === "dataset" && isScaleAt(f, object)) return Promise.resolve();
     unlink(fileInternals().id(f), loc.object as string, loc.path);
     return Promise.resolve();
   },
@@ -102,3 +136,29 @@ export const format: FormatModule = {
     return await datasetInfo(loc, text, f);
   },
 };
+
+/** Writes the output's attributes, in their types where known, text as netCDF's NC_CHAR. */
+function writeAttributes(f: H5File, object: string, meta: OutputMetadata): void {
+  for (const [name, value] of Object.entries(meta.attributes)) {
+    const dtype = meta.attributeTypes[name];
+    const numbers = Array.isArray(value) && value.length > 0 &&
+      value.every((v) => typeof v === "number" || typeof v === "bigint");
+    if (typeof value === "string") {
+      f.setAttribute(object, name, value, { fixedLength: true });
+    } else if (Array.isArray(value) && value.every((v) => typeof v === "string")) {
+      f.setAttribute(object, name, value as string[]);
+    } else if (typeof value === "number" || typeof value === "bigint") {
+      const d = dtype ??
+        (typeof value === "bigint" || Number.isInteger(value) ? "int64" : "float64");
+      f.setAttribute(object, name, value, { dtype: d });
+    } else if (typeof value === "boolean") {
+      f.setAttribute(object, name, Number(value), { dtype: "int8" });
+    } else if (numbers) {
+      const list = value as (number | bigint)[];
+      const d = dtype ??
+        (list.every((v) => typeof v === "bigint" || Number.isInteger(v)) ? "int64" : "float64");
+      f.setAttribute(object, name, fromArray(list.map(Number), d));
+    }
+    // anything else (objects, nested lists, null) has no netCDF attribute type
+  }
+}

@@ -34,11 +34,19 @@ export const format: FormatModule = {
     return { source: a, splittable: false, close: () => a.close() };
   },
   async create(loc, options) {
+    const meta = options.metadata ?? null;
+    // xarray's layout: the CF _FillValue is the array's fill_value, every axis is named
+    const { _FillValue: fill, ...attributes } = meta?.attributes ?? {};
+    const fillValue = fill !== undefined ? fill as number : meta?.fillValue;
+    const dims = meta?.dimensions ?? options.shape.map(() => null);
     const a = await createZarr(text(loc), {
       shape: [...options.shape],
       dtype: options.dtype,
       chunks: options.chunks ? [...options.chunks] : undefined,
       codec: options.codec ? formatCodec(options.codec) : undefined,
+      attributes,
+      dimensions: dims.map((d, i) => d ?? `dim_${i}`),
+      ...(fillValue === undefined ? {} : { fillValue }),
     });
     const gridChunks = [...a.chunks];
     await a.close();
