@@ -9,7 +9,8 @@
 // 3 CLI refusals byte-identical; SIGTERM and SIGINT mid-convert; 1 pair of
 // concurrent writers; a rank ending an MPI job mid-write under MPICH and
 // Open MPI), and 20 kill -9 points (10 into an existing HDF5 file, 10 into an
-// existing Zarr store; 64 MiB input, delays 0.15-1.3 s from a fixed seed; at
+// existing Zarr store; 64 MiB input, delays from a fixed seed over 10-95% of the time an
+// uncut write took just before; at
 // least 3 of each 10 must land mid-write, typically 6-8), every one checked
 // with h5py / zarr-python.
 
@@ -400,7 +401,15 @@ async function killPoints(
 ): Promise<Record<string, number>> {
   const seen: Record<string, number> = {};
   const expect: Record<string, string> = {};
-  const points = delays(10, container.length, 0.15, 1.3);
+  // the points are spread over the time an uncut write of /big takes here and now, so that
+  // they land mid-write on a quiet machine and a loaded one alike
+  const t0 = performance.now();
+  const uncut = await finished(
+    cli(dir, "convert", "big.npy", `${container}:/big`, "-q", "--overwrite", ...extra),
+  );
+  assert.equal(uncut.code, 0, uncut.stderr);
+  const took = (performance.now() - t0) / 1000;
+  const points = delays(10, container.length, 0.1 * took, 0.95 * took);
   for (let i = 0; i < points.length; i++) {
     // even points replace /big (old or new), odd points add /k<i> (absent or new)
     const object = i % 2 === 0 ? "/big" : `/k${i}`;
@@ -433,7 +442,10 @@ async function killPoints(
       await runPython(check, `${dir}/${container}`, JSON.stringify(expect)),
     );
     for (const [n, s] of Object.entries(states)) {
-      assert.ok(!String(s).startsWith("partial"), `kill ${i} at ${points[i]} s: ${n} is ${s}`);
+      assert.ok(
+        !String(s).startsWith("partial"),
+        `kill ${i} at ${points[i].toFixed(3)} s: ${n} is ${s}`,
+      );
       if (n !== "big") assert.notEqual(s, "old");
       if (n === "big") assert.notEqual(s, "absent", `kill ${i}: /big lost`);
     }
