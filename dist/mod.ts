@@ -27,3 +27,4 @@ export * from "./hdf5.ts";
 export * from "./context.ts";
 export * from "./engine_error.ts";
 export * from "./dist_array_proxy.ts";
+export * from "./display.ts";
