@@ -186,7 +186,7 @@ function bundleOf(
     facts.push(["local shapes", shown.join("; ")]);
   }
   const sampled = s !== null && s.steps.some((k) => k > 1);
-  return displayBundle({
+  const bundle = displayBundle({
     kind,
     shape: a.shape,
     dtype: a.dtype,
@@ -197,6 +197,17 @@ function bundleOf(
       ? distribution
       : undefined,
   });
+  // the plain text says what the array is before its values
+  const head = `${kind} ${a.dtype} [${a.shape.join(", ")}] ${a.distribution}`;
+  const plain = bundle["text/plain"];
+  const nl = plain.indexOf("\n");
+  bundle["text/plain"] = !plain.startsWith(`${kind} `)
+    ? `${head}\n${plain}`
+    : nl < 0
+    ? head
+    : head + plain.slice(nl);
+  if (!s) bundle["text/plain"] += `\n(no summary: ${extra.at(-1)?.[1]})`;
+  return bundle;
 }
 
 /**
@@ -249,7 +260,7 @@ export function displayDistArray(array: DistArray): Record<string, string> {
  * await using ctx = await Context.start({ engines: 1, launcher: null });
  * const a = await ctx.fromFunction([4, 4], ([i, j]) => i + j);
  * const b = await displayProxy(a);
- * if (!b["text/plain"].startsWith("array([[0., 1., 2., 3.],")) throw new Error(b["text/plain"]);
+ * if (!b["text/plain"].includes("\narray([[0., 1., 2., 3.],")) throw new Error(b["text/plain"]);
  * await ctx.close();
  * const c = await displayProxy(a); // the engines are gone: the client's facts only
  * if (!c["text/html"].includes("no summary")) throw new Error(c["text/html"]);
