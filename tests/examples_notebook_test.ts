@@ -22,7 +22,7 @@ const LIMIT_S = 300;
 const KERNEL = "tessera-test-deno";
 
 interface Output {
-  readonly output_type: string;
+  readonly "output_type": string;
   readonly name?: string;
   readonly text?: string | string[];
   readonly data?: Record<string, string | string[]>;
@@ -31,9 +31,9 @@ interface Output {
 }
 
 interface Cell {
-  readonly cell_type: string;
+  readonly "cell_type": string;
   readonly source: string | string[];
-  readonly execution_count?: number | null;
+  readonly "execution_count"?: number | null;
   readonly outputs?: Output[];
 }
 
@@ -135,7 +135,10 @@ Deno.test({
 
     // LazyArrays of a .npy and a netCDF variable, and the reduction
     const ramp = one("ramp.npy");
-    assert.match(ramp["text/html"], /<b>LazyArray<\/b> <code>float64<\/code> shape <code>\[6, 10\]/);
+    assert.match(
+      ramp["text/html"],
+      /<b>LazyArray<\/b> <code>float64<\/code> shape <code>\[6, 10\]/,
+    );
     const folder = /source<\/th><td[^>]*>([^<]*)\/ramp\.npy/.exec(ramp["text/html"])?.[1];
     assert.ok(folder, "the .npy's folder is shown");
     const t2m = one(":/t2m`)");
