@@ -54,7 +54,7 @@ interface AxisSummary {
   readonly indices: number[][] | null;
 }
 
-/** What {@link summarize} finds out about an array (on rank 0; null elsewhere). */
+/** What {@link summarize} finds out about an array (its values on rank 0 only). */
 interface Summary {
   readonly grid: number[];
   readonly ranks: number[];
@@ -67,12 +67,13 @@ interface Summary {
 }
 
 /**
- * The summary of `info.arrays[0]`, collective over its ranks. It runs on the
- * engines of a Context as the source text of `Context.apply`, so it uses
- * nothing outside its body.
+ * The summary of `info.arrays[0]`, collective over its ranks (null on ranks
+ * other than 0 when `rootOnly`). It runs on the engines of a Context as the
+ * source text of `Context.apply`, so it uses nothing outside its body.
  */
 function summarize(
   _local: unknown,
+  rootOnly: boolean,
   info: { readonly rank: number; readonly arrays: readonly DistArray[] },
 ): Summary | null {
   const LIMIT = 65536; // values gathered at most
@@ -89,7 +90,7 @@ function summarize(
     const sel = steps.every((s) => s === 1) ? a : a.slice(steps.map((s) => `::${s}`).join(","));
     values = sel.toNDArray(0);
   }
-  if (info.rank !== 0) return null;
+  if (rootOnly && info.rank !== 0) return null;
   let indices = 0;
   const axes = a.shape.map((_, i) => {
     const x = d.axis(i);
@@ -192,7 +193,7 @@ function bundleOf(
     dtype: a.dtype,
     facts,
     values: s?.values ?? null,
-    valuesNote: sampled ? `a sample, every [${s.steps.join(", ")}]th element per axis` : undefined,
+    valuesNote: sampled ? `a sample, the elements at steps [${s.steps.join(", ")}]` : undefined,
     distribution: distribution && a.shape.length <= 2 && a.shape.every((n) => n > 0)
       ? distribution
       : undefined,
@@ -214,7 +215,7 @@ function bundleOf(
  * The notebook display of a DistArray: its distribution per axis, process
  * grid, local shapes, values (a strided sample above 65 536 elements), a
  * heatmap (2-D) and which rank owns what (1-D and 2-D). Collective: every
- * rank calls it (rank 0's bundle has the values).
+ * rank calls it; rank 0's bundle has the values, the others' the facts.
  *
  * @param array The array.
  * @returns `text/plain` and `text/html`.
@@ -226,14 +227,14 @@ function bundleOf(
  * await using comm = await init();
  * const b = displayDistArray(DistArray.zeros(comm, [300, 300], { dist: "bc" }));
  * if (!b["text/html"].includes("c: cyclic")) throw new Error(b["text/html"]);
- * if (!b["text/html"].includes("a sample, every [2, 2]th")) throw new Error("not sampled");
+ * if (!b["text/html"].includes("a sample, the elements at steps [2, 2]")) throw new Error("not sampled");
  * ```
  */
 export function displayDistArray(array: DistArray): Record<string, string> {
   if (!(array instanceof DistArray)) {
     throw new TypeError(`Invalid array: expected a DistArray, got ${String(array)}`);
   }
-  const s = summarize(null, { rank: array.comm.rank, arrays: [array] });
+  const s = summarize(null, false, { rank: array.comm.rank, arrays: [array] });
   return bundleOf(
     "DistArray",
     { shape: array.shape, dtype: array.dtype, distribution: String(array.distribution) },
@@ -289,7 +290,7 @@ export async function displayProxy(
         ms,
       );
     });
-    s = (await Promise.race([ctx.apply(summarize, [proxy]), late]))[0];
+    s = (await Promise.race([ctx.apply(summarize, [proxy, true]), late]))[0];
   } catch (e) {
     why = e instanceof Error ? e.message : String(e);
   } finally {
