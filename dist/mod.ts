@@ -2,8 +2,10 @@
  * Distributed computing: communicators ({@link init} gives MPI under a
  * launcher, one process otherwise), {@link Distribution} maps of global arrays
  * over ranks (DAP v0.10 `b`/`c`/`u`/`n`, process grids, halos),
- * redistribution plans, the Distributed Array Protocol, and
- * {@link DistArray}, the distributed N-dimensional array.
+ * redistribution plans, the Distributed Array Protocol,
+ * {@link DistArray}, the distributed N-dimensional array, the client/engine
+ * {@link Context} with its {@link DistArrayProxy} arrays, and their notebook
+ * displays (`display.ts`: loading this module installs the Jupyter hooks).
  *
  * @example
  * ```ts
@@ -27,3 +29,4 @@ export * from "./hdf5.ts";
 export * from "./context.ts";
 export * from "./engine_error.ts";
 export * from "./dist_array_proxy.ts";
+export * from "./display.ts";

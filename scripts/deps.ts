@@ -31,6 +31,9 @@ export const PACKAGES: Record<string, string> = {
   "libdeflate0": "libdeflate (zlib and gzip)",
   "libbz2-1.0": "libbz2 (numcodecs' BZ2)",
   "liblzma5": "liblzma (numcodecs' LZMA)",
+  "jupyter-nbconvert": "jupyter nbconvert (executes examples/tessera.ipynb headless)",
+  "python3-nbclient": "nbclient (runs the notebook's cells in Deno's kernel)",
+  "jupyter-client": "jupyter kernelspec (finds the Deno kernel)",
 };
 
 function dpkgInstalled(pkg: string): boolean {
