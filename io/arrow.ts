@@ -14,12 +14,13 @@
  */
 
 import { writeViaTemp } from "./output.ts";
+import { writeBatches } from "./_arrow_write.ts";
 import { type ApacheArrow as Arrow, loadArrow } from "./_npm.ts";
 import { checkRecordBatchMessage } from "./_arrow_check.ts";
 import { type FileHandle, open as openHandle } from "node:fs/promises";
 import { type AnyTypedArray, type DType, DTYPES } from "../core/dtype.ts";
 import { FormatError, ShapeMismatchError } from "../core/errors.ts";
-import { copyInto, empty, NDArray } from "../core/ndarray.ts";
+import { empty, NDArray } from "../core/ndarray.ts";
 import { type ArraySource, type RegionLike, toRegion } from "./region.ts";
 import { projectAxis } from "../core/indexer.ts";
 
@@ -33,22 +34,6 @@ async function useArrow(): Promise<void> {
 
 /** Bytes of one row group (record batch) that {@link writeArrow} aims for. */
 const BATCH_BYTES = 16 << 20;
-
-/** The Arrow type written for each dtype. */
-const ARROW_TYPES: { readonly [D in DType]: () => Arrow.DataType } = {
-  bool: () => new arrow.Bool(),
-  int8: () => new arrow.Int8(),
-  int16: () => new arrow.Int16(),
-  int32: () => new arrow.Int32(),
-  int64: () => new arrow.Int64(),
-  uint8: () => new arrow.Uint8(),
-  uint16: () => new arrow.Uint16(),
-  uint32: () => new arrow.Uint32(),
-  uint64: () => new arrow.Uint64(),
-  float16: () => new arrow.Float16(),
-  float32: () => new arrow.Float32(),
-  float64: () => new arrow.Float64(),
-};
 
 /** Options of {@link writeArrow}. */
 export interface WriteArrowOptions {
@@ -122,23 +107,17 @@ export async function writeArrow(
       `Cannot write "${target}": batchRows must be a positive integer, got ${batchRows}`,
     );
   }
-  const fields = cols.map((c) => new arrow.Field(c.name, ARROW_TYPES[c.array.dtype](), false));
-  const schema = new arrow.Schema(fields);
-  const struct = new arrow.Struct(fields);
-  const writer = new arrow.RecordBatchFileWriter();
-  writer.reset(undefined, schema);
-  for (let r = 0; r < rows; r += batchRows) {
-    const n = Math.min(batchRows, rows - r);
-    const children = cols.map((c, j) => columnData(fields[j].type, c.array.slice(`${r}:${r + n}`)));
-    const data = arrow.makeData({ type: struct, length: n, nullCount: 0, children });
-    writer.write(new arrow.RecordBatch(schema, data));
-  }
-  writer.finish();
-
   await writeViaTemp(target, async (file) => {
-    for await (const chunk of writer) {
-      for (let at = 0; at < chunk.length;) at += await file.write(chunk.subarray(at));
-    }
+    await writeBatches(
+      file,
+      cols.map((c) => ({ name: c.name, dtype: c.array.dtype })),
+      (function* () {
+        for (let r = 0; r < rows; r += batchRows) {
+          const n = Math.min(batchRows, rows - r);
+          yield cols.map((c) => c.array.slice(`${r}:${r + n}`));
+        }
+      })(),
+    );
   });
 }
 
@@ -683,29 +662,6 @@ function dtypeOf(type: Arrow.DataType): DType | null {
 }
 
 /** The Arrow data of one 1-D column slice, without copying where possible. */
-function columnData(type: Arrow.DataType, a: NDArray): Arrow.Data {
-  const n = a.shape[0];
-  if (a.dtype === "bool") {
-    const bits = new Uint8Array(Math.ceil(n / 8));
-    const d = a.data as Uint8Array;
-    const st = a.strides[0];
-    for (let i = 0, j = a.offset; i < n; i++, j += st) if (d[j]) bits[i >> 3] |= 1 << (i & 7);
-    return arrow.makeData({ type: type as Arrow.Bool, length: n, nullCount: 0, data: bits });
-  }
-  const c = a.isContiguous ? a : copyInto(empty([n], a.dtype), a);
-  const d = c.data as AnyTypedArray;
-  const bytes = DTYPES[a.dtype].bytes;
-  const start = d.byteOffset + c.offset * bytes;
-  // zero-copy: a view of the same memory in the typed array Arrow expects
-  const Ctor = (a.dtype === "float16" ? Uint16Array : DTYPES[a.dtype].array) as new (
-    buffer: ArrayBufferLike,
-    byteOffset: number,
-    length: number,
-  ) => AnyTypedArray;
-  const view = new Ctor(d.buffer, start, n);
-  return arrow.makeData({ type, length: n, nullCount: 0, data: view } as never);
-}
-
 function toColumns(
   target: string,
   columns: NDArray | Readonly<Record<string, NDArray>>,

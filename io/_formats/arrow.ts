@@ -2,14 +2,13 @@
 // loaded by io/arrow.ts on first use. An Arrow IPC file is written whole, so
 // an output is staged: the writers fill a .npy under the output's temporary
 // name (disjoint regions, any number of processes), and `finish` turns it
-// into the IPC file before the commit renames it into place.
+// into the IPC file, a record batch of about 8 MiB at a time, before the
+// commit renames it into place.
 
-import { NDArray } from "../../core/ndarray.ts";
 import { formatCodec } from "../codec.ts";
-import { openArrow, writeArrow } from "../arrow.ts";
+import { openArrow } from "../arrow.ts";
 import type { FormatModule } from "../formats.ts";
 import { format as npy } from "./npy.ts";
-import { readNpy } from "../npy.ts";
 import { diskSize, headBytes, memoryOf } from "./_info.ts";
 
 const FILE_MAGIC = "ARROW1";
@@ -48,11 +47,10 @@ export const format: FormatModule = {
   openWriter(loc) {
     return npy.openWriter(loc);
   },
+  // the staged .npy becomes the IPC file a batch of rows at a time (io/_arrow_write.ts)
   async finish(loc, target) {
-    let value: NDArray = await readNpy(loc.path);
-    if (value.ndim === 0) value = value.reshape([1]);
-    const names = target.object !== null && value.ndim === 1 ? [target.object] : undefined;
-    await writeArrow(loc.path, value, { names });
+    const { npyToArrow } = await import("../_arrow_write.ts");
+    await npyToArrow(loc.path, target.object !== null ? [target.object] : undefined);
   },
   async info(loc, text) {
     await using src = await openArrow(loc.path, loc.object ?? undefined);

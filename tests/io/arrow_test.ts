@@ -374,3 +374,48 @@ Deno.test("writeArrow() and readArrow() handle a table with no rows", async () =
   assert.deepEqual(src.batches, []);
   assert.deepEqual((await src.read()).shape, [0]);
 });
+
+Deno.test("Arrow output of the CLI is written a record batch at a time, in bounded memory", async () => {
+  await using dir = await tempDir();
+  const d = dir.path;
+  // 128 MiB of float64, 4 columns
+  const rows = 4_000_000;
+  const src = arange(rows * 4, undefined, undefined, "float64").reshape([rows, 4]);
+  const { writeNpy } = await import("../../io/npy.ts");
+  await writeNpy(`${d}/big.npy`, src);
+  const script = `${d}/run.ts`;
+  await Deno.writeTextFile(
+    script,
+    `import { main } from ${JSON.stringify(new URL("../../cli/main.ts", import.meta.url).href)};
+const code = await main(Deno.args);
+const hwm = /VmHWM:\\s+(\\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"))![1];
+console.log(JSON.stringify({ code, hwm: Number(hwm) * 1024 }));
+Deno.exit(0);
+`,
+  );
+  const run = async (...args: string[]) => {
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script, ...args],
+      cwd: d,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return JSON.parse(new TextDecoder().decode(r.stdout).trim().split("\n").pop()!);
+  };
+  // the baseline: the runtime with apache-arrow loaded, on a tiny Arrow output
+  const base = await run("convert", "big.npy", "small.arrow", "--slice", "0:4", "-q");
+  const r = await run("convert", "big.npy", "big.arrow", "--memory", "32MiB", "-q");
+  assert.equal(r.code, 0);
+  const over = (r.hwm - base.hwm) / 2 ** 20;
+  // the whole file is 128 MiB: one 8 MiB batch, its column copies and its bytes at a time
+  // (before: the staged .npy read whole and apache-arrow's queue, 270 MiB over)
+  console.log(`peak ${over.toFixed(1)} MiB over the baseline`);
+  assert.ok(over < 64, `peak ${over.toFixed(1)} MiB over the baseline`);
+  await using a = await openArrow(`${d}/big.arrow`);
+  assert.deepEqual(a.shape, [rows, 4]);
+  assert.ok(a.batches.length > 1, `${a.batches.length} batches`);
+  const back = await a.read("3999990:4000000, :");
+  assert.deepEqual(back.toArray(), src.slice("3999990:4000000, :").toArray());
+  const mid = await a.read("1234567:1234570, 2");
+  assert.deepEqual(mid.toArray(), src.slice("1234567:1234570, 2:3").toArray());
+});
