@@ -71,7 +71,7 @@ export function filledBlock<D extends DType>(
   layout: Distribution | readonly number[],
   options: LayoutOptions & { dtype?: D; value?: Scalar },
 ): Block<D> {
-  checkKeys("DistArray.full", options, [...LAYOUT_KEYS, "dtype", "value"]);
+  checkKeys("DistArray.empty/zeros/ones/full", options, [...LAYOUT_KEYS, "dtype", "value"]);
   const dist = layoutOf(comm, layout, options);
   const shape = dist.localShape(comm.rank);
   const local = options.value === undefined
