@@ -44,6 +44,7 @@ export function resultShape(name: string, shapes: readonly (readonly number[])[]
 
 /** Per axis of the operand: the global indices rank `q`'s result block needs. */
 function needs(x: Distribution, result: Distribution, q: number): Int32Array[] {
+  if (result.localShape(q).includes(0)) return x.shape.map(() => new Int32Array(0));
   const off = result.ndim - x.ndim;
   return x.shape.map((n, i) => (n === 1 ? Int32Array.of(0) : result.globalIndices(off + i, q)));
 }
@@ -120,6 +121,12 @@ export function broadcastLocal(
     recvCounts[s] = c ? prod(lists.map((l) => l.length)) : 0;
   }
   const recv = comm.alltoallv(send as CommBuffer, sendCounts, { recvCounts }) as AnyTypedArray;
+  const mineShape = result.localShape(me);
+  if (mineShape.includes(0)) {
+    // an empty result block: any array that broadcasts to it (nothing was received)
+    const off = result.ndim - x.ndim;
+    return empty(x.shape.map((n, i) => (n === 1 ? 1 : mineShape[off + i])), local.dtype);
+  }
   const out = empty(outShape, dtype);
   let off = 0;
   for (let s = 0; s < P; s++) {
