@@ -30,12 +30,13 @@ function pathOf(path: string | URL, verb: string): string {
   return path;
 }
 
-/** Arithmetic runs of a sorted index list: [first global, step, count, first position]. */
+/** Arithmetic runs (positive steps) of an index list: [first global, step, count, first position]. */
 function runsOf(g: Int32Array, first: number): [number, number, number, number][] {
   const out: [number, number, number, number][] = [];
   let i = 0;
   while (i < g.length) {
-    const step = i + 1 < g.length ? g[i + 1] - g[i] : 1;
+    // a 'u' axis lists its indices in local order, not sorted: runs need a positive step
+    const step = i + 1 < g.length && g[i + 1] > g[i] ? g[i + 1] - g[i] : 1;
     let j = i + 1;
     while (j < g.length && g[j] - g[j - 1] === step) j++;
     out.push([g[i], step, j - i, first + i]);
