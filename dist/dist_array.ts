@@ -18,6 +18,7 @@ import { type DistBuffer, exportDap } from "./dap.ts";
 import type { ApplyContext, CreateOptions, DistReductionMethods, Layout } from "./layout.ts";
 import type { LayoutOptions, LoadNpyOptions, SaveNpyOptions } from "./layout.ts";
 import type { NormalDistOptions, RandomDistOptions, UniformDistOptions } from "./layout.ts";
+import type { ReductionAxes } from "./layout.ts";
 import { type Block, contiguous, prod, shapeText } from "./_dist_blocks.ts";
 import { reduceArray } from "./_dist_reduce.ts";
 import { reduceAxisBlock } from "./_dist_reduce_axis.ts";
@@ -32,8 +33,6 @@ import {
   scatterBlock,
 } from "./_dist_create.ts";
 import { exchangeHalos, gather, redistributeBlock, sliceBlock, ufuncBlock } from "./_dist_ops.ts";
-
-type AxisList = number | readonly number[];
 
 /** An operand of the element-wise functions: a distributed array, a replicated NDArray or a scalar. */
 export type DistOperand = DistArray | NDArray | Scalar;
@@ -625,8 +624,10 @@ export class DistArray<D extends DType = DType> {
    * if ([...r.flat()].join() !== "2,3") throw new Error(`got ${[...r.flat()]}`);
    * ```
    */
-  reduce(name: ReductionName, options: ReduceOptions & { axis: AxisList }): DistArray;
+  reduce(name: ReductionName, options: ReduceOptions & { axis: ReductionAxes }): DistArray;
+  /** Without `axis`: a replicated NDArray. @param name The reduction. @param options Options. @returns The result. */
   reduce(name: ReductionName, options?: ReduceOptions & { axis?: null }): NDArray;
+  /** Either form. @param name The reduction. @param options Options. @returns The result. */
   reduce(name: ReductionName, options?: ReduceOptions): NDArray | DistArray;
   reduce(name: ReductionName, options: ReduceOptions = {}): NDArray | DistArray {
     if (options?.axis === undefined || options.axis === null) {

@@ -63,6 +63,9 @@ export interface ApplyContext {
   readonly regions: readonly LocalRegion[];
 }
 
+/** The `axis` option of a reduction that keeps a DistArray: one axis or a list. */
+export type ReductionAxes = number | readonly number[];
+
 /**
  * The reduction methods of a `DistArray` (`sum`, `mean`, ...): over the whole
  * array (no `axis`) the result is replicated on every rank as `Whole` (an
@@ -71,7 +74,7 @@ export interface ApplyContext {
  */
 export type DistReductionMethods<Whole, Axis> = {
   readonly [N in OpNamesOf<"reduction">]: {
-    (options: ReductionMethodOptions<N> & { readonly axis: number | readonly number[] }): Axis;
+    (options: ReductionMethodOptions<N> & { readonly axis: ReductionAxes }): Axis;
     (options?: ReductionMethodOptions<N> & { readonly axis?: null }): Whole;
     (options?: ReductionMethodOptions<N>): Whole | Axis;
   };
