@@ -741,7 +741,7 @@ export class DistArray<D extends DType = DType> {
    * import { DistArray, init } from "./mod.ts";
    * await using comm = await init();
    * const path = `${comm.bcastJson(comm.rank === 0 ? await Deno.makeTempDir() : "", 0)}/a.npy`;
-   * await DistArray.rand(comm, [6, 4], { seed: 1, dist: "c" }).saveNpy(path);
+   * await DistArray.rand(comm, [6, 4], { seed: 1, dist: "cn" }).saveNpy(path);
    * if ((await DistArray.loadNpy(comm, path)).get([5, 3]) === 0) throw new Error("bad");
    * ```
    */
