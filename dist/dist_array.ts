@@ -789,6 +789,10 @@ export class DistArray<D extends DType = DType> {
   }
 }
 
+// `nd.add(dist)`: NDArray's method form hands a ufunc with a DistArray operand over (core/ndarray.ts)
+Object.defineProperty(DistArray.prototype, Symbol.for("tessera.ufunc"), {
+  value: (name: string, operands: DistOperand[]) => DistArray.ufunc(name, operands),
+});
 installOps(DistArray.prototype as DistArray, {
   ufunc: (self, name, operands) => DistArray.ufunc(name, [self, ...operands as DistOperand[]]),
   reduce: (self, name, options) => self.reduce(name, options),

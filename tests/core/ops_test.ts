@@ -70,6 +70,7 @@ const EXTRAS: Record<TypeName, Record<string, string>> = {
     get: "one element by global index, broadcast from its owner (collective)",
     set: "writes one element in every local copy",
     toDap: "the Distributed Array Protocol view of this rank",
+    saveNpy: "parallel .npy write, each rank its own cells (collective)",
   },
 };
 

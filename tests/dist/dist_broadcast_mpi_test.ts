@@ -137,6 +137,17 @@ test("a broadcast operand travels once per rank that needs it, not once per resu
   assert.equal(received() - b1, 0);
 });
 
+test("an NDArray's method form with a DistArray operand gives a DistArray (nd.add(dist))", () => {
+  const d = DistArray.rand(world, [5, 4], { seed: 5, dist: "cn" });
+  const row = random.rand([4], { seed: 6 });
+  const r = row.sub(d as never) as unknown as DistArray;
+  assert.ok(r instanceof DistArray);
+  assert.ok(r.distribution.equals(d.distribution));
+  assert.deepEqual(r.toNDArray()!.toArray(), row.sub(d.toNDArray()!).toArray());
+  const m = row.reshape([1, 4]).maximum(d as never) as unknown as DistArray;
+  assert.deepEqual(m.toNDArray()!.toArray(), row.reshape([1, 4]).maximum(d.toNDArray()!).toArray());
+});
+
 test("ufuncs refuse shapes that do not broadcast, naming them", () => {
   const a = DistArray.zeros(world, [5, 4]);
   assert.throws(() => a.add(DistArray.zeros(world, [3])), {
