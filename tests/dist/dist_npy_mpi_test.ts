@@ -151,7 +151,7 @@ test("saveNpy() round-trips through loadNpy() between layouts and refuses to ove
       message: /Unknown option "overwite" for DistArray.saveNpy\(\)/,
     },
   );
-  // a 0-d array and an empty one
+  // an empty array
   const e = DistArray.zeros(world, [0, 3]);
   await e.saveNpy(`${dir}/empty.npy`);
   assert.deepEqual((await DistArray.loadNpy(world, `${dir}/empty.npy`)).shape, [0, 3]);
