@@ -661,8 +661,20 @@ export class NDArray<D extends DType = DType> {
   }
 }
 
+/**
+ * The key of the method an array type of a higher layer (a DistArray) defines
+ * to take over a method-form ufunc whose operand it is (`nd.add(dist)`), as
+ * NumPy's `__array_ufunc__`: `x[UFUNC_DEFER](name, operands)`.
+ */
+const UFUNC_DEFER = Symbol.for("tessera.ufunc");
+
 installOps(NDArray.prototype as NDArray, {
-  ufunc: (self, name, operands, options) =>
-    applyUfunc(name, [self, ...operands as ufunc.Operand[]], options as ufunc.UfuncOptions),
+  ufunc: (self, name, operands, options) => {
+    const other = operands.find((x) =>
+      typeof x === "object" && x !== null && !(x instanceof NDArray) && UFUNC_DEFER in x
+    ) as Record<symbol, (name: string, operands: unknown[]) => unknown> | undefined;
+    if (other && options === undefined) return other[UFUNC_DEFER](name, [self, ...operands]);
+    return applyUfunc(name, [self, ...operands as ufunc.Operand[]], options as ufunc.UfuncOptions);
+  },
   reduce: (self, name, options) => REDUCTIONS[name](self, options),
 });

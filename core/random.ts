@@ -31,6 +31,40 @@ const INV16 = 1 / 65536;
 const TWO32 = 4294967296;
 const INV53 = 1 / 9007199254740992;
 
+const BASE_KEYS = ["seed", "region", "stream"] as const;
+
+/** Throws a TypeError naming the first option key not in `allowed` (a typo must not pass silently). */
+function checkKeys(caller: string, options: object, allowed: readonly string[]): void {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Invalid options for ${caller}(): expected an object, got ${String(options)}`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new TypeError(
+        `Unknown option "${key}" for ${caller}(): expected ${allowed.join(", ")}`,
+      );
+    }
+  }
+}
+
+function baseOf(options: RandomOptions): RandomOptions {
+  return { seed: options.seed, region: options.region, stream: options.stream };
+}
+
+/** Options of {@link normal}: NumPy's `loc` and `scale`, or their aliases `mean` and `std`. */
+export interface NormalOptions extends RandomOptions {
+  /** The mean (NumPy's name). Default 0. */
+  readonly loc?: number;
+  /** The standard deviation, non-negative (NumPy's name). Default 1. */
+  readonly scale?: number;
+  /** Alias of `loc` (the name before NumPy's was adopted); not both. */
+  readonly mean?: number;
+  /** Alias of `scale`; not both. */
+  readonly std?: number;
+}
+
 /** Options shared by every generator. */
 export interface RandomOptions {
   /** The seed: a non-negative integer below 2^64 (number or bigint). Default 0. */
@@ -382,6 +416,7 @@ export function fillUniform(
   out: Float64Array,
   options: RandomOptions & { shape: readonly number[] },
 ): Float64Array {
+  checkKeys("fillUniform", options, [...BASE_KEYS, "shape"]);
   const plan = makePlan(options.shape, options);
   checkOut(out, plan);
   generate(plan, (w, o) => {
@@ -416,6 +451,7 @@ export function fillNormal(
   out: Float64Array,
   options: RandomOptions & { shape: readonly number[] },
 ): Float64Array {
+  checkKeys("fillNormal", options, [...BASE_KEYS, "shape"]);
   const plan = makePlan(options.shape, options);
   checkOut(out, plan);
   const TWO_PI = 2 * Math.PI;
@@ -452,6 +488,7 @@ function regionShape(plan: Plan): number[] {
  * ```
  */
 export function rand(shape: readonly number[], options: RandomOptions = {}): NDArray<"float64"> {
+  checkKeys("rand", options, BASE_KEYS);
   const plan = makePlan(shape, options);
   const out = new Float64Array(plan.size);
   fillUniform(out, { ...options, shape });
@@ -475,6 +512,7 @@ export function rand(shape: readonly number[], options: RandomOptions = {}): NDA
  * ```
  */
 export function randn(shape: readonly number[], options: RandomOptions = {}): NDArray<"float64"> {
+  checkKeys("randn", options, BASE_KEYS);
   const plan = makePlan(shape, options);
   const out = new Float64Array(plan.size);
   fillNormal(out, { ...options, shape });
@@ -482,35 +520,47 @@ export function randn(shape: readonly number[], options: RandomOptions = {}): ND
 }
 
 /**
- * Normal doubles with mean `mean` and standard deviation `std`: `mean + std
- * * randn` element by element.
+ * Normal doubles with mean `loc` and standard deviation `scale` (NumPy's
+ * names; `mean` and `std` are accepted as aliases): `loc + scale * randn`
+ * element by element.
  *
  * @param shape The global shape.
- * @param options `mean` (default 0), `std` (default 1, non-negative), `seed`, `region`, `stream`.
+ * @param options `loc` (default 0), `scale` (default 1, non-negative), `seed`, `region`,
+ *   `stream`; `mean` and `std` are aliases of `loc` and `scale`.
  * @returns A float64 array of the region's shape.
- * @throws {RangeError} When `std` is negative or not finite.
+ * @throws {RangeError} When `scale` is negative or not finite, or `loc` is not finite.
+ * @throws {TypeError} For an unknown option, or both a name and its alias.
  *
  * @example
  * ```ts
  * import { normal, randn } from "./random.ts";
- * const a = normal([3], { mean: 10, std: 2, seed: 5 });
+ * const a = normal([3], { loc: 10, scale: 2, seed: 5 });
  * const z = randn([3], { seed: 5 });
  * if (a.get(1) !== 10 + 2 * z.get(1)) throw new Error("bad");
+ * if (normal([3], { mean: 10, std: 2, seed: 5 }).get(1) !== a.get(1)) throw new Error("alias");
  * ```
  */
-export function normal(
-  shape: readonly number[],
-  options: RandomOptions & { mean?: number; std?: number } = {},
-): NDArray<"float64"> {
-  const mean = options.mean ?? 0;
-  const std = options.std ?? 1;
-  if (!Number.isFinite(std) || std < 0) {
-    throw new RangeError(`Invalid standard deviation ${std}: must be finite and non-negative`);
+export function normal(shape: readonly number[], options: NormalOptions = {}): NDArray<"float64"> {
+  checkKeys("normal", options, [...BASE_KEYS, "loc", "scale", "mean", "std"]);
+  for (const [name, alias] of [["loc", "mean"], ["scale", "std"]] as const) {
+    if (options[name] !== undefined && options[alias] !== undefined) {
+      throw new TypeError(
+        `Invalid options for normal(): "${name}" and its alias "${alias}" are both given`,
+      );
+    }
   }
-  if (!Number.isFinite(mean)) throw new RangeError(`Invalid mean ${mean}: must be finite`);
-  const a = randn(shape, options);
+  const loc = options.loc ?? options.mean ?? 0;
+  const scale = options.scale ?? options.std ?? 1;
+  if (typeof loc !== "number" || typeof scale !== "number") {
+    throw new TypeError(`Invalid loc ${String(loc)} or scale ${String(scale)}: expected numbers`);
+  }
+  if (!Number.isFinite(scale) || scale < 0) {
+    throw new RangeError(`Invalid scale ${scale}: must be finite and non-negative`);
+  }
+  if (!Number.isFinite(loc)) throw new RangeError(`Invalid loc ${loc}: must be finite`);
+  const a = randn(shape, baseOf(options));
   const d = a.data;
-  for (let i = 0; i < d.length; i++) d[i] = mean + std * d[i];
+  for (let i = 0; i < d.length; i++) d[i] = loc + scale * d[i];
   return a;
 }
 
@@ -534,12 +584,13 @@ export function uniform(
   shape: readonly number[],
   options: RandomOptions & { low?: number; high?: number } = {},
 ): NDArray<"float64"> {
+  checkKeys("uniform", options, [...BASE_KEYS, "low", "high"]);
   const low = options.low ?? 0;
   const high = options.high ?? 1;
   if (!Number.isFinite(low) || !Number.isFinite(high) || high < low) {
     throw new RangeError(`Invalid bounds [${low}, ${high}): must be finite with low <= high`);
   }
-  const a = rand(shape, options);
+  const a = rand(shape, baseOf(options));
   const d = a.data;
   const w = high - low;
   for (let i = 0; i < d.length; i++) d[i] = low + w * d[i];
@@ -571,6 +622,7 @@ export function randint<D extends DType = "int64">(
   shape: readonly number[],
   options: RandomOptions & { low?: number; high: number; dtype?: D },
 ): NDArray<D> {
+  checkKeys("randint", options, [...BASE_KEYS, "low", "high", "dtype"]);
   const low = options.low ?? 0;
   const high = options.high;
   if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high)) {

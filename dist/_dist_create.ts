@@ -13,6 +13,28 @@ import { type DimData, type DistBuffer, importDap } from "./dap.ts";
 import { type Block, moveBlock, prod, sameShape, shapeText } from "./_dist_blocks.ts";
 import type { LayoutOptions } from "./layout.ts";
 
+const LAYOUT_KEYS = ["dist", "grid"] as const;
+
+/**
+ * Throws a TypeError naming the first option key not in `allowed`: `deno run`
+ * does not type-check, and a misspelt option must not be ignored.
+ */
+export function checkKeys(caller: string, options: unknown, allowed: readonly string[]): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Invalid options for ${caller}(): expected an object, got ${String(options)}`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new TypeError(
+        `Unknown option "${key}" for ${caller}(): expected ${allowed.join(", ")}`,
+      );
+    }
+  }
+}
+
 /** The distribution of a layout: a Distribution over `comm`, or a shape laid out by `options`. */
 export function layoutOf(
   comm: Comm,
@@ -49,6 +71,7 @@ export function filledBlock<D extends DType>(
   layout: Distribution | readonly number[],
   options: LayoutOptions & { dtype?: D; value?: Scalar },
 ): Block<D> {
+  checkKeys("DistArray.empty/zeros/ones/full", options, [...LAYOUT_KEYS, "dtype", "value"]);
   const dist = layoutOf(comm, layout, options);
   const shape = dist.localShape(comm.rank);
   const local = options.value === undefined
@@ -63,6 +86,7 @@ export function localBlock<D extends DType>(
   local: NDArray<D>,
   options: { distribution: Distribution },
 ): Block<D> {
+  checkKeys("DistArray.fromLocal", options, ["distribution"]);
   const dist = options?.distribution;
   if (!(dist instanceof Distribution)) {
     throw new TypeError(`Invalid distribution ${String(dist)}: expected a Distribution`);
@@ -88,6 +112,7 @@ export function functionBlock<D extends DType>(
   layout: Distribution | readonly number[],
   options: LayoutOptions & { dtype?: D; fn: (globalIndex: number[]) => Scalar },
 ): Block<D> {
+  checkKeys("DistArray.fromFunction", options, [...LAYOUT_KEYS, "dtype", "fn"]);
   const dist = layoutOf(comm, layout, options);
   const dtype = (options.dtype ?? "float64") as D;
   const fn = options?.fn;
@@ -125,6 +150,7 @@ export function scatterBlock(
   array: NDArray | null,
   options: LayoutOptions & { distribution?: Distribution; root?: number },
 ): Block {
+  checkKeys("DistArray.fromNDArray", options, [...LAYOUT_KEYS, "distribution", "root"]);
   const root = options.root ?? 0;
   if (!Number.isInteger(root) || root < 0 || root >= comm.size) {
     throw new RangeError(`Invalid root ${root}: outside [0, ${comm.size})`);
@@ -156,6 +182,7 @@ export function dapBlock(
   dap: DistBuffer<NDArray | AnyTypedArray>,
   options: { dtype?: DType },
 ): Block {
+  checkKeys("DistArray.fromDap", options, ["dtype"]);
   if (!dap || !Array.isArray(dap.dim_data)) {
     throw new TypeError(`Invalid DAP view ${String(dap)}: expected { buffer, dim_data }`);
   }
@@ -191,6 +218,14 @@ export function dapBlock(
 /** The random generators of core/random.ts a DistArray can be filled from. */
 export type RandomKind = "rand" | "randn" | "normal" | "uniform" | "randint";
 
+const RANDOM_KEYS: Record<RandomKind, readonly string[]> = {
+  rand: [],
+  randn: [],
+  normal: ["loc", "scale", "mean", "std"],
+  uniform: ["low", "high"],
+  randint: ["low", "high", "dtype"],
+};
+
 /**
  * This rank's block of a random array: each owned region is generated from
  * its global position, so the values do not depend on the distribution.
@@ -199,14 +234,23 @@ export function randomBlock<D extends DType>(
   comm: Comm,
   layout: Distribution | readonly number[],
   kind: RandomKind,
-  options: random.RandomOptions & LayoutOptions & {
-    mean?: number;
-    std?: number;
+  options: random.NormalOptions & LayoutOptions & {
     low?: number;
     high?: number;
     dtype?: D;
   },
 ): Block<D> {
+  checkKeys(`DistArray.${kind}`, options, [
+    ...LAYOUT_KEYS,
+    "seed",
+    "stream",
+    ...RANDOM_KEYS[kind],
+  ]);
+  if (kind === "normal") {
+    // validates the aliases (both given) and the values the same way on every rank
+    const { loc, scale, mean, std } = options;
+    random.normal([0], { loc, scale, mean, std });
+  }
   const dist = layoutOf(comm, layout, options);
   const dtype = (options.dtype ?? (kind === "randint" ? "int64" : "float64")) as D;
   const { seed, stream } = options;
@@ -217,7 +261,13 @@ export function randomBlock<D extends DType>(
       case "randn":
         return random.randn(shape, { seed, stream, region });
       case "normal":
-        return random.normal(shape, { seed, stream, mean: options.mean, std: options.std, region });
+        return random.normal(shape, {
+          seed,
+          stream,
+          loc: options.loc ?? options.mean,
+          scale: options.scale ?? options.std,
+          region,
+        });
       case "uniform":
         return random.uniform(shape, {
           seed,

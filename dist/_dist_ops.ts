@@ -27,6 +27,7 @@ import {
 import { layoutOf, rootDistribution } from "./_dist_create.ts";
 import type { LayoutOptions } from "./layout.ts";
 import { localOperand } from "./_dist_local.ts";
+import { broadcastLocal, resultShape } from "./_dist_broadcast.ts";
 
 /** What the element-wise dispatch needs of a DistArray operand. */
 export interface DistParts {
@@ -90,10 +91,12 @@ export function exchangeHalos(comm: Comm, { dist, local }: Block): void {
 }
 
 /**
- * A ufunc of core/ufunc.ts applied to the local blocks: DistArray operands
- * (told apart by `partsOf`) are redistributed to the first one's distribution
- * when theirs differs, replicated NDArrays are cut to this rank's block,
- * scalars stay weak. Returns the result's communicator and block.
+ * A ufunc of core/ufunc.ts applied to the local blocks. The operands' shapes
+ * broadcast; the result has the layout of the first DistArray of the full
+ * shape (a default layout when none has it). DistArray operands of the full
+ * shape are redistributed to it when theirs differs, smaller ones bring the
+ * part this rank meets (dist/_dist_broadcast.ts), replicated NDArrays are cut
+ * to this rank's block, scalars stay weak. Returns the result's communicator and block.
  */
 export function ufuncBlock(
   name: string,
@@ -112,19 +115,22 @@ export function ufuncBlock(
   const parts = operands.map(partsOf);
   const first = parts.find((p) => p !== null);
   if (!first) throw new TypeError(`Invalid operands for "${name}": none is a DistArray`);
-  const { dist, comm } = first;
+  const { comm } = first;
+  const shapes = operands.flatMap((x, i) => {
+    const p = parts[i];
+    return p ? [p.dist.shape] : x instanceof NDArray ? [x.shape] : [];
+  });
+  const shape = resultShape(name, shapes);
+  // the result takes the layout of the first DistArray of the full shape
+  const full = parts.find((p) => p !== null && sameShape(p.dist.shape, shape));
+  const dist = full ? full.dist : layoutOf(comm, shape);
   const locals = operands.map((x, i): Operand | null => {
     const p = parts[i];
     if (x === null && name === "clip" && i > 0) return null;
     if (p) {
-      if (!sameShape(p.dist.shape, dist.shape)) {
-        throw new ShapeMismatchError(
-          `Cannot apply "${name}" to distributed arrays of shapes ${shapeText(dist.shape)} and ${
-            shapeText(p.dist.shape)
-          }`,
-        );
-      }
-      return p.dist === dist || p.dist.equals(dist) ? p.local : p.localIn(dist);
+      if (p.dist === dist || p.dist.equals(dist)) return p.local;
+      if (sameShape(p.dist.shape, shape)) return p.localIn(dist);
+      return broadcastLocal(comm, p.dist, p.local, dist);
     }
     if (x instanceof NDArray) return localOperand(x, dist, comm.rank, name);
     if (typeof x === "number" || typeof x === "bigint" || typeof x === "boolean") return x;

@@ -32,7 +32,7 @@ import { gather } from "./_dist_ops.ts";
 /** Canonical reduction tiles: groups of R whole rows along axis 0. */
 const TILE_ELEMENTS = 65536;
 
-function tiling(shape: readonly number[]): { rows: number; tiles: number } {
+export function tiling(shape: readonly number[]): { rows: number; tiles: number } {
   const n = shape[0];
   const row = prod(shape.slice(1));
   const rows = row === 0 ? Math.max(n, 1) : Math.max(1, Math.ceil(TILE_ELEMENTS / row));
@@ -95,7 +95,7 @@ const tilePlans = new WeakMap<
 >();
 
 /** The tile distribution of a reduction and the plan to it (null when nothing moves), cached. */
-function tilePlan(
+export function tilePlan(
   dist: Distribution,
   rank: number,
   rows: number,

@@ -21,6 +21,7 @@ import { type Comm, init } from "./comm.ts";
 import { DistArray } from "./dist_array.ts";
 import { NDArray } from "../core/ndarray.ts";
 import { type DType, DTYPES } from "../core/dtype.ts";
+import { ARRAY_OPS } from "../core/ops.ts";
 import {
   decodeValue,
   encodeValue,
@@ -134,7 +135,14 @@ class Engine {
         const args = decodeValue(h.args, tail, deref) as unknown[];
         if (method === "toNDArray") return target.toNDArray(0);
         const f = (target as unknown as Record<string, (...a: unknown[]) => unknown>)[method];
-        return this.#result(f.apply(target, args), out, limit);
+        const value = f.apply(target, args);
+        // an axis reduction is a DistArray: small ones come back whole, as NDArrays do
+        const reduction = method === "reduce" ||
+          (ARRAY_OPS as Record<string, { kind: string }>)[method]?.kind === "reduction";
+        if (reduction && value instanceof DistArray && value.nbytes <= limit) {
+          return value.toNDArray(0);
+        }
+        return this.#result(value, out, limit);
       }
       case "apply": {
         const fn = compile(h.src);

@@ -1,14 +1,8 @@
 /**
  * `DistArray`: a global N-dimensional array held as one `NDArray` block per
  * rank of a communicator, laid out by a {@link Distribution} (Enthought
- * DistArray's model). Element-wise operations run on the local blocks without
- * communication; redistribution, halo exchange, gathers and scatters are one
- * collective each (an `alltoallv` planned by `redistributionPlan`); and
- * reductions give the same bits for any number of ranks and any distribution
- * of the same array.
- *
- * Every method that communicates is collective: every rank of the
- * communicator calls it, in the same order, with the same arguments.
+ * DistArray's model). Every method that communicates is collective: every rank
+ * calls it, in the same order, with the same arguments.
  *
  * @module
  */
@@ -17,19 +11,18 @@ import { type AnyTypedArray, type DType, DTYPES, type Scalar } from "../core/dty
 import type { NDArray } from "../core/ndarray.ts";
 import type { SliceSpec } from "../core/indexer.ts";
 import type { ReduceOptions, ReductionName } from "../core/reduce.ts";
-import { type ElementwiseMethods, installOps, type ReductionMethods } from "../core/ops.ts";
+import { type ElementwiseMethods, installOps } from "../core/ops.ts";
 import type { Comm } from "./comm.ts";
 import type { Distribution } from "./distribution.ts";
 import { type DistBuffer, exportDap } from "./dap.ts";
-import type {
-  ApplyContext,
-  CreateOptions,
-  Layout,
-  LayoutOptions,
-  RandomDistOptions,
-} from "./layout.ts";
+import type { ApplyContext, CreateOptions, DistReductionMethods, Layout } from "./layout.ts";
+import type { LayoutOptions, LoadNpyOptions, SaveNpyOptions } from "./layout.ts";
+import type { NormalDistOptions, RandomDistOptions, UniformDistOptions } from "./layout.ts";
+import type { ReductionAxes } from "./layout.ts";
 import { type Block, contiguous, prod, shapeText } from "./_dist_blocks.ts";
 import { reduceArray } from "./_dist_reduce.ts";
+import { reduceAxisBlock } from "./_dist_reduce_axis.ts";
+import { loadBlock, saveBlock } from "./_dist_npy.ts";
 import { applyLocal, getGlobal, setGlobal } from "./_dist_local.ts";
 import {
   dapBlock,
@@ -47,21 +40,20 @@ export type DistOperand = DistArray | NDArray | Scalar;
 /**
  * The methods of {@link DistArray} generated from the operation table `ARRAY_OPS`
  * (core/ops.ts): element-wise methods (`add`, `sqrt`, ...; {@link DistArray.ufunc}) and
- * collective reductions to a replicated NDArray (`sum`, ...; {@link DistArray.reduce}).
+ * collective reductions (`sum`, ...; {@link DistArray.reduce}): a replicated NDArray
+ * over the whole array, a DistArray along the remaining axes with an `axis`.
  */
 export interface DistArray<D extends DType = DType>
-  extends ElementwiseMethods<DistOperand, DistArray>, ReductionMethods<NDArray> {}
+  extends ElementwiseMethods<DistOperand, DistArray>, DistReductionMethods<NDArray, DistArray> {}
 
 /**
  * A distributed N-dimensional array: one {@link NDArray} block per rank of a
  * communicator, laid out by a {@link Distribution}. Build one with the static
  * creation functions; the blocks include halo cells for padded distributions.
  *
- * Element-wise operations ({@link DistArray.ufunc} and the method forms)
- * combine local blocks. Reductions return a replicated `NDArray` on every
- * rank (Enthought's DistArray returns a distributed array for a reduction over
- * some axes), the same in every bit for any number of ranks and any
- * distribution of the same values ({@link DistArray.reduce}).
+ * Element-wise operations ({@link DistArray.ufunc}) combine local blocks. Reductions over
+ * the whole array give a replicated `NDArray`, over some axes a DistArray along the
+ * others; the same bits for any number of ranks and layout ({@link DistArray.reduce}).
  *
  * @example
  * ```ts
@@ -71,8 +63,8 @@ export interface DistArray<D extends DType = DType>
  * const a = DistArray.fromFunction(comm, [4, 3], { fn: ([i, j]) => 10 * i + j });
  * assert.equal(a.get([3, 2]), 32);
  * assert.equal(a.sum().get(), 192);
- * const centred = a.sub(a.mean({ axis: 0 })); // a replicated NDArray broadcast per column
- * assert.deepEqual(centred.mean({ axis: 0 }).toArray(), [0, 0, 0]);
+ * const centred = a.sub(a.mean({ axis: 0 })); // a DistArray [3] broadcast per column
+ * assert.deepEqual(centred.mean({ axis: 0 }).toNDArray()!.toArray(), [0, 0, 0]);
  * assert.deepEqual(a.localShape, a.distribution.localShape(comm.rank)); // this rank's block
  * ```
  */
@@ -112,10 +104,7 @@ export class DistArray<D extends DType = DType> {
     return this.#local.dtype;
   }
 
-  /**
-   * Shape of this rank's block, halo cells included: `distribution.localShape(comm.rank)`
-   * (a property here, since the array knows its rank).
-   */
+  /** Shape of this rank's block, halo cells included (`distribution.localShape(comm.rank)`). */
   get localShape(): readonly number[] {
     return this.#local.shape;
   }
@@ -137,7 +126,6 @@ export class DistArray<D extends DType = DType> {
 
   /**
    * A short description: `DistArray<float64>[10,3] Distribution[10,3](bn) ...`.
-   *
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
@@ -173,7 +161,6 @@ export class DistArray<D extends DType = DType> {
    * @returns The array (the block is copied only when not C-contiguous).
    * @throws {RangeError} When the distribution is over another number of ranks.
    * @throws {ShapeMismatchError} When the block does not have the local shape.
-   *
    * @example
    * ```ts
    * import { DistArray, Distribution, init } from "./mod.ts";
@@ -200,7 +187,6 @@ export class DistArray<D extends DType = DType> {
    * @param options `dtype`, `dist`, `grid`.
    * @returns The array.
    * @throws {RangeError} For a grid that does not multiply to the number of ranks.
-   *
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
@@ -224,7 +210,6 @@ export class DistArray<D extends DType = DType> {
    * @param layout A distribution, or a global shape laid out by `options`.
    * @param options `dtype`, `dist`, `grid`.
    * @returns The array.
-   *
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
@@ -247,7 +232,6 @@ export class DistArray<D extends DType = DType> {
    * @param layout A distribution, or a global shape laid out by `options`.
    * @param options `dtype`, `dist`, `grid`.
    * @returns The array.
-   *
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
@@ -274,7 +258,6 @@ export class DistArray<D extends DType = DType> {
    * @param layout A distribution, or a global shape laid out by `options`.
    * @param options `value` (required), `dtype` (default: inferred from the value), `dist`, `grid`.
    * @returns The array.
-   *
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
@@ -301,7 +284,6 @@ export class DistArray<D extends DType = DType> {
    * @param layout A distribution, or a global shape laid out by `options`.
    * @param options `fn` (required), `dtype` (default float64), `dist`, `grid`.
    * @returns The array.
-   *
    * @example
    * ```ts
    * import assert from "node:assert/strict";
@@ -328,7 +310,6 @@ export class DistArray<D extends DType = DType> {
    * @param options `distribution`, or `dist` and `grid` for the global shape; `root` (default 0).
    * @returns The distributed array.
    * @throws {TypeError} On the root, when `array` is not an NDArray (ending the job under MPI).
-   *
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
@@ -358,7 +339,6 @@ export class DistArray<D extends DType = DType> {
    * @returns The array (sharing the buffer's memory when it is C-contiguous).
    * @throws {RangeError} For dim_data that do not describe a grid over the ranks.
    * @throws {ShapeMismatchError} When the buffer does not have the local shape.
-   *
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
@@ -384,7 +364,6 @@ export class DistArray<D extends DType = DType> {
    * @param layout A distribution, or a global shape laid out by `options`.
    * @param options `seed`, `stream`, `dist`, `grid`.
    * @returns A float64 array.
-   *
    * @example
    * ```ts
    * import assert from "node:assert/strict";
@@ -406,7 +385,6 @@ export class DistArray<D extends DType = DType> {
    * @param layout A distribution, or a global shape laid out by `options`.
    * @param options `seed`, `stream`, `dist`, `grid`.
    * @returns A float64 array.
-   *
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
@@ -424,22 +402,17 @@ export class DistArray<D extends DType = DType> {
    *
    * @param comm The communicator.
    * @param layout A distribution, or a global shape laid out by `options`.
-   * @param options `mean` (0), `std` (1), `seed`, `stream`, `dist`, `grid`.
+   * @param options `loc` (0), `scale` (1), `seed`, `stream`, `dist`, `grid`; `mean`/`std` are aliases.
    * @returns A float64 array.
-   *
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
    * await using comm = await init();
-   * const a = DistArray.normal(comm, [20000], { mean: 5, std: 2, seed: 1 });
+   * const a = DistArray.normal(comm, [20000], { loc: 5, scale: 2, seed: 1 });
    * if (Math.abs((a.mean().get() as number) - 5) > 0.1) throw new Error("bad");
    * ```
    */
-  static normal(
-    comm: Comm,
-    layout: Layout,
-    options: RandomDistOptions & { mean?: number; std?: number } = {},
-  ): DistArray<"float64"> {
+  static normal(comm: Comm, layout: Layout, options: NormalDistOptions = {}): DistArray<"float64"> {
     return DistArray.#wrap(comm, randomBlock(comm, layout, "normal", options));
   }
 
@@ -450,7 +423,6 @@ export class DistArray<D extends DType = DType> {
    * @param layout A distribution, or a global shape laid out by `options`.
    * @param options `low` (0), `high` (1), `seed`, `stream`, `dist`, `grid`.
    * @returns A float64 array.
-   *
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
@@ -463,7 +435,7 @@ export class DistArray<D extends DType = DType> {
   static uniform(
     comm: Comm,
     layout: Layout,
-    options: RandomDistOptions & { low?: number; high?: number } = {},
+    options: UniformDistOptions = {},
   ): DistArray<"float64"> {
     return DistArray.#wrap(comm, randomBlock(comm, layout, "uniform", options));
   }
@@ -475,7 +447,6 @@ export class DistArray<D extends DType = DType> {
    * @param layout A distribution, or a global shape laid out by `options`.
    * @param options `high` (required), `low` (0), `dtype` (int64), `seed`, `stream`, `dist`, `grid`.
    * @returns The array.
-   *
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
@@ -499,7 +470,6 @@ export class DistArray<D extends DType = DType> {
    *
    * @param root The rank that receives it; omit for all of them.
    * @returns The array, or null on ranks other than the root.
-   *
    * @example
    * ```ts
    * import assert from "node:assert/strict";
@@ -520,7 +490,6 @@ export class DistArray<D extends DType = DType> {
    * @param to The new distribution, or layout options for the same shape.
    * @returns A new array.
    * @throws {ShapeMismatchError} When the distribution has another shape.
-   *
    * @example
    * ```ts
    * import assert from "node:assert/strict";
@@ -541,7 +510,6 @@ export class DistArray<D extends DType = DType> {
    * itself; nothing without padding. Collective.
    *
    * @returns This array.
-   *
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
@@ -558,18 +526,16 @@ export class DistArray<D extends DType = DType> {
   }
 
   /**
-   * Applies a ufunc of `core/ufunc.ts` by its NumPy name (`"add"`, `"floor_divide"`,
-   * `"where"`, ...). `DistArray` operands have one shape; those of another distribution
-   * are redistributed to the first one's, which the result has. A replicated NDArray
-   * is broadcast against the global shape; scalars are weak, as in NumPy. Not
-   * collective unless an operand is redistributed.
+   * Applies a ufunc of `core/ufunc.ts` by its NumPy name (`"add"`, `"where"`, ...). Operands
+   * broadcast as NumPy's (DistArrays, replicated NDArrays, weak scalars, in any order); the
+   * result has the layout of the first DistArray of the full shape. Collective when a
+   * DistArray operand of another layout or shape is moved (dist/_dist_broadcast.ts).
    *
    * @param name The ufunc's NumPy name.
    * @param operands As many operands as the ufunc takes; at least one a DistArray.
    * @returns The result.
    * @throws {TypeError} For an unknown ufunc, a wrong operand count, or no DistArray operand.
-   * @throws {ShapeMismatchError} When the shapes do not broadcast to the DistArray's shape.
-   *
+   * @throws {ShapeMismatchError} When the shapes do not broadcast.
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
@@ -590,7 +556,6 @@ export class DistArray<D extends DType = DType> {
    *
    * @param dtype The new element type.
    * @returns A new array with the same distribution.
-   *
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
@@ -610,7 +575,6 @@ export class DistArray<D extends DType = DType> {
    * @param min The lower bound, or null for none.
    * @param max The upper bound, or null for none.
    * @returns The result, with this array's distribution.
-   *
    * @example
    * ```ts
    * import assert from "node:assert/strict";
@@ -628,7 +592,6 @@ export class DistArray<D extends DType = DType> {
    * A copy with its own local blocks. Not collective.
    *
    * @returns The copy.
-   *
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
@@ -642,42 +605,46 @@ export class DistArray<D extends DType = DType> {
   }
 
   /**
-   * A reduction of `core/reduce.ts` by name over the whole global array (`axis`,
-   * `keepdims`, `ddof`, `dtype` as NumPy). Collective. The result is a replicated
-   * NDArray, the same bits for any number of ranks and any distribution of the same
-   * values: canonical tiles of whole rows, fixed by the global shape, are merged in a
-   * fixed binary tree over the tile index (dist/_dist_reduce.ts).
+   * A reduction of `core/reduce.ts` by name (`axis`, `keepdims`, `ddof`, `dtype` as NumPy).
+   * Collective. Without `axis`: a replicated NDArray; with one: a DistArray along the other
+   * axes (`toNDArray` gathers it). The same bits for any rank count and layout: fixed tiles
+   * merged in a fixed tree (dist/_dist_reduce.ts, dist/_dist_reduce_axis.ts).
    *
    * @param name The reduction's NumPy name (`"sum"`, `"nanstd"`, `"argmax"`, ...).
    * @param options `axis`, `keepdims`, `ddof`, `dtype`.
-   * @returns The result on every rank.
+   * @returns The result.
    * @throws {TypeError} For an unknown reduction.
    * @throws {RangeError} For a bad axis, or min/max/argmin/argmax of an empty array.
-   *
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
    * await using comm = await init();
    * const a = DistArray.fromFunction(comm, [3, 2], { fn: ([i, j]) => i + j, dtype: "int32" });
-   * const r = a.reduce("count_nonzero", { axis: 0 }); // int64: [2n, 3n]
+   * const r = a.reduce("count_nonzero", { axis: 0 }).toNDArray()!; // int64: [2n, 3n]
    * if ([...r.flat()].join() !== "2,3") throw new Error(`got ${[...r.flat()]}`);
    * ```
    */
-  reduce(name: ReductionName, options: ReduceOptions = {}): NDArray {
-    return reduceArray(this.#comm, this.#block(), name, options);
+  reduce(name: ReductionName, options: ReduceOptions & { axis: ReductionAxes }): DistArray;
+  /** Without `axis`: a replicated NDArray. @param name The reduction. @param options Options. @returns The result. */
+  reduce(name: ReductionName, options?: ReduceOptions & { axis?: null }): NDArray;
+  /** Either form. @param name The reduction. @param options Options. @returns The result. */
+  reduce(name: ReductionName, options?: ReduceOptions): NDArray | DistArray;
+  reduce(name: ReductionName, options: ReduceOptions = {}): NDArray | DistArray {
+    if (options?.axis === undefined || options.axis === null) {
+      return reduceArray(this.#comm, this.#block(), name, options ?? {});
+    }
+    return DistArray.#wrap(this.#comm, reduceAxisBlock(this.#comm, this.#block(), name, options));
   }
 
   /**
-   * Runs `fn` on this rank's block. Collective (one allgather). When `fn` returns an
-   * NDArray of the local shape on every rank, the result is a DistArray with the same
-   * distribution; otherwise the per-rank values (JSON values; bigints become numbers)
-   * are returned in rank order.
+   * Runs `fn` on this rank's block. Collective (one allgather). When `fn` returns an NDArray
+   * of the local shape on every rank, the result is a DistArray of the same distribution;
+   * otherwise the per-rank (JSON) values are returned in rank order.
    *
    * @param fn The function, given the local block and its place in the global array.
    * @returns A DistArray, or every rank's value.
    * @throws {ShapeMismatchError} When a returned NDArray does not have the local shape.
    * @throws {TypeError} When some ranks return an NDArray and others do not.
-   *
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
@@ -689,11 +656,7 @@ export class DistArray<D extends DType = DType> {
    * ```
    */
   apply(fn: (local: NDArray<D>, context: ApplyContext) => NDArray): DistArray;
-  /**
-   * Runs `fn` on this rank's block and gathers every rank's value. Collective.
-   * @param fn Called with the local block and its place in the global array.
-   * @returns The values, in rank order.
-   */
+  /** Runs `fn` on this rank's block and gathers every rank's value. @param fn The function. @returns The values, in rank order. */
   apply<T>(fn: (local: NDArray<D>, context: ApplyContext) => T): T[];
   apply<T>(fn: (local: NDArray<D>, context: ApplyContext) => T): DistArray | T[] {
     const r = applyLocal(this.#comm, this.#dist, this.#local, fn);
@@ -706,7 +669,6 @@ export class DistArray<D extends DType = DType> {
    * @param globalIndex One index per axis.
    * @returns The value (a bigint for 64-bit integers, a boolean for bool).
    * @throws {RangeError} For an index outside the shape.
-   *
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
@@ -726,7 +688,6 @@ export class DistArray<D extends DType = DType> {
    * @param globalIndex One index per axis.
    * @param value The value (cast as a C cast would).
    * @throws {RangeError} For an index outside the shape.
-   *
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
@@ -753,7 +714,6 @@ export class DistArray<D extends DType = DType> {
    * @returns The selection.
    * @throws {RangeError} For a negative step, an index out of bounds, or too many specs.
    * @throws {TypeError} For `null`/new axes, an index array or mask, or a malformed spec.
-   *
    * @example
    * ```ts
    * import assert from "node:assert/strict";
@@ -772,12 +732,50 @@ export class DistArray<D extends DType = DType> {
   }
 
   /**
+   * Writes a `.npy` file in parallel, each rank its own cells; rank 0 renames it into place.
+   * @param path The file.
+   * @param options `overwrite` (default false: an existing file is `Deno.errors.AlreadyExists`).
+   * @returns When the file is in place (collective).
+   * @example
+   * ```ts
+   * import { DistArray, init } from "./mod.ts";
+   * await using comm = await init();
+   * const path = `${comm.bcastJson(comm.rank === 0 ? await Deno.makeTempDir() : "", 0)}/a.npy`;
+   * await DistArray.rand(comm, [6, 4], { seed: 1, dist: "cn" }).saveNpy(path);
+   * if ((await DistArray.loadNpy(comm, path)).get([5, 3]) === 0) throw new Error("bad");
+   * ```
+   */
+  saveNpy(path: string | URL, options: SaveNpyOptions = {}): Promise<void> {
+    return saveBlock(this.#comm, this.#block(), path, options);
+  }
+
+  /**
+   * Reads a `.npy` file in parallel, each rank only its block; see {@link DistArray.saveNpy}.
+   * @param comm The communicator.
+   * @param path The file.
+   * @param options `distribution` (of the file's shape), or `dist` and `grid`.
+   * @returns The array, with the file's dtype (collective).
+   * @example
+   * ```ts
+   * import { DistArray, init } from "./mod.ts";
+   * import { writeNpy } from "../io/npy.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * await using comm = await init(); // one process here: under MPI, rank 0 writes, then a barrier
+   * const path = `${await Deno.makeTempDir()}/x.npy`;
+   * await writeNpy(path, arange(10));
+   * if ((await DistArray.loadNpy(comm, path, { dist: "c" })).get([7]) !== 7n) throw new Error("bad");
+   * ```
+   */
+  static loadNpy(comm: Comm, path: string | URL, options: LoadNpyOptions = {}): Promise<DistArray> {
+    return loadBlock(comm, path, options).then((b) => DistArray.#wrap(comm, b));
+  }
+
+  /**
    * This rank's view in the Distributed Array Protocol (v0.10): the local block as
    * `buffer` and one `dim_data` entry per axis. Not collective.
    *
    * @returns `{ __version__, buffer, dim_data }`.
    * @throws {RangeError} On a rank outside the distribution's grid.
-   *
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
@@ -791,6 +789,10 @@ export class DistArray<D extends DType = DType> {
   }
 }
 
+// `nd.add(dist)`: NDArray's method form hands a ufunc with a DistArray operand over (core/ndarray.ts)
+Object.defineProperty(DistArray.prototype, Symbol.for("tessera.ufunc"), {
+  value: (name: string, operands: DistOperand[]) => DistArray.ufunc(name, operands),
+});
 installOps(DistArray.prototype as DistArray, {
   ufunc: (self, name, operands) => DistArray.ufunc(name, [self, ...operands as DistOperand[]]),
   reduce: (self, name, options) => self.reduce(name, options),

@@ -13,7 +13,7 @@
  * import { DistArray, init } from "./mod.ts";
  * await using comm = await init();
  * const a = DistArray.randn(comm, [1000, 8], { seed: 42, dist: "bn" });
- * const s = a.std({ axis: 0 }); // a replicated NDArray, the same bits on any number of ranks
+ * const s = a.std({ axis: 0 }); // a DistArray of shape [8]: the same bits on any rank count
  * assert.deepEqual(s.shape, [8]);
  * ```
  *

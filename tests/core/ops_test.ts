@@ -70,6 +70,7 @@ const EXTRAS: Record<TypeName, Record<string, string>> = {
     get: "one element by global index, broadcast from its owner (collective)",
     set: "writes one element in every local copy",
     toDap: "the Distributed Array Protocol view of this rank",
+    saveNpy: "parallel .npy write, each rank its own cells (collective)",
   },
 };
 
@@ -170,7 +171,7 @@ const typeChecks: [
   Equal<Parameters<LazyArray["argmax"]>, Parameters<DistArray["argmax"]>>,
   Equal<Parameters<NDArray["argmax"]>, Parameters<DistArray["argmax"]>>,
   Equal<ReturnType<DistArray["add"]>, DistArray>,
-  Equal<ReturnType<DistArray["sum"]>, NDArray>,
+  Equal<ReturnType<DistArray["sum"]>, NDArray | DistArray>, // DistArray with an axis
   Equal<ReturnType<LazyArray["sin"]>, LazyArray>,
 ] = [true, true, true, true, true, true, true, true, true, true];
 

@@ -110,8 +110,43 @@ Deno.test("normal() and uniform() scale the standard generators", () => {
   assert.ok(u.data.every((v) => v >= 10 && v < 12));
   assert.throws(() => normal([2], { std: -1 }), {
     name: "RangeError",
-    message: "Invalid standard deviation -1: must be finite and non-negative",
+    message: "Invalid scale -1: must be finite and non-negative",
   });
+});
+
+Deno.test("normal() takes NumPy's loc and scale, with mean and std as aliases", () => {
+  const z = randn([5], { seed: 8 });
+  const a = normal([5], { seed: 8, loc: -3, scale: 0.5 });
+  for (let i = 0; i < 5; i++) assert.equal(a.get(i), -3 + 0.5 * (z.get(i) as number));
+  assert.deepEqual(normal([5], { seed: 8, mean: -3, std: 0.5 }).toArray(), a.toArray());
+  assert.deepEqual(normal([5], { seed: 8, loc: -3, std: 0.5 }).toArray(), a.toArray());
+  assert.throws(() => normal([2], { loc: 1, mean: 1 }), {
+    name: "TypeError",
+    message: 'Invalid options for normal(): "loc" and its alias "mean" are both given',
+  });
+  assert.throws(() => normal([2], { scale: 1, std: 2 }), { name: "TypeError", message: /"scale"/ });
+  assert.throws(() => normal([2], { scale: -1 }), RangeError);
+});
+
+Deno.test("the generators reject an unknown option key, naming it", () => {
+  const bad = { seed: 1, sd: 2 } as never;
+  for (
+    const [name, f] of [
+      ["rand", () => rand([2], bad)],
+      ["randn", () => randn([2], bad)],
+      ["normal", () => normal([2], bad)],
+      ["uniform", () => uniform([2], bad)],
+      ["randint", () => randint([2], { high: 3, sd: 2 } as never)],
+      ["fillUniform", () => fillUniform(new Float64Array(2), { shape: [2], sd: 2 } as never)],
+      ["fillNormal", () => fillNormal(new Float64Array(2), { shape: [2], sd: 2 } as never)],
+    ] as const
+  ) {
+    assert.throws(f, {
+      name: "TypeError",
+      message: new RegExp(`^Unknown option "sd" for ${name}\\(\\)`),
+    });
+  }
+  assert.throws(() => uniform([2], { low: 0, high: 1, mean: 3 } as never), /Unknown option "mean"/);
 });
 
 Deno.test("randint() covers [low, high) evenly and is region-independent", () => {
