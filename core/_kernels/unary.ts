@@ -6,6 +6,9 @@ import type { NDArray } from "../ndarray.ts";
 import { forEachRun } from "../_iter.ts";
 import { MIN_SUBARRAY_RUN, permute, unaryLoops, walkOrder } from "./_codegen.ts";
 import type { OpKind } from "./binary.ts";
+import { TRANSCEND_OPS, transcendF64, type TranscendOp } from "../_wasm/transcend.ts";
+
+const SIMD_F64 = new Set<string>(TRANSCEND_OPS);
 
 /** One unary op: its kind and its expression for a loop dtype. */
 export interface UnarySpec {
@@ -103,6 +106,10 @@ export function unaryKernel(op: UnaryOp, L: DType, dest: NDArray, a: NDArray): v
     `${op}|${L}|${od.constructor.name}|${ad.constructor.name}`,
     spec.expr(L, inf),
   );
+  // float64 exp/log/sin/cos: the WebAssembly SIMD kernels (core/_wasm/transcend.ts)
+  const simd = SIMD_F64.has(op) && od instanceof Float64Array && ad instanceof Float64Array
+    ? op as TranscendOp
+    : null;
   const perm = walkOrder(dest.strides);
   forEachRun(
     permute(dest.shape, perm),
@@ -112,7 +119,10 @@ export function unaryKernel(op: UnaryOp, L: DType, dest: NDArray, a: NDArray): v
       const io = off[0];
       const ia = off[1];
       if (n >= MIN_SUBARRAY_RUN && inner[0] === 1 && inner[1] === 1) {
-        loops.v(od.subarray(io, io + n), ad.subarray(ia, ia + n));
+        const o = od.subarray(io, io + n), x = ad.subarray(ia, ia + n);
+        if (simd === null || !transcendF64(simd, o as Float64Array, x as Float64Array)) {
+          loops.v(o, x);
+        }
       } else {
         loops.st(od, io, inner[0], ad, ia, inner[1], n);
       }

@@ -1,0 +1,200 @@
+// The float64 exp/log/sin/cos SIMD kernels (core/_wasm/transcend.ts) against
+// NumPy and against Math.* (V8's fdlibm), on 1e6 values per op including the edge cases:
+// 0, -0, subnormals, huge arguments, +-inf, NaN, values near multiples of
+// pi/2, the overflow and underflow thresholds of exp, log near 1.
+
+import assert from "node:assert/strict";
+import { transcendF64, TRIG_LIMIT } from "../../core/_wasm/transcend.ts";
+import { NDArray } from "../../core/ndarray.ts";
+import { cos, exp, log, sin } from "../../core/ufunc.ts";
+import { hasPython, runPython, tempDir } from "./../_util.ts";
+
+const OPS = ["exp", "log", "sin", "cos"] as const;
+
+/** Monotonic integer image of a double (-0 and +0 both map to 0). */
+function ord(x: number): bigint {
+  const b = new BigInt64Array(new Float64Array([x]).buffer)[0];
+  return b >= 0n ? b : -(b & 0x7fffffffffffffffn);
+}
+
+/** Distance in ulps (0 for two NaNs, Infinity for NaN against a number or a zero of the other sign). */
+function ulps(a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity;
+  if (a === 0 && b === 0) return Object.is(a, b) ? 0 : Infinity;
+  const d = ord(a) - ord(b);
+  return Number(d < 0n ? -d : d);
+}
+
+const EDGE = [
+  0,
+  -0,
+  5e-324,
+  -5e-324,
+  2.2250738585072014e-308,
+  -2.2250738585072014e-308,
+  1e-310,
+  1e-300,
+  1.4901161193847656e-8,
+  7.450580596923828e-9,
+  1e-20,
+  Infinity,
+  -Infinity,
+  NaN,
+  1,
+  -1,
+  Number.MAX_VALUE,
+  -Number.MAX_VALUE,
+  1e300,
+  1e22,
+  2 ** 52,
+  2 ** 53 + 2,
+  1e6,
+  TRIG_LIMIT,
+  TRIG_LIMIT * (1 + 2 ** -52),
+  709.782712893384,
+  709.7827128933841,
+  709.79,
+  710,
+  -708.39,
+  -708.4,
+  -744.44,
+  -745.1332191019411,
+  -745.14,
+  -746,
+  1 + 1e-10,
+  1 - 1e-10,
+  0.5,
+  2,
+  Math.PI,
+  Math.PI / 2,
+  Math.PI / 4,
+  3 * Math.PI / 2,
+  355,
+  103993,
+  1.5707963267948966e5,
+];
+
+/** Deterministic test values: the edge cases, then a mix of scales and signs. */
+function values(n: number): Float64Array<ArrayBuffer> {
+  const v = new Float64Array(n);
+  v.set(EDGE.slice(0, n));
+  let s = 0x2545f491;
+  const next = (): number => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+  for (let i = EDGE.length; i < n; i++) {
+    const u = next();
+    switch (i % 6) {
+      case 0: // exp's whole range and past it
+        v[i] = (u - 0.5) * 1500;
+        break;
+      case 1: // every binade, both signs
+        v[i] = (next() < 0.5 ? -1 : 1) * (1 + u) * 2 ** Math.floor(next() * 2098 - 1074);
+        break;
+      case 2: // near multiples of pi/2 (cancellation in the reduction)
+        v[i] = Math.round(next() * 2 ** 20) * (Math.PI / 2) * (1 + (u - 0.5) * 2 ** -40);
+        break;
+      case 3: // up to the trig limit
+        v[i] = (u - 0.5) * 2 * TRIG_LIMIT * next() ** 4;
+        break;
+      case 4: // near 1 (log) and near 0
+        v[i] = 1 + (u - 0.5) * 2 ** -Math.floor(next() * 50);
+        break;
+      default:
+        v[i] = (u - 0.5) * 20;
+    }
+  }
+  return v;
+}
+
+Deno.test("transcendF64() is within 1 ulp of Math.* and gives its specials exactly", () => {
+  const x = values(1_000_000);
+  const out = new Float64Array(x.length);
+  for (const op of OPS) {
+    assert.ok(transcendF64(op, out, x), "this engine has no WebAssembly simd128");
+    const f = Math[op];
+    let worst = 0;
+    for (let i = 0; i < x.length; i++) {
+      const d = ulps(out[i], f(x[i]));
+      if (d > worst) worst = d;
+      if (d > 1) assert.fail(`${op}(${x[i]}): ${out[i]}, Math.${op} gives ${f(x[i])}`);
+    }
+    for (let i = 0; i < EDGE.length; i++) {
+      const want = f(EDGE[i]);
+      if (!Number.isFinite(want) || want === 0) {
+        assert.ok(Object.is(out[i], want), `${op}(${EDGE[i]})`);
+      }
+    }
+  }
+});
+
+Deno.test("transcendF64() works in place and on lengths not a multiple of the vector", () => {
+  for (const n of [1, 2, 3, 8191, 8193, 20001]) {
+    const x = values(n);
+    const want = x.map(Math.sin);
+    transcendF64("sin", x, x);
+    for (let i = 0; i < n; i++) assert.ok(ulps(x[i], want[i]) <= 1, `n ${n}, element ${i}`);
+  }
+});
+
+Deno.test({
+  name:
+    "float64 sin/cos/exp/log are as close to NumPy as Math.* (+1 ulp) on 1e6 values with edge cases",
+  ignore: !hasPython("numpy"),
+  async fn() {
+    await using dir = await tempDir();
+    const x = values(1_000_000);
+    await Deno.writeFile(`${dir.path}/x.f64`, new Uint8Array(x.buffer));
+    await runPython(
+      `import numpy as np, sys
+d = sys.argv[1]
+x = np.fromfile(d + "/x.f64", dtype="<f8")
+with np.errstate(all="ignore"):
+    for name in ["exp", "log", "sin", "cos"]:
+        getattr(np, name)(x).tofile(d + "/" + name + ".f64")`,
+      dir.path,
+    );
+    const a = new NDArray("float64", x, [x.length]);
+    const fns = { exp, log, sin, cos };
+    const report: string[] = [];
+    for (const op of OPS) {
+      const want = new Float64Array((await Deno.readFile(`${dir.path}/${op}.f64`)).buffer);
+      const got = fns[op](a).data as Float64Array;
+      let worst = 0, worstMath = 0, worstAt = 0;
+      for (let i = 0; i < x.length; i++) {
+        const d = ulps(got[i], want[i]);
+        const dMath = ulps(Math[op](x[i]), want[i]);
+        if (d > Math.max(dMath + 1, 2)) {
+          assert.fail(`${op}(${x[i]}): ${got[i]}, NumPy ${want[i]}, Math.${op} ${Math[op](x[i])}`);
+        }
+        if (d > worst) worstAt = i;
+        worst = Math.max(worst, d);
+        worstMath = Math.max(worstMath, dMath);
+      }
+      report.push(`${op} ${worst} ulp at ${x[worstAt]} (Math.${op}: ${worstMath})`);
+    }
+    console.log(`max ulp difference from NumPy: ${report.join(", ")}`);
+  },
+});
+
+Deno.test("sin/cos/exp/log keep Math.*'s results on float32, strided and small arrays", () => {
+  const x = values(300);
+  const a = new NDArray("float64", x, [100, 3]);
+  const col = a.slice(":, 1");
+  for (const [op, f] of [["sin", sin], ["cos", cos], ["exp", exp], ["log", log]] as const) {
+    const got = f(col).data as Float64Array;
+    for (let i = 0; i < 100; i++) {
+      assert.ok(Object.is(got[i], Math[op](x[3 * i + 1])), `${op}[${i}]`);
+    }
+    const f32 = f(a.astype("float32")).data as Float32Array;
+    for (let i = 0; i < 300; i++) {
+      assert.ok(
+        Object.is(f32[i], Math.fround(Math[op](Math.fround(x[i])))),
+        `${op} float32 [${i}]`,
+      );
+    }
+  }
+});
