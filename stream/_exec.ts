@@ -106,6 +106,9 @@ const FUSE_UN: Readonly<Record<string, "neg" | "abs" | "sqrt">> = {
   sqrt: "sqrt",
 };
 
+/** Fused on float64 only: the SIMD kernels of core/_wasm/transcend.ts, inlined. */
+const FUSE_F64 = new Set(["exp", "log", "sin", "cos"]);
+
 interface Fused {
   readonly kernel: MapKernel;
   readonly inputs: readonly Node[];
@@ -123,7 +126,9 @@ function fuse(root: MapNode): Fused | null {
   let ops = 0;
   const build = (n: Node, top: boolean): MapExpr | null => {
     if (
-      n.kind === "map" && n.dtype === d && (FUSE_BIN[n.op] || FUSE_UN[n.op] || n.op === "square")
+      n.kind === "map" && n.dtype === d &&
+      (FUSE_BIN[n.op] || FUSE_UN[n.op] || n.op === "square" ||
+        (d === "float64" && FUSE_F64.has(n.op)))
     ) {
       const args: MapExpr[] = [];
       for (const a of n.args) {
@@ -137,6 +142,7 @@ function fuse(root: MapNode): Fused | null {
       ops++;
       if (FUSE_BIN[n.op]) return { op: FUSE_BIN[n.op], a: args[0], b: args[1] };
       if (n.op === "square") return { op: "mul", a: args[0], b: args[0] };
+      if (FUSE_F64.has(n.op)) return { op: n.op as "exp" | "log" | "sin" | "cos", arg: args[0] };
       return { op: FUSE_UN[n.op], arg: args[0] };
     }
     if (top) return null;

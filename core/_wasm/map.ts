@@ -3,12 +3,14 @@
 
 import { Code, ModuleBuilder, Op, Simd, T, VOID } from "./_builder.ts";
 import { type ArenaSpan, type WasmArena, wasmArena } from "./arena.ts";
+import { BODIES, type TranscendOp, transcendScalar, V } from "./transcend.ts";
 
 /** An elementwise expression over inputs of one float dtype. */
 export type MapExpr =
   | { op: "input"; index: number }
   | { op: "const"; value: number }
   | { op: "neg" | "abs" | "sqrt"; arg: MapExpr }
+  | { op: TranscendOp; arg: MapExpr }
   | { op: "add" | "sub" | "mul" | "div" | "min" | "max"; a: MapExpr; b: MapExpr };
 
 /** Float element types a map kernel can run on. */
@@ -86,6 +88,8 @@ const OPS = {
 
 const BIN = new Set<string>(["add", "sub", "mul", "div", "min", "max"]);
 const UN = new Set<string>(["neg", "abs", "sqrt"]);
+/** float64 only: inlined from core/_wasm/transcend.ts. */
+const TR = new Set<string>(["exp", "log", "sin", "cos"]);
 
 /** Vectors per loop iteration. */
 const UNROLL = 2;
@@ -111,7 +115,7 @@ function inspect(e: MapExpr, consts: number[]): number | null {
         const x = inspect(b.a, consts), y = inspect(b.b, consts);
         return x === null || y === null ? null : Math.max(x, y);
       }
-      if (UN.has(e.op)) return inspect((e as { arg: MapExpr }).arg, consts);
+      if (UN.has(e.op) || TR.has(e.op)) return inspect((e as { arg: MapExpr }).arg, consts);
       return null;
   }
 }
@@ -129,7 +133,7 @@ function mapModule(
   const { i32, v128 } = T;
   const sT = d === "f32" ? T.f32 : T.f64;
   const params = [i32, ...new Array<number>(nIn).fill(i32), i32] as (typeof i32)[];
-  m.func("map", params, [], (c: Code) => {
+  m.func("map", params, [i32], (c: Code) => {
     const OUT = 0, N = nIn + 1;
     const inP = Array.from({ length: nIn }, (_, j) => j + 1);
     const fullEnd = c.local(i32), end = c.local(i32);
@@ -141,8 +145,34 @@ function mapModule(
       c.vconst(d === "f32" ? new Float32Array(4).fill(x) : new Float64Array(2).fill(x));
       c.set(vconst[i]);
     });
+    // transcendental ops: their kernel bodies inlined on a v128 local (in the
+    // scalar tail, on a splat of the value); `big` counts the lanes left to JS
+    const tv = new V(c);
+    const big = c.local(i32);
+    c.i32(0).set(big);
+    const transcend = (op: TranscendOp, vec: boolean): void => {
+      const x = c.local(v128);
+      if (!vec) c.simd(Simd.f64x2_splat);
+      c.set(x);
+      const r = BODIES[op](tv, x);
+      if (r.big !== null) {
+        c.get(big).get(r.big);
+        if (vec) c.simd(0xc4 /* i64x2.bitmask */).op(0x69 /* i32.popcnt */);
+        else c.simd(Simd.v128_any_true);
+        c.op(Op.i32_add).set(big);
+      }
+      c.get(r.y);
+      if (!vec) c.simd(Simd.f64x2_extract_lane, 0);
+    };
     const emit = (e: MapExpr, vec: boolean): void => {
       switch (e.op) {
+        case "exp":
+        case "log":
+        case "sin":
+        case "cos":
+          emit(e.arg, vec);
+          transcend(e.op, vec);
+          return;
         case "input":
           c.get(vec ? vin[e.index] : sin[e.index]);
           return;
@@ -196,12 +226,18 @@ function mapModule(
       const adv = vec ? 16 * UNROLL : es;
       for (const p of [OUT, ...inP]) real.get(p).i32(adv).op(Op.i32_add).set(p);
     };
+    const loops = c.bytes.length;
     for (const vec of [true, false]) {
       real.op(Op.block, VOID, Op.loop, VOID);
       real.get(OUT).get(vec ? fullEnd : end).op(Op.i32_ge_u, Op.br_if, 1);
       step(vec);
       real.op(Op.br, 0, Op.end, Op.end);
     }
+    // the transcendental constants, set once before the loops
+    const body = c.bytes.splice(loops);
+    tv.init();
+    for (const b of body) c.bytes.push(b);
+    c.get(big);
   });
   return m.build();
 }
@@ -218,6 +254,8 @@ const CHUNK = 16384;
  *
  * Results equal the JS evaluation op by op (each op rounded to `dtype`, i.e.
  * `Math.fround` after every step for float32); min/max propagate NaN.
+ * exp/log/sin/cos (float64 only; null for float32) give the bits of
+ * `transcendF64` (core/_wasm/transcend.ts), whatever the chunking.
  *
  * @param expr The expression tree.
  * @param dtype Element type of the inputs and the output.
@@ -236,29 +274,96 @@ export function compileMap(
   const consts: number[] = [];
   const nIn = inspect(expr, consts);
   let kernel: MapKernel | null = null;
-  if (nIn !== null) {
+  if (nIn !== null && !(dtype === "float32" && usesTranscend(expr))) {
     const d = dtype === "float32" ? "f32" : "f64";
     const mod = new WebAssembly.Module(mapModule(expr, d, nIn, consts, arena));
     const inst = new WebAssembly.Instance(mod, { env: { memory: arena.memory } });
-    const fn = inst.exports.map as (...args: number[]) => void;
-    kernel = makeKernel(fn, dtype, nIn, arena);
+    const fn = inst.exports.map as (...args: number[]) => number;
+    kernel = makeKernel(fn, expr, dtype, nIn, arena);
   }
   cache.set(key, kernel);
   return kernel;
 }
 
+function usesTrig(e: MapExpr): boolean {
+  if ("arg" in e) return e.op === "sin" || e.op === "cos" || usesTrig(e.arg);
+  if ("a" in e) return usesTrig(e.a) || usesTrig(e.b);
+  return false;
+}
+
+function usesTranscend(e: MapExpr): boolean {
+  if ("arg" in e) return TR.has(e.op) || usesTranscend(e.arg);
+  if ("a" in e) return usesTranscend(e.a) || usesTranscend(e.b);
+  return false;
+}
+
+/** The expression at element `i` in JS, each op rounded as the kernel rounds it (float64). */
+function evalAt(e: MapExpr, ins: readonly Float64Array[], i: number): number {
+  switch (e.op) {
+    case "input":
+      return ins[e.index][i];
+    case "const":
+      return e.value;
+    case "neg":
+      return -evalAt(e.arg, ins, i);
+    case "abs":
+      return Math.abs(evalAt(e.arg, ins, i));
+    case "sqrt":
+      return Math.sqrt(evalAt(e.arg, ins, i));
+    case "exp":
+    case "log":
+    case "sin":
+    case "cos":
+      return transcendScalar(e.op, evalAt(e.arg, ins, i));
+    default: {
+      const a = evalAt(e.a, ins, i), b = evalAt(e.b, ins, i);
+      switch (e.op) {
+        case "add":
+          return a + b;
+        case "sub":
+          return a - b;
+        case "mul":
+          return a * b;
+        case "div":
+          return a / b;
+        case "min":
+          return Math.min(a, b);
+        default:
+          return Math.max(a, b);
+      }
+    }
+  }
+}
+
 function makeKernel(
-  fn: (...args: number[]) => void,
+  fn: (...args: number[]) => number,
+  expr: MapExpr,
   dtype: MapDType,
   nIn: number,
   arena: WasmArena,
 ): MapKernel {
   const Ctor = dtype === "float32" ? Float32Array : Float64Array;
+  const trig = usesTrig(expr);
   const runPtr = (out: number, inputs: readonly number[], n: number): void => {
     if (inputs.length !== nIn) {
       throw new RangeError(`Invalid input count ${inputs.length}: the expression reads ${nIn}`);
     }
-    fn(out, ...inputs, n);
+    // in place with sin/cos: keep the input in case the block must be redone
+    const saved = trig && inputs.includes(out)
+      ? new Float64Array(arena.memory.buffer, out, n).slice()
+      : null;
+    if (fn(out, ...inputs, n) > 0) {
+      // some sin/cos lanes had |x| > TRIG_LIMIT (or were not finite): redo
+      // the block in JS, every element with the same bits the kernel gives
+      const buf = arena.memory.buffer;
+      redo(
+        new Float64Array(buf, out, n),
+        inputs.map((p) => p === out ? saved! : new Float64Array(buf, p, n)),
+      );
+    }
+  };
+  const redo = (out: Float64Array, ins: readonly Float64Array[]): void => {
+    for (let i = 0; i < out.length; i++) out[i] = evalAt(expr, ins, i);
   };
   const run = (
     out: Float32Array | Float64Array,
@@ -273,8 +378,13 @@ function makeKernel(
       if (x.length < n) throw new RangeError(`Input of ${x.length} elements, output has ${n}`);
     }
     const inArena = [out, ...inputs].map((x) => arena.contains(x));
+    // in place with sin/cos: the output goes through scratch, so that a block
+    // redone in JS still reads its inputs
+    if (trig && inputs.some((x) => x.buffer === out.buffer)) inArena[0] = false;
     if (inArena.every((x) => x)) {
-      fn(out.byteOffset, ...inputs.map((x) => x.byteOffset), n);
+      if (fn(out.byteOffset, ...inputs.map((x) => x.byteOffset), n) > 0) {
+        redo(out as Float64Array, inputs as Float64Array[]);
+      }
       return;
     }
     const es = Ctor.BYTES_PER_ELEMENT;
@@ -300,7 +410,13 @@ function makeKernel(
             if (j > 0) views[j]!.set(x.subarray(i, i + m));
           }
         }
-        fn(...ptrs, m);
+        if (fn(...ptrs, m) > 0) {
+          const o = (views[0] ?? out.subarray(i, i + m)) as Float64Array;
+          redo(
+            o.subarray(0, m),
+            inputs.map((x) => x.subarray(i, i + m) as Float64Array),
+          );
+        }
         if (views[0]) out.set(views[0].subarray(0, m), i);
       }
     } finally {

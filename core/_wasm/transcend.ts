@@ -20,7 +20,7 @@
 //   them with Math.sin / Math.cos (fdlibm with Payne-Hanek reduction).
 //
 // Each export is f(out, in, n) on byte addresses of float64 arrays and writes
-// 2 * ceil(n / 2) elements; sin and cos return the count of lanes left over.
+// 2 * ceil(n / 2) elements (`out` may be `in`); sin and cos return the count of lanes left over.
 
 import { type Code, ModuleBuilder, Op, T, VOID } from "./_builder.ts";
 
@@ -53,12 +53,15 @@ const S = {
   f64x2_div: 0xf3,
   f64x2_min: 0xf4,
   f64x2_max: 0xf5,
+  f64x2_pmin: 0xf6,
+  f64x2_pmax: 0xf7,
+  i64x2_eq: 0xd6,
   f64x2_convert_low_i32x4_s: 0xfe,
   i32x4_bitmask: 0xa4,
 } as const;
 
 /** A tiny SSA-style emitter: every value is a v128 local. */
-class V {
+export class V {
   readonly c: Code;
   /** Constants by their 16 bytes (as a key): each one a local set before the loop. */
   readonly consts = new Map<string, number>();
@@ -128,7 +131,8 @@ class V {
 const MAGIC = 6755399441055744; // 1.5 * 2^52: x + MAGIC rounds x to an integer in the low bits
 
 function expBody(v: V, x0: number): number {
-  const x = v.op(S.f64x2_min, v.op(S.f64x2_max, x0, v.f(-746)), v.f(710));
+  // pmin/pmax (one instruction each) keep a NaN x, being x < c ? ... : x
+  const x = v.op(S.f64x2_pmin, v.op(S.f64x2_pmax, x0, v.f(-746)), v.f(710));
   const t = v.add(v.mul(x, v.f(1.4426950408889634)), v.f(MAGIC));
   const kf = v.sub(t, v.f(MAGIC));
   const ki = v.op(S.i64x2_sub, t, v.i(0x4338000000000000n)); // k as int64 lanes
@@ -140,8 +144,8 @@ function expBody(v: V, x0: number): number {
   const q = v.horner(r, inv); // 1/2 + r/6 + ... + r^11/13!
   // 1 + (hi + (r^2 q - lo)): the rounding of r itself never enters
   const p = v.add(v.f(1), v.add(hi, v.sub(v.mul(v.mul(r, r), q), lo)));
-  // 2^k = 2^k1 2^k2 with k1 = k >> 1, k2 = k - k1 (both within the normal range)
-  const k1 = v.shift(S.i64x2_shr_s, ki, 1);
+  // 2^k = 2^k1 2^k2 with k1 = round(k / 2), k2 = k - k1 (both within the normal range)
+  const k1 = v.op(S.i64x2_sub, v.add(v.mul(kf, v.f(0.5)), v.f(MAGIC)), v.i(0x4338000000000000n));
   const k2 = v.op(S.i64x2_sub, ki, k1);
   const bias = v.i(1023n);
   const s1 = v.shift(S.i64x2_shl, v.op(S.i64x2_add, k1, bias), 52);
@@ -251,7 +255,8 @@ function trigBody(v: V, x: number, shift: 0 | 1): { y: number; big: number } {
   const cosr = v.add(w, v.add(v.sub(v.sub(v.f(1), w), hz), v.sub(v.mul(z, cr), v.mul(r, rl))));
   // quadrant q = n + shift (mod 4): odd q takes cos(r), q & 2 flips the sign
   const q = shift ? v.op(S.i64x2_add, t, v.i(1n)) : t;
-  const odd = v.shift(S.i64x2_shr_s, v.shift(S.i64x2_shl, q, 63), 63);
+  const one = v.i(1n);
+  const odd = v.op(S.i64x2_eq, v.op(S.v128_and, q, one), one);
   const sign = v.op(S.v128_and, v.shift(S.i64x2_shl, q, 62), v.i(-0x8000000000000000n));
   let y = v.op(S.v128_xor, v.sel(odd, cosr, sinr), sign);
   const tiny = v.op(S.f64x2_lt, ax, v.f(2 ** -26));
@@ -261,9 +266,11 @@ function trigBody(v: V, x: number, shift: 0 | 1): { y: number; big: number } {
   return { y, big };
 }
 
-type Body = (v: V, x: number) => { y: number; big: number | null };
+/** A kernel body: the result of lane vector `x` and the mask of lanes left to the caller. */
+export type Body = (v: V, x: number) => { y: number; big: number | null };
 
-const BODIES: Record<TranscendOp, Body> = {
+/** The body of each op (the fused maps of map.ts inline them). */
+export const BODIES: Record<TranscendOp, Body> = {
   exp: (v, x) => ({ y: expBody(v, x), big: null }),
   log: (v, x) => ({ y: logBody(v, x), big: null }),
   sin: (v, x) => trigBody(v, x, 0),
@@ -276,26 +283,31 @@ export type TranscendOp = "exp" | "log" | "sin" | "cos";
 /** The names of the ops with a SIMD kernel. */
 export const TRANSCEND_OPS: readonly TranscendOp[] = ["exp", "log", "sin", "cos"];
 
+/** Vectors per loop iteration (independent chains for the out-of-order core). */
+const UNROLL = 1;
+
 function emit(c: Code, body: Body): void {
   const { i32 } = T;
   const [OUT, IN, N] = [0, 1, 2];
   const end = c.local(i32);
   const count = c.local(i32);
   c.i32(0).set(count);
-  c.get(N).i32(1).op(Op.i32_add).i32(-2).op(Op.i32_and).i32(3).op(Op.i32_shl).get(OUT)
-    .op(Op.i32_add).set(end);
+  c.get(N).i32(UNROLL * 2 - 1).op(Op.i32_add).i32(-UNROLL * 2).op(Op.i32_and).i32(3)
+    .op(Op.i32_shl).get(OUT).op(Op.i32_add).set(end);
   const p0 = c.bytes.length;
   const v = new V(c);
-  const x = c.local(T.v128);
-  c.get(IN).vmem(S.load, 0, 3).set(x);
-  const { y, big } = body(v, x);
-  c.get(OUT).get(y).vmem(S.store, 0, 3);
-  if (big !== null) {
-    // count += popcount of the two lane masks (i64x2.bitmask is 0xfd 0xc4 0x01)
-    c.get(count).get(big).simd(0xc4).op(0x69, /* i32.popcnt */ Op.i32_add).set(count);
+  for (let u = 0; u < UNROLL; u++) {
+    const x = c.local(T.v128);
+    c.get(IN).vmem(S.load, 16 * u, 3).set(x);
+    const { y, big } = body(v, x);
+    c.get(OUT).get(y).vmem(S.store, 16 * u, 3);
+    if (big !== null) {
+      // count += popcount of the two lane masks (i64x2.bitmask is 0xfd 0xc4 0x01)
+      c.get(count).get(big).simd(0xc4).op(0x69, /* i32.popcnt */ Op.i32_add).set(count);
+    }
   }
-  c.get(OUT).i32(16).op(Op.i32_add).set(OUT);
-  c.get(IN).i32(16).op(Op.i32_add).set(IN);
+  c.get(OUT).i32(16 * UNROLL).op(Op.i32_add).set(OUT);
+  c.get(IN).i32(16 * UNROLL).op(Op.i32_add).set(IN);
   const loopBody = c.bytes.splice(p0);
   v.init();
   c.op(Op.block, VOID, Op.loop, VOID);
@@ -330,7 +342,7 @@ export function transcendKernels(pages: number): TranscendKernels | null {
 }
 
 /** Elements per kernel call when copying through the kernels' memory. */
-const CHUNK = 8192;
+const CHUNK = Number(Deno.env.get("TC") ?? 2048);
 let kernels: TranscendKernels | null | undefined;
 
 const FALLBACK: Record<TranscendOp, (x: number) => number> = {
@@ -351,19 +363,29 @@ export function transcendF64(op: TranscendOp, out: Float64Array, a: Float64Array
   const f = kernels.fns[op];
   const buf = kernels.memory.buffer;
   const vin = new Float64Array(buf, 0, CHUNK);
-  const vout = new Float64Array(buf, CHUNK * 8, CHUNK);
   const slow = FALLBACK[op];
   for (let i = 0; i < a.length; i += CHUNK) {
     const m = Math.min(CHUNK, a.length - i);
     vin.set(m === CHUNK ? a.subarray(i, i + CHUNK) : a.subarray(i, i + m));
     if (m & 1) vin[m] = 0;
-    const left = f(CHUNK * 8, 0, m);
+    const left = f(0, 0, m);
     if (left > 0) {
       for (let j = 0; j < m; j++) {
-        if (!(Math.abs(vin[j]) <= TRIG_LIMIT)) vout[j] = slow(vin[j]);
+        if (!(Math.abs(a[i + j]) <= TRIG_LIMIT)) vin[j] = slow(a[i + j]);
       }
     }
-    out.set(m === CHUNK ? vout : vout.subarray(0, m), i);
+    out.set(m === CHUNK ? vin : vin.subarray(0, m), i);
   }
   return true;
+}
+
+/**
+ * op(x) for one float64, with exactly the bits of {@link transcendF64} (the
+ * same kernel, or Math.* where the kernel leaves a lane to the caller).
+ */
+export function transcendScalar(op: TranscendOp, x: number): number {
+  const buf = new Float64Array(1);
+  buf[0] = x;
+  if (!transcendF64(op, buf, buf)) return FALLBACK[op](x);
+  return buf[0];
 }
