@@ -39,7 +39,9 @@ function time(fn: () => void): [number, number] {
 const med = (a: number[]): number => [...a].sort((p, q) => p - q)[a.length >> 1];
 const rate = (s: number): string => `${(n / s / 1e6).toFixed(0).padStart(5)} M/s`;
 
-console.log(`${n} float64 elements, ${rounds} interleaved rounds; load ${Deno.loadavg().join(" ")}`);
+console.log(
+  `${n} float64 elements, ${rounds} interleaved rounds; load ${Deno.loadavg().join(" ")}`,
+);
 for (const op of ["sin", "cos", "exp", "log"] as TranscendOp[]) {
   const a = op === "log" ? xPos : x;
   const w = { simd: [] as number[], math: [] as number[] };
