@@ -10,6 +10,30 @@ import { TRANSCEND_OPS, transcendF64, type TranscendOp } from "../_wasm/transcen
 
 const SIMD_F64 = new Set<string>(TRANSCEND_OPS);
 
+/**
+ * One run of a float64 exp/log/sin/cos through the SIMD kernel, strided runs
+ * gathered first: every layout gets the same bits. False without simd128.
+ */
+function simdRun(
+  op: TranscendOp,
+  od: Float64Array,
+  io: number,
+  so: number,
+  ad: Float64Array,
+  ia: number,
+  sa: number,
+  n: number,
+): boolean {
+  if (so === 1 && sa === 1) {
+    return transcendF64(op, od.subarray(io, io + n), ad.subarray(ia, ia + n));
+  }
+  const t = new Float64Array(n);
+  for (let i = 0; i < n; i++) t[i] = ad[ia + i * sa];
+  if (!transcendF64(op, t, t)) return false;
+  for (let i = 0; i < n; i++) od[io + i * so] = t[i];
+  return true;
+}
+
 /** One unary op: its kind and its expression for a loop dtype. */
 export interface UnarySpec {
   /** How the loop dtype is chosen (see {@link OpKind}); `predicate` computes in the input dtype. */
@@ -118,11 +142,14 @@ export function unaryKernel(op: UnaryOp, L: DType, dest: NDArray, a: NDArray): v
     (off, n, inner) => {
       const io = off[0];
       const ia = off[1];
+      if (
+        simd !== null &&
+        simdRun(simd, od as Float64Array, io, inner[0], ad as Float64Array, ia, inner[1], n)
+      ) {
+        return;
+      }
       if (n >= MIN_SUBARRAY_RUN && inner[0] === 1 && inner[1] === 1) {
-        const o = od.subarray(io, io + n), x = ad.subarray(ia, ia + n);
-        if (simd === null || !transcendF64(simd, o as Float64Array, x as Float64Array)) {
-          loops.v(o, x);
-        }
+        loops.v(od.subarray(io, io + n), ad.subarray(ia, ia + n));
       } else {
         loops.st(od, io, inner[0], ad, ia, inner[1], n);
       }
