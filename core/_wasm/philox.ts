@@ -56,8 +56,10 @@ const ODD = lanes(1, 3, 5, 7);
 const I64_CONST = 0x42;
 const I64_MUL = 0x7e;
 
-/** The elements per loop iteration (two groups of four). */
-export const PHILOX_GROUP = 8;
+/** Groups of four elements interleaved per loop iteration (3 and 4 measured no faster). */
+const G = 2;
+/** The elements per loop iteration. */
+export const PHILOX_GROUP = 4 * G;
 
 function emit(c: Code, kind: "words" | "uniform"): void {
   const { i32, v128 } = T;
@@ -68,8 +70,7 @@ function emit(c: Code, kind: "words" | "uniform"): void {
   const keys: number[] = [];
   for (let r = 0; r < 20; r++) keys.push(v());
   // counters of elements j..j+3 (lo: j, j+1; hi: j+2, j+3) and j+4..j+7
-  const ctr = [v(), v(), v(), v()];
-  const G = 2;
+  const ctr = Array.from({ length: 2 * G }, () => v());
   const x: number[][] = [];
   for (let g = 0; g < G; g++) x.push([v(), v(), v(), v()]);
   const p0l = v(), p0h = v(), p1l = v(), p1h = v();
@@ -86,16 +87,16 @@ function emit(c: Code, kind: "words" | "uniform"): void {
     splat32(() => c.get(K1).i32(r * W1).op(Op.i32_add), keys[2 * r + 1]);
   }
   // ctr[q] = [flat + (2q) step, flat + (2q+1) step]
-  for (let q = 0; q < 4; q++) {
+  for (let q = 0; q < 2 * G; q++) {
     c.get(FLAT).op(I64_CONST, 2 * q).get(STEP).op(I64_MUL, 0x7c); // flat + 2q * step
     c.simd(S.i64x2_splat);
     c.get(STEP).simd(S.i64x2_splat).vconst(new Float64Array(new BigInt64Array([0n, -1n]).buffer));
     c.simd(S.v128_and).simd(S.i64x2_add).set(ctr[q]);
   }
-  c.get(STEP).op(I64_CONST, 8, I64_MUL).simd(S.i64x2_splat).set(step4);
+  c.get(STEP).op(I64_CONST, 4 * G, I64_MUL).simd(S.i64x2_splat).set(step4);
   // end = out + (8 ceil(n / 8)) * bytes per element
   const es = kind === "words" ? 16 : 8;
-  c.get(N).i32(7).op(Op.i32_add).i32(-8).op(Op.i32_and);
+  c.get(N).i32(4 * G - 1).op(Op.i32_add).i32(-4 * G).op(Op.i32_and);
   c.i32(Math.log2(es)).op(Op.i32_shl).get(OUT).op(Op.i32_add).set(end);
   c.op(Op.block, VOID, Op.loop, VOID);
   c.get(OUT).get(end).op(Op.i32_ge_u, Op.br_if, 1);
@@ -157,8 +158,8 @@ function emit(c: Code, kind: "words" | "uniform"): void {
       }
     }
   }
-  for (let q = 0; q < 4; q++) c.get(ctr[q]).get(step4).simd(S.i64x2_add).set(ctr[q]);
-  c.get(OUT).i32(8 * es).op(Op.i32_add).set(OUT);
+  for (let q = 0; q < 2 * G; q++) c.get(ctr[q]).get(step4).simd(S.i64x2_add).set(ctr[q]);
+  c.get(OUT).i32(4 * G * es).op(Op.i32_add).set(OUT);
   c.op(Op.br, 0, Op.end, Op.end);
 }
 
