@@ -6,30 +6,31 @@ import type { NDArray } from "../ndarray.ts";
 import { forEachRun } from "../_iter.ts";
 import { MIN_SUBARRAY_RUN, permute, unaryLoops, walkOrder } from "./_codegen.ts";
 import type { OpKind } from "./binary.ts";
-import { TRANSCEND_OPS, transcendF64, type TranscendOp } from "../_wasm/transcend.ts";
+import { transcend, TRANSCEND_OPS, type TranscendOp } from "../_wasm/transcend.ts";
 
-const SIMD_F64 = new Set<string>(TRANSCEND_OPS);
+const SIMD_OPS = new Set<string>(TRANSCEND_OPS);
+
+type Fl = Float64Array | Float32Array;
 
 /**
- * One run of a float64 exp/log/sin/cos through the SIMD kernel, strided runs
- * gathered first: every layout gets the same bits. False without simd128.
+ * One run of a float64/float32 exp/log/sin/cos through the SIMD kernel,
+ * strided runs gathered first: every layout gets the same bits. False without
+ * simd128.
  */
 function simdRun(
   op: TranscendOp,
-  od: Float64Array,
+  od: Fl,
   io: number,
   so: number,
-  ad: Float64Array,
+  ad: Fl,
   ia: number,
   sa: number,
   n: number,
 ): boolean {
-  if (so === 1 && sa === 1) {
-    return transcendF64(op, od.subarray(io, io + n), ad.subarray(ia, ia + n));
-  }
-  const t = new Float64Array(n);
+  if (so === 1 && sa === 1) return transcend(op, od.subarray(io, io + n), ad.subarray(ia, ia + n));
+  const t = ad instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
   for (let i = 0; i < n; i++) t[i] = ad[ia + i * sa];
-  if (!transcendF64(op, t, t)) return false;
+  if (!transcend(op, t, t)) return false;
   for (let i = 0; i < n; i++) od[io + i * so] = t[i];
   return true;
 }
@@ -130,8 +131,10 @@ export function unaryKernel(op: UnaryOp, L: DType, dest: NDArray, a: NDArray): v
     `${op}|${L}|${od.constructor.name}|${ad.constructor.name}`,
     spec.expr(L, inf),
   );
-  // float64 exp/log/sin/cos: the WebAssembly SIMD kernels (core/_wasm/transcend.ts)
-  const simd = SIMD_F64.has(op) && od instanceof Float64Array && ad instanceof Float64Array
+  // float64/float32 exp/log/sin/cos: the WebAssembly SIMD kernels (core/_wasm/transcend.ts)
+  const simd = SIMD_OPS.has(op) &&
+      ((od instanceof Float64Array && ad instanceof Float64Array) ||
+        (od instanceof Float32Array && ad instanceof Float32Array))
     ? op as TranscendOp
     : null;
   const perm = walkOrder(dest.strides);
@@ -144,7 +147,7 @@ export function unaryKernel(op: UnaryOp, L: DType, dest: NDArray, a: NDArray): v
       const ia = off[1];
       if (
         simd !== null &&
-        simdRun(simd, od as Float64Array, io, inner[0], ad as Float64Array, ia, inner[1], n)
+        simdRun(simd, od as Fl, io, inner[0], ad as Fl, ia, inner[1], n)
       ) {
         return;
       }

@@ -157,7 +157,7 @@ function mapModule(
       const r = BODIES[op](tv, x);
       if (r.big !== null) {
         c.get(big).get(r.big);
-        if (vec) c.simd(0xc4 /* i64x2.bitmask */).op(0x69 /* i32.popcnt */);
+        if (vec) c.simd(0xc4 /* i64x2.bitmask */).op(Op.i32_popcnt);
         else c.simd(Simd.v128_any_true);
         c.op(Op.i32_add).set(big);
       }

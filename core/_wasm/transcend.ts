@@ -57,7 +57,11 @@ const S = {
   f64x2_pmax: 0xf7,
   i64x2_eq: 0xd6,
   f64x2_convert_low_i32x4_s: 0xfe,
-  i32x4_bitmask: 0xa4,
+  i64x2_bitmask: 0xc4,
+  load64_zero: 0x5d,
+  store64_lane: 0x5b,
+  f32x4_demote_f64x2_zero: 0x5e,
+  f64x2_promote_low_f32x4: 0x5f,
 } as const;
 
 /** A tiny SSA-style emitter: every value is a v128 local. */
@@ -283,31 +287,34 @@ export type TranscendOp = "exp" | "log" | "sin" | "cos";
 /** The names of the ops with a SIMD kernel. */
 export const TRANSCEND_OPS: readonly TranscendOp[] = ["exp", "log", "sin", "cos"];
 
-/** Vectors per loop iteration (independent chains for the out-of-order core). */
-const UNROLL = 1;
-
-function emit(c: Code, body: Body): void {
+/**
+ * The loop of one kernel: two elements an iteration, float64 (16 bytes) or
+ * float32 (8 bytes, promoted to float64 and the result rounded back).
+ */
+function emit(c: Code, body: Body, f32: boolean): void {
   const { i32 } = T;
   const [OUT, IN, N] = [0, 1, 2];
+  const es = f32 ? 4 : 8;
   const end = c.local(i32);
   const count = c.local(i32);
   c.i32(0).set(count);
-  c.get(N).i32(UNROLL * 2 - 1).op(Op.i32_add).i32(-UNROLL * 2).op(Op.i32_and).i32(3)
-    .op(Op.i32_shl).get(OUT).op(Op.i32_add).set(end);
+  // end = out + 2 ceil(n / 2) elements
+  c.get(N).i32(1).op(Op.i32_add).i32(-2).op(Op.i32_and).i32(es).op(Op.i32_mul).get(OUT)
+    .op(Op.i32_add).set(end);
   const p0 = c.bytes.length;
   const v = new V(c);
-  for (let u = 0; u < UNROLL; u++) {
-    const x = c.local(T.v128);
-    c.get(IN).vmem(S.load, 16 * u, 3).set(x);
-    const { y, big } = body(v, x);
-    c.get(OUT).get(y).vmem(S.store, 16 * u, 3);
-    if (big !== null) {
-      // count += popcount of the two lane masks (i64x2.bitmask is 0xfd 0xc4 0x01)
-      c.get(count).get(big).simd(0xc4).op(0x69, /* i32.popcnt */ Op.i32_add).set(count);
-    }
+  const x = c.local(T.v128);
+  if (f32) c.get(IN).vmem(S.load64_zero, 0, 2).simd(S.f64x2_promote_low_f32x4).set(x);
+  else c.get(IN).vmem(S.load, 0, 3).set(x);
+  const { y, big } = body(v, x);
+  if (f32) c.get(OUT).get(y).simd(S.f32x4_demote_f64x2_zero).vmem(S.store64_lane, 0, 2).op(0);
+  else c.get(OUT).get(y).vmem(S.store, 0, 3);
+  if (big !== null) {
+    // count += popcount of the two lane masks
+    c.get(count).get(big).simd(S.i64x2_bitmask).op(Op.i32_popcnt, Op.i32_add).set(count);
   }
-  c.get(OUT).i32(16 * UNROLL).op(Op.i32_add).set(OUT);
-  c.get(IN).i32(16 * UNROLL).op(Op.i32_add).set(IN);
+  c.get(OUT).i32(2 * es).op(Op.i32_add).set(OUT);
+  c.get(IN).i32(2 * es).op(Op.i32_add).set(IN);
   const loopBody = c.bytes.splice(p0);
   v.init();
   c.op(Op.block, VOID, Op.loop, VOID);
@@ -317,10 +324,15 @@ function emit(c: Code, body: Body): void {
   c.get(count);
 }
 
+/** A kernel: f(out, in, n) on byte addresses; returns the lanes left to the caller (sin, cos) or 0. */
+export type TranscendFn = (out: number, inp: number, n: number) => number;
+
 /** The kernels and their memory. */
 export interface TranscendKernels {
-  /** f(out, in, n): byte addresses; returns the lanes left to the caller (sin, cos) or 0. */
-  readonly fns: Readonly<Record<TranscendOp, (out: number, inp: number, n: number) => number>>;
+  /** The float64 kernels. */
+  readonly f64: Readonly<Record<TranscendOp, TranscendFn>>;
+  /** The float32 kernels (the float64 algorithm on the promoted value, rounded to float32). */
+  readonly f32: Readonly<Record<TranscendOp, TranscendFn>>;
   /** The kernels' memory. */
   readonly memory: WebAssembly.Memory;
 }
@@ -329,20 +341,24 @@ export interface TranscendKernels {
 export function transcendKernels(pages: number): TranscendKernels | null {
   const mb = new ModuleBuilder({ initial: pages, maximum: pages, shared: false });
   const { i32 } = T;
-  for (const op of TRANSCEND_OPS) mb.func(op, [i32, i32, i32], [i32], (c) => emit(c, BODIES[op]));
+  for (const op of TRANSCEND_OPS) {
+    mb.func(op, [i32, i32, i32], [i32], (c) => emit(c, BODIES[op], false));
+    mb.func(`${op}_f32`, [i32, i32, i32], [i32], (c) => emit(c, BODIES[op], true));
+  }
   const bytes = mb.build();
   if (!WebAssembly.validate(bytes)) return null;
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
   const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-  const fns = Object.fromEntries(TRANSCEND_OPS.map((op) => [op, inst.exports[op]])) as Record<
-    TranscendOp,
-    (out: number, inp: number, n: number) => number
-  >;
-  return { fns, memory };
+  const pick = (suffix: string) =>
+    Object.fromEntries(TRANSCEND_OPS.map((op) => [op, inst.exports[op + suffix]])) as Record<
+      TranscendOp,
+      TranscendFn
+    >;
+  return { f64: pick(""), f32: pick("_f32"), memory };
 }
 
-/** Elements per kernel call when copying through the kernels' memory. */
-const CHUNK = Number(Deno.env.get("TC") ?? 2048);
+/** Elements per kernel call when copying through the kernels' memory (L1-resident). */
+const CHUNK = 2048;
 let kernels: TranscendKernels | null | undefined;
 
 const FALLBACK: Record<TranscendOp, (x: number) => number> = {
@@ -353,16 +369,22 @@ const FALLBACK: Record<TranscendOp, (x: number) => number> = {
 };
 
 /**
- * out[i] = op(a[i]) for float64 arrays of equal length (`out` may be `a`),
+ * out[i] = op(a[i]) for float64 arrays, or float32 arrays (computed in
+ * float64, rounded once to float32), of equal length (`out` may be `a`),
  * through the SIMD kernels in chunks; false (nothing written) when the engine
- * has no simd128.
+ * has no simd128. sin/cos of |x| > TRIG_LIMIT, inf or NaN come from Math.*.
  */
-export function transcendF64(op: TranscendOp, out: Float64Array, a: Float64Array): boolean {
+export function transcend<A extends Float64Array | Float32Array>(
+  op: TranscendOp,
+  out: A,
+  a: A,
+): boolean {
   if (kernels === undefined) kernels = transcendKernels(2);
   if (kernels === null) return false;
-  const f = kernels.fns[op];
+  const f32 = a instanceof Float32Array;
+  const f = (f32 ? kernels.f32 : kernels.f64)[op];
   const buf = kernels.memory.buffer;
-  const vin = new Float64Array(buf, 0, CHUNK);
+  const vin = f32 ? new Float32Array(buf, 0, CHUNK) : new Float64Array(buf, 0, CHUNK);
   const slow = FALLBACK[op];
   for (let i = 0; i < a.length; i += CHUNK) {
     const m = Math.min(CHUNK, a.length - i);
@@ -379,9 +401,15 @@ export function transcendF64(op: TranscendOp, out: Float64Array, a: Float64Array
   return true;
 }
 
+/** {@link transcend} on float64 arrays. */
+export function transcendF64(op: TranscendOp, out: Float64Array, a: Float64Array): boolean {
+  return transcend(op, out, a);
+}
+
 /**
  * op(x) for one float64, with exactly the bits of {@link transcendF64} (the
- * same kernel, or Math.* where the kernel leaves a lane to the caller).
+ * same kernel, or Math.* where the kernel leaves a lane to the caller). Its
+ * float32 result is `Math.fround` of this.
  */
 export function transcendScalar(op: TranscendOp, x: number): number {
   const buf = new Float64Array(1);
