@@ -106,8 +106,8 @@ const FUSE_UN: Readonly<Record<string, "neg" | "abs" | "sqrt">> = {
   sqrt: "sqrt",
 };
 
-/** Fused on float64 only: the SIMD kernels of core/_wasm/transcend.ts, inlined. */
-const FUSE_F64 = new Set(["exp", "log", "sin", "cos"]);
+/** The SIMD kernels of core/_wasm/transcend.ts, inlined (float32: computed in float64). */
+const FUSE_TR = new Set(["exp", "log", "sin", "cos"]);
 
 interface Fused {
   readonly kernel: MapKernel;
@@ -127,8 +127,7 @@ function fuse(root: MapNode): Fused | null {
   const build = (n: Node, top: boolean): MapExpr | null => {
     if (
       n.kind === "map" && n.dtype === d &&
-      (FUSE_BIN[n.op] || FUSE_UN[n.op] || n.op === "square" ||
-        (d === "float64" && FUSE_F64.has(n.op)))
+      (FUSE_BIN[n.op] || FUSE_UN[n.op] || n.op === "square" || FUSE_TR.has(n.op))
     ) {
       const args: MapExpr[] = [];
       for (const a of n.args) {
@@ -142,7 +141,7 @@ function fuse(root: MapNode): Fused | null {
       ops++;
       if (FUSE_BIN[n.op]) return { op: FUSE_BIN[n.op], a: args[0], b: args[1] };
       if (n.op === "square") return { op: "mul", a: args[0], b: args[0] };
-      if (FUSE_F64.has(n.op)) return { op: n.op as "exp" | "log" | "sin" | "cos", arg: args[0] };
+      if (FUSE_TR.has(n.op)) return { op: n.op as "exp" | "log" | "sin" | "cos", arg: args[0] };
       return { op: FUSE_UN[n.op], arg: args[0] };
     }
     if (top) return null;

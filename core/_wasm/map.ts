@@ -88,8 +88,12 @@ const OPS = {
 
 const BIN = new Set<string>(["add", "sub", "mul", "div", "min", "max"]);
 const UN = new Set<string>(["neg", "abs", "sqrt"]);
-/** float64 only: inlined from core/_wasm/transcend.ts. */
+/** Inlined from core/_wasm/transcend.ts (float64; float32 promoted, rounded once). */
 const TR = new Set<string>(["exp", "log", "sin", "cos"]);
+
+/** i8x16.shuffle bytes taking 32-bit lanes 2, 3 (twice) / lanes 0, 1 of a and 0, 1 of b. */
+const LANES_2301 = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+const LANES_0145 = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 
 /** Vectors per loop iteration. */
 const UNROLL = 2;
@@ -151,18 +155,41 @@ function mapModule(
     const big = c.local(i32);
     c.i32(0).set(big);
     const transcend = (op: TranscendOp, vec: boolean): void => {
-      const x = c.local(v128);
-      if (!vec) c.simd(Simd.f64x2_splat);
-      c.set(x);
-      const r = BODIES[op](tv, x);
-      if (r.big !== null) {
-        c.get(big).get(r.big);
-        if (vec) c.simd(0xc4 /* i64x2.bitmask */).op(Op.i32_popcnt);
+      // f64 lanes in: the value (vec: a vector of two; f32: promoted halves)
+      const count = (mask: number, lanes: boolean): void => {
+        c.get(big).get(mask);
+        if (lanes) c.simd(0xc4 /* i64x2.bitmask */).op(Op.i32_popcnt);
         else c.simd(Simd.v128_any_true);
         c.op(Op.i32_add).set(big);
+      };
+      const apply = (x: number, lanes: boolean): number => {
+        const r = BODIES[op](tv, x);
+        if (r.big !== null) count(r.big, lanes);
+        return r.y;
+      };
+      const x = c.local(v128);
+      if (d === "f64") {
+        if (!vec) c.simd(Simd.f64x2_splat);
+        c.set(x);
+        c.get(apply(x, vec));
+        if (!vec) c.simd(Simd.f64x2_extract_lane, 0);
+        return;
       }
-      c.get(r.y);
-      if (!vec) c.simd(Simd.f64x2_extract_lane, 0);
+      if (!vec) {
+        c.op(Op.f64_promote_f32).simd(Simd.f64x2_splat).set(x);
+        c.get(apply(x, false)).simd(Simd.f64x2_extract_lane, 0).op(Op.f32_demote_f64);
+        return;
+      }
+      // four f32 lanes: two f64x2 halves, each rounded back, then joined
+      const x4 = c.local(v128), hi = c.local(v128);
+      c.set(x4);
+      c.get(x4).simd(Simd.f64x2_promote_low_f32x4).set(x);
+      c.get(x4).get(x4).simd(Simd.i8x16_shuffle, ...LANES_2301);
+      c.simd(Simd.f64x2_promote_low_f32x4).set(hi);
+      const ylo = apply(x, true), yhi = apply(hi, true);
+      c.get(ylo).simd(Simd.f32x4_demote_f64x2_zero);
+      c.get(yhi).simd(Simd.f32x4_demote_f64x2_zero);
+      c.simd(Simd.i8x16_shuffle, ...LANES_0145);
     };
     const emit = (e: MapExpr, vec: boolean): void => {
       switch (e.op) {
@@ -254,8 +281,8 @@ const CHUNK = 16384;
  *
  * Results equal the JS evaluation op by op (each op rounded to `dtype`, i.e.
  * `Math.fround` after every step for float32); min/max propagate NaN.
- * exp/log/sin/cos (float64 only; null for float32) give the bits of
- * `transcendF64` (core/_wasm/transcend.ts), whatever the chunking.
+ * exp/log/sin/cos give the bits of `transcend` (core/_wasm/transcend.ts:
+ * float32 computed in float64 and rounded once), whatever the chunking.
  *
  * @param expr The expression tree.
  * @param dtype Element type of the inputs and the output.
@@ -274,7 +301,7 @@ export function compileMap(
   const consts: number[] = [];
   const nIn = inspect(expr, consts);
   let kernel: MapKernel | null = null;
-  if (nIn !== null && !(dtype === "float32" && usesTranscend(expr))) {
+  if (nIn !== null) {
     const d = dtype === "float32" ? "f32" : "f64";
     const mod = new WebAssembly.Module(mapModule(expr, d, nIn, consts, arena));
     const inst = new WebAssembly.Instance(mod, { env: { memory: arena.memory } });
@@ -291,41 +318,38 @@ function usesTrig(e: MapExpr): boolean {
   return false;
 }
 
-function usesTranscend(e: MapExpr): boolean {
-  if ("arg" in e) return TR.has(e.op) || usesTranscend(e.arg);
-  if ("a" in e) return usesTranscend(e.a) || usesTranscend(e.b);
-  return false;
-}
-
-/** The expression at element `i` in JS, each op rounded as the kernel rounds it (float64). */
-function evalAt(e: MapExpr, ins: readonly Float64Array[], i: number): number {
+/**
+ * The expression at element `i` in JS, each op rounded as the kernel rounds
+ * it (`round` is Math.fround for float32, identity for float64).
+ */
+function evalAt(e: MapExpr, ins: readonly Fl[], i: number, round: (x: number) => number): number {
   switch (e.op) {
     case "input":
       return ins[e.index][i];
     case "const":
-      return e.value;
+      return round(e.value);
     case "neg":
-      return -evalAt(e.arg, ins, i);
+      return -evalAt(e.arg, ins, i, round);
     case "abs":
-      return Math.abs(evalAt(e.arg, ins, i));
+      return Math.abs(evalAt(e.arg, ins, i, round));
     case "sqrt":
-      return Math.sqrt(evalAt(e.arg, ins, i));
+      return round(Math.sqrt(evalAt(e.arg, ins, i, round)));
     case "exp":
     case "log":
     case "sin":
     case "cos":
-      return transcendScalar(e.op, evalAt(e.arg, ins, i));
+      return round(transcendScalar(e.op, evalAt(e.arg, ins, i, round)));
     default: {
-      const a = evalAt(e.a, ins, i), b = evalAt(e.b, ins, i);
+      const a = evalAt(e.a, ins, i, round), b = evalAt(e.b, ins, i, round);
       switch (e.op) {
         case "add":
-          return a + b;
+          return round(a + b);
         case "sub":
-          return a - b;
+          return round(a - b);
         case "mul":
-          return a * b;
+          return round(a * b);
         case "div":
-          return a / b;
+          return round(a / b);
         case "min":
           return Math.min(a, b);
         default:
@@ -334,6 +358,8 @@ function evalAt(e: MapExpr, ins: readonly Float64Array[], i: number): number {
     }
   }
 }
+
+type Fl = Float32Array | Float64Array;
 
 function makeKernel(
   fn: (...args: number[]) => number,
@@ -344,26 +370,25 @@ function makeKernel(
 ): MapKernel {
   const Ctor = dtype === "float32" ? Float32Array : Float64Array;
   const trig = usesTrig(expr);
+  const memView = (p: number, n: number): Fl =>
+    dtype === "float32"
+      ? new Float32Array(arena.memory.buffer, p, n)
+      : new Float64Array(arena.memory.buffer, p, n);
   const runPtr = (out: number, inputs: readonly number[], n: number): void => {
     if (inputs.length !== nIn) {
       throw new RangeError(`Invalid input count ${inputs.length}: the expression reads ${nIn}`);
     }
     // in place with sin/cos: keep the input in case the block must be redone
-    const saved = trig && inputs.includes(out)
-      ? new Float64Array(arena.memory.buffer, out, n).slice()
-      : null;
+    const saved = trig && inputs.includes(out) ? memView(out, n).slice() : null;
     if (fn(out, ...inputs, n) > 0) {
       // some sin/cos lanes had |x| > TRIG_LIMIT (or were not finite): redo
       // the block in JS, every element with the same bits the kernel gives
-      const buf = arena.memory.buffer;
-      redo(
-        new Float64Array(buf, out, n),
-        inputs.map((p) => p === out ? saved! : new Float64Array(buf, p, n)),
-      );
+      redo(memView(out, n), inputs.map((p) => p === out ? saved! : memView(p, n)));
     }
   };
-  const redo = (out: Float64Array, ins: readonly Float64Array[]): void => {
-    for (let i = 0; i < out.length; i++) out[i] = evalAt(expr, ins, i);
+  const round = dtype === "float32" ? Math.fround : (x: number): number => x;
+  const redo = (out: Fl, ins: readonly Fl[]): void => {
+    for (let i = 0; i < out.length; i++) out[i] = evalAt(expr, ins, i, round);
   };
   const run = (
     out: Float32Array | Float64Array,
@@ -383,7 +408,7 @@ function makeKernel(
     if (trig && inputs.some((x) => x.buffer === out.buffer)) inArena[0] = false;
     if (inArena.every((x) => x)) {
       if (fn(out.byteOffset, ...inputs.map((x) => x.byteOffset), n) > 0) {
-        redo(out as Float64Array, inputs as Float64Array[]);
+        redo(out, inputs);
       }
       return;
     }
@@ -411,10 +436,10 @@ function makeKernel(
           }
         }
         if (fn(...ptrs, m) > 0) {
-          const o = (views[0] ?? out.subarray(i, i + m)) as Float64Array;
+          const o = views[0] ?? out.subarray(i, i + m);
           redo(
             o.subarray(0, m),
-            inputs.map((x) => x.subarray(i, i + m) as Float64Array),
+            inputs.map((x) => x.subarray(i, i + m)),
           );
         }
         if (views[0]) out.set(views[0].subarray(0, m), i);

@@ -412,8 +412,16 @@ export function transcendF64(op: TranscendOp, out: Float64Array, a: Float64Array
  * float32 result is `Math.fround` of this.
  */
 export function transcendScalar(op: TranscendOp, x: number): number {
-  const buf = new Float64Array(1);
-  buf[0] = x;
-  if (!transcendF64(op, buf, buf)) return FALLBACK[op](x);
-  return buf[0];
+  if (kernels === undefined) kernels = transcendKernels(2);
+  if (kernels === null || !(Math.abs(x) <= TRIG_LIMIT) && (op === "sin" || op === "cos")) {
+    return FALLBACK[op](x);
+  }
+  if (scalarView === null || scalarView.buffer !== kernels.memory.buffer) {
+    scalarView = new Float64Array(kernels.memory.buffer, 0, 2);
+  }
+  scalarView[0] = x;
+  kernels.f64[op](0, 0, 1);
+  return scalarView[0];
 }
+
+let scalarView: Float64Array | null = null;
