@@ -138,7 +138,7 @@ function fuse(root: MapNode): Fused | null {
           args.push(sub);
         } else return null;
       }
-      ops++;
+      ops += FUSE_TR.has(n.op) ? 2 : 1; // one transcendental op is worth a kernel alone
       if (FUSE_BIN[n.op]) return { op: FUSE_BIN[n.op], a: args[0], b: args[1] };
       if (n.op === "square") return { op: "mul", a: args[0], b: args[0] };
       if (FUSE_TR.has(n.op)) return { op: n.op as "exp" | "log" | "sin" | "cos", arg: args[0] };
