@@ -18,6 +18,7 @@ import type { DType } from "./dtype.ts";
 import { castScalar, DTYPES, toDType } from "./dtype.ts";
 import { NDArray } from "./ndarray.ts";
 import { type RegionLike, toRegion } from "./indexer.ts";
+import { philoxScalar, philoxSimd, type PhiloxSimdFn } from "./_wasm/philox.ts";
 
 const M0 = 0xD2511F53;
 const M1 = 0xCD9E8D57;
@@ -135,129 +136,26 @@ export function philox4x32(
   return new Uint32Array([c0, c1, c2, c3]);
 }
 
-// Philox4x32-10 in WebAssembly, emitted below at first use (64-bit integer
-// multiplies make it about three times faster than the JS version above).
-// philox(out, n, k0, k1, flat: i64, step: i64, c2, c3) writes the four words
-// of counters (flat + j * step, c2, c3) for j < n at out + 16 j. In WAT:
-//
-//   (func (export "philox") (param $out i32) (param $n i32) (param $k0 i32) (param $k1 i32)
-//         (param $flat i64) (param $step i64) (param $c2i i32) (param $c3i i32)
-//     j = 0
-//     loop until j >= n:
-//       c0 = wrap(flat); c1 = wrap(flat >> 32); c2 = c2i; c3 = c3i; kk0 = k0; kk1 = k1
-//       repeat 10: p0 = u64(c0) * M0; p1 = u64(c2) * M1
-//                  c0 = hi(p1) ^ c1 ^ kk0; c1 = lo(p1); c2 = hi(p0) ^ c3 ^ kk1; c3 = lo(p0)
-//                  kk0 += W0; kk1 += W1
-//       store c0..c3 at out + 16 j; flat += step; j++)
-//   (memory (export "memory") 1)
-function uleb(n: number): number[] {
-  const o: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    o.push(b);
-  } while (n);
-  return o;
+// The Philox words and uniform doubles come from the WebAssembly kernels of
+// core/_wasm/philox.ts: the SIMD one (four counters a vector) where the engine
+// has simd128, else the scalar one; both give the same bits (tested).
+interface Kernel {
+  words: PhiloxSimdFn;
+  uniform: PhiloxSimdFn | null;
+  u32: Uint32Array;
+  f64: Float64Array;
 }
 
-function sleb(v: bigint): number[] {
-  const o: number[] = [];
-  let n = v;
-  for (;;) {
-    const b = Number(n & 0x7fn);
-    n >>= 7n;
-    if ((n === 0n && !(b & 0x40)) || (n === -1n && (b & 0x40))) {
-      o.push(b);
-      return o;
-    }
-    o.push(b | 0x80);
-  }
-}
+let kernel: Kernel | null = null;
 
-function philoxWasmBytes(): Uint8Array<ArrayBuffer> {
-  const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-  const get = (i: number): number[] => [0x20, i];
-  const set = (i: number): number[] => [0x21, i];
-  const i32c = (v: number): number[] => [0x41, ...sleb(BigInt(v | 0))];
-  const i64c = (v: bigint): number[] => [0x42, ...sleb(BigInt.asIntN(64, v))];
-  const [J, C0, C1, C2, C3, K0, K1, R, T, P0, P1] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
-  // opcodes
-  const [BLOCK, LOOP, BR, BR_IF, END, TEE] = [0x02, 0x03, 0x0c, 0x0d, 0x0b, 0x22];
-  const [I32_GE_U, I32_ADD, I32_SUB, I32_XOR, I32_SHL, I32_STORE] = [
-    0x4f,
-    0x6a,
-    0x6b,
-    0x73,
-    0x74,
-    0x36,
-  ];
-  const [I64_ADD, I64_MUL, I64_SHR_U, WRAP, EXTEND_U, VOID] = [0x7c, 0x7e, 0x88, 0xa7, 0xad, 0x40];
-  const hiWord = [...i64c(32n), I64_SHR_U, WRAP];
-  // deno-fmt-ignore
-  const body = [
-    2, 9, 0x7f, 2, 0x7e, // locals: 9 x i32, 2 x i64
-    ...i32c(0), ...set(J),
-    BLOCK, VOID, LOOP, VOID,
-    ...get(J), ...get(1), I32_GE_U, BR_IF, 1, // leave when j >= n
-    ...get(4), WRAP, ...set(C0),
-    ...get(4), ...hiWord, ...set(C1),
-    ...get(6), ...set(C2), ...get(7), ...set(C3),
-    ...get(2), ...set(K0), ...get(3), ...set(K1),
-    ...i32c(10), ...set(R),
-    LOOP, VOID, // the 10 rounds
-    ...get(C0), EXTEND_U, ...i64c(BigInt(M0)), I64_MUL, ...set(P0),
-    ...get(C2), EXTEND_U, ...i64c(BigInt(M1)), I64_MUL, ...set(P1),
-    ...get(P1), ...hiWord, ...get(C1), I32_XOR, ...get(K0), I32_XOR, ...set(C0),
-    ...get(P1), WRAP, ...set(C1),
-    ...get(P0), ...hiWord, ...get(C3), I32_XOR, ...get(K1), I32_XOR, ...set(C2),
-    ...get(P0), WRAP, ...set(C3),
-    ...get(K0), ...i32c(W0), I32_ADD, ...set(K0),
-    ...get(K1), ...i32c(W1), I32_ADD, ...set(K1),
-    ...get(R), ...i32c(1), I32_SUB, TEE, R, BR_IF, 0, // r -= 1; repeat while r != 0
-    END,
-    ...get(0), ...get(J), ...i32c(4), I32_SHL, I32_ADD, ...set(T),
-    ...get(T), ...get(C0), I32_STORE, 2, 0,
-    ...get(T), ...get(C1), I32_STORE, 2, 4,
-    ...get(T), ...get(C2), I32_STORE, 2, 8,
-    ...get(T), ...get(C3), I32_STORE, 2, 12,
-    ...get(4), ...get(5), I64_ADD, ...set(4),
-    ...get(J), ...i32c(1), I32_ADD, ...set(J),
-    BR, 0,
-    END, END, END,
-  ];
-  const name = (s: string): number[] => [s.length, ...new TextEncoder().encode(s)];
-  // deno-fmt-ignore
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    ...section(1, [1, 0x60, 8, 0x7f, 0x7f, 0x7f, 0x7f, 0x7e, 0x7e, 0x7f, 0x7f, 0]),
-    ...section(3, [1, 0]),
-    ...section(5, [1, 0, 1]),
-    ...section(7, [2, ...name("memory"), 2, 0, ...name("philox"), 0, 0]),
-    ...section(10, [1, ...uleb(body.length), ...body]),
-  ]);
-}
-
-type PhiloxFn = (
-  out: number,
-  n: number,
-  k0: number,
-  k1: number,
-  flat: bigint,
-  step: bigint,
-  c2: number,
-  c3: number,
-) => void;
-
-let kernel: { philox: PhiloxFn; words: Uint32Array } | null = null;
-
-function getKernel(): { philox: PhiloxFn; words: Uint32Array } {
+function getKernel(): Kernel {
   if (kernel === null) {
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(philoxWasmBytes()));
-    const mem = inst.exports.memory as WebAssembly.Memory;
+    const k = philoxSimd(2) ?? { ...philoxScalar(), uniform: null };
     kernel = {
-      philox: inst.exports.philox as PhiloxFn,
-      words: new Uint32Array(mem.buffer, 0, CHUNK * 4),
+      words: k.words,
+      uniform: k.uniform,
+      u32: new Uint32Array(k.memory.buffer, 0, CHUNK * 4),
+      f64: new Float64Array(k.memory.buffer, 0, CHUNK),
     };
   }
   return kernel;
@@ -275,11 +173,12 @@ function philoxRun(
   stream: number,
 ): Uint32Array {
   const k = getKernel();
-  k.philox(0, n, key0 | 0, key1 | 0, BigInt(flat0), BigInt(step), attempt | 0, stream | 0);
-  return n === CHUNK ? k.words : k.words.subarray(0, n * 4);
+  k.words(0, n, key0 | 0, key1 | 0, BigInt(flat0), BigInt(step), attempt | 0, stream | 0);
+  return n === CHUNK ? k.u32 : k.u32.subarray(0, n * 4);
 }
 
-const CHUNK = 1024;
+/** Elements per kernel call (a multiple of PHILOX_GROUP; 64 KiB of words). */
+const CHUNK = 4096;
 
 interface Plan {
   key0: number;
@@ -419,6 +318,19 @@ export function fillUniform(
   checkKeys("fillUniform", options, [...BASE_KEYS, "shape"]);
   const plan = makePlan(options.shape, options);
   checkOut(out, plan);
+  const k = getKernel();
+  if (k.uniform !== null) {
+    const { key0, key1, stream } = plan;
+    const uniform = k.uniform;
+    plan.runs((flat0, step, n, o) => {
+      for (let j = 0; j < n; j += CHUNK) {
+        const m = Math.min(CHUNK, n - j);
+        uniform(0, m, key0 | 0, key1 | 0, BigInt(flat0 + j * step), BigInt(step), 0, stream | 0);
+        out.set(m === CHUNK ? k.f64 : k.f64.subarray(0, m), o + j);
+      }
+    });
+    return out;
+  }
   generate(plan, (w, o) => {
     const m = w.length >>> 2;
     for (let j = 0; j < m; j++) {

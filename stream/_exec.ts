@@ -106,6 +106,9 @@ const FUSE_UN: Readonly<Record<string, "neg" | "abs" | "sqrt">> = {
   sqrt: "sqrt",
 };
 
+/** The SIMD kernels of core/_wasm/transcend.ts, inlined (float32: computed in float64). */
+const FUSE_TR = new Set(["exp", "log", "sin", "cos"]);
+
 interface Fused {
   readonly kernel: MapKernel;
   readonly inputs: readonly Node[];
@@ -123,7 +126,8 @@ function fuse(root: MapNode): Fused | null {
   let ops = 0;
   const build = (n: Node, top: boolean): MapExpr | null => {
     if (
-      n.kind === "map" && n.dtype === d && (FUSE_BIN[n.op] || FUSE_UN[n.op] || n.op === "square")
+      n.kind === "map" && n.dtype === d &&
+      (FUSE_BIN[n.op] || FUSE_UN[n.op] || n.op === "square" || FUSE_TR.has(n.op))
     ) {
       const args: MapExpr[] = [];
       for (const a of n.args) {
@@ -134,9 +138,10 @@ function fuse(root: MapNode): Fused | null {
           args.push(sub);
         } else return null;
       }
-      ops++;
+      ops += FUSE_TR.has(n.op) ? 2 : 1; // one transcendental op is worth a kernel alone
       if (FUSE_BIN[n.op]) return { op: FUSE_BIN[n.op], a: args[0], b: args[1] };
       if (n.op === "square") return { op: "mul", a: args[0], b: args[0] };
+      if (FUSE_TR.has(n.op)) return { op: n.op as "exp" | "log" | "sin" | "cos", arg: args[0] };
       return { op: FUSE_UN[n.op], arg: args[0] };
     }
     if (top) return null;

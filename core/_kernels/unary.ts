@@ -6,6 +6,34 @@ import type { NDArray } from "../ndarray.ts";
 import { forEachRun } from "../_iter.ts";
 import { MIN_SUBARRAY_RUN, permute, unaryLoops, walkOrder } from "./_codegen.ts";
 import type { OpKind } from "./binary.ts";
+import { transcend, TRANSCEND_OPS, type TranscendOp } from "../_wasm/transcend.ts";
+
+const SIMD_OPS = new Set<string>(TRANSCEND_OPS);
+
+type Fl = Float64Array | Float32Array;
+
+/**
+ * One run of a float64/float32 exp/log/sin/cos through the SIMD kernel,
+ * strided runs gathered first: every layout gets the same bits. False without
+ * simd128.
+ */
+function simdRun(
+  op: TranscendOp,
+  od: Fl,
+  io: number,
+  so: number,
+  ad: Fl,
+  ia: number,
+  sa: number,
+  n: number,
+): boolean {
+  if (so === 1 && sa === 1) return transcend(op, od.subarray(io, io + n), ad.subarray(ia, ia + n));
+  const t = ad instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) t[i] = ad[ia + i * sa];
+  if (!transcend(op, t, t)) return false;
+  for (let i = 0; i < n; i++) od[io + i * so] = t[i];
+  return true;
+}
 
 /** One unary op: its kind and its expression for a loop dtype. */
 export interface UnarySpec {
@@ -103,6 +131,12 @@ export function unaryKernel(op: UnaryOp, L: DType, dest: NDArray, a: NDArray): v
     `${op}|${L}|${od.constructor.name}|${ad.constructor.name}`,
     spec.expr(L, inf),
   );
+  // float64/float32 exp/log/sin/cos: the WebAssembly SIMD kernels (core/_wasm/transcend.ts)
+  const simd = SIMD_OPS.has(op) &&
+      ((od instanceof Float64Array && ad instanceof Float64Array) ||
+        (od instanceof Float32Array && ad instanceof Float32Array))
+    ? op as TranscendOp
+    : null;
   const perm = walkOrder(dest.strides);
   forEachRun(
     permute(dest.shape, perm),
@@ -111,6 +145,12 @@ export function unaryKernel(op: UnaryOp, L: DType, dest: NDArray, a: NDArray): v
     (off, n, inner) => {
       const io = off[0];
       const ia = off[1];
+      if (
+        simd !== null &&
+        simdRun(simd, od as Fl, io, inner[0], ad as Fl, ia, inner[1], n)
+      ) {
+        return;
+      }
       if (n >= MIN_SUBARRAY_RUN && inner[0] === 1 && inner[1] === 1) {
         loops.v(od.subarray(io, io + n), ad.subarray(ia, ia + n));
       } else {

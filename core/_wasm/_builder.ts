@@ -78,6 +78,7 @@ export const Op = {
   f32_const: 0x43,
   f64_const: 0x44,
   i32_eqz: 0x45,
+  i32_popcnt: 0x69,
   i32_eq: 0x46,
   i32_ne: 0x47,
   i32_lt_u: 0x49,

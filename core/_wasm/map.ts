@@ -3,12 +3,14 @@
 
 import { Code, ModuleBuilder, Op, Simd, T, VOID } from "./_builder.ts";
 import { type ArenaSpan, type WasmArena, wasmArena } from "./arena.ts";
+import { BODIES, type TranscendOp, transcendScalar, V } from "./transcend.ts";
 
 /** An elementwise expression over inputs of one float dtype. */
 export type MapExpr =
   | { op: "input"; index: number }
   | { op: "const"; value: number }
   | { op: "neg" | "abs" | "sqrt"; arg: MapExpr }
+  | { op: TranscendOp; arg: MapExpr }
   | { op: "add" | "sub" | "mul" | "div" | "min" | "max"; a: MapExpr; b: MapExpr };
 
 /** Float element types a map kernel can run on. */
@@ -86,6 +88,12 @@ const OPS = {
 
 const BIN = new Set<string>(["add", "sub", "mul", "div", "min", "max"]);
 const UN = new Set<string>(["neg", "abs", "sqrt"]);
+/** Inlined from core/_wasm/transcend.ts (float64; float32 promoted, rounded once). */
+const TR = new Set<string>(["exp", "log", "sin", "cos"]);
+
+/** i8x16.shuffle bytes taking 32-bit lanes 2, 3 (twice) / lanes 0, 1 of a and 0, 1 of b. */
+const LANES_2301 = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+const LANES_0145 = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 
 /** Vectors per loop iteration. */
 const UNROLL = 2;
@@ -111,7 +119,7 @@ function inspect(e: MapExpr, consts: number[]): number | null {
         const x = inspect(b.a, consts), y = inspect(b.b, consts);
         return x === null || y === null ? null : Math.max(x, y);
       }
-      if (UN.has(e.op)) return inspect((e as { arg: MapExpr }).arg, consts);
+      if (UN.has(e.op) || TR.has(e.op)) return inspect((e as { arg: MapExpr }).arg, consts);
       return null;
   }
 }
@@ -129,7 +137,7 @@ function mapModule(
   const { i32, v128 } = T;
   const sT = d === "f32" ? T.f32 : T.f64;
   const params = [i32, ...new Array<number>(nIn).fill(i32), i32] as (typeof i32)[];
-  m.func("map", params, [], (c: Code) => {
+  m.func("map", params, [i32], (c: Code) => {
     const OUT = 0, N = nIn + 1;
     const inP = Array.from({ length: nIn }, (_, j) => j + 1);
     const fullEnd = c.local(i32), end = c.local(i32);
@@ -141,8 +149,57 @@ function mapModule(
       c.vconst(d === "f32" ? new Float32Array(4).fill(x) : new Float64Array(2).fill(x));
       c.set(vconst[i]);
     });
+    // transcendental ops: their kernel bodies inlined on a v128 local (in the
+    // scalar tail, on a splat of the value); `big` counts the lanes left to JS
+    const tv = new V(c);
+    const big = c.local(i32);
+    c.i32(0).set(big);
+    const transcend = (op: TranscendOp, vec: boolean): void => {
+      // f64 lanes in: the value (vec: a vector of two; f32: promoted halves)
+      const count = (mask: number, lanes: boolean): void => {
+        c.get(big).get(mask);
+        if (lanes) c.simd(0xc4 /* i64x2.bitmask */).op(Op.i32_popcnt);
+        else c.simd(Simd.v128_any_true);
+        c.op(Op.i32_add).set(big);
+      };
+      const apply = (x: number, lanes: boolean): number => {
+        const r = BODIES[op](tv, x);
+        if (r.big !== null) count(r.big, lanes);
+        return r.y;
+      };
+      const x = c.local(v128);
+      if (d === "f64") {
+        if (!vec) c.simd(Simd.f64x2_splat);
+        c.set(x);
+        c.get(apply(x, vec));
+        if (!vec) c.simd(Simd.f64x2_extract_lane, 0);
+        return;
+      }
+      if (!vec) {
+        c.op(Op.f64_promote_f32).simd(Simd.f64x2_splat).set(x);
+        c.get(apply(x, false)).simd(Simd.f64x2_extract_lane, 0).op(Op.f32_demote_f64);
+        return;
+      }
+      // four f32 lanes: two f64x2 halves, each rounded back, then joined
+      const x4 = c.local(v128), hi = c.local(v128);
+      c.set(x4);
+      c.get(x4).simd(Simd.f64x2_promote_low_f32x4).set(x);
+      c.get(x4).get(x4).simd(Simd.i8x16_shuffle, ...LANES_2301);
+      c.simd(Simd.f64x2_promote_low_f32x4).set(hi);
+      const ylo = apply(x, true), yhi = apply(hi, true);
+      c.get(ylo).simd(Simd.f32x4_demote_f64x2_zero);
+      c.get(yhi).simd(Simd.f32x4_demote_f64x2_zero);
+      c.simd(Simd.i8x16_shuffle, ...LANES_0145);
+    };
     const emit = (e: MapExpr, vec: boolean): void => {
       switch (e.op) {
+        case "exp":
+        case "log":
+        case "sin":
+        case "cos":
+          emit(e.arg, vec);
+          transcend(e.op, vec);
+          return;
         case "input":
           c.get(vec ? vin[e.index] : sin[e.index]);
           return;
@@ -196,12 +253,18 @@ function mapModule(
       const adv = vec ? 16 * UNROLL : es;
       for (const p of [OUT, ...inP]) real.get(p).i32(adv).op(Op.i32_add).set(p);
     };
+    const loops = c.bytes.length;
     for (const vec of [true, false]) {
       real.op(Op.block, VOID, Op.loop, VOID);
       real.get(OUT).get(vec ? fullEnd : end).op(Op.i32_ge_u, Op.br_if, 1);
       step(vec);
       real.op(Op.br, 0, Op.end, Op.end);
     }
+    // the transcendental constants, set once before the loops
+    const body = c.bytes.splice(loops);
+    tv.init();
+    for (const b of body) c.bytes.push(b);
+    c.get(big);
   });
   return m.build();
 }
@@ -218,6 +281,8 @@ const CHUNK = 16384;
  *
  * Results equal the JS evaluation op by op (each op rounded to `dtype`, i.e.
  * `Math.fround` after every step for float32); min/max propagate NaN.
+ * exp/log/sin/cos give the bits of `transcend` (core/_wasm/transcend.ts:
+ * float32 computed in float64 and rounded once), whatever the chunking.
  *
  * @param expr The expression tree.
  * @param dtype Element type of the inputs and the output.
@@ -240,25 +305,90 @@ export function compileMap(
     const d = dtype === "float32" ? "f32" : "f64";
     const mod = new WebAssembly.Module(mapModule(expr, d, nIn, consts, arena));
     const inst = new WebAssembly.Instance(mod, { env: { memory: arena.memory } });
-    const fn = inst.exports.map as (...args: number[]) => void;
-    kernel = makeKernel(fn, dtype, nIn, arena);
+    const fn = inst.exports.map as (...args: number[]) => number;
+    kernel = makeKernel(fn, expr, dtype, nIn, arena);
   }
   cache.set(key, kernel);
   return kernel;
 }
 
+function usesTrig(e: MapExpr): boolean {
+  if ("arg" in e) return e.op === "sin" || e.op === "cos" || usesTrig(e.arg);
+  if ("a" in e) return usesTrig(e.a) || usesTrig(e.b);
+  return false;
+}
+
+/**
+ * The expression at element `i` in JS, each op rounded as the kernel rounds
+ * it (`round` is Math.fround for float32, identity for float64).
+ */
+function evalAt(e: MapExpr, ins: readonly Fl[], i: number, round: (x: number) => number): number {
+  switch (e.op) {
+    case "input":
+      return ins[e.index][i];
+    case "const":
+      return round(e.value);
+    case "neg":
+      return -evalAt(e.arg, ins, i, round);
+    case "abs":
+      return Math.abs(evalAt(e.arg, ins, i, round));
+    case "sqrt":
+      return round(Math.sqrt(evalAt(e.arg, ins, i, round)));
+    case "exp":
+    case "log":
+    case "sin":
+    case "cos":
+      return round(transcendScalar(e.op, evalAt(e.arg, ins, i, round)));
+    default: {
+      const a = evalAt(e.a, ins, i, round), b = evalAt(e.b, ins, i, round);
+      switch (e.op) {
+        case "add":
+          return round(a + b);
+        case "sub":
+          return round(a - b);
+        case "mul":
+          return round(a * b);
+        case "div":
+          return round(a / b);
+        case "min":
+          return Math.min(a, b);
+        default:
+          return Math.max(a, b);
+      }
+    }
+  }
+}
+
+type Fl = Float32Array | Float64Array;
+
 function makeKernel(
-  fn: (...args: number[]) => void,
+  fn: (...args: number[]) => number,
+  expr: MapExpr,
   dtype: MapDType,
   nIn: number,
   arena: WasmArena,
 ): MapKernel {
   const Ctor = dtype === "float32" ? Float32Array : Float64Array;
+  const trig = usesTrig(expr);
+  const memView = (p: number, n: number): Fl =>
+    dtype === "float32"
+      ? new Float32Array(arena.memory.buffer, p, n)
+      : new Float64Array(arena.memory.buffer, p, n);
   const runPtr = (out: number, inputs: readonly number[], n: number): void => {
     if (inputs.length !== nIn) {
       throw new RangeError(`Invalid input count ${inputs.length}: the expression reads ${nIn}`);
     }
-    fn(out, ...inputs, n);
+    // in place with sin/cos: keep the input in case the block must be redone
+    const saved = trig && inputs.includes(out) ? memView(out, n).slice() : null;
+    if (fn(out, ...inputs, n) > 0) {
+      // some sin/cos lanes had |x| > TRIG_LIMIT (or were not finite): redo
+      // the block in JS, every element with the same bits the kernel gives
+      redo(memView(out, n), inputs.map((p) => p === out ? saved! : memView(p, n)));
+    }
+  };
+  const round = dtype === "float32" ? Math.fround : (x: number): number => x;
+  const redo = (out: Fl, ins: readonly Fl[]): void => {
+    for (let i = 0; i < out.length; i++) out[i] = evalAt(expr, ins, i, round);
   };
   const run = (
     out: Float32Array | Float64Array,
@@ -273,8 +403,13 @@ function makeKernel(
       if (x.length < n) throw new RangeError(`Input of ${x.length} elements, output has ${n}`);
     }
     const inArena = [out, ...inputs].map((x) => arena.contains(x));
+    // in place with sin/cos: the output goes through scratch, so that a block
+    // redone in JS still reads its inputs
+    if (trig && inputs.some((x) => x.buffer === out.buffer)) inArena[0] = false;
     if (inArena.every((x) => x)) {
-      fn(out.byteOffset, ...inputs.map((x) => x.byteOffset), n);
+      if (fn(out.byteOffset, ...inputs.map((x) => x.byteOffset), n) > 0) {
+        redo(out, inputs);
+      }
       return;
     }
     const es = Ctor.BYTES_PER_ELEMENT;
@@ -300,7 +435,13 @@ function makeKernel(
             if (j > 0) views[j]!.set(x.subarray(i, i + m));
           }
         }
-        fn(...ptrs, m);
+        if (fn(...ptrs, m) > 0) {
+          const o = views[0] ?? out.subarray(i, i + m);
+          redo(
+            o.subarray(0, m),
+            inputs.map((x) => x.subarray(i, i + m)),
+          );
+        }
         if (views[0]) out.set(views[0].subarray(0, m), i);
       }
     } finally {

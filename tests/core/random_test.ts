@@ -9,6 +9,7 @@ import {
   randn,
   uniform,
 } from "../../core/random.ts";
+import { philoxScalar, philoxSimd } from "../../core/_wasm/philox.ts";
 
 const hex = (a: Uint32Array) => [...a].map((x) => x.toString(16).padStart(8, "0")).join(" ");
 
@@ -179,4 +180,63 @@ Deno.test("rand() rejects a bad seed or a region outside the shape", () => {
     name: "RangeError",
     message: "Region [2:5] is outside shape [4] on axis 0",
   });
+});
+
+Deno.test("the SIMD Philox kernel gives the scalar kernel's bits for many seeds and regions", () => {
+  const simd = philoxSimd(2);
+  if (simd === null) throw new Error("this engine has no WebAssembly simd128");
+  const scalar = philoxScalar();
+  const sw = new Uint32Array(scalar.memory.buffer);
+  const vw = new Uint32Array(simd.memory.buffer);
+  const vf = new Float64Array(simd.memory.buffer);
+  // a fixed xorshift stream of parameters: reproducible, no Math.random
+  let s = 0x9e3779b9;
+  const next = (): number => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return s >>> 0;
+  };
+  const starts = [0, 1, 2 ** 32 - 5, 2 ** 33 - 1, 2 ** 52, 2 ** 53 - 5000];
+  let checked = 0;
+  for (let t = 0; t < 300; t++) {
+    const flat = t < starts.length ? starts[t] : next() * 2 ** (next() % 21);
+    const step = [1, 1, 2, 3, 4096, 65537, 2 ** 31 + 1][t % 7];
+    const n = 1 + (next() % 4096);
+    const [k0, k1, c2, c3] = [next(), next(), t % 5 === 0 ? next() : 0, t % 3 === 0 ? next() : 0];
+    const args = [n, k0 | 0, k1 | 0, BigInt(flat), BigInt(step), c2 | 0, c3 | 0] as const;
+    scalar.words(0, ...args);
+    simd.words(0, ...args);
+    assert.deepEqual(vw.subarray(0, 4 * n), sw.subarray(0, 4 * n), `words, case ${t}`);
+    simd.uniform(0, ...args);
+    for (let j = 0; j < n; j++) {
+      const u = ((sw[4 * j] >>> 5) * 2 ** 26 + (sw[4 * j + 1] >>> 6)) / 2 ** 53;
+      if (vf[j] !== u) assert.fail(`uniform, case ${t}, element ${j}: ${vf[j]} !== ${u}`);
+    }
+    checked += n;
+  }
+  assert.ok(checked > 100_000);
+});
+
+Deno.test("fillUniform() and randint() agree with the JS philox4x32() over strided regions", () => {
+  for (const seed of [0, 1, 2 ** 32 + 7, 2 ** 53 - 1]) {
+    const shape = [37, 1031];
+    const region = { start: [3, 5], step: [2, 3], count: [17, 300] };
+    const got = fillUniform(new Float64Array(17 * 300), { shape, seed, region, stream: 3 });
+    const key = [seed % 2 ** 32, Math.floor(seed / 2 ** 32)];
+    for (let i = 0; i < 17; i++) {
+      for (let j = 0; j < 300; j++) {
+        const flat = (3 + 2 * i) * 1031 + 5 + 3 * j;
+        const w = philox4x32([flat, 0, 0, 3], key);
+        const u = ((w[0] >>> 5) * 2 ** 26 + (w[1] >>> 6)) / 2 ** 53;
+        if (got[i * 300 + j] !== u) assert.fail(`seed ${seed}, element [${i},${j}]`);
+      }
+    }
+    const ints = randint([5000], { high: 2 ** 31, seed, dtype: "float64" }).data;
+    for (let i = 0; i < 5000; i++) {
+      const w = philox4x32([i, 0, 0, 0], key);
+      const v = [0, 1, 2, 3].map((q) => w[q] & 0x7fffffff).find((x) => x < 2 ** 31);
+      if (ints[i] !== v) assert.fail(`randint, seed ${seed}, element ${i}`);
+    }
+  }
 });

@@ -18,6 +18,7 @@ import {
   sumSqDevRowsF64,
 } from "../../core/_wasm/kernels.ts";
 import { BLOCK, ROW_GROUP } from "../../core/_wasm/_gen.ts";
+import { transcendScalar, TRIG_LIMIT } from "../../core/_wasm/transcend.ts";
 
 const LENGTHS = [0, 1, 3, 17, 4099, 1_000_003];
 
@@ -413,6 +414,11 @@ function evalRef(e: MapExpr, xs: number[], round: (x: number) => number): number
       return Math.abs(evalRef(e.arg, xs, round));
     case "sqrt":
       return round(Math.sqrt(evalRef(e.arg, xs, round)));
+    case "exp":
+    case "log":
+    case "sin":
+    case "cos":
+      return round(transcendScalar(e.op, evalRef(e.arg, xs, round)));
     default: {
       const a = evalRef(e.a, xs, round), b = evalRef(e.b, xs, round);
       const r = {
@@ -489,10 +495,60 @@ Deno.test("compileMap() runs in place and on arena views at odd offsets", () => 
   }
 });
 
+const tr = (op: "exp" | "log" | "sin" | "cos", arg: MapExpr): MapExpr => ({ op, arg });
+const SIN_EXP = bin("mul", tr("sin", inp(0)), tr("exp", un("neg", bin("mul", inp(0), inp(0)))));
+
+Deno.test("compileMap() inlines exp/log/sin/cos with the bits of the transcend kernels", () => {
+  const exprs: [string, MapExpr][] = [
+    ["sin(a)*exp(-a*a)", SIN_EXP],
+    [
+      "log(abs(a)+b*b)+cos(b)",
+      bin(
+        "add",
+        tr("log", bin("add", un("abs", inp(0)), bin("mul", inp(1), inp(1)))),
+        tr("cos", inp(1)),
+      ),
+    ],
+    ["cos(sin(a))", tr("cos", tr("sin", inp(0)))],
+  ];
+  const huge = [1e300, -TRIG_LIMIT * 3, Infinity, -Infinity, NaN, 0, -0, 5e-324];
+  for (
+    const [dtype, [name, e]] of (["float64", "float32"] as const).flatMap((d) =>
+      exprs.map((x) => [d, x] as const)
+    )
+  ) {
+    const Ctor = dtype === "float32" ? Float32Array : Float64Array;
+    const round = dtype === "float32" ? Math.fround : (x: number): number => x;
+    const k = compileMap(e, dtype);
+    assert.ok(k, name);
+    for (const n of [...LENGTHS, 20_000]) {
+      for (const withHuge of [false, true]) {
+        const ins = Array.from(
+          { length: k.inputs },
+          (_, j) => Ctor.from(random(n, j + n, -30, 30)),
+        );
+        // huge arguments send their block to the JS redo: same bits either way
+        if (withHuge) {
+          for (let i = 0; i < n; i += 997) ins[0][i] = huge[(i / 997) % huge.length];
+        }
+        const ref = new Ctor(n);
+        for (let i = 0; i < n; i++) ref[i] = evalRef(e, ins.map((x) => x[i]), round);
+        const out = new Ctor(n);
+        k.run(out, ins);
+        assertSameFloats(out, ref, `${dtype} ${name} n=${n}${withHuge ? " with huge" : ""}`);
+        if (k.inputs === 1) {
+          const inPlace = ins[0].slice();
+          k.run(inPlace, [inPlace]);
+          assertSameFloats(inPlace, ref, `${dtype} ${name} in place n=${n}`);
+        }
+      }
+    }
+  }
+});
+
 Deno.test("compileMap() returns null for ops wasm lacks and caches kernels", () => {
-  const exp = { op: "exp", arg: inp(0) } as unknown as MapExpr;
-  assert.equal(compileMap(exp, "float64"), null);
-  assert.equal(compileMap(bin("add", inp(0), exp), "float32"), null);
+  const tan = { op: "tan", arg: inp(0) } as unknown as MapExpr;
+  assert.equal(compileMap(tan, "float64"), null);
   assert.equal(compileMap(HYPOT_HALF, "float64"), compileMap(HYPOT_HALF, "float64"));
   const k = compileMap(bin("add", inp(0), inp(1)), "float64")!;
   assert.throws(() => k.run(new Float64Array(2), [new Float64Array(2)]), RangeError);
