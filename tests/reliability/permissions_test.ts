@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { random } from "../../stream/mod.ts";
-import { ROOT, tempDir } from "../_util.ts";
+import { hasCommand, IN_CI, ROOT, tempDir } from "../_util.ts";
 
 const MAIN = `${ROOT}/cli/main.ts`;
 
@@ -59,8 +59,11 @@ Deno.test("the CLI runs with exactly the README's permissions", async () => {
     [read, ["reduce", "mean", "x.zarr"]],
     [write, ["convert", "x.zarr", `${output}/b.zarr`]],
     [write, ["map", "x*2+1", "x=x.zarr", "-o", `${output}/m.zarr`]],
-    // HDF5: --allow-ffi
+    // compressed Zarr through the native codec libraries: --allow-ffi
+    [[...read, "--allow-ffi"], ["reduce", "mean", "x.zarr"]],
+    // HDF5: --allow-ffi (a .nc output also loads libhdf5_hl for its dimension scales)
     [[...write, "--allow-ffi"], ["convert", "x.npy", `${output}/b.h5:/x`]],
+    [[...write, "--allow-ffi"], ["convert", "x.zarr", `${output}/b.nc:/x`]],
     [[`--allow-read=${output}`, "--allow-ffi"], ["reduce", "mean", `${output}/b.h5:/x`]],
   ];
   const means: string[] = [];
@@ -118,4 +121,29 @@ for (const loc of Deno.args) {
   succeeded("library open().mean().compute()", r);
   const [npy, zarr] = r.stdout.trim().split("\n").map(Number);
   assert.ok(Number.isFinite(npy) && Math.abs(npy - zarr) < 1e-6, r.stdout);
+});
+
+Deno.test({
+  name: "a Context client runs with --allow-run=<launcher> --allow-net=127.0.0.1 only",
+  ignore: !hasCommand("mpiexec.mpich") && !IN_CI,
+  async fn() {
+    await using dir = await tempDir();
+    const script = `${dir.path}/client.ts`;
+    await Deno.writeTextFile(
+      script,
+      `import { Context } from ${JSON.stringify(`file://${ROOT}/mod.ts`)};
+await using ctx = await Context.start({ engines: 2, launcher: "mpiexec.mpich" });
+const x = await ctx.fromFunction([6], ([i]) => i + 1);
+console.log((await x.sum()).get());
+`,
+    );
+    const r = await deno(
+      dir.path,
+      ["--allow-run=mpiexec.mpich", "--allow-net=127.0.0.1"],
+      script,
+      [],
+    );
+    succeeded("Context client", r);
+    assert.equal(r.stdout.trim(), "21");
+  },
 });
