@@ -202,16 +202,52 @@ function narrow(g: Group, hist: Float64Array, at: number, next: Group[]): void {
  * ```
  */
 export async function selectOrderStatistics(options: SelectionOptions): Promise<SelectionResult> {
-  const { dtype, pass } = options;
+  const steps = selectionSteps(options);
+  for (let s = steps.next();; s = steps.next()) {
+    if (s.done) return s.value;
+    await options.pass(s.value);
+  }
+}
+
+/**
+ * {@link selectOrderStatistics} with a synchronous `pass` (a distributed
+ * array's local block), returning without a promise.
+ *
+ * @param options As {@link selectOrderStatistics}, `pass` synchronous.
+ * @returns The counts, the values at the ranks, and the number of passes.
+ *
+ * @example
+ * ```ts
+ * import { fromArray } from "./ndarray.ts";
+ * import { selectOrderStatisticsSync } from "./selection.ts";
+ * const a = fromArray([4, 2, 9], "int32");
+ * const r = selectOrderStatisticsSync({ dtype: "int32", pass: (v) => v(a), ranks: (n) => [n - 1] });
+ * if (r.values[0] !== 9) throw new Error(`got ${r.values}`);
+ * ```
+ */
+export function selectOrderStatisticsSync(
+  options: SelectionOptions & { readonly pass: (visit: (block: NDArray) => void) => void },
+): SelectionResult {
+  const steps = selectionSteps(options);
+  for (let s = steps.next();; s = steps.next()) {
+    if (s.done) return s.value;
+    options.pass(s.value);
+  }
+}
+
+type Visitor = (block: NDArray) => void;
+
+function* selectionSteps(options: SelectionOptions): Generator<Visitor, SelectionResult, void> {
+  const { dtype } = options;
   const combine = options.combine ?? ((x: Float64Array) => x);
   const limit = options.combine ? 0 : options.collectLimit ?? 0;
   const kind = keyKind(dtype);
   // pass 0: top 16 bits of every key, and the NaN count in the last bin
   let hist: Float64Array = new Float64Array(BINS + 1);
-  await pass((block) => {
+  yield (block) => {
     const h = hist;
     h[BINS] += scan(keyBlock(block), (hi) => h[hi >>> 16]++);
-  });
+  };
   hist = combine(hist);
   let passes = 1;
   const nan = hist[BINS];
@@ -243,19 +279,19 @@ export async function selectOrderStatistics(options: SelectionOptions): Promise<
     }
     if (open.length === 0) break;
     if (limit > 0 && open.reduce((s, g) => s + g.size, 0) <= limit) {
-      await collect(open, pass, kind, values);
+      yield* collect(open, kind, values);
       passes++;
       break;
     }
     const h = new Float64Array(BINS * open.length);
-    await pass((block) => {
+    yield (block) => {
       scan(keyBlock(block), (hi, lo) => {
         for (let j = 0; j < open.length; j++) {
           const g = open[j];
           if (matches(g, hi, lo)) h[j * BINS + digit(g.level, hi, lo)]++;
         }
       });
-    });
+    };
     const hs = combine(h);
     passes++;
     const next: Group[] = [];
@@ -266,15 +302,10 @@ export async function selectOrderStatistics(options: SelectionOptions): Promise<
 }
 
 /** The last pass: every key in the open groups, sorted, read at the targets' ranks. */
-async function collect(
-  open: Group[],
-  pass: SelectionOptions["pass"],
-  kind: KeyKind,
-  values: Scalar[],
-): Promise<void> {
+function* collect(open: Group[], kind: KeyKind, values: Scalar[]): Generator<Visitor, void, void> {
   const keys = open.map((g) => new BigUint64Array(g.size));
   const filled = open.map(() => 0);
-  await pass((block) => {
+  yield (block) => {
     scan(keyBlock(block), (hi, lo) => {
       for (let j = 0; j < open.length; j++) {
         if (matches(open[j], hi, lo)) {
@@ -282,7 +313,7 @@ async function collect(
         }
       }
     });
-  });
+  };
   open.forEach((g, j) => {
     keys[j].sort();
     for (const t of g.targets) {

@@ -186,14 +186,14 @@ export function lerpQuantile(dtype: DType, a: Scalar, b: Scalar, gamma: number):
 }
 
 /**
- * NumPy's median of the middle order statistics: the mean of `a` and `b`
- * (pass the same value twice for an odd count) in NumPy's `mean` dtype
- * (float32 for float32, float32 then float16 for float16, float64
- * otherwise).
+ * NumPy's median of the middle order statistics: `a` alone for an odd
+ * count (`b` omitted), else the mean of `a` and `b` in NumPy's `mean`
+ * dtype (float32 for float32, float32 then float16 for float16, float64
+ * otherwise; `(a + b) / 2`, so two huge values overflow as in NumPy).
  *
  * @param dtype The data's dtype.
- * @param a The lower middle value.
- * @param b The upper middle value.
+ * @param a The (lower) middle value.
+ * @param b The upper middle value, for an even count.
  * @returns The median.
  *
  * @example
@@ -202,11 +202,13 @@ export function lerpQuantile(dtype: DType, a: Scalar, b: Scalar, gamma: number):
  * if (medianOfPair("int64", 2n, 5n) !== 3.5) throw new Error("bad");
  * ```
  */
-export function medianOfPair(dtype: DType, a: Scalar, b: Scalar): number {
-  const x = toNumber(a), y = toNumber(b);
-  if (dtype === "float32") return a === b ? x : Math.fround(Math.fround(x + y) / 2);
-  if (dtype === "float16") return a === b ? x : f16round(Math.fround(x + y) / 2);
-  return a === b ? x : (x + y) / 2;
+export function medianOfPair(dtype: DType, a: Scalar, b?: Scalar): number {
+  const x = toNumber(a);
+  if (b === undefined) return x;
+  const y = toNumber(b);
+  if (dtype === "float32") return Math.fround(Math.fround(x + y) / 2);
+  if (dtype === "float16") return f16round(Math.fround(x + y) / 2);
+  return (x + y) / 2;
 }
 
 /** The dtype of a median of `dtype` data (NumPy keeps float16/float32). */
@@ -325,7 +327,7 @@ function orderStat(
       let v: number;
       if (nan) v = NaN;
       else if (which === "median") {
-        v = medianOfPair(a.dtype, row[(m - 1) >> 1], row[m >> 1]);
+        v = medianOfPair(a.dtype, row[(m - 1) >> 1], m % 2 ? undefined : row[m >> 1]);
       } else {
         const p = quantilePositions(m, q![k]);
         v = lerpQuantile(a.dtype, row[p.lo], row[p.hi], p.gamma);
