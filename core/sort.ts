@@ -24,6 +24,7 @@
 
 import { type AnyTypedArray, type DType, DTYPES, type Scalar } from "./dtype.ts";
 import { fromTypedArray, type NDArray, normalizeAxis } from "./ndarray.ts";
+import { ORDER_REDUCTION_NAMES } from "./reduction_names.ts";
 
 /** Options of {@link sort}. */
 export interface SortOptions {
@@ -44,8 +45,7 @@ export interface QuantileOptions {
   readonly skipna?: boolean;
 }
 
-/** The names of the order-statistic reductions, for dispatch by name (the CLI). */
-export const ORDER_REDUCTION_NAMES = ["median", "quantile", "percentile"] as const;
+export { ORDER_REDUCTION_NAMES };
 
 /** The name of an order-statistic reduction. */
 export type OrderReductionName = (typeof ORDER_REDUCTION_NAMES)[number];
