@@ -211,7 +211,19 @@ export function medianOfPair(dtype: DType, a: Scalar, b?: Scalar): number {
   return (x + y) / 2;
 }
 
-/** The dtype of a median of `dtype` data (NumPy keeps float16/float32). */
+/**
+ * The dtype of a median of `dtype` data: NumPy keeps float16 and float32,
+ * anything else gives float64.
+ *
+ * @param dtype The data's dtype.
+ * @returns The median's dtype.
+ *
+ * @example
+ * ```ts
+ * import { medianDType } from "./sort.ts";
+ * if (medianDType("float32") !== "float32" || medianDType("int8") !== "float64") throw new Error();
+ * ```
+ */
 export function medianDType(dtype: DType): DType {
   return dtype === "float32" || dtype === "float16" ? dtype : "float64";
 }

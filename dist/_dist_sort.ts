@@ -18,8 +18,6 @@ import { bitsDType, type Block, prod } from "./_dist_blocks.ts";
 import { redistributeBlock } from "./_dist_ops.ts";
 import { orderStatBlock, ownedBlock } from "./_dist_quantile.ts";
 
-export type { DistOrderMethods } from "./layout.ts";
-
 /** Regular samples taken per rank. */
 const SAMPLES = 64;
 
