@@ -72,9 +72,12 @@ export interface SelectionOptions {
   readonly combine?: (counts: Float64Array) => Float64Array;
   /**
    * Collect the candidates in one last pass once no more than this many are
-   * left (only without `combine`; default 0: never, always histogram rounds).
+   * left (with `combine`, only when `gather` is given; default 0: never,
+   * always histogram rounds).
    */
   readonly collectLimit?: number;
+  /** Concatenates the candidate keys of every rank (MPI allgatherv), for `collectLimit` with `combine`. */
+  readonly gather?: (keys: BigUint64Array) => BigUint64Array;
 }
 
 /** What {@link selectOrderStatistics} found. */
@@ -100,31 +103,60 @@ interface Group {
   targets: { index: number; rank: number }[];
 }
 
-/** Scans a block, calling `fn(hi, lo)` with the order-preserving key of each non-NaN value; returns the NaN count. */
-function scan(b: KeyBlock, fn: (hi: number, lo: number) => void): number {
+/**
+ * Scans a block, calling `fn(hi, lo)` with the order-preserving key of each
+ * non-NaN value; returns the NaN count. Each caller gets its own copy of the
+ * loop (see {@link scanner}), so the call of `fn` stays monomorphic.
+ */
+type Scan = (b: KeyBlock, fn: (hi: number, lo: number) => void) => number;
+
+function scanner(): Scan {
+  return (b, fn) => {
+    const w = b.words;
+    const m = w.length;
+    let nan = 0;
+    if (b.kind === 0) {
+      for (let i = 0; i < m; i += 2) {
+        let lo = w[i], hi = w[i + 1];
+        if ((hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | lo) !== 0) {
+          nan++;
+          continue;
+        }
+        if (hi >>> 31) {
+          hi = ~hi >>> 0;
+          lo = ~lo >>> 0;
+        } else hi = (hi | 0x80000000) >>> 0;
+        fn(hi, lo);
+      }
+    } else if (b.kind === 1) {
+      for (let i = 0; i < m; i += 2) fn((w[i + 1] ^ 0x80000000) >>> 0, w[i]);
+    } else {
+      for (let i = 0; i < m; i += 2) fn(w[i + 1], w[i]);
+    }
+    return nan;
+  };
+}
+
+/** The counting pass: the top 16 key bits of every non-NaN value, NaN in bin 65536. */
+function histogramTop(b: KeyBlock, h: Float64Array): void {
   const w = b.words;
   const m = w.length;
-  let nan = 0;
-  if (b.kind === 0) {
-    for (let i = 0; i < m; i += 2) {
-      let lo = w[i], hi = w[i + 1];
-      if ((hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | lo) !== 0) {
-        nan++;
-        continue;
-      }
-      if (hi >>> 31) {
-        hi = ~hi >>> 0;
-        lo = ~lo >>> 0;
-      } else hi = (hi | 0x80000000) >>> 0;
-      fn(hi, lo);
-    }
-  } else if (b.kind === 1) {
-    for (let i = 0; i < m; i += 2) fn((w[i + 1] ^ 0x80000000) >>> 0, w[i]);
-  } else {
-    for (let i = 0; i < m; i += 2) fn(w[i + 1], w[i]);
+  if (b.kind !== 0) {
+    const flip = b.kind === 1 ? 0x8000 : 0;
+    for (let i = 1; i < m; i += 2) h[(w[i] >>> 16) ^ flip]++;
+    return;
   }
-  return nan;
+  let nan = 0;
+  for (let i = 0; i < m; i += 2) {
+    const hi = w[i + 1];
+    if ((hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | w[i]) !== 0) nan++;
+    else h[hi >>> 31 ? (~hi >>> 16) & 0xffff : (hi >>> 16) | 0x8000]++;
+  }
+  h[BINS] += nan;
 }
+
+const scanGroups = scanner();
+const scanCollect = scanner();
 
 function digit(level: number, hi: number, lo: number): number {
   return level === 0
@@ -240,13 +272,14 @@ type Visitor = (block: NDArray) => void;
 function* selectionSteps(options: SelectionOptions): Generator<Visitor, SelectionResult, void> {
   const { dtype } = options;
   const combine = options.combine ?? ((x: Float64Array) => x);
-  const limit = options.combine ? 0 : options.collectLimit ?? 0;
+  const limit = options.combine && !options.gather ? 0 : options.collectLimit ?? 0;
+  const gather = options.gather ?? ((x: BigUint64Array) => x);
   const kind = keyKind(dtype);
   // pass 0: top 16 bits of every key, and the NaN count in the last bin
   let hist: Float64Array = new Float64Array(BINS + 1);
   yield (block) => {
     const h = hist;
-    h[BINS] += scan(keyBlock(block), (hi) => h[hi >>> 16]++);
+    histogramTop(keyBlock(block), h);
   };
   hist = combine(hist);
   let passes = 1;
@@ -279,13 +312,13 @@ function* selectionSteps(options: SelectionOptions): Generator<Visitor, Selectio
     }
     if (open.length === 0) break;
     if (limit > 0 && open.reduce((s, g) => s + g.size, 0) <= limit) {
-      yield* collect(open, kind, values);
+      yield* collect(open, kind, values, gather);
       passes++;
       break;
     }
     const h = new Float64Array(BINS * open.length);
     yield (block) => {
-      scan(keyBlock(block), (hi, lo) => {
+      scanGroups(keyBlock(block), (hi, lo) => {
         for (let j = 0; j < open.length; j++) {
           const g = open[j];
           if (matches(g, hi, lo)) h[j * BINS + digit(g.level, hi, lo)]++;
@@ -302,11 +335,16 @@ function* selectionSteps(options: SelectionOptions): Generator<Visitor, Selectio
 }
 
 /** The last pass: every key in the open groups, sorted, read at the targets' ranks. */
-function* collect(open: Group[], kind: KeyKind, values: Scalar[]): Generator<Visitor, void, void> {
+function* collect(
+  open: Group[],
+  kind: KeyKind,
+  values: Scalar[],
+  gather: (keys: BigUint64Array) => BigUint64Array,
+): Generator<Visitor, void, void> {
   const keys = open.map((g) => new BigUint64Array(g.size));
   const filled = open.map(() => 0);
   yield (block) => {
-    scan(keyBlock(block), (hi, lo) => {
+    scanCollect(keyBlock(block), (hi, lo) => {
       for (let j = 0; j < open.length; j++) {
         if (matches(open[j], hi, lo)) {
           keys[j][filled[j]++] = (BigInt(hi) << 32n) | BigInt(lo);
@@ -315,9 +353,10 @@ function* collect(open: Group[], kind: KeyKind, values: Scalar[]): Generator<Vis
     });
   };
   open.forEach((g, j) => {
-    keys[j].sort();
+    const all = gather(keys[j].subarray(0, filled[j]));
+    all.sort();
     for (const t of g.targets) {
-      const k = keys[j][t.rank];
+      const k = all[t.rank];
       values[t.index] = keyValue(kind, Number(k >> 32n), Number(k & 0xffffffffn));
     }
   });

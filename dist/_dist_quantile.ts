@@ -1,7 +1,8 @@
 // Exact median, quantile and percentile of a DistArray by distributed
 // selection (core/selection.ts): every rank histograms the order-preserving
 // keys of its own elements, the histograms are summed with allreduce, and at
-// most four rounds narrow each wanted order statistic to one value. The
+// most four rounds narrow each wanted order statistic to one value (or the
+// last round allgathers the candidates once at most 2^20 are left). The
 // interpolation is core/sort.ts's, so the bits equal NDArray's for any rank
 // count and any distribution.
 
@@ -20,6 +21,9 @@ import { DTYPES, type Scalar } from "../core/dtype.ts";
 import type { Comm } from "./comm.ts";
 import type { Block } from "./_dist_blocks.ts";
 import { redistributeBlock } from "./_dist_ops.ts";
+
+/** Candidates gathered on every rank for the last pass (8 bytes each). */
+const COLLECT_LIMIT = 1 << 20;
 
 function checkOptions(what: string, options: unknown): QuantileOptions {
   if (options === undefined || options === null) return {};
@@ -85,6 +89,8 @@ export function orderStatBlock(
       if (local.size > 0) visit(local);
     },
     combine: (h) => comm.allreduce(h, null, "sum"),
+    gather: (keys) => comm.allgatherv(keys),
+    collectLimit: COLLECT_LIMIT,
     ranks: (n, nan) => {
       if (n === 0 && qs !== null) {
         throw new RangeError(`Cannot compute a ${which} of an empty array (shape [${shape}])`);

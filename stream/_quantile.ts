@@ -4,8 +4,7 @@
 // the top 16 key bits, then histograms of the next 16 bits of the keys in
 // the wanted bins, or a last pass collecting the candidates once they fit
 // the budget): at most four passes. Under MPI the tiles are dealt over the
-// ranks and the histograms summed (the candidates are then never collected,
-// so four passes at most). The interpolation is core/sort.ts's: the same
+// ranks, the histograms summed and the candidates allgathered. The interpolation is core/sort.ts's: the same
 // bits as NDArray.quantile.
 
 import { DTYPES, type Scalar } from "../core/dtype.ts";
@@ -107,6 +106,7 @@ export async function lazyOrderStat(
       }
     },
     combine: comm.size > 1 ? (h) => comm.allreduce(h, null, "sum") : undefined,
+    gather: comm.size > 1 ? (keys) => comm.allgatherv(keys) : undefined,
     collectLimit: tileElements,
     ranks: (n, nan) => {
       if (n === 0 && qs !== null) {

@@ -10,6 +10,7 @@ import type { DType } from "../../core/dtype.ts";
 import type { NDArray } from "../../core/ndarray.ts";
 import { Distribution } from "../../dist/distribution.ts";
 import { DistArray } from "../../dist/dist_array.ts";
+import { selectOrderStatisticsSync } from "../../core/selection.ts";
 import { hasPython, pythonJson } from "../_util.ts";
 import { mpiTest as test, world } from "../_mpi.ts";
 
@@ -153,4 +154,36 @@ test("DistArray order statistics: errors name the problem", () => {
   assert.throws(() => a.median({ bogus: true } as never), { name: "TypeError", message: /bogus/ });
   // every axis listed is the whole array
   assert.equal(a.median({ axis: [0, 1] }).get(), a.median().get());
+});
+
+test("selection over ranks: histogram rounds (no gather) and gathered candidates agree", () => {
+  const a = make([5000], "float64");
+  const full = a.toNDArray()!;
+  const sorted = [...full.sort().flat()] as number[];
+  const n = sorted.filter((x) => !Number.isNaN(x)).length;
+  const ranks = [0, 1, 999, n >> 1, n - 1];
+  for (const gather of [undefined, (k: BigUint64Array) => world.allgatherv(k)]) {
+    const r = selectOrderStatisticsSync({
+      dtype: "float64",
+      pass: (visit) => {
+        if (a.local.size > 0) visit(a.local);
+      },
+      combine: (h) => world.allreduce(h, null, "sum"),
+      gather,
+      collectLimit: gather ? 100 : 0,
+      ranks: () => ranks,
+    });
+    assert.equal(r.count, n);
+    assert.deepEqual(r.values, ranks.map((k) => sorted[k]));
+    if (!gather) assert.equal(r.passes, 4);
+  }
+});
+
+test("DistArray order statistics of a padded (halo) distribution count each element once", () => {
+  const dist = [{ type: "b", padding: [1, 1] }] as const;
+  const a = DistArray.fromFunction(world, [101], { dist, fn: ([i]) => (i * 37) % 101 });
+  a.exchangeHalos();
+  assert.equal(a.median().get(), 50);
+  assert.equal(a.quantile(0.25).get(), 25);
+  assert.deepEqual([...a.sort({ axis: null }).toNDArray()!.flat()], [...Array(101).keys()]);
 });
