@@ -14,6 +14,7 @@ import { type ElementwiseMethods, installOps, type ReductionMethods } from "../c
 import { REDUCTION_NAMES } from "../core/reduce.ts";
 import type { ArraySource } from "../io/region.ts";
 import {
+  cfDerived,
   mapNode,
   type Node,
   type Operand as NodeOperand,
@@ -432,9 +433,16 @@ export class LazyArray {
     await writeNode(node, locator, options);
   }
 
+  /** CF-decoded float data skips NaN unless asked `skipna: false` (as the reductions). */
+  #cfSkip(o: QuantileRunOptions): QuantileRunOptions {
+    const cf = o?.skipna === undefined && this.dtype.startsWith("float") && cfDerived(this.#node);
+    return cf ? { ...o, skipna: true } : o;
+  }
+
   /**
    * The exact median of the whole array out of core (NumPy's `median`;
-   * `nanmedian` with `skipna`): at most four passes over the data, each in
+   * `nanmedian` with `skipna`, the default for CF-decoded float data, as for the
+   * reductions): at most four passes over the data, each in
    * tiles of a quarter of the memory budget (stream/_quantile.ts). Collective
    * under MPI, like {@link compute}.
    *
@@ -451,7 +459,7 @@ export class LazyArray {
    * ```
    */
   median(options: QuantileRunOptions = {}): Promise<NDArray> {
-    return lazyOrderStat(this, "median", null, options);
+    return lazyOrderStat(this, "median", null, this.#cfSkip(options));
   }
 
   /**
@@ -472,7 +480,7 @@ export class LazyArray {
    * ```
    */
   quantile(q: number | readonly number[], options: QuantileRunOptions = {}): Promise<NDArray> {
-    return lazyOrderStat(this, "quantile", q, options);
+    return lazyOrderStat(this, "quantile", q, this.#cfSkip(options));
   }
 
   /**
@@ -491,7 +499,7 @@ export class LazyArray {
    * ```
    */
   percentile(q: number | readonly number[], options: QuantileRunOptions = {}): Promise<NDArray> {
-    return lazyOrderStat(this, "percentile", q, options);
+    return lazyOrderStat(this, "percentile", q, this.#cfSkip(options));
   }
 
   /**

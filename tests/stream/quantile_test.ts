@@ -10,6 +10,7 @@ import { SelfComm } from "../../dist/comm.ts";
 import { lazy, open } from "../../stream/lazy.ts";
 import { lastPasses, tiles } from "../../stream/_quantile.ts";
 import { hasPython, pythonJson, tempDir } from "../_util.ts";
+import { CF_MODULES, makeCfFiles } from "./_cf_fixture.ts";
 
 const comm = new SelfComm();
 const QS = [0, 0.001, 0.1, 0.25, 0.5, 0.75, 0.9, 0.999, 1];
@@ -135,4 +136,28 @@ Deno.test("writeNpy fixture sanity for out-of-core reads", async () => {
   using x = await open(`${dir.path}/a.npy`);
   assert.equal((await x.median({ memory: "64KiB", comm })).get(), a.median().get());
   assert.equal((await x.percentile(99, { memory: "64KiB", comm })).get(), a.percentile(99).get());
+});
+
+Deno.test({
+  name: "LazyArray median of a CF-decoded variable skips missing values by default (xarray)",
+  ignore: !hasPython(...CF_MODULES),
+  async fn() {
+    await using dir = await tempDir();
+    await makeCfFiles(dir.path);
+    const want = await pythonJson<(number | null)[]>(
+      `
+import sys, json, warnings, xarray as xr
+warnings.simplefilter("ignore")
+v = xr.open_dataset(sys.argv[1] + "/cf.nc")["t2m"]
+m = float(v.median(skipna=False))
+print(json.dumps([float(v.median()), float(v.quantile(0.9)), None if m != m else m]))
+`,
+      dir.path,
+    );
+    using t = await open(`${dir.path}/cf.nc:/t2m`);
+    assert.equal((await t.median({ comm })).get(), want[0]);
+    assert.equal((await t.quantile(0.9, { comm })).get(), want[1]);
+    assert.ok(Number.isNaN((await t.median({ comm, skipna: false })).get() as number));
+    assert.equal(want[2], null); // NaN: xarray's skipna=False propagates it
+  },
 });
