@@ -4,7 +4,7 @@
 //
 // Sample sort: every rank sorts its own elements, takes regular samples,
 // the samples are allgathered and P - 1 splitters chosen from them; one
-// alltoallv sends each value range to its rank, which sorts what it got;
+// alltoallv sends each value range to its rank, which merges the sorted runs it got;
 // a second alltoallv rebalances the sorted runs onto the default block
 // distribution, so the result is laid out as NumPy's flat order, in blocks.
 
@@ -37,6 +37,28 @@ function upperBound(a: AnyTypedArray, s: number | bigint, from: number): number 
     else lo = mid + 1;
   }
   return lo;
+}
+
+/** Merges sorted runs of the given lengths (one per source rank), NaN last: log2(P) rounds of pairwise merges. */
+function mergeRuns(a: AnyTypedArray, lengths: readonly number[]): AnyTypedArray {
+  let bounds = [0];
+  for (const n of lengths) bounds.push(bounds[bounds.length - 1] + n);
+  let src = a;
+  let dst = new (a.constructor as new (n: number) => AnyTypedArray)(a.length);
+  while (bounds.length > 2) {
+    const next = [0];
+    for (let k = 0; k + 1 < bounds.length; k += 2) {
+      const lo = bounds[k], mid = bounds[k + 1], hi = k + 2 < bounds.length ? bounds[k + 2] : mid;
+      let i = lo, j = mid, o = lo;
+      while (i < mid && j < hi) dst[o++] = after(src[i], src[j]) ? src[j++] : src[i++];
+      while (i < mid) dst[o++] = src[i++];
+      while (j < hi) dst[o++] = src[j++];
+      next.push(hi);
+    }
+    bounds = next;
+    [src, dst] = [dst, src];
+  }
+  return src;
 }
 
 /** The same bits as a buffer MPI carries (float16 as uint16). */
@@ -79,8 +101,11 @@ function sampleSort(comm: Comm, block: Block): { dist: Distribution; local: NDAr
   }
   cuts.push(mine.length);
   const sendCounts = cuts.slice(1).map((c, j) => c - cuts[j]);
-  const got = unwire(comm.alltoallv(wire(mine), sendCounts), dtype);
-  got.sort();
+  const recvCounts = [...comm.alltoall(new Float64Array(sendCounts))];
+  const got = mergeRuns(
+    unwire(comm.alltoallv(wire(mine), sendCounts, { recvCounts }), dtype),
+    recvCounts,
+  );
   // rebalance the sorted runs onto the default block bounds
   const counts = comm.allgather(new Float64Array([got.length]));
   let start = 0;
