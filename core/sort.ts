@@ -228,10 +228,96 @@ export function medianDType(dtype: DType): DType {
   return dtype === "float32" || dtype === "float16" ? dtype : "float64";
 }
 
+/** Rows at least this long of 64-bit data are radix-sorted (TypedArray#sort below). */
+const RADIX_MIN = 1 << 16;
+
+/**
+ * LSD radix sort of 64-bit values in place, 16 bits a round (rounds whose
+ * digit is the same for every value are skipped), over order-preserving
+ * keys: float bits with the sign folded (every NaN becomes NumPy's NaN with
+ * the largest key, so NaN sorts last, as NumPy; payloads are not kept), or integers with
+ * the sign bit flipped (`kind` 0 float, 1 signed, 2 unsigned).
+ */
+function radixSort64(data: Float64Array | BigInt64Array | BigUint64Array, kind: number): void {
+  const n = data.length;
+  const w = new Uint32Array(data.buffer, data.byteOffset, 2 * n);
+  const c = new Uint32Array(4 * 65536);
+  for (let i = 0; i < 2 * n; i += 2) {
+    let lo = w[i], hi = w[i + 1];
+    if (kind === 0) {
+      if ((hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | lo) !== 0) {
+        hi = 0xfff80000; // NumPy's NaN (0x7ff8...), above every other key
+        lo = 0;
+      } else if (hi >>> 31) {
+        hi = ~hi >>> 0;
+        lo = ~lo >>> 0;
+      } else hi = (hi | 0x80000000) >>> 0;
+    } else if (kind === 1) hi = (hi ^ 0x80000000) >>> 0;
+    w[i] = lo;
+    w[i + 1] = hi;
+    c[lo & 0xffff]++;
+    c[65536 + (lo >>> 16)]++;
+    c[131072 + (hi & 0xffff)]++;
+    c[196608 + (hi >>> 16)]++;
+  }
+  let src: Uint32Array = w, dst: Uint32Array = new Uint32Array(2 * n);
+  for (let d = 0; d < 4; d++) {
+    const base = d * 65536, word = d >> 1, shift = (d & 1) * 16;
+    if (c[base + ((w[word] >>> shift) & 0xffff)] === n) continue;
+    let sum = 0;
+    for (let b = base; b < base + 65536; b++) {
+      const t = c[b];
+      c[b] = sum;
+      sum += t;
+    }
+    for (let i = 0; i < 2 * n; i += 2) {
+      const at = 2 * c[base + ((src[i + word] >>> shift) & 0xffff)]++;
+      dst[at] = src[i];
+      dst[at + 1] = src[i + 1];
+    }
+    [src, dst] = [dst, src];
+  }
+  if (src !== w) w.set(src);
+  for (let i = 0; i < 2 * n; i += 2) {
+    let lo = w[i], hi = w[i + 1];
+    if (kind === 0) {
+      if (hi >>> 31) hi = (hi & 0x7fffffff) >>> 0;
+      else {
+        hi = ~hi >>> 0;
+        lo = ~lo >>> 0;
+      }
+    } else if (kind === 1) hi = (hi ^ 0x80000000) >>> 0;
+    w[i] = lo;
+    w[i + 1] = hi;
+  }
+}
+
+/**
+ * Sorts a contiguous typed array in place, NaN last (as NumPy): a radix
+ * sort for long float64/int64/uint64 arrays, TypedArray#sort otherwise.
+ *
+ * @param data The values.
+ * @returns The same array, sorted.
+ *
+ * @example
+ * ```ts
+ * import { sortInPlace } from "./sort.ts";
+ * const a = sortInPlace(new Float64Array([3, NaN, -1, 2]));
+ * if (String(a) !== "-1,2,3,NaN") throw new Error(`got ${a}`);
+ * ```
+ */
+export function sortInPlace<T extends AnyTypedArray>(data: T): T {
+  if (data.length >= RADIX_MIN && data.BYTES_PER_ELEMENT === 8) {
+    const kind = data instanceof Float64Array ? 0 : data instanceof BigInt64Array ? 1 : 2;
+    radixSort64(data as Float64Array, kind);
+  } else data.sort();
+  return data;
+}
+
 /** Sorts `n`-element rows of a contiguous typed array in place (NaN last, as NumPy). */
 function sortRows(data: AnyTypedArray, n: number): void {
   if (n <= 1) return;
-  for (let o = 0; o + n <= data.length; o += n) data.subarray(o, o + n).sort();
+  for (let o = 0; o + n <= data.length; o += n) sortInPlace(data.subarray(o, o + n));
 }
 
 function moveLast(a: NDArray, axes: readonly number[]): { c: NDArray; outer: number[]; n: number } {

@@ -10,7 +10,7 @@
 
 import { type AnyTypedArray, type DType, DTYPES } from "../core/dtype.ts";
 import { fromTypedArray, type NDArray, normalizeAxis } from "../core/ndarray.ts";
-import { sort as sortNd, type SortOptions } from "../core/sort.ts";
+import { sort as sortNd, sortInPlace, type SortOptions } from "../core/sort.ts";
 import type { Comm, CommBuffer } from "./comm.ts";
 import { Distribution } from "./distribution.ts";
 import { DistArray } from "./dist_array.ts";
@@ -80,7 +80,7 @@ function sampleSort(comm: Comm, block: Block): { dist: Distribution; local: NDAr
   const P = comm.size;
   const own = ownedBlock(comm, block);
   const mine = own.copy().toTypedArray() as AnyTypedArray;
-  mine.sort();
+  sortInPlace(mine);
   const dist = Distribution.create([N], { commSize: P });
   if (P === 1) return { dist, local: fromTypedArray(mine, [N], dtype) };
   // regular samples of the sorted run, and P - 1 splitters from all of them

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { type DType, hasFloat16 } from "../../core/dtype.ts";
 import { fromArray, type NDArray } from "../../core/ndarray.ts";
-import { median, percentile, quantile, sort } from "../../core/sort.ts";
+import { median, percentile, quantile, sort, sortInPlace } from "../../core/sort.ts";
 import { selectOrderStatistics } from "../../core/selection.ts";
 import { hasPython, pythonJson } from "../_util.ts";
 
@@ -177,4 +177,19 @@ Deno.test("selectOrderStatistics() finds the sorted values exactly, collected or
     ranks: () => [0, 1, 2, 3],
   });
   assert.deepEqual(r.values, [-(2n ** 63n), -5n, 5n, 2n ** 63n - 1n]);
+});
+
+Deno.test("sortInPlace() radix-sorts long 64-bit arrays as TypedArray#sort orders them", () => {
+  const n = 100_000;
+  const f = new Float64Array(n).map((_, i) =>
+    i % 97 === 0 ? NaN : i % 89 === 0 ? -0 : i % 83 === 0 ? -Infinity : Math.sin(i) * 1e300
+  );
+  const want = f.slice().sort();
+  const got = sortInPlace(f.slice());
+  assert.ok(got.every((x, i) => Object.is(x, want[i])), "float64");
+  const b = BigInt64Array.from({ length: n }, (_, i) => BigInt(Math.round(Math.cos(i) * 2 ** 52)));
+  assert.deepEqual([...sortInPlace(b.slice())], [...b.slice().sort()]);
+  const u = BigUint64Array.from({ length: n }, (_, i) => BigInt(i * 7919 % n) * 2n ** 40n);
+  assert.deepEqual([...sortInPlace(u.slice())], [...u.slice().sort()]);
+  assert.deepEqual([...sortInPlace(new Float64Array(n).fill(2))].slice(0, 2), [2, 2]);
 });
