@@ -194,6 +194,7 @@ const EXPECTED = [
   "sin",
   "sinh",
   "sort",
+  "sortInPlace",
   "sqrt",
   "square",
   "stateBuffers",
