@@ -46,6 +46,7 @@ export {
   type PassInfo,
   type PlanInfo,
   type Progress,
+  type QuantileRunOptions,
   random,
   type RandomDistribution,
   type RandomSourceOptions,

@@ -2,7 +2,7 @@
 // command tree (so it follows the commands and options as they change).
 
 import { parseFlags, type ProgramSpec } from "./_args.ts";
-import { REDUCTION_NAMES } from "../core/reduce.ts";
+import { ORDER_REDUCTION_NAMES, REDUCTION_NAMES } from "../core/reduction_names.ts";
 import { COLORMAP_NAMES } from "../viz/plot.ts";
 
 function quote(words: readonly string[]): string {
@@ -56,7 +56,7 @@ ${cases}
     completion) COMPREPLY=( $(compgen -W "bash" -- "$cur") ); return 0 ;;
   esac
   if [[ "$cmd" == reduce && "$prev" == reduce ]]; then
-    COMPREPLY=( $(compgen -W "${quote(REDUCTION_NAMES)}" -- "$cur") )
+    COMPREPLY=( $(compgen -W "${quote([...REDUCTION_NAMES, ...ORDER_REDUCTION_NAMES])}" -- "$cur") )
     return 0
   fi
   COMPREPLY=( $(compgen -f -- "$cur") )

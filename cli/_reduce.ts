@@ -2,8 +2,13 @@
 // results are printed, larger ones written to `-o`.
 
 import type { NDArray } from "../core/ndarray.ts";
-import { REDUCTION_NAMES, type ReductionName } from "../core/reduce.ts";
+import { REDUCTION_NAMES, type ReductionName, SKIPNA_REDUCTIONS } from "../core/reduce.ts";
+import { ORDER_REDUCTION_NAMES, type OrderReductionName } from "../core/sort.ts";
+import { lazy, type LazyArray } from "../stream/lazy.ts";
 import { nameLocator, parseInts, type Session, UsageError } from "./_session.ts";
+
+/** Every OP of `tessera reduce`: the reductions of core/reduce.ts and the order statistics of core/sort.ts. */
+export const REDUCE_OPS: readonly string[] = [...REDUCTION_NAMES, ...ORDER_REDUCTION_NAMES];
 
 /** Results with at most this many elements may be printed instead of written. */
 export const PRINT_LIMIT = 1000;
@@ -13,33 +18,48 @@ export interface ReduceCommandOptions {
   readonly axis?: string;
   readonly keepdims?: boolean;
   readonly ddof?: string;
+  readonly q?: string;
   readonly skipna?: boolean;
   readonly noSkipna?: boolean;
   readonly output?: string;
   readonly overwrite?: boolean;
 }
 
-/** The reductions that take `--skipna` / `--no-skipna`. */
-const SKIPNA_OPS: readonly ReductionName[] = [
-  "sum",
-  "prod",
-  "min",
-  "max",
-  "mean",
-  "var",
-  "std",
-  "argmin",
-  "argmax",
-];
+/** The OPs that take `--skipna` / `--no-skipna`. */
+const SKIPNA_OPS: readonly string[] = [...SKIPNA_REDUCTIONS, ...ORDER_REDUCTION_NAMES];
+
+function isOrder(op: string): op is OrderReductionName {
+  return (ORDER_REDUCTION_NAMES as readonly string[]).includes(op);
+}
 
 /** Checks an OP argument. */
-export function checkOp(op: string): ReductionName {
-  if (!(REDUCTION_NAMES as readonly string[]).includes(op)) {
+export function checkOp(op: string): ReductionName | OrderReductionName {
+  if (!REDUCE_OPS.includes(op)) {
+    throw new UsageError(`Unknown reduction "${op}": expected one of ${REDUCE_OPS.join(", ")}`);
+  }
+  return op as ReductionName | OrderReductionName;
+}
+
+/** Parses `--q` (comma-separated numbers): one value, or a list when it has a comma. */
+export function parseQ(text: string | undefined, op: string): number | number[] | undefined {
+  if (!isOrder(op) || op === "median") {
+    if (text !== undefined) {
+      throw new UsageError(`Invalid --q for "${op}": only quantile and percentile take it`);
+    }
+    return undefined;
+  }
+  if (text === undefined) {
     throw new UsageError(
-      `Unknown reduction "${op}": expected one of ${REDUCTION_NAMES.join(", ")}`,
+      `Missing --q for "${op}": give ${op === "quantile" ? "0.5" : "90"} or a list such as ${
+        op === "quantile" ? "0.1,0.9" : "10,90"
+      }`,
     );
   }
-  return op as ReductionName;
+  const parts = text.split(",").map((t) => t.trim());
+  const values = parts.map((t) => (t === "" ? NaN : Number(t)));
+  const bad = parts.find((_, i) => !Number.isFinite(values[i]));
+  if (bad !== undefined) throw new UsageError(`Invalid --q "${text}": "${bad}" is not a number`);
+  return parts.length === 1 ? values[0] : values;
 }
 
 /** Parses `--axis` against the number of dimensions (negative axes count from the end). */
@@ -116,6 +136,7 @@ export async function reduceCommand(
   options: ReduceCommandOptions,
 ): Promise<void> {
   const name = checkOp(op);
+  const q = parseQ(options.q, name);
   const ddof = options.ddof === undefined ? undefined : parseInts(options.ddof, "--ddof", 0)[0];
   if (ddof !== undefined && !/var|std/.test(name)) {
     throw new UsageError(`Invalid --ddof for "${name}": only var, std, nanvar and nanstd take it`);
@@ -131,6 +152,16 @@ export async function reduceCommand(
   const axes = options.axis === undefined ? null : parseAxes(options.axis, a.ndim, source);
   if (axes !== null && axes.length > 1 && (name === "argmin" || name === "argmax")) {
     throw new UsageError(`Invalid --axis "${options.axis}": ${name} takes one axis or none`);
+  }
+  if (isOrder(name)) {
+    await orderCommand(session, a, name, q, source, {
+      axes,
+      keepdims: options.keepdims ?? false,
+      skipna,
+      output: options.output,
+      overwrite: options.overwrite,
+    });
+    return;
   }
   let r;
   try {
@@ -180,6 +211,69 @@ export async function reduceCommand(
       op: name,
       source,
       axis: axes,
+      shape: value.shape,
+      dtype: value.dtype,
+      value: value.toArray(),
+    });
+  } else {
+    session.out(formatTable(value));
+  }
+}
+
+/** `tessera reduce median|quantile|percentile`: exact order statistics out of core (stream/_quantile.ts). */
+async function orderCommand(
+  session: Session,
+  a: LazyArray,
+  name: OrderReductionName,
+  q: number | number[] | undefined,
+  source: string,
+  o: {
+    axes: number[] | null;
+    keepdims: boolean;
+    skipna?: boolean;
+    output?: string;
+    overwrite?: boolean;
+  },
+): Promise<void> {
+  let value: NDArray;
+  try {
+    const run = session.run(`${name} ${source}`);
+    const options = {
+      axis: o.axes === null ? null : o.axes,
+      keepdims: o.keepdims,
+      skipna: o.skipna,
+      memory: run.memory,
+      comm: run.comm,
+    };
+    value = name === "median"
+      ? await a.median(options)
+      : name === "quantile"
+      ? await a.quantile(q!, options)
+      : await a.percentile(q!, options);
+  } catch (e) {
+    if (e instanceof RangeError || e instanceof TypeError) {
+      throw new UsageError(`Cannot ${name} "${source}": ${e.message}`, { cause: e });
+    }
+    throw nameLocator(e, source, source, `Cannot compute ${name} of`);
+  } finally {
+    session.endProgress();
+  }
+  if (o.output !== undefined) {
+    await session.write(lazy(value), o.output, {
+      overwrite: o.overwrite,
+      label: `${name} ${source}`,
+    });
+    if (session.options.json) {
+      session.outJson({ op: name, source, q, axis: o.axes, output: o.output, shape: value.shape });
+    }
+    return;
+  }
+  if (session.options.json) {
+    session.outJson({
+      op: name,
+      source,
+      q,
+      axis: o.axes,
       shape: value.shape,
       dtype: value.dtype,
       value: value.toArray(),

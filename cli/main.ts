@@ -17,7 +17,7 @@
 
 import { init } from "../dist/world.ts";
 import type { Comm } from "../dist/comm.ts";
-import { REDUCTION_NAMES } from "../core/reduction_names.ts";
+import { ORDER_REDUCTION_NAMES, REDUCTION_NAMES } from "../core/reduction_names.ts";
 import { type CommonOptions, Session, UsageError } from "./_session.ts";
 import { type CommandSpec, type OptionSpec, parseArgv, type ProgramSpec } from "./_args.ts";
 
@@ -98,7 +98,10 @@ Exit codes: 0 success, 1 failure, 2 usage error. Under mpiexec every rank runs t
     {
       name: "reduce",
       description: "a reduction: small results are printed, larger ones written with -o",
-      args: [["<op>", REDUCTION_NAMES.join(", ")], ["<src>", "source locator"]],
+      args: [
+        ["<op>", [...REDUCTION_NAMES, ...ORDER_REDUCTION_NAMES].join(", ")],
+        ["<src>", "source locator"],
+      ],
       options: [
         {
           flags: "--axis <a,b>",
@@ -106,6 +109,10 @@ Exit codes: 0 success, 1 failure, 2 usage error. Under mpiexec every rank runs t
         },
         { flags: "--keepdims", description: "keep reduced axes with length 1" },
         { flags: "--ddof <n>", description: "delta degrees of freedom (var, std)" },
+        {
+          flags: "--q <q>",
+          description: "quantile(s) in [0, 1] or percentile(s) in [0, 100], comma-separated",
+        },
         {
           flags: "--skipna",
           description: "skip missing values (NaN); the default for CF-decoded float data",

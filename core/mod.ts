@@ -36,6 +36,8 @@ export {
 export * from "./ufunc.ts";
 export * from "./reduce.ts";
 export * from "./random.ts";
+export * from "./sort.ts";
+export * from "./selection.ts";
 export {
   ARRAY_OPS,
   type ElementwiseMethods,

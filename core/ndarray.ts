@@ -26,6 +26,14 @@ import { type ReduceOptions, REDUCTION_NAMES, type ReductionName, REDUCTIONS } f
 import { type ElementwiseMethods, installOps, type ReductionMethods } from "./ops.ts";
 import { applyUfunc } from "./_ufunc.ts";
 import { copyInto, empty } from "./create.ts";
+import {
+  median,
+  percentile,
+  quantile,
+  type QuantileOptions,
+  sort as sortArray,
+  type SortOptions,
+} from "./sort.ts";
 
 export {
   arange,
@@ -658,6 +666,72 @@ export class NDArray<D extends DType = DType> {
     options: ufunc.UfuncOptions = {},
   ): NDArray {
     return ufunc.clip(this, min, max, options);
+  }
+
+  /**
+   * The sorted copy along `axis` (default -1; null flattens), NaN last (core/sort.ts).
+   *
+   * @param options `axis`.
+   * @returns A new array of the same dtype.
+   *
+   * @example
+   * ```ts
+   * import { fromArray } from "./ndarray.ts";
+   * if (String(fromArray([2, NaN, 1]).sort().toArray()) !== "1,2,NaN") throw new Error("bad");
+   * ```
+   */
+  sort(options: SortOptions = {}): NDArray<D> {
+    return sortArray(this, options);
+  }
+
+  /**
+   * The median over `axis` as NumPy's `median` (`nanmedian` with `skipna`; core/sort.ts).
+   *
+   * @param options `axis`, `keepdims`, `skipna`.
+   * @returns The medians.
+   *
+   * @example
+   * ```ts
+   * import { fromArray } from "./ndarray.ts";
+   * if (fromArray([4, 1, 3, 2]).median().get() !== 2.5) throw new Error("bad");
+   * ```
+   */
+  median(options: QuantileOptions = {}): NDArray {
+    return median(this, options);
+  }
+
+  /**
+   * Quantiles (`q` in [0, 1], one or a list) with NumPy's `"linear"` method (core/sort.ts).
+   *
+   * @param q The quantile or quantiles.
+   * @param options `axis`, `keepdims`, `skipna`.
+   * @returns The quantiles (float64; a list `q` adds a leading axis).
+   *
+   * @example
+   * ```ts
+   * import { fromArray } from "./ndarray.ts";
+   * if (fromArray([1, 2, 3, 4]).quantile(0.5).get() !== 2.5) throw new Error("bad");
+   * ```
+   */
+  quantile(q: number | readonly number[], options: QuantileOptions = {}): NDArray {
+    return quantile(this, q, options);
+  }
+
+  /**
+   * Percentiles (`q` in [0, 100], one or a list), NumPy's `percentile` (core/sort.ts).
+   *
+   * @param q The percentile or percentiles.
+   * @param options `axis`, `keepdims`, `skipna`.
+   * @returns The percentiles (float64).
+   *
+   * @example
+   * ```ts
+   * import { arange } from "./ndarray.ts";
+   * if (arange(101, "float64").percentile(90).get() !== 90) throw new Error("bad");
+   * ```
+   */
+  percentile(q: number | readonly number[], options: QuantileOptions = {}): NDArray {
+    return percentile(this, q, options);
   }
 }
 

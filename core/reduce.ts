@@ -34,6 +34,19 @@ import { REDUCTION_NAMES } from "./reduction_names.ts";
 /** The NumPy name of a reduction: `"sum"`, `"count_nonzero"`, `"nanstd"`, ... */
 export type ReductionName = (typeof REDUCTION_NAMES)[number];
 
+/** The reductions that take {@link ReduceOptions.skipna} (the nan* ones skip NaN already). */
+export const SKIPNA_REDUCTIONS: readonly ReductionName[] = [
+  "sum",
+  "prod",
+  "min",
+  "max",
+  "mean",
+  "var",
+  "std",
+  "argmin",
+  "argmax",
+];
+
 /** Options shared by the reductions (NumPy's keyword arguments). */
 export interface ReduceOptions {
   /**

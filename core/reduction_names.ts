@@ -26,3 +26,6 @@ export const REDUCTION_NAMES = [
   "nanvar",
   "nanstd",
 ] as const;
+
+/** The order statistics (core/sort.ts), which `tessera reduce` also runs by name. */
+export const ORDER_REDUCTION_NAMES = ["median", "quantile", "percentile"] as const;

@@ -11,17 +11,18 @@ import { type AnyTypedArray, type DType, DTYPES, type Scalar } from "../core/dty
 import type { NDArray } from "../core/ndarray.ts";
 import type { SliceSpec } from "../core/indexer.ts";
 import type { ReduceOptions, ReductionName } from "../core/reduce.ts";
-import { type ElementwiseMethods, installOps } from "../core/ops.ts";
+import { installOps } from "../core/ops.ts";
 import type { Comm } from "./comm.ts";
 import type { Distribution } from "./distribution.ts";
 import { type DistBuffer, exportDap } from "./dap.ts";
-import type { ApplyContext, CreateOptions, DistReductionMethods, Layout } from "./layout.ts";
+import type { ApplyContext, CreateOptions, DistMethods, Layout } from "./layout.ts";
 import type { LayoutOptions, LoadNpyOptions, SaveNpyOptions } from "./layout.ts";
 import type { NormalDistOptions, RandomDistOptions, UniformDistOptions } from "./layout.ts";
 import type { ReductionAxes } from "./layout.ts";
 import { type Block, contiguous, prod, shapeText } from "./_dist_blocks.ts";
 import { reduceArray } from "./_dist_reduce.ts";
 import { reduceAxisBlock } from "./_dist_reduce_axis.ts";
+import { installOrderMethods } from "./_dist_sort.ts";
 import { loadBlock, saveBlock } from "./_dist_npy.ts";
 import { applyLocal, getGlobal, setGlobal } from "./_dist_local.ts";
 import {
@@ -40,11 +41,10 @@ export type DistOperand = DistArray | NDArray | Scalar;
 /**
  * The methods of {@link DistArray} generated from the operation table `ARRAY_OPS`
  * (core/ops.ts): element-wise methods (`add`, `sqrt`, ...; {@link DistArray.ufunc}) and
- * collective reductions (`sum`, ...; {@link DistArray.reduce}): a replicated NDArray
- * over the whole array, a DistArray along the remaining axes with an `axis`.
+ * collective reductions (`sum`, ...; {@link DistArray.reduce}), and `sort`, `median`,
+ * `quantile`, `percentile` (DistMethods in dist/layout.ts).
  */
-export interface DistArray<D extends DType = DType>
-  extends ElementwiseMethods<DistOperand, DistArray>, DistReductionMethods<NDArray, DistArray> {}
+export interface DistArray<D extends DType = DType> extends DistMethods<D> {}
 
 /**
  * A distributed N-dimensional array: one {@link NDArray} block per rank of a
@@ -797,3 +797,4 @@ installOps(DistArray.prototype as DistArray, {
   ufunc: (self, name, operands) => DistArray.ufunc(name, [self, ...operands as DistOperand[]]),
   reduce: (self, name, options) => self.reduce(name, options),
 });
+installOrderMethods(DistArray.prototype as DistArray);

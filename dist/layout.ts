@@ -7,7 +7,10 @@
 
 import type { DType } from "../core/dtype.ts";
 import type { NormalOptions, RandomOptions } from "../core/random.ts";
-import type { OpNamesOf, ReductionMethodOptions } from "../core/ops.ts";
+import type { ElementwiseMethods, OpNamesOf, ReductionMethodOptions } from "../core/ops.ts";
+import type { NDArray } from "../core/ndarray.ts";
+import type { QuantileOptions, SortOptions } from "../core/sort.ts";
+import type { DistArray, DistOperand } from "./dist_array.ts";
 import type { AxisSpec, Distribution, LocalRegion } from "./distribution.ts";
 
 /** Options of `DistArray.saveNpy`. */
@@ -79,3 +82,88 @@ export type DistReductionMethods<Whole, Axis> = {
     (options?: ReductionMethodOptions<N>): Whole | Axis;
   };
 };
+
+/**
+ * Sorting and exact order statistics of a {@link DistArray} (installed from
+ * dist/_dist_sort.ts and dist/_dist_quantile.ts). Collective; the results
+ * are the same bits as NumPy's (and NDArray's) for any number of ranks.
+ */
+export interface DistOrderMethods<D extends DType = DType> {
+  /**
+   * The sorted array, NaN last. A 1-D array or `axis: null` (the flattened
+   * array) is sample-sorted into the default block distribution, in NumPy's
+   * global order; another axis of an N-d array is made whole on every rank
+   * and sorted locally.
+   *
+   * @param options `axis` (default -1; null flattens).
+   * @returns A new DistArray.
+   *
+   * @example
+   * ```ts
+   * import { DistArray, init } from "./mod.ts";
+   * await using comm = await init();
+   * const a = DistArray.fromFunction(comm, [6], { fn: ([i]) => (i * 5) % 6 });
+   * if (String(a.sort().toNDArray()!.toArray()) !== "0,1,2,3,4,5") throw new Error("bad");
+   * ```
+   */
+  sort(options?: SortOptions): DistArray<D>;
+  /**
+   * The exact median of the whole array (NumPy's `median`; `nanmedian` with
+   * `skipna`), by distributed selection, replicated on every rank.
+   *
+   * @param options `axis` (null or every axis), `keepdims`, `skipna`.
+   * @returns A 0-d NDArray (all-ones shape with `keepdims`).
+   *
+   * @example
+   * ```ts
+   * import { DistArray, init } from "./mod.ts";
+   * await using comm = await init();
+   * const a = DistArray.fromFunction(comm, [4], { fn: ([i]) => i * i }); // 0 1 4 9
+   * if (a.median().get() !== 2.5) throw new Error("bad");
+   * ```
+   */
+  median(options?: QuantileOptions): NDArray;
+  /**
+   * Exact quantiles of the whole array with NumPy's `"linear"` method.
+   *
+   * @param q A quantile in [0, 1] or a list (a list adds a leading axis).
+   * @param options `axis` (null or every axis), `keepdims`, `skipna`.
+   * @returns The quantiles (float64), replicated.
+   *
+   * @example
+   * ```ts
+   * import { DistArray, init } from "./mod.ts";
+   * await using comm = await init();
+   * const a = DistArray.fromFunction(comm, [5], { fn: ([i]) => i + 1 });
+   * if (String(a.quantile([0.1, 0.5]).toArray()) !== "1.4,3") throw new Error("bad");
+   * ```
+   */
+  quantile(q: number | readonly number[], options?: QuantileOptions): NDArray;
+  /**
+   * Exact percentiles of the whole array (`quantile` of `q / 100`).
+   *
+   * @param q A percentile in [0, 100] or a list.
+   * @param options `axis` (null or every axis), `keepdims`, `skipna`.
+   * @returns The percentiles (float64), replicated.
+   *
+   * @example
+   * ```ts
+   * import { DistArray, init } from "./mod.ts";
+   * await using comm = await init();
+   * const a = DistArray.fromFunction(comm, [11], { fn: ([i]) => i });
+   * if (a.percentile(90).get() !== 9) throw new Error("bad");
+   * ```
+   */
+  percentile(q: number | readonly number[], options?: QuantileOptions): NDArray;
+}
+
+/**
+ * Every generated method of {@link DistArray}: the element-wise methods of the
+ * operation table `ARRAY_OPS` (core/ops.ts), {@link DistReductionMethods} and
+ * {@link DistOrderMethods}.
+ */
+export interface DistMethods<D extends DType = DType>
+  extends
+    ElementwiseMethods<DistOperand, DistArray>,
+    DistReductionMethods<NDArray, DistArray>,
+    DistOrderMethods<D> {}

@@ -199,7 +199,8 @@ export function reduceNode(
 }
 
 /** Whether a node's values come from a CF-decoded source. */
-function cfDerived(n: Node): boolean {
+/** Whether a node reads a CF-decoded source (its float reductions skip NaN by default). */
+export function cfDerived(n: Node): boolean {
   return topoOrder(n).some((x) => x.kind === "source" && x.source instanceof CfSource);
 }
 

@@ -14,6 +14,7 @@ import { type ElementwiseMethods, installOps, type ReductionMethods } from "../c
 import { REDUCTION_NAMES } from "../core/reduce.ts";
 import type { ArraySource } from "../io/region.ts";
 import {
+  cfDerived,
   mapNode,
   type Node,
   type Operand as NodeOperand,
@@ -25,11 +26,18 @@ import { computeNode, planRun, writeNode } from "./_exec.ts";
 import { MemorySource, openSource, RandomSource } from "./_sources.ts";
 import { isGlob, openConcat } from "./_concat.ts";
 import { decodeSource } from "./_cf.ts";
-import type { RandomSourceOptions, RunOptions, WriteOptions } from "./options.ts";
+import type {
+  QuantileRunOptions,
+  RandomSourceOptions,
+  RunOptions,
+  WriteOptions,
+} from "./options.ts";
+import { lazyOrderStat } from "./_quantile.ts";
 import { DTYPES } from "../core/dtype.ts";
 
 export type {
   Progress,
+  QuantileRunOptions,
   RandomDistribution,
   RandomSourceOptions,
   RunOptions,
@@ -423,6 +431,75 @@ export class LazyArray {
       ? this.astype(options.dtype).#node
       : this.#node;
     await writeNode(node, locator, options);
+  }
+
+  /** CF-decoded float data skips NaN unless asked `skipna: false` (as the reductions). */
+  #cfSkip(o: QuantileRunOptions): QuantileRunOptions {
+    const cf = o?.skipna === undefined && this.dtype.startsWith("float") && cfDerived(this.#node);
+    return cf ? { ...o, skipna: true } : o;
+  }
+
+  /**
+   * The exact median of the whole array out of core (NumPy's `median`;
+   * `nanmedian` with `skipna`, the default for CF-decoded float data, as for the
+   * reductions): at most four passes over the data, each in
+   * tiles of a quarter of the memory budget (stream/_quantile.ts). Collective
+   * under MPI, like {@link compute}.
+   *
+   * @param options `axis` (null or every axis), `keepdims`, `skipna`, and the run options.
+   * @returns The median (0-d; float64, or the float32/float16 input dtype).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { lazy } from "./lazy.ts";
+   * import { fromArray } from "../core/ndarray.ts";
+   * const x = lazy(fromArray([5, 1, 4, 2], "float64"));
+   * assert.equal((await x.median({ memory: "1MiB" })).get(), 3);
+   * ```
+   */
+  median(options: QuantileRunOptions = {}): Promise<NDArray> {
+    return lazyOrderStat(this, "median", null, this.#cfSkip(options));
+  }
+
+  /**
+   * Exact quantiles of the whole array out of core, NumPy's `"linear"`
+   * method (see {@link median} for the passes).
+   *
+   * @param q A quantile in [0, 1] or a list (a list adds a leading axis).
+   * @param options `axis` (null or every axis), `keepdims`, `skipna`, and the run options.
+   * @returns The quantiles (float64).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { lazy } from "./lazy.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * const x = lazy(arange(5, "float64").add(1));
+   * assert.deepEqual((await x.quantile([0.1, 0.5])).toArray(), [1.4, 3]);
+   * ```
+   */
+  quantile(q: number | readonly number[], options: QuantileRunOptions = {}): Promise<NDArray> {
+    return lazyOrderStat(this, "quantile", q, this.#cfSkip(options));
+  }
+
+  /**
+   * Exact percentiles of the whole array out of core (`quantile` of `q / 100`).
+   *
+   * @param q A percentile in [0, 100] or a list.
+   * @param options `axis` (null or every axis), `keepdims`, `skipna`, and the run options.
+   * @returns The percentiles (float64).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { lazy } from "./lazy.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * assert.equal((await lazy(arange(11, "float64")).percentile(90)).get(), 9);
+   * ```
+   */
+  percentile(q: number | readonly number[], options: QuantileRunOptions = {}): Promise<NDArray> {
+    return lazyOrderStat(this, "percentile", q, this.#cfSkip(options));
   }
 
   /**

@@ -29,6 +29,7 @@ export {
   type PassInfo,
   type PlanInfo,
   type Progress,
+  type QuantileRunOptions,
   random,
   type RandomDistribution,
   type RandomSourceOptions,

@@ -8,6 +8,7 @@
 
 import type { DType } from "../core/dtype.ts";
 import type { Comm } from "../dist/comm.ts";
+import type { QuantileOptions } from "../core/sort.ts";
 
 /** What a progress callback receives after each block. */
 export interface Progress {
@@ -83,3 +84,9 @@ export interface RandomSourceOptions {
   /** Independent stream number (default 0). */
   readonly stream?: number;
 }
+
+/**
+ * Options of `LazyArray.median`, `quantile` and `percentile`: the reduction's
+ * (`axis`: null or every axis; `keepdims`; `skipna`) and the run's.
+ */
+export interface QuantileRunOptions extends QuantileOptions, RunOptions {}

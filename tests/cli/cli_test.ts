@@ -412,9 +412,9 @@ Deno.test({
       ],
       [["convert", "a.npy", "o3.h5"], 2, /^error: .*needs an object path/],
       [
-        ["reduce", "median", "a.npy"],
+        ["reduce", "mode", "a.npy"],
         2,
-        /^error: Unknown reduction "median": expected one of sum,/,
+        /^error: Unknown reduction "mode": expected one of sum,.*, median, quantile, percentile/,
       ],
       [
         ["reduce", "mean", "a.npy", "--axis", "2", "-o", "o4.npy"],

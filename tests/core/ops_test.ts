@@ -45,6 +45,10 @@ const EXTRAS: Record<TypeName, Record<string, string>> = {
     toTypedArray: "exports one buffer",
     toArray: "exports one buffer (LazyArray: compute().toArray())",
     toString: "the values as NumPy's str (console.log shows its repr)",
+    sort: "core/sort.ts (LazyArray has no out-of-core sort)",
+    median: "core/sort.ts; LazyArray's returns a Promise (passes over the data)",
+    quantile: "core/sort.ts; LazyArray's returns a Promise (passes over the data)",
+    percentile: "core/sort.ts; LazyArray's returns a Promise (passes over the data)",
   },
   LazyArray: {
     chunks: "the source's chunk grid: only an on-disk source has one",
@@ -55,6 +59,9 @@ const EXTRAS: Record<TypeName, Record<string, string>> = {
     close: "closes the source file",
     toString: "what it is, from which source or operation: no values, nothing is computed",
     display: "the notebook view: reads the first values (NDArray's comes from viz/display.ts)",
+    median: "exact, out of core: a Promise of the NDArray (stream/_quantile.ts)",
+    quantile: "exact, out of core: a Promise of the NDArray (stream/_quantile.ts)",
+    percentile: "exact, out of core: a Promise of the NDArray (stream/_quantile.ts)",
   },
   DistArray: {
     comm: "the communicator",
@@ -71,6 +78,10 @@ const EXTRAS: Record<TypeName, Record<string, string>> = {
     set: "writes one element in every local copy",
     toDap: "the Distributed Array Protocol view of this rank",
     saveNpy: "parallel .npy write, each rank its own cells (collective)",
+    sort: "sample sort into the default block layout (collective)",
+    median: "exact by distributed selection, replicated (collective)",
+    quantile: "exact by distributed selection, replicated (collective)",
+    percentile: "exact by distributed selection, replicated (collective)",
   },
 };
 
