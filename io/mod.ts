@@ -48,4 +48,5 @@ export {
 } from "./hdf5_parallel.ts";
 export * from "./zarr.ts";
 export * from "./arrow.ts";
+export { loadTxt, type LoadTxtOptions, saveTxt, type SaveTxtOptions } from "./text.ts";
 export { decodeCfTimes } from "./cf_time.ts";
