@@ -80,10 +80,10 @@ function stored(ref: string, out: string, variable = "t2m"): Promise<Stored> {
 }
 
 const T2M_ATTRS = {
-  scale_factor: 0.01,
-  add_offset: 273.15,
+  "scale_factor": 0.01,
+  "add_offset": 273.15,
   _FillValue: -32767,
-  missing_value: -32767,
+  "missing_value": -32767,
 };
 
 Deno.test({
