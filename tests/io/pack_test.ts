@@ -251,3 +251,36 @@ print(json.dumps([d.compression, d.compression_opts, bool(d.shuffle)]))`,
     assert.match(z.stderr, /zarr output takes no shuffle filter.*blosc/);
   },
 });
+
+Deno.test({
+  name: "convert --pack keeps _Unsigned bytes, float fill values and scale-only shorts as stored",
+  ignore: !ok,
+  async fn() {
+    await using dir = await tempDir();
+    const d = dir.path;
+    const r = await pythonJson<boolean>(
+      `import sys, json, numpy as np, netCDF4, h5py
+d = netCDF4.Dataset(sys.argv[1] + "/u.nc", "w")
+d.createDimension("n", 5)
+u = d.createVariable("u", "i1", ("n",), fill_value=np.int8(-1)); u._Unsigned = "true"
+f = d.createVariable("f", "f4", ("n",), fill_value=np.float32(-9999))
+s = d.createVariable("s", "i2", ("n",)); s.scale_factor = 0.1
+for v in (u, f, s): v.set_auto_maskandscale(False)
+u[:] = np.array([0, 100, -56, -2, -1], dtype="i1")
+f[:] = np.array([1.5, -9999, 3, 4, 5], dtype="f4")
+s[:] = np.array([1, -2, 3, 32767, -32768], dtype="i2")
+d.close()
+print(json.dumps(True))`,
+      d,
+    );
+    assert.equal(r, true);
+    await tessera("convert", `${d}/u.nc`, `${d}/o.nc`, "--pack");
+    const got = await pythonJson<Record<string, [string, boolean]>>(
+      `import sys, json, h5py, numpy as np
+a, b = h5py.File(sys.argv[1] + "/u.nc"), h5py.File(sys.argv[1] + "/o.nc")
+print(json.dumps({k: [str(b[k].dtype), bool(np.array_equal(a[k][...], b[k][...]))] for k in ("u", "f", "s")}))`,
+      d,
+    );
+    assert.deepEqual(got, { u: ["int8", true], f: ["float32", true], s: ["int16", true] });
+  },
+});
