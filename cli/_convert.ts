@@ -17,12 +17,13 @@ export interface ConvertOptions {
   readonly codec?: string;
   readonly dtype?: string;
   readonly slice?: string;
+  readonly pack?: boolean;
   readonly overwrite?: boolean;
 }
 
 /**
  * Checks a `--codec` value (io/codec.ts: `gzip:N`, `zlib:N`, `zstd:N`, `lz4`,
- * `blosc[:cname[:clevel[:shuffle]]]`, `none`) against what the output's format writes.
+ * `blosc[:cname[:clevel[:shuffle]]]`, `shuffle+gzip:N`, `none`) against what the output's format writes.
  */
 export function checkCodec(codec: string | undefined, dst: string): void {
   if (codec === undefined) return;
@@ -34,6 +35,13 @@ export function checkCodec(codec: string | undefined, dst: string): void {
         entry.codecs.length === 1
           ? `${entry.name} files are not compressed`
           : `${entry.name} output takes ${entry.codecs.join(", ")}`
+      }`,
+    );
+  }
+  if ("shuffle" in spec && spec.shuffle === true && !entry.shuffle) {
+    throw new UsageError(
+      `Invalid --codec "${codec}" for "${dst}": ${entry.name} output takes no shuffle filter${
+        entry.name === "zarr" ? ` (use blosc's shuffle, as in "blosc:zlib:5:shuffle")` : ""
       }`,
     );
   }
@@ -71,6 +79,7 @@ export async function convertCommand(
     const arrays = await convertTree(session, src, dst, tree, {
       codec: options.codec,
       dtype,
+      pack: options.pack,
       overwrite: options.overwrite,
     });
     if (session.options.json) session.outJson({ source: src, output: dst, arrays });
@@ -93,6 +102,7 @@ export async function convertCommand(
     chunks,
     codec: options.codec,
     dtype,
+    pack: options.pack,
     overwrite: options.overwrite,
     label: `convert ${src}`,
   });

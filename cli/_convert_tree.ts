@@ -17,6 +17,7 @@ import { checkLocator, type Session, UsageError } from "./_session.ts";
 export interface TreeConvertOptions {
   readonly codec?: string;
   readonly dtype?: DType;
+  readonly pack?: boolean;
   readonly overwrite?: boolean;
 }
 
@@ -180,6 +181,7 @@ export async function convertTree(
       await session.write(a, out, {
         codec: options.codec,
         dtype: options.dtype,
+        pack: options.pack,
         overwrite: options.overwrite,
         label: `convert ${srcLoc.path}:${v.path}`,
       });

@@ -23,6 +23,7 @@ export interface MapOptions {
   readonly dtype?: string;
   readonly chunks?: string;
   readonly codec?: string;
+  readonly pack?: boolean;
   readonly overwrite?: boolean;
 }
 
@@ -162,6 +163,7 @@ export async function mapCommand(
     dtype,
     chunks,
     codec: o.codec,
+    pack: o.pack,
     overwrite: o.overwrite,
     label: `map ${o.output}`,
   });

@@ -48,6 +48,12 @@ const COMMON: readonly OptionSpec[] = [
 
 const OVERWRITE: OptionSpec = { flags: "--overwrite", description: "replace an existing output" };
 
+const PACK: OptionSpec = {
+  flags: "--pack",
+  description:
+    "write CF-decoded values back in the source's stored type with its scale_factor/add_offset/_FillValue",
+};
+
 const RAW: OptionSpec = {
   flags: "--raw",
   description:
@@ -83,13 +89,18 @@ Exit codes: 0 success, 1 failure, 2 usage error. Under mpiexec every rank runs t
         "destination locator",
       ]],
       options: [
-        { flags: "--chunks <a,b,c>", description: "chunk shape of the output (HDF5, Zarr)" },
+        {
+          flags: "--chunks <a,b,c>",
+          description: "chunk shape of the output (HDF5, Zarr; HDF5 default: the source's)",
+        },
         {
           flags: "--codec <codec>",
-          description: "gzip:N | zlib:N | zstd:N | lz4 | blosc[:cname[:clevel[:shuffle]]] | none",
+          description:
+            "gzip:N | shuffle+gzip:N (HDF5) | zlib:N | zstd:N | lz4 | blosc[:cname[:clevel[:shuffle]]] | none (HDF5 default: the source's)",
         },
         { flags: "--dtype <type>", description: "element type of the output" },
         { flags: "--slice <sel>", description: "a selection of the source, e.g. 0:100,:,::2" },
+        PACK,
         RAW,
         OVERWRITE,
         ...COMMON,
@@ -139,6 +150,7 @@ Exit codes: 0 success, 1 failure, 2 usage error. Under mpiexec every rank runs t
         { flags: "--dtype <type>", description: "element type of the output" },
         { flags: "--chunks <a,b,c>", description: "chunk shape of the output (HDF5, Zarr)" },
         { flags: "--codec <codec>", description: "compression of the output (HDF5, Zarr)" },
+        PACK,
         RAW,
         OVERWRITE,
         ...COMMON,

@@ -341,6 +341,11 @@ export function zarrCodecs(spec: CodecSpec, typesize: number): CodecChoice {
       return { v2: null, v3: [] };
     case "gzip":
     case "zlib": {
+      if (spec.shuffle) {
+        throw new TypeError(
+          `Unsupported Zarr codec "shuffle+${spec.name}": use blosc's shuffle, as in "blosc:zlib:5:shuffle"`,
+        );
+      }
       const level = spec.level ?? 1;
       return {
         v2: { id: spec.name, level },

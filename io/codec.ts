@@ -11,6 +11,9 @@
  * `blosc[:cname[:clevel[:shuffle]]]` (cname one of blosclz, lz4, lz4hc,
  * zlib, zstd, snappy, default lz4; clevel 0..9, default 5; shuffle
  * `noshuffle`, `shuffle` (default), `bitshuffle` or 0/1/2).
+ * `shuffle+gzip[:level]` (also `shuffle+zlib`) puts HDF5's byte-shuffle
+ * filter before deflate, as h5py's `shuffle=True` and netCDF's `_Shuffle`;
+ * only HDF5 output takes it (Zarr: use blosc's shuffle).
  *
  * @module
  */
@@ -40,6 +43,8 @@ export type CodecSpec =
     readonly name: "gzip" | "zlib" | "zstd";
     /** The compression level, or null for the format's default. */
     readonly level: number | null;
+    /** Byte shuffle before compression (`shuffle+gzip`; HDF5 only), absent when off. */
+    readonly shuffle?: true;
   }
   | { readonly name: "lz4" }
   | {
@@ -55,8 +60,10 @@ export type CodecName = CodecSpec["name"];
 /** Every codec name, in the order of the documentation. */
 export const CODEC_NAMES: readonly CodecName[] = ["none", "gzip", "zlib", "zstd", "lz4", "blosc"];
 
-const FORMS = "none, gzip[:level], zlib[:level], zstd[:level], lz4 or " +
-  "blosc[:cname[:clevel[:shuffle]]]";
+const FORMS = "none, gzip[:level], zlib[:level], zstd[:level], lz4, " +
+  "blosc[:cname[:clevel[:shuffle]]] or shuffle+gzip[:level]";
+
+const SHUFFLE_PREFIX = "shuffle+";
 
 function integer(text: string, field: string, part: string, lo: number, hi: number): number {
   if (!/^[+-]?\d+$/.test(part)) {
@@ -105,6 +112,7 @@ function arity(text: string, name: string, parts: readonly string[], most: numbe
  * });
  * assert.deepEqual(parseCodec("gzip:4"), { name: "gzip", level: 4 });
  * assert.deepEqual(parseCodec("zstd"), { name: "zstd", level: null });
+ * assert.deepEqual(parseCodec("shuffle+gzip:4"), { name: "gzip", level: 4, shuffle: true });
  * assert.throws(() => parseCodec("gzip:10"), RangeError);
  * ```
  */
@@ -112,7 +120,17 @@ export function parseCodec(text: string): CodecSpec {
   if (typeof text !== "string") {
     throw new TypeError(`Invalid codec ${String(text)}: expected a string such as "gzip:1"`);
   }
-  const [head, ...params] = text.trim().toLowerCase().split(":");
+  const lower = text.trim().toLowerCase();
+  if (lower.startsWith(SHUFFLE_PREFIX)) {
+    const rest = parseCodec(lower.slice(SHUFFLE_PREFIX.length));
+    if ((rest.name !== "gzip" && rest.name !== "zlib") || rest.shuffle) {
+      throw new TypeError(
+        `Invalid codec "${text}": shuffle goes before gzip or zlib only, as in "shuffle+gzip:4"`,
+      );
+    }
+    return { ...rest, shuffle: true };
+  }
+  const [head, ...params] = lower.split(":");
   switch (head) {
     case "none":
     case "raw":
@@ -166,7 +184,7 @@ export function parseCodec(text: string): CodecSpec {
  * The canonical text of a spec (what {@link parseCodec} reads back to the
  * same spec): `none`, `gzip:1` (`gzip` without a level), `lz4`,
  * `blosc:lz4:5` (the shuffle is added only when it is not the default
- * `shuffle`).
+ * `shuffle`), `shuffle+gzip:4`.
  *
  * @param spec A codec spec.
  * @returns Its text.
@@ -177,6 +195,7 @@ export function parseCodec(text: string): CodecSpec {
  * import assert from "node:assert/strict";
  * assert.equal(formatCodec(parseCodec("BLOSC")), "blosc:lz4:5");
  * assert.equal(formatCodec(parseCodec("blosc:zstd:3:2")), "blosc:zstd:3:bitshuffle");
+ * assert.equal(formatCodec(parseCodec("SHUFFLE+gzip:4")), "shuffle+gzip:4");
  * ```
  */
 export function formatCodec(spec: CodecSpec): string {
@@ -189,6 +208,8 @@ export function formatCodec(spec: CodecSpec): string {
         spec.shuffle === "shuffle" ? "" : `:${spec.shuffle}`
       }`;
     default:
-      return spec.level === null ? spec.name : `${spec.name}:${spec.level}`;
+      return `${spec.shuffle ? SHUFFLE_PREFIX : ""}${
+        spec.level === null ? spec.name : `${spec.name}:${spec.level}`
+      }`;
   }
 }

@@ -211,6 +211,8 @@ export interface FormatEntry {
   readonly extensions: readonly string[];
   /** The codecs its writer takes (`none` always; none at all for a read-only format). */
   readonly codecs: readonly CodecName[];
+  /** Whether its writer takes the byte-shuffle filter before its codec (`shuffle+gzip`: HDF5). */
+  readonly shuffle: boolean;
   /** Whether the processes writing one output must take turns (serial HDF5). */
   readonly serialWrites: boolean;
   /** Whether the output is written as a whole by one process after every block is in (Arrow). */
@@ -241,6 +243,7 @@ export interface FormatEntry {
 
 interface Definition {
   readonly codecs: readonly CodecName[];
+  readonly shuffle?: boolean;
   readonly serialWrites?: boolean;
   readonly staged?: boolean;
   readonly staging?: Staging;
@@ -255,6 +258,7 @@ const DEFINITIONS: { readonly [F in Format]: Definition } = {
   },
   hdf5: {
     codecs: ["none", "gzip"],
+    shuffle: true,
     serialWrites: true,
     staging: "copy",
     load: () => import("./_formats/hdf5.ts"),
@@ -308,6 +312,7 @@ function makeEntry(name: Format, def: Definition): FormatEntry {
     name,
     extensions: LOCATOR_RULES[name].extensions,
     codecs: Object.freeze([...def.codecs]),
+    shuffle: def.shuffle ?? false,
     serialWrites: def.serialWrites ?? false,
     staged: def.staged ?? false,
     staging: def.staging ?? null,

@@ -30,7 +30,8 @@ import { type Held, makePlan, nodeId, type Output, type Pass, type Plan } from "
 import { ChunkGrid, rankRange } from "./_grid.ts";
 import { TreeAccumulator, treeCombine } from "../dist/tree_reduce.ts";
 import { BufferPool } from "./_buffers.ts";
-import { outputMetadata } from "./_meta.ts";
+import { outputMetadata, packableSource, sourceStorage } from "./_meta.ts";
+import { packBlock, packingOf } from "./_pack.ts";
 import { type OutputTarget, prepareOutput } from "./_output.ts";
 import type { RunOptions, TargetOptions, WriteOptions } from "./options.ts";
 
@@ -602,7 +603,28 @@ export async function writeNode(
   options: WriteOptions = {},
 ): Promise<void> {
   const comm = await worldOf(options);
-  const dtype: DType = options.dtype ?? root.dtype;
+  if (options.pack !== undefined && typeof options.pack !== "boolean") {
+    throw new TypeError(
+      `Invalid pack ${JSON.stringify(options.pack)} for "${locator}": expected true or false`,
+    );
+  }
+  const packSource = options.pack === true ? packableSource(root) : null;
+  const packing = packSource === null ? null : packingOf(packSource);
+  if (packing !== null && options.dtype !== undefined && options.dtype !== packing.dtype) {
+    throw new TypeError(
+      `Cannot write "${locator}" with pack and dtype "${options.dtype}": packed values are ${packing.dtype}, as stored in "${packSource?.locator}"`,
+    );
+  }
+  const dtype: DType = packing?.dtype ?? options.dtype ?? root.dtype;
+  // HDF5 output of a chunked netCDF-4/HDF5 source: its chunks and compression by default
+  const storage = formatOf(parseLocator(locator)).name === "hdf5" ? sourceStorage(root) : null;
+  if (storage !== null) {
+    options = {
+      ...options,
+      chunks: options.chunks ?? storage.chunks ?? undefined,
+      codec: options.codec ?? storage.codec ?? undefined,
+    };
+  }
   const held = outputHeld(locator, dtype, options);
   const output = (chunks: readonly number[] | null): Output => ({
     kind: "write",
@@ -613,7 +635,7 @@ export async function writeNode(
   // refused before anything is created or read; the grid the output's chunks impose is
   // known once it is created (and checked again then)
   agreePlan(comm, () => planRun(root, output(null), options));
-  const metadata = outputMetadata(root, dtype);
+  const metadata = outputMetadata(root, dtype, packing !== null);
   const target: OutputTarget = await prepareOutput(
     comm,
     locator,
@@ -651,7 +673,8 @@ export async function writeNode(
         return;
       }
       await runBlocks(ctx, pi, lo, hi, async (_i, region, ev, blocks) => {
-        await write(region, ev.eval(src, region, blocks));
+        const block = ev.eval(src, region, blocks);
+        await write(region, packing === null ? block : packBlock(packing, block, locator));
       });
     });
   } catch (e) {

@@ -131,14 +131,69 @@ function firstNumber(v: unknown): number | bigint | boolean | null {
 }
 
 /**
+ * The CF-decoding source whose encoding an output of `root` can be packed
+ * back to (`pack: true`): found through slices and maps, not reductions
+ * (xarray drops the encoding there); null when there is none.
+ */
+export function packableSource(root: Node): CfSource | null {
+  const f = find(root);
+  return f !== null && f.attrs && f.source instanceof CfSource ? f.source : null;
+}
+
+/** Storage of an output carried from its source (xarray's `encoding`). */
+export interface SourceStorage {
+  /** The source's chunk shape, when the output has the source's shape. */
+  readonly chunks: readonly number[] | null;
+  /** The source's compression as a codec string (`shuffle+gzip:1`), or null. */
+  readonly codec: string | null;
+}
+
+/**
+ * The chunking and compression (gzip, with shuffle) of the chunked
+ * HDF5/netCDF-4 source of `root`, as xarray's `to_netcdf` carries them from the
+ * variable's `encoding`: the chunks only while the shape is the source's
+ * and no chunk is longer than its axis (xarray drops `chunksizes` then), the deflate level and
+ * shuffle through slices and maps; nothing through reductions, nor from
+ * another format. Null when there is nothing to carry.
+ */
+export function sourceStorage(root: Node): SourceStorage | null {
+  const f = find(root);
+  if (f === null || !f.attrs) return null;
+  const raw = f.source instanceof CfSource ? f.source.raw : f.source;
+  const info = (raw as {
+    info?: {
+      shape?: readonly number[];
+      layout?: string;
+      chunks?: readonly number[] | null;
+      compression?: string | null;
+      compressionLevel?: number | null;
+      shuffle?: boolean;
+    };
+  }).info;
+  if (info === undefined || info.layout !== "chunked" || !info.chunks) return null;
+  const codec = info.compression === "gzip"
+    ? `${info.shuffle ? "shuffle+" : ""}gzip:${info.compressionLevel ?? 4}`
+    : null;
+  // netCDF-C chunks an unlimited axis beyond its length (1024): such chunks
+  // would need an unlimited output axis, and are dropped as xarray does
+  const chunks = info.shape !== undefined && sameShape(info.shape, root.shape) &&
+      info.chunks.every((c, i) => c <= Math.max(1, root.shape[i]))
+    ? info.chunks
+    : null;
+  return chunks === null && codec === null ? null : { chunks, codec };
+}
+
+/**
  * The metadata written with the output of `root` in element type `dtype`,
  * or null when the graph has no source with metadata (an in-memory array).
  *
  * @param root The node written.
  * @param dtype The output's element type.
+ * @param packed Whether the values are packed back to the source's encoding
+ *   (`pack: true`): the encoding attributes then travel.
  * @returns What the output carries.
  */
-export function outputMetadata(root: Node, dtype: DType): OutputMetadata | null {
+export function outputMetadata(root: Node, dtype: DType, packed = false): OutputMetadata | null {
   const f = find(root);
   if (f === null) return null;
   const raw = f.source instanceof CfSource ? f.source.raw : f.source;
@@ -148,7 +203,9 @@ export function outputMetadata(root: Node, dtype: DType): OutputMetadata | null 
   } catch {
     // attributes that cannot be read are not written
   }
-  const encoded = f.encoded && dtype === raw.dtype && root.dtype === raw.dtype;
+  const encoded = packed
+    ? f.attrs && f.decoded && dtype === raw.dtype
+    : f.encoded && dtype === raw.dtype && root.dtype === raw.dtype;
   const attributes: Record<string, unknown> = {};
   if (f.attrs) {
     for (const [k, v] of Object.entries(stored)) {

@@ -87,6 +87,13 @@ function checkCodec(locator: string, loc: Locator, text: string | undefined): Co
       }`,
     );
   }
+  if ("shuffle" in spec && spec.shuffle === true && !entry.shuffle) {
+    throw new TypeError(
+      `Cannot write "${locator}": ${entry.name} output takes no shuffle filter "${
+        formatCodec(spec)
+      }"${entry.name === "zarr" ? ` (use blosc's shuffle: "blosc:zlib:5:shuffle")` : ""}`,
+    );
+  }
   return spec;
 }
 

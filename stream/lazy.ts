@@ -26,6 +26,7 @@ import { computeNode, planRun, writeNode } from "./_exec.ts";
 import { MemorySource, openSource, RandomSource } from "./_sources.ts";
 import { isGlob, openConcat } from "./_concat.ts";
 import { decodeSource } from "./_cf.ts";
+import { packableSource } from "./_meta.ts";
 import type {
   QuantileRunOptions,
   RandomSourceOptions,
@@ -412,7 +413,7 @@ export class LazyArray {
    * every rank has finished. Collective under MPI, like {@link compute}.
    *
    * @param locator Where to write.
-   * @param options `chunks`, `codec`, `dtype`, `overwrite`, and the run options.
+   * @param options `chunks`, `codec`, `dtype`, `pack`, `overwrite`, and the run options.
    *
    * @example
    * ```ts
@@ -427,7 +428,9 @@ export class LazyArray {
    * ```
    */
   async to(locator: string, options: WriteOptions = {}): Promise<void> {
-    const node = options.dtype && toDType(options.dtype) !== this.dtype
+    // packed values take the stored type of their source (writeNode checks `dtype`)
+    const packs = options.pack === true && packableSource(this.#node) !== null;
+    const node = options.dtype && !packs && toDType(options.dtype) !== this.dtype
       ? this.astype(options.dtype).#node
       : this.#node;
     await writeNode(node, locator, options);

@@ -40,15 +40,28 @@ export interface RunOptions {
 
 /** Options of the output of `to()`. */
 export interface TargetOptions {
-  /** Storage chunks of the output (HDF5, Zarr). */
+  /**
+   * Storage chunks of the output (HDF5, Zarr). HDF5 output of a chunked
+   * HDF5/netCDF-4 source of the same shape takes the source's by default.
+   */
   readonly chunks?: readonly number[];
   /**
-   * Compression (io/codec.ts): `"none"`, `"gzip[:level]"` (HDF5, Zarr), and for Zarr
+   * Compression (io/codec.ts): `"none"`, `"gzip[:level]"` (HDF5, Zarr),
+   * `"shuffle+gzip[:level]"` (HDF5; by default the source's own deflate and
+   * shuffle when an HDF5/netCDF-4 source is compressed), and for Zarr
    * `"zlib[:level]"`, `"zstd[:level]"`, `"lz4"`, `"blosc[:cname[:clevel[:shuffle]]]"`.
    */
   readonly codec?: string;
   /** Element type written (default: the array's). */
   readonly dtype?: DType;
+  /**
+   * Pack CF-decoded values back to their source's encoding (default false):
+   * the stored integer type, `scale_factor`, `add_offset` and `_FillValue`
+   * (NaN becomes the fill value; integers round half to even, as xarray's
+   * encoding). A value outside the stored type's range is a RangeError.
+   * Arrays with no CF-decoded source (or reductions) are written as they are.
+   */
+  readonly pack?: boolean;
   /**
    * Replace what exists (default false: refuse with `Deno.errors.AlreadyExists`): the
    * object of an HDF5 file or Zarr store (its siblings are kept either way), or a whole

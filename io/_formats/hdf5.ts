@@ -21,7 +21,7 @@ import { datasetInfo, treeInfo } from "./_hdf5_info.ts";
 
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]; // \x89HDF\r\n\x1a\n
 
-/** HDF5 through libhdf5: one writer at a time (serial library), gzip compression. */
+/** HDF5 through libhdf5: one writer at a time (serial library), shuffle and gzip compression. */
 export const format: FormatModule = {
   async detect(path) {
     // the superblock is at 0 or after a user block of 512, 1024, 2048, ... bytes
@@ -44,7 +44,9 @@ export const format: FormatModule = {
     const codec = options.codec ?? null;
     if (codec !== null && codec.name !== "none" && codec.name !== "gzip") {
       throw new TypeError(
-        `Unsupported HDF5 codec "${formatCodec(codec)}": expected "gzip[:level]" or "none"`,
+        `Unsupported HDF5 codec "${
+          formatCodec(codec)
+        }": expected "gzip[:level]", "shuffle+gzip[:level]" or "none"`,
       );
     }
     const gzip = codec?.name === "gzip" ? codec : null;
@@ -66,6 +68,7 @@ export const format: FormatModule = {
         chunks: options.chunks ? [...options.chunks] : undefined,
         compression: gzip ? "gzip" : undefined,
         compressionLevel: gzip?.level ?? undefined,
+        shuffle: gzip?.shuffle === true,
         ...(fill === null ? {} : { fillValue: fill }),
       }).close();
       if (meta !== null) writeAttributes(f, object, meta);

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { type CodecSpec, formatCodec, parseCodec } from "../../io/codec.ts";
 import { openZarr } from "../../io/zarr.ts";
+import { H5File } from "../../io/hdf5.ts";
 import { arange } from "../../core/ndarray.ts";
 import { lazy } from "../../stream/mod.ts";
 import { hasPython, pythonJson, tempDir } from "../_util.ts";
@@ -55,6 +56,9 @@ const FORMS: [string, CodecSpec, string][] = [
     clevel: 5,
     shuffle: "shuffle",
   }, "blosc:zstd:5"],
+  ["shuffle+gzip:4", { name: "gzip", level: 4, shuffle: true }, "shuffle+gzip:4"],
+  [" Shuffle+GZIP ", { name: "gzip", level: null, shuffle: true }, "shuffle+gzip"],
+  ["shuffle+zlib:1", { name: "zlib", level: 1, shuffle: true }, "shuffle+zlib:1"],
 ];
 
 Deno.test("parseCodec() parses every documented form and formatCodec() prints it back", () => {
@@ -86,6 +90,10 @@ Deno.test("parseCodec() refuses malformed forms with typed errors that quote the
     ["blosc:lz4:5:sideways", TypeError, /unknown blosc shuffle "sideways"/],
     ["blosc:lz4:5:3", TypeError, /unknown blosc shuffle "3"/],
     ["blosc:lz4:5:1:1", SyntaxError, /blosc takes at most 3 parameters, got 4/],
+    ["shuffle+zstd:3", TypeError, /"shuffle\+zstd:3": shuffle goes before gzip or zlib only/],
+    ["shuffle+shuffle+gzip", TypeError, /shuffle goes before gzip or zlib only/],
+    ["shuffle+", TypeError, /Unknown codec ""/],
+    ["shuffle+gzip:10", RangeError, /level 10 is out of range/],
     [5, TypeError, /Invalid codec 5: expected a string/],
     [null, TypeError, /Invalid codec null/],
   ];
@@ -96,6 +104,31 @@ Deno.test("parseCodec() refuses malformed forms with typed errors that quote the
       return true;
     });
   }
+});
+
+Deno.test("LazyArray.to() writes shuffle+gzip to HDF5 only; Zarr refuses it by name", async () => {
+  await using dir = await tempDir();
+  const a = arange(600, undefined, undefined, "int32").reshape([20, 30]);
+  await lazy(a).to(`${dir.path}/x.h5:/x`, { codec: "shuffle+gzip:3", chunks: [10, 10] });
+  using f = H5File.open(`${dir.path}/x.h5`);
+  using ds = f.dataset("/x");
+  assert.deepEqual([ds.info.shuffle, ds.info.compression, ds.info.compressionLevel], [
+    true,
+    "gzip",
+    3,
+  ]);
+  assert.deepEqual(ds.info.filters.map((x) => x.name), ["shuffle", "gzip"]);
+  assert.deepEqual((await ds.read()).toArray(), a.toArray());
+  await assert.rejects(
+    () => lazy(a).to(`${dir.path}/x.zarr`, { codec: "shuffle+gzip:3" }),
+    (e: Error) =>
+      e instanceof TypeError &&
+      /zarr output takes no shuffle filter "shuffle\+gzip:3"/.test(e.message),
+  );
+  await assert.rejects(
+    () => lazy(a).to(`${dir.path}/x.npy`, { codec: "shuffle+gzip:3" }),
+    TypeError,
+  );
 });
 
 const BLOSC = ["blosc:zstd:5", "blosc:lz4:5", "blosc:zlib", "blosc:lz4hc:3:bitshuffle"];
