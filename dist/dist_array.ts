@@ -9,7 +9,7 @@
 
 import { type AnyTypedArray, type DType, DTYPES, type Scalar } from "../core/dtype.ts";
 import type { NDArray } from "../core/ndarray.ts";
-import type { SliceSpec } from "../core/indexer.ts";
+import type { IndexArray, SliceSpec } from "../core/indexer.ts";
 import type { ReduceOptions, ReductionName } from "../core/reduce.ts";
 import { installOps } from "../core/ops.ts";
 import type { Comm } from "./comm.ts";
@@ -24,7 +24,7 @@ import { reduceArray } from "./_dist_reduce.ts";
 import { reduceAxisBlock } from "./_dist_reduce_axis.ts";
 import { installOrderMethods } from "./_dist_sort.ts";
 import { loadBlock, saveBlock } from "./_dist_npy.ts";
-import { applyLocal, getGlobal, setGlobal } from "./_dist_local.ts";
+import { applyLocal, getGlobal } from "./_dist_local.ts";
 import {
   dapBlock,
   filledBlock,
@@ -33,7 +33,8 @@ import {
   randomBlock,
   scatterBlock,
 } from "./_dist_create.ts";
-import { exchangeHalos, gather, redistributeBlock, sliceBlock, ufuncBlock } from "./_dist_ops.ts";
+import { exchangeHalos, gather, redistributeBlock, ufuncBlock } from "./_dist_ops.ts";
+import * as ix from "./_dist_index.ts";
 
 /** An operand of the element-wise functions: a distributed array, a replicated NDArray or a scalar. */
 export type DistOperand = DistArray | NDArray | Scalar;
@@ -682,53 +683,89 @@ export class DistArray<D extends DType = DType> {
   }
 
   /**
-   * Writes one element by global index, in every local copy of it (the owner's and any
-   * halo copies). Every rank calls it with the same arguments; no communication.
+   * Writes `value` into a selection (`a[sel] = value`, forms as {@link DistArray.slice}) in
+   * every local copy of each element. A scalar or NDArray (broadcast) needs no communication;
+   * a DistArray of the selection's shape is sent by its owners to the holders (collective).
    *
-   * @param globalIndex One index per axis.
-   * @param value The value (cast as a C cast would).
-   * @throws {RangeError} For an index outside the shape.
+   * @param selection A global index (one integer per axis) or any selection.
+   * @param value A scalar, NDArray or DistArray (cast as a C cast would).
+   * @throws {ShapeMismatchError} When the value does not fit the selection.
    * @example
    * ```ts
    * import { DistArray, init } from "./mod.ts";
    * await using comm = await init();
    * const a = DistArray.zeros(comm, [4, 4], { dist: "bc" });
    * a.set([3, 1], 5);
-   * if (a.sum().get() !== 5) throw new Error("bad");
+   * a.set(["::-2", 0], DistArray.ones(comm, [2]));
+   * if (a.sum().get() !== 7) throw new Error("bad");
    * ```
    */
-  set(globalIndex: readonly number[], value: Scalar): void {
-    setGlobal(this.#comm.rank, this.#dist, this.#local, globalIndex, value);
+  set(selection: SliceSpec[] | string, value: DistOperand): void {
+    const specs = typeof selection === "string" ? [selection] : selection;
+    if (!(value instanceof DistArray)) ix.assignLocal(this.#comm.rank, this.#block(), specs, value);
+    else ix.assignDist(this.#comm, this.#block(), specs, value.#block());
   }
 
   /**
-   * A selection of the global array as a new DistArray, copied from the owners' blocks
-   * without communication. Each axis takes a range with a positive step (`"2:10"`,
-   * `"::3"`, `{ start, stop, step }`) or one index (the axis is dropped; only the ranks
-   * at the owning grid position along it keep a block). A `b`/`n` axis with step 1
-   * stays a block axis with the intersected bounds (padding dropped); other axes
-   * become unstructured (`u`), each position keeping the selected indices it owned.
+   * A selection as a new DistArray (NumPy basic and integer-array indexing): ranges with any
+   * step, integers, `null`, at most one 1-D index list or boolean mask. No communication:
+   * elements stay with their owners. A view of this array's local buffers when each rank's
+   * part is one C-contiguous run of its block, else a copy (dist/_dist_index.ts).
    *
-   * @param specs One spec per axis (missing axes are whole), as `NDArray.slice` takes them;
-   *   a string with commas (`"2:10, :"`) stands for several axes.
+   * @param specs One spec per axis (missing axes are whole), or strings (`"2:8, ::-1"`).
    * @returns The selection.
-   * @throws {RangeError} For a negative step, an index out of bounds, or too many specs.
-   * @throws {TypeError} For `null`/new axes, an index array or mask, or a malformed spec.
+   * @throws {TypeError} For index arrays on two axes, N-d or DistArray index arrays.
+   * @throws {RangeError} For an index out of bounds, step 0 or too many specs.
    * @example
    * ```ts
    * import assert from "node:assert/strict";
    * import { DistArray, init } from "./mod.ts";
    * await using comm = await init();
    * const a = DistArray.fromFunction(comm, [10, 4], { fn: ([i, j]) => 10 * i + j });
-   * const s = a.slice("2:8, 1");
-   * assert.deepEqual(s.shape, [6]);
-   * assert.deepEqual(s.toNDArray()!.toArray(), [21, 31, 41, 51, 61, 71]);
-   * assert.deepEqual(a.slice({ start: 1, stop: 9, step: 4 }, 3).toNDArray()!.toArray(), [13, 53]);
-   * assert.throws(() => a.slice([0, 2]), TypeError);
+   * assert.deepEqual(a.slice("8:1:-3, 1").toNDArray()!.toArray(), [81, 51, 21]);
+   * assert.deepEqual(a.slice([9, 0], 3).toNDArray()!.toArray(), [93, 3]);
    * ```
    */
   slice(...specs: SliceSpec[]): DistArray<D> {
-    return DistArray.#wrap(this.#comm, sliceBlock(this.#comm.rank, this.#block(), specs));
+    return DistArray.#wrap(this.#comm, ix.selectBlock(this.#comm.rank, this.#block(), specs));
+  }
+
+  /**
+   * Elements at `indices` along `axis` (NumPy's `take`), kept by their owners. Not collective.
+   *
+   * @param indices An integer, or a 1-D list/NDArray of integers.
+   * @param options `axis` (required unless the array is 1-D).
+   * @returns The selection.
+   * @example
+   * ```ts
+   * import { DistArray, init } from "./mod.ts";
+   * await using comm = await init();
+   * const a = DistArray.fromFunction(comm, [5], { fn: ([i]) => i * i });
+   * if (a.take([4, -5, 4]).sum().get() !== 32) throw new Error("bad");
+   * ```
+   */
+  take(indices: number | IndexArray | NDArray, options: { axis?: number } = {}): DistArray<D> {
+    const specs = ix.takeSpecs(this.ndim, indices, options.axis);
+    return DistArray.#wrap(this.#comm, ix.selectBlock(this.#comm.rank, this.#block(), specs));
+  }
+
+  /**
+   * Where a bool `mask` of this shape (DistArray or NDArray) is true, in C order, 1-D and
+   * block-distributed: NumPy's `a[mask]`. Only selected elements move. Collective.
+   *
+   * @param mask The mask.
+   * @returns The selected elements.
+   * @example
+   * ```ts
+   * import { DistArray, init } from "./mod.ts";
+   * await using comm = await init();
+   * const a = DistArray.fromFunction(comm, [3, 3], { fn: ([i, j]) => i - j });
+   * if (a.extract(a.greater(0)).shape[0] !== 3) throw new Error("bad");
+   * ```
+   */
+  extract(mask: DistArray | NDArray): DistArray<D> {
+    const m = mask instanceof DistArray ? DistArray.#parts(mask)! : mask;
+    return DistArray.#wrap(this.#comm, ix.extractBlock(this.#comm, this.#block(), m));
   }
 
   /**
