@@ -48,8 +48,8 @@ const CASES: Case[] = [
 ];
 
 const LAYOUTS: Record<number, (AxisSpec[] | string)[]> = {
-  1: ["b", "c", [{ type: "b", padding: [1, 1] }], "n"],
-  2: ["bn", "cb", "bc", [{ type: "b", padding: [1, 2] }, "n"]],
+  1: ["b", "c", [{ type: "b", padding: [1, 1] }], "u"],
+  2: ["bn", "cb", "bc", [{ type: "b", padding: [1, 1] }, "n"]],
   3: ["bnn", "cbn", "nbc"],
 };
 
@@ -77,8 +77,17 @@ const REF: Record<string, unknown> = HAVE
   ? await pythonJson(SCRIPT, JSON.stringify(CASES.map((c) => [c.shape, c.py])))
   : {};
 
-function base(shape: number[], dist: AxisSpec[] | string): DistArray {
+function base(shape: number[], layout: AxisSpec[] | string): DistArray {
   const n = shape.reduce((x, y) => x * y, 1);
+  // "u": every third index round the ranks, each list in descending order
+  const dist = layout !== "u" ? layout : [{
+    type: "u" as const,
+    indices: Array.from(
+      { length: world.size },
+      (_, p) =>
+        Array.from({ length: n }, (_, g) => n - 1 - g).filter((g) => (g * 7) % world.size === p),
+    ),
+  }];
   const a = DistArray.fromNDArray(world, arange(n).astype("int32").reshape(shape), { dist });
   return a.exchangeHalos();
 }
@@ -169,7 +178,9 @@ test("DistArray.set() with a selection matches NumPy assignment", () => {
 });
 
 test("DistArray.slice() is a view when each rank's part is contiguous, else a copy", () => {
-  const a = DistArray.fromNDArray(world, arange(40).astype("int32").reshape([10, 4]), { dist: "bn" });
+  const a = DistArray.fromNDArray(world, arange(40).astype("int32").reshape([10, 4]), {
+    dist: "bn",
+  });
   const v = a.slice("2:9");
   const c = a.slice("2:9, ::-1");
   v.set([":"], -1);
