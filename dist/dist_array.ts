@@ -18,7 +18,7 @@ import { type DistBuffer, exportDap } from "./dap.ts";
 import type { ApplyContext, CreateOptions, DistMethods, Layout } from "./layout.ts";
 import type { LayoutOptions, LoadNpyOptions, SaveNpyOptions } from "./layout.ts";
 import type { NormalDistOptions, RandomDistOptions, UniformDistOptions } from "./layout.ts";
-import type { ReductionAxes } from "./layout.ts";
+import type { DistIndexing, ReductionAxes } from "./layout.ts";
 import { type Block, contiguous, prod, shapeText } from "./_dist_blocks.ts";
 import { reduceArray } from "./_dist_reduce.ts";
 import { reduceAxisBlock } from "./_dist_reduce_axis.ts";
@@ -69,7 +69,7 @@ export interface DistArray<D extends DType = DType> extends DistMethods<D> {}
  * assert.deepEqual(a.localShape, a.distribution.localShape(comm.rank)); // this rank's block
  * ```
  */
-export class DistArray<D extends DType = DType> {
+export class DistArray<D extends DType = DType> implements DistIndexing<D> {
   readonly #comm: Comm;
   readonly #dist: Distribution;
   readonly #local: NDArray<D>;
@@ -682,129 +682,28 @@ export class DistArray<D extends DType = DType> {
     return getGlobal(this.#comm, this.#dist, this.#local, globalIndex);
   }
 
-  /**
-   * Writes `value` into a selection (`a[sel] = value`, forms as {@link DistArray.slice}) in
-   * every local copy of each element. A scalar or NDArray (broadcast) needs no communication;
-   * a DistArray of the selection's shape is sent by its owners to the holders (collective).
-   *
-   * @param selection A global index (one integer per axis) or any selection.
-   * @param value A scalar, NDArray or DistArray (cast as a C cast would).
-   * @throws {ShapeMismatchError} When the value does not fit the selection.
-   * @example
-   * ```ts
-   * import { DistArray, init } from "./mod.ts";
-   * await using comm = await init();
-   * const a = DistArray.zeros(comm, [4, 4], { dist: "bc" });
-   * a.set([3, 1], 5);
-   * a.set(["::-2", 0], DistArray.ones(comm, [2]));
-   * if (a.sum().get() !== 7) throw new Error("bad");
-   * ```
-   */
-  set(selection: SliceSpec[] | string, value: DistOperand): void {
+  /** Writes into a selection: {@link DistIndexing.set}. */
+  set(selection: readonly SliceSpec[] | string, value: DistOperand): void {
     const specs = typeof selection === "string" ? [selection] : selection;
     if (!(value instanceof DistArray)) ix.assignLocal(this.#comm.rank, this.#block(), specs, value);
     else ix.assignDist(this.#comm, this.#block(), specs, value.#block());
   }
 
-  /**
-   * A selection as a new DistArray (NumPy basic and integer-array indexing): ranges with any
-   * step, integers, `null`, at most one 1-D index list or boolean mask. No communication:
-   * elements stay with their owners. A view of this array's local buffers when each rank's
-   * part is one C-contiguous run of its block, else a copy (dist/_dist_index.ts).
-   *
-   * @param specs One spec per axis (missing axes are whole), or strings (`"2:8, ::-1"`).
-   * @returns The selection.
-   * @throws {TypeError} For index arrays on two axes, N-d or DistArray index arrays.
-   * @throws {RangeError} For an index out of bounds, step 0 or too many specs.
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { DistArray, init } from "./mod.ts";
-   * await using comm = await init();
-   * const a = DistArray.fromFunction(comm, [10, 4], { fn: ([i, j]) => 10 * i + j });
-   * assert.deepEqual(a.slice("8:1:-3, 1").toNDArray()!.toArray(), [81, 51, 21]);
-   * assert.deepEqual(a.slice([9, 0], 3).toNDArray()!.toArray(), [93, 3]);
-   * ```
-   */
+  /** A selection as a new DistArray: {@link DistIndexing.slice}. */
   slice(...specs: SliceSpec[]): DistArray<D> {
     return DistArray.#wrap(this.#comm, ix.selectBlock(this.#comm.rank, this.#block(), specs));
   }
 
-  /**
-   * Elements at `indices` along `axis` (NumPy's `take`), kept by their owners. Not collective.
-   *
-   * @param indices An integer, or a 1-D list/NDArray of integers.
-   * @param options `axis` (required unless the array is 1-D).
-   * @returns The selection.
-   * @example
-   * ```ts
-   * import { DistArray, init } from "./mod.ts";
-   * await using comm = await init();
-   * const a = DistArray.fromFunction(comm, [5], { fn: ([i]) => i * i });
-   * if (a.take([4, -5, 4]).sum().get() !== 32) throw new Error("bad");
-   * ```
-   */
+  /** Elements at `indices` along `axis`: {@link DistIndexing.take}. */
   take(indices: number | IndexArray | NDArray, options: { axis?: number } = {}): DistArray<D> {
     const specs = ix.takeSpecs(this.ndim, indices, options.axis);
     return DistArray.#wrap(this.#comm, ix.selectBlock(this.#comm.rank, this.#block(), specs));
   }
 
-  /**
-   * Where a bool `mask` of this shape (DistArray or NDArray) is true, in C order, 1-D and
-   * block-distributed: NumPy's `a[mask]`. Only selected elements move. Collective.
-   *
-   * @param mask The mask.
-   * @returns The selected elements.
-   * @example
-   * ```ts
-   * import { DistArray, init } from "./mod.ts";
-   * await using comm = await init();
-   * const a = DistArray.fromFunction(comm, [3, 3], { fn: ([i, j]) => i - j });
-   * if (a.extract(a.greater(0)).shape[0] !== 3) throw new Error("bad");
-   * ```
-   */
+  /** The elements where a bool mask is true, 1-D in C order: {@link DistIndexing.extract}. */
   extract(mask: DistArray | NDArray): DistArray<D> {
     const m = mask instanceof DistArray ? DistArray.#parts(mask)! : mask;
     return DistArray.#wrap(this.#comm, ix.extractBlock(this.#comm, this.#block(), m));
-  }
-
-  /**
-   * Writes a `.npy` file in parallel, each rank its own cells; rank 0 renames it into place.
-   * @param path The file.
-   * @param options `overwrite` (default false: an existing file is `Deno.errors.AlreadyExists`).
-   * @returns When the file is in place (collective).
-   * @example
-   * ```ts
-   * import { DistArray, init } from "./mod.ts";
-   * await using comm = await init();
-   * const path = `${comm.bcastJson(comm.rank === 0 ? await Deno.makeTempDir() : "", 0)}/a.npy`;
-   * await DistArray.rand(comm, [6, 4], { seed: 1, dist: "cn" }).saveNpy(path);
-   * if ((await DistArray.loadNpy(comm, path)).get([5, 3]) === 0) throw new Error("bad");
-   * ```
-   */
-  saveNpy(path: string | URL, options: SaveNpyOptions = {}): Promise<void> {
-    return saveBlock(this.#comm, this.#block(), path, options);
-  }
-
-  /**
-   * Reads a `.npy` file in parallel, each rank only its block; see {@link DistArray.saveNpy}.
-   * @param comm The communicator.
-   * @param path The file.
-   * @param options `distribution` (of the file's shape), or `dist` and `grid`.
-   * @returns The array, with the file's dtype (collective).
-   * @example
-   * ```ts
-   * import { DistArray, init } from "./mod.ts";
-   * import { writeNpy } from "../io/npy.ts";
-   * import { arange } from "../core/ndarray.ts";
-   * await using comm = await init(); // one process here: under MPI, rank 0 writes, then a barrier
-   * const path = `${await Deno.makeTempDir()}/x.npy`;
-   * await writeNpy(path, arange(10));
-   * if ((await DistArray.loadNpy(comm, path, { dist: "c" })).get([7]) !== 7n) throw new Error("bad");
-   * ```
-   */
-  static loadNpy(comm: Comm, path: string | URL, options: LoadNpyOptions = {}): Promise<DistArray> {
-    return loadBlock(comm, path, options).then((b) => DistArray.#wrap(comm, b));
   }
 
   /**
