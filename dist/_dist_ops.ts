@@ -7,19 +7,14 @@
 import type { DType } from "../core/dtype.ts";
 import { ShapeMismatchError } from "../core/errors.ts";
 import { empty, NDArray } from "../core/ndarray.ts";
-import { indexSelection, type SliceSpec } from "../core/indexer.ts";
 import { type Operand, UFUNCS } from "../core/ufunc.ts";
 import type { Comm, CommBuffer } from "./comm.ts";
-import { type AxisSpec, Distribution, redistributionPlan } from "./distribution.ts";
+import { Distribution, redistributionPlan } from "./distribution.ts";
 import {
   bitsView,
   type Block,
-  gatherAxes,
-  haloBefore,
   haloPlans,
   moveBlock,
-  ownedGlobals,
-  prod,
   sameShape,
   shapeText,
   trimSelf,

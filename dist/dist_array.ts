@@ -707,6 +707,45 @@ export class DistArray<D extends DType = DType> implements DistIndexing<D> {
   }
 
   /**
+   * Writes a `.npy` file in parallel, each rank its own cells; rank 0 renames it into place.
+   * @param path The file.
+   * @param options `overwrite` (default false: an existing file is `Deno.errors.AlreadyExists`).
+   * @returns When the file is in place (collective).
+   * @example
+   * ```ts
+   * import { DistArray, init } from "./mod.ts";
+   * await using comm = await init();
+   * const path = `${comm.bcastJson(comm.rank === 0 ? await Deno.makeTempDir() : "", 0)}/a.npy`;
+   * await DistArray.rand(comm, [6, 4], { seed: 1, dist: "cn" }).saveNpy(path);
+   * if ((await DistArray.loadNpy(comm, path)).get([5, 3]) === 0) throw new Error("bad");
+   * ```
+   */
+  saveNpy(path: string | URL, options: SaveNpyOptions = {}): Promise<void> {
+    return saveBlock(this.#comm, this.#block(), path, options);
+  }
+
+  /**
+   * Reads a `.npy` file in parallel, each rank only its block; see {@link DistArray.saveNpy}.
+   * @param comm The communicator.
+   * @param path The file.
+   * @param options `distribution` (of the file's shape), or `dist` and `grid`.
+   * @returns The array, with the file's dtype (collective).
+   * @example
+   * ```ts
+   * import { DistArray, init } from "./mod.ts";
+   * import { writeNpy } from "../io/npy.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * await using comm = await init(); // one process here: under MPI, rank 0 writes, then a barrier
+   * const path = `${await Deno.makeTempDir()}/x.npy`;
+   * await writeNpy(path, arange(10));
+   * if ((await DistArray.loadNpy(comm, path, { dist: "c" })).get([7]) !== 7n) throw new Error("bad");
+   * ```
+   */
+  static loadNpy(comm: Comm, path: string | URL, options: LoadNpyOptions = {}): Promise<DistArray> {
+    return loadBlock(comm, path, options).then((b) => DistArray.#wrap(comm, b));
+  }
+
+  /**
    * This rank's view in the Distributed Array Protocol (v0.10): the local block as
    * `buffer` and one `dim_data` entry per axis. Not collective.
    *
