@@ -278,7 +278,7 @@ export interface DistIndexing<D extends DType> {
    * import { DistArray, init } from "./mod.ts";
    * await using comm = await init();
    * const a = DistArray.fromFunction(comm, [3, 3], { fn: ([i, j]) => 3 * i + j });
-   * assert.deepEqual(a.extract(a.greater(5)).toNDArray()!.toArray(), [6, 7, 8]);
+   * assert.deepEqual(a.extract(a.gt(5)).toNDArray()!.toArray(), [6, 7, 8]);
    * ```
    */
   extract(mask: DistArray | NDArray): DistArray<D>;
