@@ -417,25 +417,47 @@ export function assignDist(
       }
       return localStrides.get(r)!;
     };
-    const inG = new Array<number>(entries.length);
+    // per input axis: the holders of its index for each owned value index (or the fixed one)
+    const nIn = entries.length;
+    const fixedHolders = entries.map((
+      s,
+      a,
+    ) => (s.kind === "index" ? holders[a].get(s.index)! : null));
+    const axisHolders = own.map((o, j) => {
+      const a = outInput[j];
+      return a < 0 ? null : Array.from(o.g, (k) => holders[a].get(inOf(entries[a], k))!);
+    });
+    // grid position -> rank, and each rank's local strides
+    const gst = new Array<number>(nIn).fill(1);
+    for (let a = nIn - 2; a >= 0; a--) gst[a] = gst[a + 1] * dist.grid[a + 1];
+    const hs: (readonly [number, number][])[] = new Array(nIn);
+    const hi = new Array<number>(nIn).fill(0);
     eachCombo(own.map((o) => o.g.length), (idx) => {
-      entries.forEach((s, a) => {
-        if (s.kind === "index") inG[a] = s.index;
-      });
       let vi = vals.offset;
+      for (let a = 0; a < nIn; a++) if (fixedHolders[a]) hs[a] = fixedHolders[a]!;
       for (let j = 0; j < idx.length; j++) {
         vi += (idx[j] + own[j].h) * vals.strides[j];
-        if (outInput[j] >= 0) inG[outInput[j]] = inOf(entries[outInput[j]], own[j].g[idx[j]]);
+        if (outInput[j] >= 0) hs[outInput[j]] = axisHolders[j]![idx[j]];
       }
-      const hs = inG.map((g, a) => holders[a].get(g)!);
-      eachCombo(hs.map((h) => h.length), (hi) => {
-        const r = dist.rankAt(hi.map((i, a) => hs[a][i][0]));
+      const v = vdata[vi];
+      hi.fill(0);
+      for (;;) {
+        let pos = 0;
+        for (let a = 0; a < nIn; a++) pos += hs[a][hi[a]][0] * gst[a];
+        const r = dist.ranks[pos];
         const st = stridesOf(r);
         let li = 0;
-        for (let a = 0; a < hi.length; a++) li += hs[a][hi[a]][1] * st[a];
+        for (let a = 0; a < nIn; a++) li += hs[a][hi[a]][1] * st[a];
         perRank[r].idx.push(li);
-        perRank[r].val.push(vdata[vi]);
-      });
+        perRank[r].val.push(v);
+        let a = nIn - 1;
+        while (a >= 0) {
+          if (++hi[a] < hs[a].length) break;
+          hi[a] = 0;
+          a--;
+        }
+        if (a < 0) break;
+      }
     });
   }
   const got = exchange(comm, local.dtype, perRank);
