@@ -9,7 +9,7 @@
 
 import { type AnyTypedArray, type DType, DTYPES, type Scalar } from "../core/dtype.ts";
 import type { NDArray } from "../core/ndarray.ts";
-import type { SliceSpec } from "../core/indexer.ts";
+import type { IndexArray, SliceSpec } from "../core/indexer.ts";
 import type { ReduceOptions, ReductionName } from "../core/reduce.ts";
 import { installOps } from "../core/ops.ts";
 import type { Comm } from "./comm.ts";
@@ -18,13 +18,13 @@ import { type DistBuffer, exportDap } from "./dap.ts";
 import type { ApplyContext, CreateOptions, DistMethods, Layout } from "./layout.ts";
 import type { LayoutOptions, LoadNpyOptions, SaveNpyOptions } from "./layout.ts";
 import type { NormalDistOptions, RandomDistOptions, UniformDistOptions } from "./layout.ts";
-import type { ReductionAxes } from "./layout.ts";
+import type { DistIndexing, ReductionAxes } from "./layout.ts";
 import { type Block, contiguous, prod, shapeText } from "./_dist_blocks.ts";
 import { reduceArray } from "./_dist_reduce.ts";
 import { reduceAxisBlock } from "./_dist_reduce_axis.ts";
 import { installOrderMethods } from "./_dist_sort.ts";
 import { loadBlock, saveBlock } from "./_dist_npy.ts";
-import { applyLocal, getGlobal, setGlobal } from "./_dist_local.ts";
+import { applyLocal, getGlobal } from "./_dist_local.ts";
 import {
   dapBlock,
   filledBlock,
@@ -33,7 +33,8 @@ import {
   randomBlock,
   scatterBlock,
 } from "./_dist_create.ts";
-import { exchangeHalos, gather, redistributeBlock, sliceBlock, ufuncBlock } from "./_dist_ops.ts";
+import { exchangeHalos, gather, redistributeBlock, ufuncBlock } from "./_dist_ops.ts";
+import * as ix from "./_dist_index.ts";
 
 /** An operand of the element-wise functions: a distributed array, a replicated NDArray or a scalar. */
 export type DistOperand = DistArray | NDArray | Scalar;
@@ -68,7 +69,7 @@ export interface DistArray<D extends DType = DType> extends DistMethods<D> {}
  * assert.deepEqual(a.localShape, a.distribution.localShape(comm.rank)); // this rank's block
  * ```
  */
-export class DistArray<D extends DType = DType> {
+export class DistArray<D extends DType = DType> implements DistIndexing<D> {
   readonly #comm: Comm;
   readonly #dist: Distribution;
   readonly #local: NDArray<D>;
@@ -681,54 +682,28 @@ export class DistArray<D extends DType = DType> {
     return getGlobal(this.#comm, this.#dist, this.#local, globalIndex);
   }
 
-  /**
-   * Writes one element by global index, in every local copy of it (the owner's and any
-   * halo copies). Every rank calls it with the same arguments; no communication.
-   *
-   * @param globalIndex One index per axis.
-   * @param value The value (cast as a C cast would).
-   * @throws {RangeError} For an index outside the shape.
-   * @example
-   * ```ts
-   * import { DistArray, init } from "./mod.ts";
-   * await using comm = await init();
-   * const a = DistArray.zeros(comm, [4, 4], { dist: "bc" });
-   * a.set([3, 1], 5);
-   * if (a.sum().get() !== 5) throw new Error("bad");
-   * ```
-   */
-  set(globalIndex: readonly number[], value: Scalar): void {
-    setGlobal(this.#comm.rank, this.#dist, this.#local, globalIndex, value);
+  /** Writes into a selection: {@link DistIndexing.set}. */
+  set(selection: readonly SliceSpec[] | string, value: DistOperand): void {
+    const specs = typeof selection === "string" ? [selection] : selection;
+    if (!(value instanceof DistArray)) ix.assignLocal(this.#comm.rank, this.#block(), specs, value);
+    else ix.assignDist(this.#comm, this.#block(), specs, value.#block());
   }
 
-  /**
-   * A selection of the global array as a new DistArray, copied from the owners' blocks
-   * without communication. Each axis takes a range with a positive step (`"2:10"`,
-   * `"::3"`, `{ start, stop, step }`) or one index (the axis is dropped; only the ranks
-   * at the owning grid position along it keep a block). A `b`/`n` axis with step 1
-   * stays a block axis with the intersected bounds (padding dropped); other axes
-   * become unstructured (`u`), each position keeping the selected indices it owned.
-   *
-   * @param specs One spec per axis (missing axes are whole), as `NDArray.slice` takes them;
-   *   a string with commas (`"2:10, :"`) stands for several axes.
-   * @returns The selection.
-   * @throws {RangeError} For a negative step, an index out of bounds, or too many specs.
-   * @throws {TypeError} For `null`/new axes, an index array or mask, or a malformed spec.
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { DistArray, init } from "./mod.ts";
-   * await using comm = await init();
-   * const a = DistArray.fromFunction(comm, [10, 4], { fn: ([i, j]) => 10 * i + j });
-   * const s = a.slice("2:8, 1");
-   * assert.deepEqual(s.shape, [6]);
-   * assert.deepEqual(s.toNDArray()!.toArray(), [21, 31, 41, 51, 61, 71]);
-   * assert.deepEqual(a.slice({ start: 1, stop: 9, step: 4 }, 3).toNDArray()!.toArray(), [13, 53]);
-   * assert.throws(() => a.slice([0, 2]), TypeError);
-   * ```
-   */
+  /** A selection as a new DistArray: {@link DistIndexing.slice}. */
   slice(...specs: SliceSpec[]): DistArray<D> {
-    return DistArray.#wrap(this.#comm, sliceBlock(this.#comm.rank, this.#block(), specs));
+    return DistArray.#wrap(this.#comm, ix.selectBlock(this.#comm.rank, this.#block(), specs));
+  }
+
+  /** Elements at `indices` along `axis`: {@link DistIndexing.take}. */
+  take(indices: number | IndexArray | NDArray, options: { axis?: number } = {}): DistArray<D> {
+    const specs = ix.takeSpecs(this.ndim, indices, options.axis);
+    return DistArray.#wrap(this.#comm, ix.selectBlock(this.#comm.rank, this.#block(), specs));
+  }
+
+  /** The elements where a bool mask is true, 1-D in C order: {@link DistIndexing.extract}. */
+  extract(mask: DistArray | NDArray): DistArray<D> {
+    const m = mask instanceof DistArray ? DistArray.#parts(mask)! : mask;
+    return DistArray.#wrap(this.#comm, ix.extractBlock(this.#comm, this.#block(), m));
   }
 
   /**
