@@ -34,14 +34,16 @@ import type { TargetOptions } from "./options.ts";
 
 /**
  * @internal Test hooks: `transfer` forces the transfer mode of parallel HDF5
- * writes; `lastRun` is how the last {@link OutputTarget.run} wrote
+ * writes, `turns` the turn-based HDF5 writes (bench/hdf5_stream_write.ts
+ * compares them); `lastRun` is how the last {@link OutputTarget.run} wrote
  * (`"turns"`, `"independent"`, `"collective"` or `"direct"`: every rank at once
  * through its own writer).
  */
-export const _testHooks: { transfer: ParallelTransfer | undefined; lastRun: string | null } = {
-  transfer: undefined,
-  lastRun: null,
-};
+export const _testHooks: {
+  transfer: ParallelTransfer | undefined;
+  turns: boolean;
+  lastRun: string | null;
+} = { transfer: undefined, turns: false, lastRun: null };
 
 /** A block writer handed to the body of {@link OutputTarget.run}. */
 export type WriteBlock = (region: Region, block: NDArray) => Promise<void>;
@@ -286,7 +288,7 @@ export async function prepareOutput(
     // HDF5 under MPI: every rank opens the temporary through parallel HDF5
     // (MPI-IO) and writes its own blocks at once; null when the libhdf5 loaded
     // is not a parallel build (then the ranks take turns, below)
-    const parallel = entry.name === "hdf5" && comm.size > 1
+    const parallel = entry.name === "hdf5" && comm.size > 1 && !_testHooks.turns
       ? openParallelWriter(comm, temp.path, temp.object as string, {
         transfer: _testHooks.transfer,
       })
