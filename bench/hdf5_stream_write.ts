@@ -8,7 +8,8 @@
 //   mpiexec.mpich -n 2 deno run -A bench/hdf5_stream_write.ts big.npy out.h5 5
 //   OMPI_MCA_io=romio321 mpirun.openmpi -n 2 deno run -A bench/hdf5_stream_write.ts ...
 //
-// Options after the reps: `gzip` (codec gzip:1, chunks of 256 rows).
+// Options after the reps: `gzip` (codec gzip:1, chunks of 256 rows); `sin`
+// (write sin(x): a compute-bound map, which the turn-based path serialises too).
 
 import { DTYPES } from "../core/dtype.ts";
 import { init } from "../dist/comm.ts";
@@ -24,6 +25,7 @@ await using world = await init();
 using x = await open(src);
 const gzip = flags.includes("gzip");
 const options = gzip ? { codec: "gzip:1", chunks: [256, ...x.shape.slice(1)] } : {};
+const expr = flags.includes("sin") ? x.sin() : x;
 const bytes = x.size * DTYPES[x.dtype].bytes;
 const times: Record<string, number[]> = { turns: [], parallel: [] };
 for (let r = 0; r < Number(repsText); r++) {
@@ -31,7 +33,7 @@ for (let r = 0; r < Number(repsText); r++) {
     _testHooks.turns = mode === "turns";
     world.barrier();
     const t0 = performance.now();
-    await x.to(`${out}:/x`, { comm: world, overwrite: true, ...options });
+    await expr.to(`${out}:/x`, { comm: world, overwrite: true, ...options });
     world.barrier();
     times[mode].push((performance.now() - t0) / 1000);
     if (mode === "parallel" && world.rank === 0 && r === 0) {
@@ -49,7 +51,7 @@ if (world.rank === 0) {
         (bytes / med / 1e9).toFixed(3)
       } GB/s (min ${s[0].toFixed(2)}, max ${s[s.length - 1].toFixed(2)} s; n=${s.length}${
         gzip ? "; gzip:1" : ""
-      }; load ${load.slice(0, 3).join(" ")})`,
+      }${flags.includes("sin") ? "; sin" : ""}; load ${load.slice(0, 3).join(" ")})`,
     );
   }
   await Deno.remove(out).catch(() => {});
