@@ -24,33 +24,15 @@
  * @module
  */
 
-import { type DType, DTYPES, toDType } from "../core/dtype.ts";
+import { type DType, toDType } from "../core/dtype.ts";
 import { FormatError, ShapeMismatchError } from "../core/errors.ts";
 import { empty, NDArray } from "../core/ndarray.ts";
-import {
-  check,
-  H5D_MPIO_IO_MODES,
-  H5FD_MPIO,
-  H5P_DEFAULT,
-  H5S_SELECT,
-  hdf5,
-  type Hdf5Library,
-  type Hdf5Mpi,
-  type Hid,
-  hsize,
-  setFaplMpio,
-} from "../ffi/hdf5.ts";
-import { H5Dataset, H5File, type H5Mode } from "./hdf5.ts";
+import { check, H5FD_MPIO, H5S_SELECT, hdf5, type Hid, hsize } from "../ffi/hdf5.ts";
+import { type H5Dataset, H5File } from "./hdf5.ts";
 import { parseLocator } from "./locator.ts";
-import {
-  bytesOf,
-  datasetInternals,
-  datasetReadType,
-  fileInternals,
-  memType,
-  unlink,
-  withIds,
-} from "./_hdf5_handles.ts";
+import type { Region } from "../core/indexer.ts";
+import { datasetInternals, fileInternals, unlink } from "./_hdf5_handles.ts";
+import { lib, mpiOf, openFile, transferBlock } from "./_hdf5_mpi.ts";
 import { OutputLock, PendingOutput, removeStaleTempsSync, tempToken } from "./output.ts";
 
 /**
@@ -125,47 +107,6 @@ export const _testHooks: {
 
 // above this many hyperslabs a point selection is cheaper to build
 const MAX_HYPERSLABS = 4096;
-
-interface MpiView {
-  readonly abi: Hdf5Mpi;
-  readonly path: string;
-  readonly handle: number | Deno.PointerValue;
-}
-
-function mpiOf(comm: Hdf5Comm): MpiView | null {
-  const c = comm as Hdf5Comm & {
-    handle?: number | Deno.PointerValue;
-    library?: { path: string; abi: Hdf5Mpi };
-  };
-  if (c.library === undefined || c.handle === undefined) return null;
-  return { abi: c.library.abi, path: c.library.path, handle: c.handle };
-}
-
-function lib(mpi: MpiView | null): Hdf5Library {
-  return mpi === null ? hdf5() : hdf5(mpi.abi);
-}
-
-// Opens a file on every rank: with the MPI-IO driver and collective transfers
-// under MPI, else serially.
-function openFile(comm: Hdf5Comm, path: string, mode: H5Mode): H5File {
-  const mpi = mpiOf(comm);
-  if (mpi === null) return H5File.open(path, { mode });
-  const { fn, ids } = lib(mpi);
-  const fapl = check(fn.H5Pcreate(ids.H5P_CLS_FILE_ACCESS_ID_g), "H5Pcreate", { file: path });
-  try {
-    setFaplMpio(fapl, mpi.handle, mpi.abi, mpi.path);
-    const dxpl = check(fn.H5Pcreate(ids.H5P_CLS_DATASET_XFER_ID_g), "H5Pcreate", { file: path });
-    try {
-      check(fn.H5Pset_dxpl_mpio!(dxpl, H5FD_MPIO.COLLECTIVE), "H5Pset_dxpl_mpio", { file: path });
-    } catch (e) {
-      fn.H5Pclose(dxpl);
-      throw e;
-    }
-    return fileInternals().open(path, mode, fapl, dxpl);
-  } finally {
-    fn.H5Pclose(fapl);
-  }
-}
 
 // Makes every rank throw when any rank failed `body` (so no rank goes on into
 // a collective call alone); the failing rank throws its own error.
@@ -374,51 +315,6 @@ function transfer(
     }
     select(sel, fs, ms);
   });
-}
-
-// One H5Dread or H5Dwrite between `block` (C-contiguous, of the dataset's
-// dtype) and the dataset, with selections made by `select` on a copy of the
-// file dataspace and on a memory dataspace of the block's shape. Under MPI-IO
-// every rank must call it (the transfer is collective). Returns the I/O mode
-// MPI-IO actually used (`contiguous-collective`, ...), or null.
-function transferBlock(
-  ds: H5Dataset,
-  kind: "read" | "write",
-  block: NDArray,
-  select: (fileSpace: Hid, memSpace: Hid) => void,
-): string | null {
-  const fn = hdf5().fn;
-  const ctx = { file: ds.file, object: ds.path };
-  if (block.dtype !== ds.dtype || !block.isContiguous) {
-    throw new TypeError(
-      `Cannot ${kind} "${ds.locator}": the block must be C-contiguous ${ds.dtype}`,
-    );
-  }
-  const id = datasetInternals().id(ds);
-  const dxpl = datasetInternals().dxpl(ds);
-  withIds((keep) => {
-    const fs = keep(check(fn.H5Dget_space(id), "H5Dget_space", ctx), fn.H5Sclose);
-    const dims = block.ndim === 0 ? [1] : block.shape;
-    const ms = keep(
-      check(fn.H5Screate_simple(dims.length, hsize(dims), null), "H5Screate_simple", ctx),
-      fn.H5Sclose,
-    );
-    select(fs, ms);
-    const data = block.size === 0 ? new Uint8Array(DTYPES[ds.dtype].bytes) : bytesOf(
-      block.toTypedArray() as ArrayBufferView,
-    );
-    const plist = dxpl ?? H5P_DEFAULT;
-    if (kind === "read") {
-      // a bitfield dataset reads through a native bitfield type
-      check(fn.H5Dread(id, datasetReadType(id, ds.dtype), ms, fs, plist, data), "H5Dread", ctx);
-    } else {
-      check(fn.H5Dwrite(id, memType(ds.dtype), ms, fs, plist, data), "H5Dwrite", ctx);
-    }
-  });
-  if (dxpl === null || fn.H5Pget_mpio_actual_io_mode === null) return null;
-  const mode = new Int32Array(1);
-  check(fn.H5Pget_mpio_actual_io_mode(dxpl, mode), "H5Pget_mpio_actual_io_mode", ctx);
-  return H5D_MPIO_IO_MODES[mode[0]] ?? `mode ${mode[0]}`;
 }
 
 // ---------------------------------------------------------------- read
@@ -720,4 +616,175 @@ function fileExists(path: string): boolean {
     if (e instanceof Deno.errors.NotFound) return false;
     throw e;
   }
+}
+
+// ---------------------------------------------------------------- stream writer
+
+/** How a {@link ParallelWriter} moves blocks: each rank alone, or every rank together. */
+export type ParallelTransfer = "independent" | "collective";
+
+/**
+ * A dataset open for writing on every rank of a communicator through
+ * parallel HDF5 (MPI-IO), made by {@link openParallelWriter}: each rank
+ * writes its own blocks, any number of them.
+ */
+export interface ParallelWriter {
+  /**
+   * `"independent"`: each rank's writes go straight to the file on its own;
+   * `"collective"` (filtered datasets, which parallel HDF5 writes only
+   * collectively): each write is one collective transfer, the ranks with
+   * fewer blocks joining the others' with empty selections.
+   */
+  readonly transfer: ParallelTransfer;
+  /** Writes `block` (of shape `region.count`) at `region`, from this rank. */
+  write(region: Region, block: NDArray): void;
+  /**
+   * Ends this rank's writes (collective: every rank calls it once, also
+   * after a failed write): under collective transfers it takes part with
+   * empty selections in the transfers of ranks that still write, then closes
+   * the dataset and the file.
+   */
+  close(): void;
+}
+
+/** Options of {@link openParallelWriter}. */
+export interface ParallelWriterOptions {
+  /** Force a transfer mode (default: collective for filtered datasets, else independent). */
+  readonly transfer?: ParallelTransfer;
+}
+
+/**
+ * Opens an existing dataset for writing on every rank through parallel
+ * HDF5, or returns null on every rank when that cannot be done: one process
+ * (no MPI communicator), a libhdf5 that is not the parallel build of the
+ * communicator's MPI, or a filtered (compressed) dataset with a libhdf5
+ * older than 1.10.2. Collective: every rank calls it with the same
+ * arguments. The stream engine writes its HDF5 outputs through it under MPI
+ * (stream/_output.ts); the caller owns the temporary name, the lock and the
+ * commit.
+ *
+ * @param comm The communicator (`SelfComm` or `MpiComm`).
+ * @param path The HDF5 file (the output's temporary), closed on every rank.
+ * @param object The dataset, created beforehand.
+ * @param options The transfer mode.
+ * @returns The writer, or null (write serially instead).
+ * @throws {TypeError} For a transfer mode other than "independent" or "collective".
+ *
+ * @example
+ * ```ts
+ * import { SelfComm } from "../dist/comm.ts";
+ * import { openParallelWriter } from "./hdf5_parallel.ts";
+ * // one process: no parallel writer, the caller writes serially
+ * if (openParallelWriter(new SelfComm(), "/tmp/none.h5", "/x") !== null) throw new Error("?");
+ * ```
+ */
+export function openParallelWriter(
+  comm: Hdf5Comm,
+  path: string,
+  object: string,
+  options: ParallelWriterOptions = {},
+): ParallelWriter | null {
+  const forced = options.transfer;
+  if (forced !== undefined && forced !== "independent" && forced !== "collective") {
+    throw new TypeError(
+      `Invalid transfer ${
+        JSON.stringify(forced)
+      } for "${path}:${object}": expected "independent" or "collective"`,
+    );
+  }
+  const mpi = mpiOf(comm);
+  if (mpi === null || comm.size === 1) return null;
+  // every rank must take the same path: the least able rank decides
+  let able = 0;
+  try {
+    const h = lib(mpi);
+    if (h.parallel === mpi.abi) {
+      const [major, minor, release] = h.version.split(".").map(Number);
+      able = major > 1 || minor > 10 || (minor === 10 && release >= 2) ? 2 : 1;
+    }
+  } catch {
+    able = 0;
+  }
+  const least = -comm.allreduceNumber(-able, "max");
+  if (least === 0) return null;
+  if (least === 1) {
+    // 1.10.0 or 1.10.1 writes no filtered dataset through MPI-IO
+    using f = H5File.open(path);
+    using ds = f.dataset(object);
+    if (ds.info.filters.length > 0) return null;
+  }
+  const file = openFile(comm, path, "r+", "independent");
+  let ds: H5Dataset;
+  let transfer: ParallelTransfer;
+  try {
+    ds = file.dataset(object);
+    transfer = forced ?? (ds.info.filters.length > 0 ? "collective" : "independent");
+    if (transfer === "collective") {
+      const fn = hdf5().fn;
+      const dxpl = datasetInternals().dxpl(ds) as Hid;
+      check(fn.H5Pset_dxpl_mpio!(dxpl, H5FD_MPIO.COLLECTIVE), "H5Pset_dxpl_mpio", { file: path });
+    }
+  } catch (e) {
+    file.close();
+    throw e;
+  }
+  const d = ds;
+  const ndim = d.shape.length;
+  // one round per collective transfer: does any rank still write?
+  const more = (mine: boolean): boolean => comm.allreduceNumber(mine ? 1 : 0, "max") > 0;
+  const none = (): void => {
+    transferBlock(d, "write", empty(new Array(ndim).fill(1), d.dtype), (fs, ms) => {
+      const fn = hdf5().fn;
+      check(fn.H5Sselect_none(fs), "H5Sselect_none");
+      check(fn.H5Sselect_none(ms), "H5Sselect_none");
+    });
+  };
+  let closed = false;
+  return {
+    transfer,
+    write(region, block) {
+      if (closed) throw new Error(`Cannot write "${path}:${object}": the writer is closed`);
+      if (transfer === "independent") return d.writeSync(region, block);
+      // everything that can fail on this rank alone happens before the round
+      if (
+        block.ndim !== ndim || region.count.length !== ndim ||
+        block.shape.some((n, i) => n !== region.count[i])
+      ) {
+        throw new ShapeMismatchError(
+          `Cannot write "${path}:${object}": block shape [${block.shape}] is not the region's [${region.count}]`,
+        );
+      }
+      let b = block.dtype === d.dtype ? block : block.astype(d.dtype);
+      if (!b.isContiguous) b = b.copy();
+      more(true);
+      if (b.size === 0) return none();
+      _testHooks.lastIoMode = transferBlock(d, "write", b, (fs) => {
+        if (ndim === 0) return;
+        check(
+          hdf5().fn.H5Sselect_hyperslab(
+            fs,
+            H5S_SELECT.SET,
+            hsize(region.start),
+            hsize(region.step),
+            hsize(region.count),
+            null,
+          ),
+          "H5Sselect_hyperslab",
+        );
+      });
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      try {
+        if (transfer === "collective") { while (more(false)) none(); }
+      } finally {
+        try {
+          d.close();
+        } finally {
+          file.close();
+        }
+      }
+    },
+  };
 }

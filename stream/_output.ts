@@ -1,7 +1,7 @@
 // Output targets of `to()` (DESIGN.md, contract 6): the output is created
 // under its temporary name (io/output.ts) by rank 0 through the format
 // registry (io/formats.ts), written by every rank in disjoint parts (.npy
-// byte ranges, HDF5 hyperslabs rank after rank, Zarr chunks), completed by
+// byte ranges, HDF5 hyperslabs, Zarr chunks), completed by
 // rank 0 when the format stages its output (Arrow), and renamed by rank 0
 // only when every rank has finished; a failed run removes the temporary.
 //
@@ -11,16 +11,39 @@
 // (io/formats.ts Staging): HDF5 by a copy of the file renamed over it, Zarr
 // by a temporary array directory swapped in. Replacing anything that exists
 // (an object, a plain file) needs `overwrite`.
+//
+// HDF5 under MPI: rank 0 creates the dataset in the temporary (serially, as
+// above); then every rank opens the temporary collectively through parallel
+// HDF5 (MPI-IO, io/hdf5_parallel.ts openParallelWriter) and writes its own
+// blocks as hyperslabs at the same time: independent transfers, or for a
+// compressed (filtered) dataset collective ones, one per block, the ranks with
+// fewer blocks joining with empty selections. The file is closed collectively
+// and renamed by rank 0 after a barrier (commit). With a serial libhdf5 the
+// ranks take turns, one writer at a time.
 
 import { type DType, toDType } from "../core/dtype.ts";
 import type { NDArray } from "../core/ndarray.ts";
 import type { Comm } from "../dist/comm.ts";
 import { type CodecSpec, formatCodec, parseCodec } from "../io/codec.ts";
 import { type FormatEntry, formatOf, type OutputMetadata } from "../io/formats.ts";
+import { openParallelWriter, type ParallelTransfer } from "../io/hdf5_parallel.ts";
 import { type Locator, parseLocator } from "../io/locator.ts";
 import { exists, OutputLock, PendingOutput, removeStaleTemps, tempToken } from "../io/output.ts";
 import type { Region } from "../io/region.ts";
 import type { TargetOptions } from "./options.ts";
+
+/**
+ * @internal Test hooks: `transfer` forces the transfer mode of parallel HDF5
+ * writes, `turns` the turn-based HDF5 writes (bench/hdf5_stream_write.ts
+ * compares them); `lastRun` is how the last {@link OutputTarget.run} wrote
+ * (`"turns"`, `"independent"`, `"collective"` or `"direct"`: every rank at once
+ * through its own writer).
+ */
+export const _testHooks: {
+  transfer: ParallelTransfer | undefined;
+  turns: boolean;
+  lastRun: string | null;
+} = { transfer: undefined, turns: false, lastRun: null };
 
 /** A block writer handed to the body of {@link OutputTarget.run}. */
 export type WriteBlock = (region: Region, block: NDArray) => Promise<void>;
@@ -69,10 +92,18 @@ async function onRoot<T>(comm: Comm, fn: () => Promise<T>): Promise<T> {
     return value as T;
   }
   const shared = comm.bcastJson(
-    error === null ? { ok: true, value } : { ok: false, value: message(error) },
+    error === null
+      ? { ok: true, value, kind: "" }
+      : { ok: false, value: message(error), kind: (error as Error)?.name ?? "" },
   );
   if (error !== null) throw error;
-  if (!shared.ok) throw new Error(`Rank 0 failed: ${shared.value}`);
+  if (!shared.ok) {
+    // a refusal is the same kind of error on every rank
+    const text = `Rank 0 failed: ${shared.value}`;
+    if (shared.kind === "AlreadyExists") throw new Deno.errors.AlreadyExists(text);
+    if (shared.kind === "Busy") throw new Deno.errors.Busy(text);
+    throw new Error(text);
+  }
   return shared.value as T;
 }
 
@@ -245,14 +276,15 @@ export async function prepareOutput(
     agree(comm, error);
   };
 
+  // let the event loop run between blocks: a SIGINT or SIGTERM listener
+  // (io/output.ts) fires only from there
+  const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
   const writeTurn = async (body: (write: WriteBlock) => Promise<void>): Promise<void> => {
     const w = await entry.openWriter(temp);
     try {
       await body(async (r, b) => {
         await w.write(r, b);
-        // let the event loop run between blocks: a SIGINT or SIGTERM listener
-        // (io/output.ts) fires only from there
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        await tick();
       });
     } finally {
       await w.close();
@@ -260,7 +292,32 @@ export async function prepareOutput(
   };
   const run = async (body: (write: WriteBlock) => Promise<void>): Promise<void> => {
     let error: unknown = null;
-    if (!entry.serialWrites) {
+    // HDF5 under MPI: every rank opens the temporary through parallel HDF5
+    // (MPI-IO) and writes its own blocks at once; null when the libhdf5 loaded
+    // is not a parallel build (then the ranks take turns, below)
+    const parallel = entry.name === "hdf5" && comm.size > 1 && !_testHooks.turns
+      ? openParallelWriter(comm, temp.path, temp.object as string, {
+        transfer: _testHooks.transfer,
+      })
+      : null;
+    if (parallel !== null) {
+      _testHooks.lastRun = parallel.transfer;
+      try {
+        await body(async (r, b) => {
+          parallel.write(r, b);
+          await tick();
+        });
+      } catch (e) {
+        error = e;
+      } finally {
+        try {
+          parallel.close(); // collective: after a failure too
+        } catch (e) {
+          error ??= e;
+        }
+      }
+    } else if (!entry.serialWrites) {
+      _testHooks.lastRun = "direct";
       try {
         await writeTurn(body);
       } catch (e) {
@@ -268,6 +325,7 @@ export async function prepareOutput(
       }
     } else {
       // one writer at a time, rank after rank
+      _testHooks.lastRun = "turns";
       for (let turn = 0; turn < comm.size; turn++) {
         if (turn === comm.rank && error === null) {
           try {

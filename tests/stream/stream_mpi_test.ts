@@ -84,7 +84,7 @@ test("to() writes .npy in parallel with the bytes of a single-process write", as
   world.barrier();
 });
 
-test("to() writes HDF5 under MPI rank after rank with the values of one process", async () => {
+test("to() writes HDF5 under MPI with the values of one process", async () => {
   using x = await open(`${dir}/x.npy`, { chunks: [30, 17] });
   await x.mul(2).to(`${dir}/par.h5:/g/y`, { comm: world });
   if (rank === 0) {
