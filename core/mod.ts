@@ -48,4 +48,6 @@ export {
   type ReduceOptionName,
   type ReductionMethodOptions,
   type ReductionMethods,
+  type ScanMethods,
+  type ScanOptions,
 } from "./ops.ts";

@@ -23,7 +23,12 @@ import { indexSelection, type SliceSpec } from "./indexer.ts";
 import { checkShape, cStrides, forEachRun, reshapeStrides, sizeOf } from "./_iter.ts";
 import * as ufunc from "./ufunc.ts";
 import { type ReduceOptions, REDUCTION_NAMES, type ReductionName, REDUCTIONS } from "./reduce.ts";
-import { type ElementwiseMethods, installOps, type ReductionMethods } from "./ops.ts";
+import {
+  type ElementwiseMethods,
+  installOps,
+  type ReductionMethods,
+  type ScanMethods,
+} from "./ops.ts";
 import { applyUfunc } from "./_ufunc.ts";
 import { copyInto, empty } from "./create.ts";
 import {
@@ -128,7 +133,8 @@ export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
 export interface NDArray<D extends DType = DType>
   extends
     ElementwiseMethods<ufunc.Operand, NDArray, ufunc.UfuncOptions>,
-    ReductionMethods<NDArray> {}
+    ReductionMethods<NDArray>,
+    ScanMethods<NDArray> {}
 
 /**
  * An n-dimensional array: a view on a typed buffer.
@@ -751,4 +757,5 @@ installOps(NDArray.prototype as NDArray, {
     return applyUfunc(name, [self, ...operands as ufunc.Operand[]], options as ufunc.UfuncOptions);
   },
   reduce: (self, name, options) => REDUCTIONS[name](self, options),
+  scan: (self, name, options) => (name === "add" ? ufunc.cumsum : ufunc.cumprod)(self, options),
 });

@@ -13,9 +13,10 @@
 import type { ArgOptions, ReduceOptions, ReductionName } from "./reduce.ts";
 import type { UnaryOp } from "./_kernels/unary.ts";
 import type { BinaryOp } from "./_kernels/binary.ts";
+import type { DType } from "./dtype.ts";
 
 /** Kinds of entries of {@link ARRAY_OPS}. */
-export type OpKind = "unary" | "binary" | "reduction" | "method" | "getter";
+export type OpKind = "unary" | "binary" | "reduction" | "scan" | "method" | "getter";
 
 /** The option names a reduction method accepts (NumPy's keyword arguments). */
 export type ReduceOptionName = keyof ReduceOptions;
@@ -24,6 +25,7 @@ export type ReduceOptionName = keyof ReduceOptions;
 export type OpSpec =
   | { readonly kind: "unary"; readonly ufunc: string }
   | { readonly kind: "binary"; readonly ufunc: string }
+  | { readonly kind: "scan"; readonly ufunc: "add" | "multiply" }
   | {
     readonly kind: "reduction";
     readonly reduction: ReductionName;
@@ -41,6 +43,9 @@ export type OpSpec =
  * the option names the method accepts (any other is a TypeError); `arity`
  * counts the positional arguments of a hand-written method (its
  * `function.length`); `variadic` marks `slice(...specs)`.
+ *
+ * The scans (`cumsum`, `cumprod`) take `{ axis, dtype }` (axis null or
+ * omitted: the flattened array) and return an array of the same type.
  *
  * The element-wise methods return an array of the same type (NDArray's also
  * take `{ out, dtype }`); the reductions return an NDArray on NDArray and
@@ -157,6 +162,11 @@ export const ARRAY_OPS = {
   any: { kind: "reduction", reduction: "any", options: ["axis", "keepdims"] },
   /** Whether every element is non-zero (NumPy's `all`). */
   all: { kind: "reduction", reduction: "all", options: ["axis", "keepdims"] },
+  // --- scans ---
+  /** Cumulative sum along `axis` (null: flattened), NumPy's dtypes (NumPy's `cumsum`). */
+  cumsum: { kind: "scan", ufunc: "add" },
+  /** Cumulative product along `axis` (null: flattened), NumPy's dtypes (NumPy's `cumprod`). */
+  cumprod: { kind: "scan", ufunc: "multiply" },
   // --- hand-written on each type, checked against the table ---
   /** Any reduction by NumPy name: `reduce(name, options)`. */
   reduce: { kind: "method", arity: 1 },
@@ -235,6 +245,25 @@ export type ReductionMethods<Result> = {
   ) => Result;
 };
 
+/** The options of the scan methods (`cumsum`, `cumprod`): NumPy's `axis` and `dtype`. */
+export interface ScanOptions {
+  /** The axis to scan (negative counts from the end); null or omitted: the flattened array. */
+  readonly axis?: number | null;
+  /** The dtype to accumulate in and return. */
+  readonly dtype?: DType;
+}
+
+/**
+ * The scan methods of {@link ARRAY_OPS} (`cumsum`, `cumprod`) for an array type.
+ *
+ * @typeParam Result What the methods return.
+ */
+export type ScanMethods<Result> = {
+  readonly [
+    N in keyof typeof ARRAY_OPS as (typeof ARRAY_OPS)[N]["kind"] extends "scan" ? N : never
+  ]: (options?: ScanOptions) => Result;
+};
+
 /**
  * How one array type runs the generated methods: an element-wise ufunc by its
  * NumPy name with the array as first operand, and a reduction by name.
@@ -246,6 +275,8 @@ export interface OpsImplementation<Self> {
   ufunc(self: Self, name: string, operands: readonly unknown[], options: unknown): unknown;
   /** Runs a reduction by NumPy name over `self`. */
   reduce(self: Self, name: ReductionName, options: ReduceOptions | undefined): unknown;
+  /** Scans `self` with a ufunc (`"add"` for cumsum), NumPy's `cumsum` dtypes. */
+  scan(self: Self, ufunc: "add" | "multiply", options: ScanOptions | undefined): unknown;
 }
 
 function checkOptions(method: string, allowed: readonly string[], options: unknown): void {
@@ -283,11 +314,13 @@ function checkOptions(method: string, allowed: readonly string[], options: unkno
  * installOps(Log.prototype, {
  *   ufunc: (self, name) => self.calls.push(name),
  *   reduce: (self, name) => self.calls.push(name),
+ *   scan: (self, name) => self.calls.push(name),
  * });
  * const x = new Log() as Log & Record<keyof typeof ARRAY_OPS, (...a: unknown[]) => unknown>;
  * x.floorDiv(2);
  * x.std({ ddof: 1 });
- * assert.deepEqual(x.calls, ["floor_divide", "std"]);
+ * x.cumsum({ axis: 0 });
+ * assert.deepEqual(x.calls, ["floor_divide", "std", "add"]);
  * assert.equal(x.floorDiv.length, 1);
  * assert.throws(() => x.min({ ddof: 1 }), TypeError);
  * ```
@@ -313,6 +346,13 @@ export function installOps<Self extends object>(proto: Self, impl: OpsImplementa
       fn = function (this: Self, options?: unknown) {
         checkOptions(name, allowed, options);
         return impl.reduce(this, reduction, options as ReduceOptions | undefined);
+      };
+      length = 0;
+    } else if (op.kind === "scan") {
+      const ufunc = op.ufunc;
+      fn = function (this: Self, options?: unknown) {
+        checkOptions(name, ["axis", "dtype"], options);
+        return impl.scan(this, ufunc, options as ScanOptions | undefined);
       };
       length = 0;
     } else continue;

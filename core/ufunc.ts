@@ -21,6 +21,7 @@
 import { type DType, type Scalar, toDType } from "./dtype.ts";
 import type { NDArray } from "./ndarray.ts";
 import { binaryUfunc, checkOperand, promoteOperands, whereUfunc } from "./_ufunc.ts";
+import { type BinaryUfunc, binaryWithMethods } from "./ufunc_methods.ts";
 import {
   absolute,
   arccos,
@@ -75,6 +76,16 @@ export interface UfuncOptions {
 }
 
 export * from "./ufunc_unary.ts";
+export {
+  type AccumulateOptions,
+  ARRAY_UFUNC,
+  type BinaryUfunc,
+  cumprod,
+  cumsum,
+  type UfuncDispatch,
+  type UfuncMethod,
+  type UfuncReduceOptions,
+} from "./ufunc_methods.ts";
 
 /**
  * Sum (logical OR for booleans; integers wrap) (NumPy's `add`).
@@ -92,9 +103,7 @@ export * from "./ufunc_unary.ts";
  * if ([...r.flat()].join() !== "-128,-127") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function add(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("add", a, b, options);
-}
+export const add: BinaryUfunc = binaryWithMethods("add");
 
 /**
  * Difference (integers wrap; bool is a TypeError) (NumPy's `subtract`).
@@ -112,9 +121,7 @@ export function add(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
  * if ([...r.flat()].join() !== "3,-3") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function subtract(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("subtract", a, b, options);
-}
+export const subtract: BinaryUfunc = binaryWithMethods("subtract");
 
 /**
  * Product (logical AND for booleans; integers wrap) (NumPy's `multiply`).
@@ -132,9 +139,7 @@ export function subtract(a: Operand, b: Operand, options?: UfuncOptions): NDArra
  * if ([...r.flat()].join() !== "6,8") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function multiply(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("multiply", a, b, options);
-}
+export const multiply: BinaryUfunc = binaryWithMethods("multiply");
 
 /**
  * True division: integers and bool compute in float64, floats in their own dtype (NumPy's
@@ -153,9 +158,7 @@ export function multiply(a: Operand, b: Operand, options?: UfuncOptions): NDArra
  * if ([...r.flat()].join() !== "0.5,1.5") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function divide(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("divide", a, b, options);
-}
+export const divide: BinaryUfunc = binaryWithMethods("divide");
 
 /**
  * Floor division (Python's `//`): rounds toward minus infinity; integer division by zero gives 0
@@ -174,9 +177,7 @@ export function divide(a: Operand, b: Operand, options?: UfuncOptions): NDArray 
  * if ([...r.flat()].join() !== "3,-4") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function floorDivide(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("floor_divide", a, b, options);
-}
+export const floorDivide: BinaryUfunc = binaryWithMethods("floor_divide");
 
 /**
  * First operand to the power of the second; integers wrap, negative integer exponents are a
@@ -195,9 +196,7 @@ export function floorDivide(a: Operand, b: Operand, options?: UfuncOptions): NDA
  * if ([...r.flat()].join() !== "8,27") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function power(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("power", a, b, options);
-}
+export const power: BinaryUfunc = binaryWithMethods("power");
 
 /**
  * Remainder with Python's sign rule (the sign of the divisor); integer remainder by zero gives 0
@@ -216,9 +215,7 @@ export function power(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
  * if ([...r.flat()].join() !== "1,2") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function remainder(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("remainder", a, b, options);
-}
+export const remainder: BinaryUfunc = binaryWithMethods("remainder");
 
 /**
  * Alias of {@link remainder}: remainder with the sign of the divisor (NumPy's `mod`).
@@ -236,9 +233,7 @@ export function remainder(a: Operand, b: Operand, options?: UfuncOptions): NDArr
  * if ([...r.flat()].join() !== "-2,-1") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function mod(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("remainder", a, b, options);
-}
+export const mod: BinaryUfunc = binaryWithMethods("remainder");
 
 /**
  * Remainder with C's sign rule (the sign of the dividend); integer remainder by zero gives 0
@@ -257,9 +252,7 @@ export function mod(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
  * if ([...r.flat()].join() !== "1,-1") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function fmod(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("fmod", a, b, options);
-}
+export const fmod: BinaryUfunc = binaryWithMethods("fmod");
 
 /**
  * `sqrt(x*x + y*y)` without overflow (NumPy's `hypot`).
@@ -277,9 +270,7 @@ export function fmod(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
  * if ([...r.flat()].join() !== "5,13") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function hypot(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("hypot", a, b, options);
-}
+export const hypot: BinaryUfunc = binaryWithMethods("hypot");
 
 /**
  * The angle of the point (y = first, x = second), in radians, with the quadrant (NumPy's
@@ -298,9 +289,7 @@ export function hypot(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
  * if ([...r.flat()].join() !== "0,0.7853981633974483") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function arctan2(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("arctan2", a, b, options);
-}
+export const arctan2: BinaryUfunc = binaryWithMethods("arctan2");
 
 /**
  * Element-wise minimum; NaN propagates (NumPy's `minimum`).
@@ -318,9 +307,7 @@ export function arctan2(a: Operand, b: Operand, options?: UfuncOptions): NDArray
  * if ([...r.flat()].join() !== "1,NaN,3") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function minimum(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("minimum", a, b, options);
-}
+export const minimum: BinaryUfunc = binaryWithMethods("minimum");
 
 /**
  * Element-wise maximum; NaN propagates (NumPy's `maximum`).
@@ -338,9 +325,7 @@ export function minimum(a: Operand, b: Operand, options?: UfuncOptions): NDArray
  * if ([...r.flat()].join() !== "3,NaN,5") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function maximum(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("maximum", a, b, options);
-}
+export const maximum: BinaryUfunc = binaryWithMethods("maximum");
 
 /**
  * Bitwise AND of integers or booleans (NumPy's `bitwise_and`).
@@ -358,9 +343,7 @@ export function maximum(a: Operand, b: Operand, options?: UfuncOptions): NDArray
  * if ([...r.flat()].join() !== "4,2") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function bitwiseAnd(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("bitwise_and", a, b, options);
-}
+export const bitwiseAnd: BinaryUfunc = binaryWithMethods("bitwise_and");
 
 /**
  * Bitwise OR of integers or booleans (NumPy's `bitwise_or`).
@@ -378,9 +361,7 @@ export function bitwiseAnd(a: Operand, b: Operand, options?: UfuncOptions): NDAr
  * if ([...r.flat()].join() !== "14,14") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function bitwiseOr(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("bitwise_or", a, b, options);
-}
+export const bitwiseOr: BinaryUfunc = binaryWithMethods("bitwise_or");
 
 /**
  * Bitwise XOR of integers or booleans (NumPy's `bitwise_xor`).
@@ -398,9 +379,7 @@ export function bitwiseOr(a: Operand, b: Operand, options?: UfuncOptions): NDArr
  * if ([...r.flat()].join() !== "10,12") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function bitwiseXor(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("bitwise_xor", a, b, options);
-}
+export const bitwiseXor: BinaryUfunc = binaryWithMethods("bitwise_xor");
 
 /**
  * Shift the bits left (shifts of the bit width or more give 0) (NumPy's `left_shift`).
@@ -418,9 +397,7 @@ export function bitwiseXor(a: Operand, b: Operand, options?: UfuncOptions): NDAr
  * if ([...r.flat()].join() !== "-128,6") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function leftShift(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("left_shift", a, b, options);
-}
+export const leftShift: BinaryUfunc = binaryWithMethods("left_shift");
 
 /**
  * Shift the bits right, arithmetic for signed integers (NumPy's `right_shift`).
@@ -438,9 +415,7 @@ export function leftShift(a: Operand, b: Operand, options?: UfuncOptions): NDArr
  * if ([...r.flat()].join() !== "-2,2") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function rightShift(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("right_shift", a, b, options);
-}
+export const rightShift: BinaryUfunc = binaryWithMethods("right_shift");
 
 /**
  * Logical AND of truth values; the result is bool (NumPy's `logical_and`).
@@ -458,9 +433,7 @@ export function rightShift(a: Operand, b: Operand, options?: UfuncOptions): NDAr
  * if ([...r.flat()].join() !== "false,true,true") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function logicalAnd(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("logical_and", a, b, options);
-}
+export const logicalAnd: BinaryUfunc = binaryWithMethods("logical_and");
 
 /**
  * Logical OR of truth values; the result is bool (NumPy's `logical_or`).
@@ -478,9 +451,7 @@ export function logicalAnd(a: Operand, b: Operand, options?: UfuncOptions): NDAr
  * if ([...r.flat()].join() !== "false,true,true") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function logicalOr(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("logical_or", a, b, options);
-}
+export const logicalOr: BinaryUfunc = binaryWithMethods("logical_or");
 
 /**
  * Logical XOR of truth values; the result is bool (NumPy's `logical_xor`).
@@ -498,9 +469,7 @@ export function logicalOr(a: Operand, b: Operand, options?: UfuncOptions): NDArr
  * if ([...r.flat()].join() !== "true,false,false") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function logicalXor(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("logical_xor", a, b, options);
-}
+export const logicalXor: BinaryUfunc = binaryWithMethods("logical_xor");
 
 /**
  * `x == y`; the result is bool (NumPy's `equal`).
@@ -518,9 +487,7 @@ export function logicalXor(a: Operand, b: Operand, options?: UfuncOptions): NDAr
  * if ([...r.flat()].join() !== "false,true") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function equal(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("equal", a, b, options);
-}
+export const equal: BinaryUfunc = binaryWithMethods("equal");
 
 /**
  * `x != y`; the result is bool (NumPy's `not_equal`).
@@ -538,9 +505,7 @@ export function equal(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
  * if ([...r.flat()].join() !== "true,false") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function notEqual(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("not_equal", a, b, options);
-}
+export const notEqual: BinaryUfunc = binaryWithMethods("not_equal");
 
 /**
  * `x < y`; the result is bool (NumPy's `less`).
@@ -558,9 +523,7 @@ export function notEqual(a: Operand, b: Operand, options?: UfuncOptions): NDArra
  * if ([...r.flat()].join() !== "true,false") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function less(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("less", a, b, options);
-}
+export const less: BinaryUfunc = binaryWithMethods("less");
 
 /**
  * `x <= y`; the result is bool (NumPy's `less_equal`).
@@ -578,9 +541,7 @@ export function less(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
  * if ([...r.flat()].join() !== "true,false") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function lessEqual(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("less_equal", a, b, options);
-}
+export const lessEqual: BinaryUfunc = binaryWithMethods("less_equal");
 
 /**
  * `x > y`; the result is bool (NumPy's `greater`).
@@ -598,9 +559,7 @@ export function lessEqual(a: Operand, b: Operand, options?: UfuncOptions): NDArr
  * if ([...r.flat()].join() !== "false,true") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function greater(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("greater", a, b, options);
-}
+export const greater: BinaryUfunc = binaryWithMethods("greater");
 
 /**
  * `x >= y`; the result is bool (NumPy's `greater_equal`).
@@ -618,9 +577,7 @@ export function greater(a: Operand, b: Operand, options?: UfuncOptions): NDArray
  * if ([...r.flat()].join() !== "false,true") throw new Error(`got ${[...r.flat()]}`);
  * ```
  */
-export function greaterEqual(a: Operand, b: Operand, options?: UfuncOptions): NDArray {
-  return binaryUfunc("greater_equal", a, b, options);
-}
+export const greaterEqual: BinaryUfunc = binaryWithMethods("greater_equal");
 
 /**
  * Chooses element-wise between two operands: `a` where `cond` is true

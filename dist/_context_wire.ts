@@ -279,6 +279,6 @@ export const HAND_METHODS = [
 export const PROXY_METHODS: ReadonlySet<string> = new Set([
   ...HAND_METHODS,
   ...Object.entries(ARRAY_OPS).filter(([, op]) =>
-    op.kind === "unary" || op.kind === "binary" || op.kind === "reduction"
+    op.kind === "unary" || op.kind === "binary" || op.kind === "reduction" || op.kind === "scan"
   ).map(([name]) => name),
 ]);

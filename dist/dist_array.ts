@@ -12,6 +12,7 @@ import type { NDArray } from "../core/ndarray.ts";
 import type { IndexArray, SliceSpec } from "../core/indexer.ts";
 import type { ReduceOptions, ReductionName } from "../core/reduce.ts";
 import { installOps } from "../core/ops.ts";
+import { installUfuncProtocols } from "./_dist_scan.ts";
 import type { Comm } from "./comm.ts";
 import type { Distribution } from "./distribution.ts";
 import { type DistBuffer, exportDap } from "./dap.ts";
@@ -764,12 +765,9 @@ export class DistArray<D extends DType = DType> implements DistIndexing<D> {
   }
 }
 
-// `nd.add(dist)`: NDArray's method form hands a ufunc with a DistArray operand over (core/ndarray.ts)
-Object.defineProperty(DistArray.prototype, Symbol.for("tessera.ufunc"), {
-  value: (name: string, operands: DistOperand[]) => DistArray.ufunc(name, operands),
-});
 installOps(DistArray.prototype as DistArray, {
   ufunc: (self, name, operands) => DistArray.ufunc(name, [self, ...operands as DistOperand[]]),
   reduce: (self, name, options) => self.reduce(name, options),
+  scan: installUfuncProtocols(DistArray), // `nd.add(dist)`, `add.accumulate(dist)`: _dist_scan.ts
 });
 installOrderMethods(DistArray.prototype as DistArray);

@@ -9,7 +9,12 @@ import type { DType, Scalar } from "../core/dtype.ts";
 import type { NDArray } from "../core/ndarray.ts";
 import type { SliceSpec } from "../core/indexer.ts";
 import type { ReduceOptions, ReductionName } from "../core/reduce.ts";
-import { type ElementwiseMethods, installOps, type ReductionMethods } from "../core/ops.ts";
+import {
+  type ElementwiseMethods,
+  installOps,
+  type ReductionMethods,
+  type ScanMethods,
+} from "../core/ops.ts";
 import type { Distribution } from "./distribution.ts";
 import type { LayoutOptions } from "./layout.ts";
 import type { Context } from "./context.ts";
@@ -42,7 +47,8 @@ export interface ProxyInit {
 export interface DistArrayProxy
   extends
     ElementwiseMethods<ProxyOperand, Promise<DistArrayProxy>>,
-    ReductionMethods<Promise<NDArray>> {}
+    ReductionMethods<Promise<NDArray>>,
+    ScanMethods<Promise<DistArrayProxy>> {}
 
 /**
  * A DistArray held by the engines of a {@link Context}. Its methods are those of
@@ -291,4 +297,6 @@ installOps(DistArrayProxy.prototype as DistArrayProxy, {
     return self.context.ufunc(name, [self, ...operands as ProxyOperand[]]);
   },
   reduce: (self, name, options) => self.reduce(name, options),
+  scan: (self, name, options) =>
+    self.call(name === "add" ? "cumsum" : "cumprod", options) as Promise<DistArrayProxy>,
 });

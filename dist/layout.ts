@@ -7,7 +7,13 @@
 
 import type { DType } from "../core/dtype.ts";
 import type { NormalOptions, RandomOptions } from "../core/random.ts";
-import type { ElementwiseMethods, OpNamesOf, ReductionMethodOptions } from "../core/ops.ts";
+import type {
+  ElementwiseMethods,
+  OpNamesOf,
+  ReductionMethodOptions,
+  ScanMethods,
+} from "../core/ops.ts";
+import type { UfuncDispatch } from "../core/ufunc_methods.ts";
 import type { NDArray } from "../core/ndarray.ts";
 import type { QuantileOptions, SortOptions } from "../core/sort.ts";
 import type { DistArray, DistOperand } from "./dist_array.ts";
@@ -167,7 +173,9 @@ export interface DistMethods<D extends DType = DType>
   extends
     ElementwiseMethods<DistOperand, DistArray>,
     DistReductionMethods<NDArray, DistArray>,
-    DistOrderMethods<D> {}
+    DistOrderMethods<D>,
+    ScanMethods<DistArray>,
+    UfuncDispatch {}
 
 /**
  * The indexing methods of `DistArray` (dist/_dist_index.ts), on the shared

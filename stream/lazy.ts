@@ -10,7 +10,13 @@ import { displayBundle } from "../viz/display.ts";
 import { type DType, type Scalar, toDType } from "../core/dtype.ts";
 import { NDArray, type SliceSpec } from "../core/ndarray.ts";
 import type { ReduceOptions, ReductionName } from "../core/reduce.ts";
-import { type ElementwiseMethods, installOps, type ReductionMethods } from "../core/ops.ts";
+import {
+  type ElementwiseMethods,
+  installOps,
+  type ReductionMethods,
+  type ScanMethods,
+} from "../core/ops.ts";
+import { scanLazy } from "./_scan.ts";
 import { REDUCTION_NAMES } from "../core/reduce.ts";
 import type { ArraySource } from "../io/region.ts";
 import {
@@ -103,7 +109,10 @@ let nodeOf: (x: LazyArray) => Node;
  * LazyArray; nothing runs until `compute` or `to`.
  */
 export interface LazyArray
-  extends ElementwiseMethods<LazyOperand, LazyArray>, ReductionMethods<LazyArray> {}
+  extends
+    ElementwiseMethods<LazyOperand, LazyArray>,
+    ReductionMethods<LazyArray>,
+    ScanMethods<LazyArray> {}
 
 /**
  * A lazy N-dimensional array: operations build a graph, `compute()` or
@@ -531,6 +540,14 @@ export class LazyArray {
 installOps(LazyArray.prototype as LazyArray, {
   ufunc: (self, name, operands) => ufunc(name, self, ...operands as LazyOperand[]),
   reduce: (self, name, options) => self.reduce(name, options),
+  scan: (self, name, options) =>
+    scanLazy(
+      self,
+      name,
+      options,
+      name === "add" ? "cumsum()" : "cumprod()",
+      (src) => fromSource(src, { splittable: true, decode: false }),
+    ),
 });
 
 function toPlanInfo(p: ReturnType<typeof planRun>): PlanInfo {

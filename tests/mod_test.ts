@@ -7,6 +7,7 @@ import { ROOT, tempDir } from "./_util.ts";
 
 const EXPECTED = [
   "ARRAY_OPS",
+  "ARRAY_UFUNC",
   "ArrowSource",
   "COLORMAP_NAMES",
   "Context",
@@ -69,6 +70,8 @@ const EXPECTED = [
   "createNpy",
   "createZarr",
   "createZarrGroup",
+  "cumprod",
+  "cumsum",
   "decodeCfTimes",
   "decodePng",
   "describeRegion",
