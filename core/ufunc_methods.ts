@@ -473,8 +473,8 @@ export function cumprod(a: NDArray, options: AccumulateOptions = {}): NDArray {
  * import { binaryWithMethods } from "./ufunc_methods.ts";
  * import { fromArray } from "./ndarray.ts";
  * const add = binaryWithMethods("add");
- * if (add.reduce(fromArray([1, 2, 3])).toArray() !== 6) throw new Error("bad");
- * if (add(1, 2).toArray() !== 3) throw new Error("bad");
+ * if (Number(add.reduce(fromArray([1, 2, 3])).toArray()) !== 6) throw new Error("bad");
+ * if (Number(add(1, 2).toArray()) !== 3) throw new Error("bad");
  * ```
  */
 export function binaryWithMethods(op: BinaryOp): BinaryUfunc {
