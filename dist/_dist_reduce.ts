@@ -76,7 +76,7 @@ function tileDistribution(dist: Distribution, rows: number, tiles: number): Dist
 }
 
 /** Whether two distributions are the same block layout, judged from their parameters alone. */
-function sameBlockLayout(a: Distribution, b: Distribution): boolean {
+export function sameBlockLayout(a: Distribution, b: Distribution): boolean {
   if (a.commSize !== b.commSize || !sameShape(a.grid, b.grid) || !sameShape(a.ranks, b.ranks)) {
     return false;
   }

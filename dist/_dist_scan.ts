@@ -29,6 +29,7 @@ import type { Comm, CommBuffer } from "./comm.ts";
 import { Distribution, redistributionPlan } from "./distribution.ts";
 import { bitsDType, bitsView, type Block, fromBits, moveBlock, prod } from "./_dist_blocks.ts";
 import { gather } from "./_dist_ops.ts";
+import { sameBlockLayout } from "./_dist_reduce.ts";
 
 /** A binary ufunc's NumPy name, as core/ufunc_methods.ts types it. */
 type BinaryOp = Parameters<typeof accumulate>[0];
@@ -233,8 +234,11 @@ export function scanBlock(
     ? Math.ceil(tileRows(prod(shape), 1) / rest)
     : tileRows(shape[axis], rest);
   const target = scanDistribution(shape, axis, rows, comm.size);
-  const plan = redistributionPlan(from.dist, target, { rank: comm.rank });
-  const local = moveBlock(comm, plan, from.local);
+  // moving costs a plan and an alltoallv: skipped when the layout is already the tiles'
+  const same = sameBlockLayout(from.dist, target);
+  const move = (a: NDArray, src: Distribution, dst: Distribution) =>
+    same ? a : moveBlock(comm, redistributionPlan(src, dst, { rank: comm.rank }), a);
+  const local = move(from.local, from.dist, target);
   if (flatten) {
     const size = prod(shape);
     const flatRows = rows * rest;
@@ -248,8 +252,7 @@ export function scanBlock(
     return { dist: flatDist, local: scanTiles(comm, flatDist, flat, op, 0, flatRows, rd) };
   }
   const out = scanTiles(comm, target, local, op, axis, rows, rd);
-  const back = redistributionPlan(target, from.dist, { rank: comm.rank });
-  return { dist: from.dist, local: moveBlock(comm, back, out) };
+  return { dist: from.dist, local: move(out, target, from.dist) };
 }
 
 /**
@@ -265,8 +268,9 @@ export function outerBlock(comm: Comm, a: Block, b: Block, op: string, caller: s
   const n = a.dist.shape[0];
   const m = b.dist.shape[0];
   const rows = Distribution.create([n], { dist: "b", commSize: comm.size });
-  const plan = redistributionPlan(a.dist, rows, { rank: comm.rank });
-  const la = moveBlock(comm, plan, a.local);
+  const la = sameBlockLayout(a.dist, rows)
+    ? a.local
+    : moveBlock(comm, redistributionPlan(a.dist, rows, { rank: comm.rank }), a.local);
   const whole = gather(comm, b, undefined)!;
   const dist = Distribution.create([n, m], {
     dist: ["b", "n"],
