@@ -46,6 +46,11 @@ export type OpSpec =
  *
  * The scans (`cumsum`, `cumprod`) take `{ axis, dtype }` (axis null or
  * omitted: the flattened array) and return an array of the same type.
+ * NDArray and LazyArray (out of core, any chunking) give NumPy's bits; a
+ * DistArray gives the same bits for any rank count and layout (canonical
+ * tiles along the axis, the carries combined left to right: equal to NumPy's
+ * for integers, bool, min and max, within rounding for float sums and
+ * products; dist/_dist_scan.ts). A LazyArray needs an axis unless it is 1-D.
  *
  * The element-wise methods return an array of the same type (NDArray's also
  * take `{ out, dtype }`); the reductions return an NDArray on NDArray and

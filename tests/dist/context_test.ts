@@ -7,7 +7,14 @@
 // single-process test file (it launches the engines itself).
 
 import assert from "node:assert/strict";
-import { type Comm, Context, DistArrayProxy, EngineError } from "../../dist/mod.ts";
+import {
+  type Comm,
+  Context,
+  DistArray,
+  DistArrayProxy,
+  EngineError,
+  SelfComm,
+} from "../../dist/mod.ts";
 import { fromArray, type NDArray } from "../../core/ndarray.ts";
 import { rand } from "../../core/random.ts";
 import { hasCommand, hasPython, pythonJson, ROOT } from "../_util.ts";
@@ -74,6 +81,11 @@ async function checkResults(ctx: Context): Promise<void> {
   assert.deepEqual((await b.sum({ axis: 0 })).toArray(), local.mul(4).sum({ axis: 0 }).toArray());
   assert.equal((await a.std()).get(), local.std().get());
   assert.equal(await a.get([6, 4]), local.get(6, 4));
+  // scans stay remote and equal the SPMD ones (NumPy's values: tests/dist/scan_mpi_test.ts)
+  const cs = await a.cumsum({ axis: 0 });
+  assert.ok(cs instanceof DistArrayProxy);
+  const spmd = DistArray.fromNDArray(new SelfComm(), local).cumsum({ axis: 0 }).toNDArray()!;
+  assert.deepEqual((await cs.toNDArray()).toArray(), spmd.toArray());
   const s = await a.slice("1:6:2, 3");
   assert.deepEqual((await s.toNDArray()).toArray(), local.slice("1:6:2, 3").toArray());
   if (hasPython("numpy")) {
