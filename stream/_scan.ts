@@ -12,7 +12,14 @@
 import { type DType, DTYPES } from "../core/dtype.ts";
 import { copyInto, empty, type NDArray } from "../core/ndarray.ts";
 import { type RegionLike, toRegion } from "../core/indexer.ts";
-import { accumulate, accumulateDType } from "../core/ufunc_methods.ts";
+import {
+  accumulate,
+  accumulateDType,
+  ARRAY_UFUNC,
+  type UfuncMethod,
+  type UfuncReduceOptions,
+  ufuncReduction,
+} from "../core/ufunc_methods.ts";
 
 /** A binary ufunc's NumPy name, as core/ufunc_methods.ts types it. */
 type BinaryOp = Parameters<typeof accumulate>[0];
@@ -173,4 +180,50 @@ export function scanLazy(
   if (axis < 0) axis += nd;
   const dtype = accumulateDType(op, self.dtype, options?.dtype);
   return fromSource(new ScanSource(self, op, axis, dtype));
+}
+
+/**
+ * Installs `[ARRAY_UFUNC]` on the LazyArray class (`add.accumulate(x)`: a
+ * lazy scan along `axis`, default 0, any binary ufunc; `add.reduce(x)`: the
+ * LazyArray reduction `sum`, `prod`, `max`, `min`, `all` or `any`) and
+ * returns the `scan` implementation of its `installOps` call.
+ */
+export function installLazyUfunc(
+  C: { prototype: LazyArray },
+  fromSource: (s: ArraySource) => LazyArray,
+): (self: LazyArray, op: "add" | "multiply", options: ScanOptionsLike | undefined) => LazyArray {
+  Object.defineProperty(C.prototype, ARRAY_UFUNC, {
+    value: function (this: LazyArray, method: UfuncMethod, op: BinaryOp, args: readonly unknown[]) {
+      const caller = `${op}.${method}()`;
+      if (method === "accumulate") {
+        const o = (args[0] ?? {}) as ScanOptionsLike;
+        return scanLazy(this, op, { ...o, axis: o.axis ?? 0 }, caller, fromSource);
+      }
+      const red = ufuncReduction(op);
+      if (method === "outer" || red === null) {
+        throw new TypeError(`Cannot run ${caller} on a LazyArray: compute() it first`);
+      }
+      const o = (args[0] ?? {}) as UfuncReduceOptions;
+      for (const key of Object.keys(o)) {
+        if (!["axis", "keepdims", "dtype"].includes(key)) {
+          throw new TypeError(
+            `Unknown option "${key}" for ${caller}: expected axis, keepdims, dtype`,
+          );
+        }
+      }
+      const dtype = accumulateDType(op, this.dtype, o.dtype);
+      const withDType = red === "sum" || red === "prod" ? { dtype } : {};
+      const axis = o.axis === undefined ? 0 : o.axis;
+      const r = this.reduce(red, { axis, keepdims: o.keepdims === true, ...withDType });
+      return r.dtype === dtype ? r : r.astype(dtype);
+    },
+  });
+  return (self, op, options) =>
+    scanLazy(self, op, options, op === "add" ? "cumsum()" : "cumprod()", fromSource);
+}
+
+/** The options of a lazy scan. */
+interface ScanOptionsLike {
+  readonly axis?: number | null;
+  readonly dtype?: DType;
 }

@@ -16,7 +16,8 @@ import {
   type ReductionMethods,
   type ScanMethods,
 } from "../core/ops.ts";
-import { scanLazy } from "./_scan.ts";
+import { installLazyUfunc } from "./_scan.ts";
+import type { UfuncDispatch } from "../core/ufunc_methods.ts";
 import { REDUCTION_NAMES } from "../core/reduce.ts";
 import type { ArraySource } from "../io/region.ts";
 import {
@@ -112,7 +113,8 @@ export interface LazyArray
   extends
     ElementwiseMethods<LazyOperand, LazyArray>,
     ReductionMethods<LazyArray>,
-    ScanMethods<LazyArray> {}
+    ScanMethods<LazyArray>,
+    UfuncDispatch {}
 
 /**
  * A lazy N-dimensional array: operations build a graph, `compute()` or
@@ -540,14 +542,7 @@ export class LazyArray {
 installOps(LazyArray.prototype as LazyArray, {
   ufunc: (self, name, operands) => ufunc(name, self, ...operands as LazyOperand[]),
   reduce: (self, name, options) => self.reduce(name, options),
-  scan: (self, name, options) =>
-    scanLazy(
-      self,
-      name,
-      options,
-      name === "add" ? "cumsum()" : "cumprod()",
-      (src) => fromSource(src, { splittable: true, decode: false }),
-    ),
+  scan: installLazyUfunc(LazyArray, (src) => fromSource(src, { splittable: true, decode: false })),
 });
 
 function toPlanInfo(p: ReturnType<typeof planRun>): PlanInfo {

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { arange, fromArray, NDArray } from "../../core/ndarray.ts";
 import { rand } from "../../core/random.ts";
 import { readNpy, writeNpy } from "../../io/npy.ts";
-import { lazy, open } from "../../stream/lazy.ts";
+import { lazy, LazyArray, open } from "../../stream/lazy.ts";
+import * as u from "../../core/ufunc.ts";
 import { ScanSource } from "../../stream/_scan.ts";
 import { tempDir } from "../_util.ts";
 
@@ -77,4 +78,18 @@ Deno.test("LazyArray.cumsum() rejects bad axes and options with typed errors", (
   assert.throws(() => l.cumsum(), TypeError); // flattening an N-d LazyArray is not lazy
   assert.throws(() => l.cumprod({ axes: 0 } as never), TypeError);
   assert.throws(() => l.cumsum({ axis: 0.5 }), TypeError);
+});
+
+Deno.test("ufunc accumulate and reduce run lazily on a LazyArray", async () => {
+  const a = rand([12, 5], { seed: 2 });
+  const l = lazy(a, { chunks: [5, 2] });
+  const m = u.maximum.accumulate(l, { axis: 1 });
+  assert.ok(m instanceof LazyArray);
+  assert.equal(bytes(await m.compute()), bytes(u.maximum.accumulate(a, { axis: 1 })));
+  const s = u.subtract.accumulate(l); // any ufunc: each element is op(previous result, element)
+  assert.equal(bytes(await (s as LazyArray).compute()), bytes(u.subtract.accumulate(a)));
+  const r = u.add.reduce(lazy(arange(6, undefined, undefined, "int32").reshape([2, 3])));
+  assert.deepEqual((await (r as LazyArray).compute()).toArray(), [3n, 5n, 7n]);
+  assert.throws(() => u.subtract.reduce(l), TypeError);
+  assert.throws(() => u.add.outer(l, l), TypeError);
 });
