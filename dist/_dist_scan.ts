@@ -18,7 +18,6 @@ import {
   accumulateDType,
   type AccumulateOptions,
   ARRAY_UFUNC,
-  type BinaryUfunc,
   binaryWithMethods,
   reduceUfunc,
   type UfuncMethod,
@@ -33,9 +32,6 @@ import { sameBlockLayout } from "./_dist_reduce.ts";
 
 /** A binary ufunc's NumPy name, as core/ufunc_methods.ts types it. */
 type BinaryOp = Parameters<typeof accumulate>[0];
-
-/** A binary ufunc given by name (`"add"`) or as the function (`add`). */
-export type UfuncLike = string | BinaryUfunc;
 
 /** Ufuncs a distributed scan supports: associative, so tile totals combine. */
 const ASSOCIATIVE: ReadonlySet<string> = new Set([
@@ -54,16 +50,6 @@ const ASSOCIATIVE: ReadonlySet<string> = new Set([
 /** Elements per canonical scan tile (at least), and the most tiles along the axis. */
 const TILE_ELEMENTS = 65536;
 const MAX_TILES = 256;
-
-export function ufuncName(op: unknown, caller: string): string {
-  if (typeof op === "function" && typeof (op as BinaryUfunc).ufuncName === "string") {
-    return (op as BinaryUfunc).ufuncName;
-  }
-  if (typeof op === "string") return op;
-  throw new TypeError(
-    `Invalid ufunc for ${caller}: expected a binary ufunc or its name, got ${typeof op}`,
-  );
-}
 
 function checkAxis(caller: string, axis: unknown, ndim: number): number {
   if (typeof axis !== "number" || !Number.isInteger(axis)) {
