@@ -82,6 +82,9 @@ const EXTRAS: Record<TypeName, Record<string, string>> = {
     median: "exact by distributed selection, replicated (collective)",
     quantile: "exact by distributed selection, replicated (collective)",
     percentile: "exact by distributed selection, replicated (collective)",
+    // main's indexing (dist/_dist_index.ts) added these without listing them
+    extract: "the elements where a bool mask is true, a 1-D DistArray",
+    take: "elements at indices along an axis (NumPy's take), a DistArray",
   },
 };
 
