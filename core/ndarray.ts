@@ -733,7 +733,7 @@ export class NDArray<D extends DType = DType> {
    * @example
    * ```ts
    * import { arange } from "./ndarray.ts";
-   * if (arange(101, "float64").percentile(90).get() !== 90) throw new Error("bad");
+   * if (arange(101, undefined, undefined, "float64").percentile(90).get() !== 90) throw new Error("bad");
    * ```
    */
   percentile(q: number | readonly number[], options: QuantileOptions = {}): NDArray {

@@ -228,7 +228,7 @@ function narrow(g: Group, hist: Float64Array, at: number, next: Group[]): void {
  * ```ts
  * import { arange } from "./ndarray.ts";
  * import { selectOrderStatistics } from "./selection.ts";
- * const a = arange(1000, "int64").mul(-1n);
+ * const a = arange(1000, undefined, undefined, "int64").mul(-1n);
  * const r = await selectOrderStatistics({ dtype: "int64", pass: (v) => v(a), ranks: () => [10] });
  * if (r.values[0] !== -989n) throw new Error(`got ${r.values}`);
  * ```

@@ -504,7 +504,7 @@ export function quantile(
  * ```ts
  * import { arange } from "./ndarray.ts";
  * import { percentile } from "./sort.ts";
- * if (percentile(arange(11, "float64"), 90).get() !== 9) throw new Error("bad");
+ * if (percentile(arange(11, undefined, undefined, "float64"), 90).get() !== 9) throw new Error("bad");
  * ```
  */
 export function percentile(

@@ -489,7 +489,7 @@ export class LazyArray {
    * import assert from "node:assert/strict";
    * import { lazy } from "./lazy.ts";
    * import { arange } from "../core/ndarray.ts";
-   * const x = lazy(arange(5, "float64").add(1));
+   * const x = lazy(arange(5, undefined, undefined, "float64").add(1));
    * assert.deepEqual((await x.quantile([0.1, 0.5])).toArray(), [1.4, 3]);
    * ```
    */
@@ -509,7 +509,7 @@ export class LazyArray {
    * import assert from "node:assert/strict";
    * import { lazy } from "./lazy.ts";
    * import { arange } from "../core/ndarray.ts";
-   * assert.equal((await lazy(arange(11, "float64")).percentile(90)).get(), 9);
+   * assert.equal((await lazy(arange(11, undefined, undefined, "float64")).percentile(90)).get(), 9);
    * ```
    */
   percentile(q: number | readonly number[], options: QuantileRunOptions = {}): Promise<NDArray> {
