@@ -54,7 +54,7 @@ export interface CoordinateInfo {
 function describeFilters(filters: readonly H5Filter[]): string {
   if (filters.length === 0) return "none";
   return filters.map((x) => (x.name === "gzip" && x.values.length ? `gzip:${x.values[0]}` : x.name))
-    .join(" + ");
+    .join("+"); // the form --codec takes: shuffle+gzip:1
 }
 
 function skippedText(m: ObjectMetadata): string[] {
