@@ -201,7 +201,8 @@ export function linspace<D extends DType = "float64">(
 /**
  * Wraps a typed array without copying. The dtype is inferred from the
  * array's class unless given (`Uint8Array` is `uint8`; pass `"bool"` for
- * booleans).
+ * booleans). For `complex64`/`complex128` the typed array holds interleaved
+ * real and imaginary parts (two numbers per element).
  *
  * @param data The elements in C order.
  * @param shape Axis lengths (default: 1-D).
@@ -221,10 +222,12 @@ export function fromTypedArray<T extends AnyTypedArray>(
   dtype?: DType,
 ): NDArray {
   const d = dtype ?? dtypeOfTypedArray(data);
-  const s = shape ?? [data.length];
-  if (sizeOf(s) !== data.length) {
+  const per = isComplex(d) ? 2 : 1;
+  const count = data.length / per;
+  const s = shape ?? [count];
+  if (sizeOf(s) !== count) {
     throw new ShapeMismatchError(
-      `Cannot view ${data.length} elements as shape [${s.join(",")}]`,
+      `Cannot view ${count} elements as shape [${s.join(",")}]`,
     );
   }
   return new NDArray(d, data as never, s);

@@ -185,7 +185,8 @@ export function swapBytes(bytes: Uint8Array, sz: number): void {
  */
 export function cBytes(a: NDArray, dtype: DType, bigEndian: boolean): Uint8Array {
   const sz = DTYPES[dtype].bytes;
-  const swap = bigEndian === NATIVE_LE && sz > 1;
+  const word = DTYPES[dtype].array.BYTES_PER_ELEMENT; // a complex element is two words
+  const swap = bigEndian === NATIVE_LE && word > 1;
   let c = a;
   if (a.dtype !== dtype || !a.isContiguous || swap) {
     c = empty(a.shape, dtype);
@@ -193,6 +194,6 @@ export function cBytes(a: NDArray, dtype: DType, bigEndian: boolean): Uint8Array
   }
   const d = c.data as AnyTypedArray;
   const bytes = new Uint8Array(d.buffer, d.byteOffset + c.offset * sz, c.size * sz);
-  if (swap) swapBytes(bytes, sz);
+  if (swap) swapBytes(bytes, word);
   return bytes;
 }

@@ -119,7 +119,8 @@ export class ZarrChunks {
   /** A fresh chunk in the array's memory order, filled with the fill value. */
   #blank(coords: readonly number[]): NDArray {
     const { shape, fillValue } = this.#meta;
-    const data = new DTYPES[this.#dtype].array(this.#size) as AnyTypedArray;
+    const inf = DTYPES[this.#dtype];
+    const data = new inf.array((this.#size * inf.bytes) / inf.array.BYTES_PER_ELEMENT) as AnyTypedArray;
     const clipped = coords.some((c, i) => (c + 1) * this.#chunks[i] > shape[i]);
     if (clipped && fillValue !== null) {
       (data as Float64Array).fill(
