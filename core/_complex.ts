@@ -7,7 +7,12 @@
 import { type Complex, type DType, isComplex, promoteTypes, realDType } from "./dtype.ts";
 import { broadcastShapes, empty, NDArray, normalizeAxis } from "./ndarray.ts";
 import { forEachRun } from "./_iter.ts";
-import { complexPart, complexParts, complexUnsupported, isComplexScalar } from "./_complex_parts.ts";
+import {
+  complexPart,
+  complexParts,
+  complexUnsupported,
+  isComplexScalar,
+} from "./_complex_parts.ts";
 import type { ReduceOptions } from "./reduce.ts";
 
 type Operand = NDArray | number | bigint | boolean | Complex | readonly [number, number];
@@ -27,9 +32,7 @@ export const COMPLEX_UFUNCS: ReadonlySet<string> = new Set([
 
 /** Whether any operand is a complex array or a complex scalar. */
 export function hasComplex(operands: readonly unknown[]): boolean {
-  return operands.some((x) =>
-    x instanceof NDArray ? isComplex(x.dtype) : isComplexScalar(x)
-  );
+  return operands.some((x) => x instanceof NDArray ? isComplex(x.dtype) : isComplexScalar(x));
 }
 
 /** The complex dtype of the loop, by NumPy's rules with weak scalars (NEP 50). */

@@ -10,9 +10,9 @@ import {
   type DType,
   type DTypeInfo,
   DTYPES,
+  isComplex,
   type Scalar,
   scalarDType,
-  isComplex,
   toDType,
 } from "./dtype.ts";
 import { complexPart, complexParts, isComplexScalar } from "./_complex_parts.ts";

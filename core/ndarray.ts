@@ -15,9 +15,9 @@ import {
   type DType,
   type DTypeInfo,
   DTYPES,
+  isComplex,
   type Scalar,
   type ScalarOf,
-  isComplex,
   toDType,
 } from "./dtype.ts";
 import { complexPart, complexParts } from "./_complex_parts.ts";

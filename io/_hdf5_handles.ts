@@ -6,8 +6,8 @@
 import {
   type DType,
   DTYPES,
-  isComplex,
   hasFloat16,
+  isComplex,
   type Scalar,
   scalarDType,
   toDType,
