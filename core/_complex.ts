@@ -4,8 +4,9 @@
 // holds interleaved real/imaginary pairs, so every other kernel refuses
 // complex input (see complexUnsupported) instead of computing on the pairs.
 
-import { type Complex, type DType, isComplex, promoteTypes, realDType } from "./dtype.ts";
-import { broadcastShapes, empty, NDArray, normalizeAxis } from "./ndarray.ts";
+import { type Complex, type DType, isComplex, promoteTypes, realDType, toDType } from "./dtype.ts";
+import { ShapeMismatchError } from "./errors.ts";
+import { broadcastShapes, copyInto, empty, NDArray, normalizeAxis } from "./ndarray.ts";
 import { forEachRun } from "./_iter.ts";
 import {
   complexPart,
@@ -57,10 +58,30 @@ function asComplex(x: Operand, d: DType, name: string): NDArray {
   return out;
 }
 
-function check(name: string, options: { out?: unknown; dtype?: unknown } | undefined): void {
-  if (options?.out !== undefined || options?.dtype !== undefined) {
-    throw new TypeError(`Options "out" and "dtype" are not supported by complex ${name}`);
+/** Applies the `dtype` and `out` options to a result (same_kind casts, no complex to real). */
+function deliver(
+  name: string,
+  r: NDArray,
+  options: { out?: unknown; dtype?: unknown } | undefined,
+): NDArray {
+  if (options?.dtype !== undefined && options.dtype !== r.dtype) {
+    const d = toDType(String(options.dtype));
+    if (isComplex(r.dtype) && !isComplex(d)) {
+      throw new TypeError(`Cannot compute complex ${name} in dtype "${d}"`);
+    }
+    r = r.astype(d);
   }
+  const out = options?.out;
+  if (out === undefined) return r;
+  if (!(out instanceof NDArray)) {
+    throw new TypeError(`Invalid "out" of ${name}: expected an NDArray`);
+  }
+  if (out.shape.join() !== r.shape.join()) {
+    throw new ShapeMismatchError(
+      `Invalid "out" of ${name}: shape [${out.shape.join(",")}], expected [${r.shape.join(",")}]`,
+    );
+  }
+  return copyInto(out, r);
 }
 
 /**
@@ -76,7 +97,10 @@ export function complexUfunc(
     const d = operands.find((x) => x instanceof NDArray && isComplex(x.dtype)) as NDArray;
     throw complexUnsupported(d?.dtype ?? "complex128", name);
   }
-  check(name, options);
+  return deliver(name, compute(name, operands), options);
+}
+
+function compute(name: string, operands: readonly Operand[]): NDArray {
   const loop = loopDType(operands);
   const xs = operands.map((x) => asComplex(x, loop, name));
   const shape = broadcastShapes(...xs.map((x) => x.shape));

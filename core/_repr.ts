@@ -256,9 +256,32 @@ export function arrayStr(a: Printable): string {
   const summarise = size > THRESHOLD;
   if (a.shape.length === 0) {
     const v = a.get();
+    if (typeof v === "object") return pyComplex(v, a.dtype === "complex64");
     return elementFormatter(a.dtype, [v], true)(v).trim();
   }
   if (size === 0) return "[]";
   const fmt = elementFormatter(a.dtype, collect(a, summarise));
   return body(a, fmt, " ", 1, LINE_WIDTH, summarise);
+}
+
+/** Python's repr of a float, as a complex scalar's str shows its parts. */
+function pyFloat(x: number): string {
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  const m = Math.abs(x);
+  if (m !== 0 && (m >= 1e16 || m < 1e-4)) {
+    return x.toExponential().replace(/e([+-])(\d)$/, "e$10$2");
+  }
+  return Object.is(x, -0) ? "-0" : String(x);
+}
+
+/** The str of a NumPy complex scalar: `(3-4j)`, or `4j` when the real part is +0. */
+function pyComplex(c: Complex, single: boolean): string {
+  const canon = single ? shortestFloat32 : (x: number) => x;
+  const re = canon(c.re);
+  const im = canon(c.im);
+  const imText = pyFloat(im);
+  if (Object.is(re, 0)) return `${imText}j`;
+  const sign = imText.startsWith("-") ? "" : "+";
+  return `(${pyFloat(re)}${sign}${imText}j)`;
 }

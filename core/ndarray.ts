@@ -303,7 +303,7 @@ export class NDArray<D extends DType = DType> {
    * Writes one element, converting the value as a C cast would.
    *
    * @param idx One index per axis.
-   * @param value The new value ({@link Complex} `{ re, im }` or a number for a complex array).
+   * @param value The new value (for a complex array: {@link Complex} `{ re, im }`, `[re, im]` or a number).
    *
    * @example
    * ```ts
@@ -313,7 +313,7 @@ export class NDArray<D extends DType = DType> {
    * if (a.get(1, 0) !== 44) throw new Error("bad");
    * ```
    */
-  set(idx: readonly number[], value: Scalar | Complex): void {
+  set(idx: readonly number[], value: Scalar | Complex | readonly [number, number]): void {
     if (isComplex(this.dtype)) {
       const k = 2 * this.#index(idx);
       const [re, im] = complexParts(value, "NDArray.set");
@@ -324,7 +324,10 @@ export class NDArray<D extends DType = DType> {
     if (typeof value === "object") {
       throw new TypeError(`Cannot set a complex value in an array of dtype "${this.dtype}"`);
     }
-    (this.data as AnyTypedArray)[this.#index(idx)] = castScalar(this.dtype, value) as never;
+    (this.data as AnyTypedArray)[this.#index(idx)] = castScalar(
+      this.dtype,
+      value as Scalar,
+    ) as never;
   }
 
   /**

@@ -143,6 +143,12 @@ export function pick(
   const dst = words(out.subarray(at, at + m * sz), sz);
   if (sz <= 4) {
     for (let i = 0; i < dst.length; i++) dst[i] = src[i * step];
+  } else if (sz > 8) {
+    // complex128: four words per element
+    const w = sz / 4;
+    for (let i = 0; i < m; i++) {
+      for (let k = 0; k < w; k++) dst[i * w + k] = src[i * step * w + k];
+    }
   } else {
     const s2 = step * 2;
     for (let i = 0, j = 0; i < dst.length; i += 2, j += s2) {
