@@ -218,11 +218,14 @@ export type ComplexDType = "complex64" | "complex128";
 
 /**
  * The JS value of one element of dtype `D`: `bigint` for 64-bit integers,
- * `boolean` for bool, {@link Complex} for complex64/complex128.
+ * `boolean` for bool, {@link Complex} for complex64/complex128. For an
+ * array typed with the whole `DType` union the type stays `Scalar` (as
+ * before complex existed), though a complex array's elements are
+ * {@link Complex} at run time: check `isComplex(a.dtype)` first.
  */
-export type ScalarOf<D extends DType> = D extends "int64" | "uint64" ? bigint
+export type ScalarOf<D extends DType> = [D] extends [ComplexDType] ? Complex
+  : D extends "int64" | "uint64" ? bigint
   : D extends "bool" ? boolean
-  : D extends ComplexDType ? Complex
   : number;
 
 /** Any element value. */
