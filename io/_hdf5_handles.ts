@@ -32,6 +32,7 @@ import {
 } from "../ffi/hdf5.ts";
 import type { H5CreateOptions, H5Entry, H5File, H5Mode } from "./hdf5.ts";
 import { readGenericAttribute, UnsupportedTypeError } from "./_hdf5_attrs.ts";
+import { complexMemType, complexOf, complexTypeCount, makeComplexType } from "./_hdf5_complex.ts";
 import type {
   H5AttributeOptions,
   H5AttributeValue,
@@ -92,29 +93,10 @@ export function withIds<T>(body: (keep: (id: Hid, close: (id: Hid) => number) =>
 
 let boolType: Hid | null = null;
 let f16Type: Hid | null = null;
-const complexTypes = new Map<DType, Hid>();
 
 /** How many memory types this module has built and keeps open (counted by libhdf5 as open objects). */
 export function cachedTypeCount(): number {
-  return (boolType === null ? 0 : 1) + (f16Type === null ? 0 : 1) + complexTypes.size;
-}
-
-// A complex type as h5py writes one: a compound {r, i} of two floats. The
-// caller closes it unless it is the cached native one.
-function makeComplexType(dtype: DType, bigEndian: boolean): Hid {
-  const { fn, ids } = hdf5();
-  const part = dtype === "complex64" ? ids.H5T_NATIVE_FLOAT_g : ids.H5T_NATIVE_DOUBLE_g;
-  const half = DTYPES[dtype].bytes / 2;
-  const member = check(fn.H5Tcopy(part), "H5Tcopy");
-  try {
-    if (bigEndian) check(fn.H5Tset_order(member, 1), "H5Tset_order");
-    const t = check(fn.H5Tcreate(H5T.COMPOUND, BigInt(2 * half)), "H5Tcreate");
-    check(fn.H5Tinsert(t, cstr("r"), 0n, member), "H5Tinsert");
-    check(fn.H5Tinsert(t, cstr("i"), BigInt(half), member), "H5Tinsert");
-    return t;
-  } finally {
-    fn.H5Tclose(member);
-  }
+  return (boolType === null ? 0 : 1) + (f16Type === null ? 0 : 1) + complexTypeCount();
 }
 
 function makeBoolType(): Hid {
@@ -146,11 +128,7 @@ function makeFloat16Type(): Hid {
 // 1-byte enum) and float16 (no native type in HDF5 1.10), which are built here.
 export function memType(dtype: DType): Hid {
   if (dtype === "bool") return makeBoolType();
-  if (isComplex(dtype)) {
-    let t = complexTypes.get(dtype);
-    if (t === undefined) complexTypes.set(dtype, t = makeComplexType(dtype, false));
-    return t;
-  }
+  if (isComplex(dtype)) return complexMemType(dtype);
   if (dtype === "float16") return makeFloat16Type();
   const ids = hdf5().ids as Readonly<Record<string, Hid>>;
   return ids[`${DTYPES[dtype].hdf5}_g`];
@@ -195,7 +173,7 @@ function describeType(tid: Hid): TypeDesc {
   }
   if (cls === H5T.COMPOUND) {
     const c = complexOf(tid, size);
-    if (c) return c;
+    if (c) return { ok: true, ...c };
   }
   if (cls === H5T.ENUM && size === 1 && isBoolEnum(tid)) {
     return { ok: true, dtype: "bool", order: "none" };
@@ -217,32 +195,6 @@ function describeType(tid: Hid): TypeDesc {
     if (name) return { ok: true, dtype: name, order: orderOf() };
   }
   return { ok: false, name: H5T_CLASS_NAMES[cls] ?? `HDF5 type class ${cls}` };
-}
-
-// h5py's complex: a compound of two floats of the same size named r and i
-// (its default names), r at offset 0 and i right after it.
-function complexOf(tid: Hid, size: number): TypeDesc | null {
-  const fn = hdf5().fn;
-  if (fn.H5Tget_nmembers(tid) !== 2 || (size !== 8 && size !== 16)) return null;
-  const names: string[] = [];
-  let order: "little" | "big" | "none" = "none";
-  for (let i = 0; i < 2; i++) {
-    const p = fn.H5Tget_member_name(tid, i);
-    if (p === null) return null;
-    names.push(Deno.UnsafePointerView.getCString(p));
-    fn.H5free_memory(p);
-    if (Number(fn.H5Tget_member_offset(tid, i)) !== (i * size) / 2) return null;
-    const m = fn.H5Tget_member_type(tid, i);
-    if (m < 0) return null;
-    try {
-      if (fn.H5Tget_class(m) !== H5T.FLOAT || Number(fn.H5Tget_size(m)) !== size / 2) return null;
-      order = fn.H5Tget_order(m) === 1 ? "big" : "little";
-    } finally {
-      fn.H5Tclose(m);
-    }
-  }
-  if (names[0] !== "r" || names[1] !== "i") return null;
-  return { ok: true, dtype: size === 8 ? "complex64" : "complex128", order };
 }
 
 // h5py stores bool as an enum of one byte with FALSE = 0 and TRUE = 1.
