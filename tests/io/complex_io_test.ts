@@ -91,8 +91,14 @@ print(json.dumps(out))
     const n = await readNpy(`${d}/x.npy`);
     assert.deepEqual((await lx.abs().compute()).toArray(), n.abs().toArray());
     assert.deepEqual(pairs(await lx.mul(lx).add(1).compute()), pairs(n.mul(n).add(1)));
-    await assert.rejects(async () => await lx.sum().compute(), /complex128 is not supported by reducer "sum"/);
-    await assert.rejects(async () => await lx.sqrt().compute(), /complex128 is not supported by sqrt/);
+    await assert.rejects(
+      async () => await lx.sum().compute(),
+      /complex128 is not supported by reducer "sum"/,
+    );
+    await assert.rejects(
+      async () => await lx.sqrt().compute(),
+      /complex128 is not supported by sqrt/,
+    );
   },
 });
 
