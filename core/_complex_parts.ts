@@ -44,3 +44,16 @@ export function complexParts(value: unknown, where: string): [number, number] {
 export function complexUnsupported(dtype: DType, what: string): TypeError {
   return new TypeError(`${dtype} is not supported by ${what}`);
 }
+
+/** Element `k` of a complex array's buffer (pairs of numbers). */
+export function complexAt(data: ArrayLike<unknown>, k: number): Complex {
+  const d = data as Float64Array;
+  return { re: d[2 * k], im: d[2 * k + 1] };
+}
+
+/** Writes element `k` of a complex array's buffer. */
+export function setComplexAt(data: ArrayLike<unknown>, k: number, value: unknown): void {
+  const [re, im] = complexParts(value, "NDArray.set");
+  (data as Float64Array)[2 * k] = re;
+  (data as Float64Array)[2 * k + 1] = im;
+}

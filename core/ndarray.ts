@@ -20,10 +20,11 @@ import {
   type ScalarOf,
   toDType,
 } from "./dtype.ts";
-import { complexPart, complexParts } from "./_complex_parts.ts";
+import { complexAt, complexPart, setComplexAt } from "./_complex_parts.ts";
 import { ShapeMismatchError } from "./errors.ts";
 import { indexSelection, type SliceSpec } from "./indexer.ts";
 import { checkShape, cStrides, forEachRun, reshapeStrides, sizeOf } from "./_iter.ts";
+import { normAxis } from "./_shapes.ts";
 import * as ufunc from "./ufunc.ts";
 import { type ReduceOptions, REDUCTION_NAMES, type ReductionName, REDUCTIONS } from "./reduce.ts";
 import {
@@ -55,6 +56,8 @@ export {
   zeros,
 } from "./create.ts";
 
+export { broadcastShapes, normalizeAxis } from "./_shapes.ts";
+
 export {
   type AxisRange,
   normalizeRange,
@@ -65,67 +68,6 @@ export {
 
 /** Nested JS arrays of element values, as returned by {@link NDArray.toArray}. */
 export type NestedArray<T> = T | NestedArray<T>[];
-
-function normAxis(axis: number, ndim: number): number {
-  if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
-    throw new RangeError(`Axis ${axis} is out of bounds for an array of dimension ${ndim}`);
-  }
-  return axis < 0 ? axis + ndim : axis;
-}
-
-/**
- * Normalises an axis argument against `ndim`: negative axes count from the
- * end.
- *
- * @param axis The axis (may be negative).
- * @param ndim Number of dimensions.
- * @returns The axis in `[0, ndim)`.
- * @throws {RangeError} When the axis is out of bounds.
- *
- * @example
- * ```ts
- * import { normalizeAxis } from "./ndarray.ts";
- * if (normalizeAxis(-1, 3) !== 2) throw new Error("bad");
- * ```
- */
-export function normalizeAxis(axis: number, ndim: number): number {
-  return normAxis(axis, ndim);
-}
-
-/**
- * The shape two or more shapes broadcast to, by NumPy's rules.
- *
- * @param shapes The shapes.
- * @returns The broadcast shape.
- * @throws {ShapeMismatchError} When the shapes do not broadcast.
- *
- * @example
- * ```ts
- * import { broadcastShapes } from "./ndarray.ts";
- * if (broadcastShapes([2, 1], [3]).join() !== "2,3") throw new Error("bad");
- * ```
- */
-export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
-  const nd = Math.max(0, ...shapes.map((s) => s.length));
-  const out = new Array<number>(nd).fill(1);
-  for (const s of shapes) {
-    for (let i = 0; i < s.length; i++) {
-      const ax = nd - s.length + i;
-      const d = s[i];
-      if (d === out[ax] || d === 1) continue;
-      if (out[ax] === 1) {
-        out[ax] = d;
-        continue;
-      }
-      throw new ShapeMismatchError(
-        `Cannot broadcast shapes ${shapes.map((x) => `[${x.join(",")}]`).join(" and ")}: axis ${
-          ax - (nd - s.length)
-        } has ${out[ax]} and ${d}`,
-      );
-    }
-  }
-  return out;
-}
 
 /**
  * The methods of {@link NDArray} generated from the operation table
@@ -290,11 +232,7 @@ export class NDArray<D extends DType = DType> {
    * ```
    */
   get(...idx: number[]): ScalarOf<D> {
-    if (isComplex(this.dtype)) {
-      const k = 2 * this.#index(idx);
-      const d = this.data as Float64Array;
-      return { re: d[k], im: d[k + 1] } as ScalarOf<D>;
-    }
+    if (isComplex(this.dtype)) return complexAt(this.data, this.#index(idx)) as ScalarOf<D>;
     const v = this.data[this.#index(idx)];
     return (this.dtype === "bool" ? v !== 0 : v) as ScalarOf<D>;
   }
@@ -314,13 +252,7 @@ export class NDArray<D extends DType = DType> {
    * ```
    */
   set(idx: readonly number[], value: Scalar | Complex | readonly [number, number]): void {
-    if (isComplex(this.dtype)) {
-      const k = 2 * this.#index(idx);
-      const [re, im] = complexParts(value, "NDArray.set");
-      (this.data as Float64Array)[k] = re;
-      (this.data as Float64Array)[k + 1] = im;
-      return;
-    }
+    if (isComplex(this.dtype)) return setComplexAt(this.data, this.#index(idx), value);
     if (typeof value === "object") {
       throw new TypeError(`Cannot set a complex value in an array of dtype "${this.dtype}"`);
     }
