@@ -24,7 +24,7 @@ import { complexAt, complexPart, setComplexAt } from "./_complex_parts.ts";
 import { ShapeMismatchError } from "./errors.ts";
 import { indexSelection, type SliceSpec } from "./indexer.ts";
 import { checkShape, cStrides, forEachRun, reshapeStrides, sizeOf } from "./_iter.ts";
-import { normAxis } from "./_shapes.ts";
+import { normAxis } from "./shapes.ts";
 import * as ufunc from "./ufunc.ts";
 import { type ReduceOptions, REDUCTION_NAMES, type ReductionName, REDUCTIONS } from "./reduce.ts";
 import {
@@ -56,7 +56,7 @@ export {
   zeros,
 } from "./create.ts";
 
-export { broadcastShapes, normalizeAxis } from "./_shapes.ts";
+export { broadcastShapes, normalizeAxis } from "./shapes.ts";
 
 export {
   type AxisRange,

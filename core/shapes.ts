@@ -1,8 +1,13 @@
-// Axis and shape arithmetic shared by NDArray and the ufuncs: axis
-// normalisation and NumPy's broadcasting rule (re-exported by core/ndarray.ts).
+/**
+ * Axis and shape arithmetic: axis normalisation and NumPy's broadcasting
+ * rule (re-exported by core/ndarray.ts).
+ *
+ * @module
+ */
 
 import { ShapeMismatchError } from "./errors.ts";
 
+/** {@link normalizeAxis} (the internal name). */
 export function normAxis(axis: number, ndim: number): number {
   if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
     throw new RangeError(`Axis ${axis} is out of bounds for an array of dimension ${ndim}`);
