@@ -195,5 +195,15 @@ print(json.dumps([h.dtype == x.dtype and np.array_equal(h, x), z.dtype == x.dtyp
       d,
     );
     assert.deepEqual(same, [true, true]);
+    // plots and Jupyter displays refuse or skip complex values instead of drawing the pairs
+    r = await runCli(["plot", `${d}/c.npy`, "-o", `${d}/c.png`]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /complex128 is not supported by plots/);
+    const shown =
+      (await readNpy(`${d}/c.npy`) as unknown as Record<symbol, () => Record<string, string>>)[
+        Symbol.for("Jupyter.display")
+      ]();
+    assert.ok(!("image/png" in shown));
+    assert.match(shown["text/plain"], /^array\(\[\[ 0\.  \+0\.25j/);
   },
 });
