@@ -119,6 +119,8 @@ Deno.test({
       using f = H5File.open(`${d}/f.h5`, { mode: "w" });
       f.createDataset("/x", { shape: [2, 2], dtype: "complex128", data: x }).close();
       f.createDataset("/y", { shape: [2, 2], dtype: "complex64", chunks: [1, 2], data: y }).close();
+      f.createDataset("/xbe", { shape: [2, 2], dtype: "complex128", data: x, bigEndian: true })
+        .close();
     }
     const zx = await createZarr(`${d}/x.zarr`, {
       shape: [5],
@@ -137,7 +139,8 @@ Deno.test({
       `${PY}
 d = sys.argv[1]
 with h5py.File(d + "/f.h5") as f:
-    h = {"hx": enc(f["x"][()]), "hy": enc(f["y"][()])}
+    h = {"hx": enc(f["x"][()]), "hy": enc(f["y"][()]), "hxbe": enc(f["xbe"][()]),
+         "hxbe_dtype": f["xbe"].dtype.str}
 print(json.dumps({"x": enc(np.load(d + "/x.npy")), "yt": enc(np.load(d + "/yt.npy")), **h,
                   "zx": enc(zarr.open(d + "/x.zarr", "r")[:]), "zy": enc(zarr.open(d + "/y.zarr", "r")[:]),
                   "zxfill": enc(zarr.open(d + "/x.zarr", "r").fill_value)}))
@@ -150,6 +153,8 @@ print(json.dumps({"x": enc(np.load(d + "/x.npy")), "yt": enc(np.load(d + "/yt.np
     assert.deepEqual(got.yt, { dtype: "complex64", values: pairs(y.T) });
     assert.deepEqual(got.hx, { dtype: "complex128", values: pairs(x) });
     assert.deepEqual(got.hy, { dtype: "complex64", values: yv });
+    assert.deepEqual(got.hxbe, { dtype: "complex128", values: pairs(x) });
+    assert.equal(got.hxbe_dtype, ">c16");
     assert.deepEqual(got.zx, {
       dtype: "complex128",
       values: [[1, 2], [3, -4], [5.5, 0], [1, -1], [1, -1]],
@@ -204,6 +209,6 @@ print(json.dumps([h.dtype == x.dtype and np.array_equal(h, x), z.dtype == x.dtyp
         Symbol.for("Jupyter.display")
       ]();
     assert.ok(!("image/png" in shown));
-    assert.match(shown["text/plain"], /^array\(\[\[ 0\.  \+0\.25j/);
+    assert.match(shown["text/plain"], /^array\(\[\[ 0\.\+0\.25j,  1\.-0\.25j,/);
   },
 });
