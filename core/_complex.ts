@@ -125,51 +125,124 @@ function compute(name: string, operands: readonly Operand[]): NDArray {
   const offsets = [out.offset, ...vs.map((v) => v.offset)];
   const a = bufs[0];
   const b = bufs[1];
+  const kernel = KERNELS[name];
   forEachRun(shape, strides, offsets, (s, n, st) => {
-    for (let i = 0; i < n; i++) {
-      const ka = 2 * (s[1] + i * st[1]);
-      const ar = a[ka];
-      const ai = a[ka + 1];
-      const ko = s[0] + i * st[0];
-      if (name === "negative" || name === "conjugate") {
-        o[2 * ko] = name === "negative" ? -ar : ar;
-        o[2 * ko + 1] = -ai;
-        continue;
-      }
-      const kb = 2 * (s[2] + i * st[2]);
-      const br = b[kb];
-      const bi = b[kb + 1];
-      if (bool) {
-        const eq = ar === br && ai === bi;
-        o[ko] = (name === "equal" ? eq : !eq) ? 1 : 0;
-        continue;
-      }
-      let re: number;
-      let im: number;
-      if (name === "add") [re, im] = [ar + br, ai + bi];
-      else if (name === "subtract") [re, im] = [ar - br, ai - bi];
-      else if (name === "multiply") [re, im] = [ar * br - ai * bi, ar * bi + ai * br];
-      else [re, im] = divide(ar, ai, br, bi);
-      o[2 * ko] = re;
-      o[2 * ko + 1] = im;
-    }
+    kernel(o, a, b ?? a, n, s, st);
   });
   return out;
 }
 
-/** NumPy's complex division (Smith's algorithm, as in its loops). */
-function divide(ar: number, ai: number, br: number, bi: number): [number, number] {
+type Kernel = (
+  o: Float64Array,
+  a: Float64Array,
+  b: Float64Array,
+  n: number,
+  s: readonly number[],
+  st: readonly number[],
+) => void;
+
+// One loop per op, the op chosen once per call (output index, then the
+// operands' element indices; complex buffers hold pairs).
+const KERNELS: Readonly<Record<string, Kernel>> = {
+  negative: (o, a, _b, n, s, st) => {
+    for (let i = 0, ko = s[0], ka = s[1]; i < n; i++, ko += st[0], ka += st[1]) {
+      o[2 * ko] = -a[2 * ka];
+      o[2 * ko + 1] = -a[2 * ka + 1];
+    }
+  },
+  conjugate: (o, a, _b, n, s, st) => {
+    for (let i = 0, ko = s[0], ka = s[1]; i < n; i++, ko += st[0], ka += st[1]) {
+      o[2 * ko] = a[2 * ka];
+      o[2 * ko + 1] = -a[2 * ka + 1];
+    }
+  },
+  equal: (o, a, b, n, s, st) => {
+    for (
+      let i = 0, ko = s[0], ka = s[1], kb = s[2];
+      i < n;
+      i++, ko += st[0], ka += st[1], kb += st[2]
+    ) {
+      o[ko] = a[2 * ka] === b[2 * kb] && a[2 * ka + 1] === b[2 * kb + 1] ? 1 : 0;
+    }
+  },
+  "not_equal": (o, a, b, n, s, st) => {
+    for (
+      let i = 0, ko = s[0], ka = s[1], kb = s[2];
+      i < n;
+      i++, ko += st[0], ka += st[1], kb += st[2]
+    ) {
+      o[ko] = a[2 * ka] === b[2 * kb] && a[2 * ka + 1] === b[2 * kb + 1] ? 0 : 1;
+    }
+  },
+  add: (o, a, b, n, s, st) => {
+    for (
+      let i = 0, ko = s[0], ka = s[1], kb = s[2];
+      i < n;
+      i++, ko += st[0], ka += st[1], kb += st[2]
+    ) {
+      o[2 * ko] = a[2 * ka] + b[2 * kb];
+      o[2 * ko + 1] = a[2 * ka + 1] + b[2 * kb + 1];
+    }
+  },
+  subtract: (o, a, b, n, s, st) => {
+    for (
+      let i = 0, ko = s[0], ka = s[1], kb = s[2];
+      i < n;
+      i++, ko += st[0], ka += st[1], kb += st[2]
+    ) {
+      o[2 * ko] = a[2 * ka] - b[2 * kb];
+      o[2 * ko + 1] = a[2 * ka + 1] - b[2 * kb + 1];
+    }
+  },
+  multiply: (o, a, b, n, s, st) => {
+    for (
+      let i = 0, ko = s[0], ka = s[1], kb = s[2];
+      i < n;
+      i++, ko += st[0], ka += st[1], kb += st[2]
+    ) {
+      const ar = a[2 * ka], ai = a[2 * ka + 1], br = b[2 * kb], bi = b[2 * kb + 1];
+      o[2 * ko] = ar * br - ai * bi;
+      o[2 * ko + 1] = ar * bi + ai * br;
+    }
+  },
+  divide: (o, a, b, n, s, st) => {
+    for (
+      let i = 0, ko = s[0], ka = s[1], kb = s[2];
+      i < n;
+      i++, ko += st[0], ka += st[1], kb += st[2]
+    ) {
+      divideInto(o, 2 * ko, a[2 * ka], a[2 * ka + 1], b[2 * kb], b[2 * kb + 1]);
+    }
+  },
+};
+
+/** NumPy's complex division (Smith's algorithm, as in its loops), into `o[k]`, `o[k + 1]`. */
+function divideInto(
+  o: Float64Array,
+  k: number,
+  ar: number,
+  ai: number,
+  br: number,
+  bi: number,
+): void {
   const absR = Math.abs(br);
   const absI = Math.abs(bi);
   if (absR >= absI) {
-    if (absR === 0 && absI === 0) return [ar / absR, ai / absI];
+    if (absR === 0 && absI === 0) {
+      o[k] = ar / absR;
+      o[k + 1] = ai / absI;
+      return;
+    }
     const rat = bi / br;
     const scl = 1 / (br + bi * rat);
-    return [(ar + ai * rat) * scl, (ai - ar * rat) * scl];
+    o[k] = (ar + ai * rat) * scl;
+    o[k + 1] = (ai - ar * rat) * scl;
+    return;
   }
   const rat = br / bi;
   const scl = 1 / (bi + br * rat);
-  return [(ar * rat + ai) * scl, (ai * rat - ar) * scl];
+  o[k] = (ar * rat + ai) * scl;
+  o[k + 1] = (ai * rat - ar) * scl;
 }
 
 /** The reductions with a complex implementation. */
