@@ -8,14 +8,16 @@
 // In scientific notation the mantissas are padded with zeros, in positional
 // notation the fractions with spaces, as NumPy does.
 
-import type { DType } from "./dtype.ts";
+import type { Complex, DType } from "./dtype.ts";
+
+type Value = number | bigint | boolean | Complex;
 
 /** What the formatter needs of an array: a view it can index. */
 export interface Printable {
   readonly dtype: DType;
   readonly shape: readonly number[];
   /** The element at a multi-index. */
-  get(...index: number[]): number | bigint | boolean;
+  get(...index: number[]): Value;
 }
 
 const LINE_WIDTH = 75;
@@ -23,7 +25,7 @@ const THRESHOLD = 1000;
 const EDGE = 3;
 const PRECISION = 8;
 // dtypes NumPy's repr leaves unnamed on a 64-bit Linux
-const IMPLICIT: ReadonlySet<string> = new Set(["float64", "int64", "bool"]);
+const IMPLICIT: ReadonlySet<string> = new Set(["float64", "int64", "bool", "complex128"]);
 
 /** The indices shown along an axis of length `n` (-1 marks the "..."). */
 function shownIndices(n: number, summarise: boolean): number[] {
@@ -32,8 +34,8 @@ function shownIndices(n: number, summarise: boolean): number[] {
 }
 
 /** Every element that will be printed (for the common column width). */
-function collect(a: Printable, summarise: boolean): (number | bigint | boolean)[] {
-  const out: (number | bigint | boolean)[] = [];
+function collect(a: Printable, summarise: boolean): Value[] {
+  const out: Value[] = [];
   const idx: number[] = [];
   const walk = (axis: number): void => {
     if (axis === a.shape.length) {
@@ -81,12 +83,28 @@ function scientific(x: number, expDigits = 2): [string, string] {
   return [(x < 0 || Object.is(x, -0) ? "-" : "") + mant, exp];
 }
 
-/** A function that formats one element to the common width. */
+/**
+ * A function that formats one element to the common width. Complex values
+ * print as NumPy's ComplexFloatingFormat: the real parts formatted together,
+ * the imaginary parts together with a sign always shown, then `j`.
+ */
 function elementFormatter(
   dtype: DType,
-  values: (number | bigint | boolean)[],
+  values: Value[],
   scalar = false,
-): (v: number | bigint | boolean) => string {
+): (v: Value) => string {
+  if (dtype === "complex64" || dtype === "complex128") {
+    const part = dtype === "complex64" ? "float32" : "float64";
+    const cs = values as Complex[];
+    const re = floatFormatter(part, cs.map((c) => c.re), false);
+    const im = floatFormatter(part, cs.map((c) => c.im), true);
+    return (v) => {
+      const c = v as Complex;
+      const i = im(c.im);
+      const sp = i.trimEnd().length;
+      return re(c.re) + i.slice(0, sp) + "j" + i.slice(sp);
+    };
+  }
   if (dtype === "bool") {
     // NumPy's BoolFormat: " True" in every array but a 0-d one
     const w = scalar ? 0 : 5;
@@ -96,33 +114,44 @@ function elementFormatter(
     const w = Math.max(0, ...values.map((v) => String(v).length));
     return (v) => String(v).padStart(w);
   }
+  const f = floatFormatter(dtype, values as number[], false);
+  return (v) => f(v as number);
+}
+
+/** NumPy's FloatingFormat; `plus` shows a sign on non-negative values too. */
+function floatFormatter(dtype: DType, values: number[], plus: boolean): (v: number) => string {
+  const sign = (t: string): string => (plus && !t.startsWith("-") ? "+" + t : t);
   // float32 values print with the fewest digits that give back the same
   // float32 (NumPy's `unique` mode): that decimal, as a double, formats as one
   const canon = dtype === "float32" ? shortestFloat32 : (x: number) => x;
-  const nums = (values as number[]).map(canon);
+  const nums = values.map(canon);
   const finite = nums.filter((v) => Number.isFinite(v));
   const mags = finite.map(Math.abs).filter((v) => v !== 0);
   const max = mags.length ? Math.max(...mags) : 0;
   const min = mags.length ? Math.min(...mags) : 0;
-  const exp = max >= 1e8 || min < 1e-4 || (min > 0 && max / min > 1000);
-  const special = (v: number): string => Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
+  const exp = mags.length > 0 && (max >= 1e8 || min < 1e-4 || max / min > 1000);
+  const special = (v: number): string => sign(Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf");
   if (exp) {
     const expDigits = Math.max(2, ...finite.map((x) => scientific(x)[1].length - 2));
-    const parts = finite.map((x) => scientific(x, expDigits));
+    const sci = (x: number): [string, string] => {
+      const [m, e] = scientific(x, expDigits);
+      return [sign(m), e];
+    };
+    const parts = finite.map(sci);
     const left = Math.max(0, ...parts.map(([m]) => m.indexOf(".")));
     const right = Math.max(0, ...parts.map(([m]) => m.length - m.indexOf(".") - 1));
     const expW = Math.max(0, ...parts.map(([, e]) => e.length));
     const width = left + 1 + right + expW;
     return (v) => {
-      const x = canon(v as number);
+      const x = canon(v);
       if (!Number.isFinite(x)) return special(x).padStart(width);
-      const [m, e] = scientific(x, expDigits);
+      const [m, e] = sci(x);
       const dot = m.indexOf(".");
       return m.slice(0, dot).padStart(left) + m.slice(dot).padEnd(right + 1, "0") +
         e.padStart(expW);
     };
   }
-  const texts = finite.map(positional);
+  const texts = finite.map((x) => sign(positional(x)));
   const left = Math.max(0, ...texts.map((t) => t.indexOf(".")));
   const right = Math.max(0, ...texts.map((t) => t.length - t.indexOf(".") - 1));
   const width = Math.max(
@@ -130,9 +159,9 @@ function elementFormatter(
     ...nums.filter((v) => !Number.isFinite(v)).map((v) => special(v).length),
   );
   return (v) => {
-    const x = canon(v as number);
+    const x = canon(v);
     if (!Number.isFinite(x)) return special(x).padStart(width);
-    const t = positional(x);
+    const t = sign(positional(x));
     const dot = t.indexOf(".");
     return (t.slice(0, dot).padStart(left) + t.slice(dot).padEnd(right + 1)).padStart(width);
   };
@@ -145,7 +174,7 @@ function elementFormatter(
  */
 function body(
   a: Printable,
-  fmt: (v: number | bigint | boolean) => string,
+  fmt: (v: Value) => string,
   sep: string,
   indent: number,
   width: number,
@@ -227,9 +256,32 @@ export function arrayStr(a: Printable): string {
   const summarise = size > THRESHOLD;
   if (a.shape.length === 0) {
     const v = a.get();
+    if (typeof v === "object") return pyComplex(v, a.dtype === "complex64");
     return elementFormatter(a.dtype, [v], true)(v).trim();
   }
   if (size === 0) return "[]";
   const fmt = elementFormatter(a.dtype, collect(a, summarise));
   return body(a, fmt, " ", 1, LINE_WIDTH, summarise);
+}
+
+/** Python's repr of a float, as a complex scalar's str shows its parts. */
+function pyFloat(x: number): string {
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  const m = Math.abs(x);
+  if (m !== 0 && (m >= 1e16 || m < 1e-4)) {
+    return x.toExponential().replace(/e([+-])(\d)$/, "e$10$2");
+  }
+  return Object.is(x, -0) ? "-0" : String(x);
+}
+
+/** The str of a NumPy complex scalar: `(3-4j)`, or `4j` when the real part is +0. */
+function pyComplex(c: Complex, single: boolean): string {
+  const canon = single ? shortestFloat32 : (x: number) => x;
+  const re = canon(c.re);
+  const im = canon(c.im);
+  const imText = pyFloat(im);
+  if (Object.is(re, 0)) return `${imText}j`;
+  const sign = imText.startsWith("-") ? "" : "+";
+  return `(${pyFloat(re)}${sign}${imText}j)`;
 }

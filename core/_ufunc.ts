@@ -7,6 +7,7 @@ import {
   type DType,
   type DTypeInfo,
   DTYPES,
+  isComplex,
   promoteScalar,
   promoteTypes,
   type Scalar,
@@ -19,8 +20,10 @@ import { broadcastShapes, copyInto, empty, NDArray } from "./ndarray.ts";
 import { BINARY_OPS, binaryKernel, type BinaryOp, type OpKind } from "./_kernels/binary.ts";
 import { UNARY_OPS, unaryKernel, type UnaryOp } from "./_kernels/unary.ts";
 import { whereKernel } from "./_kernels/_where.ts";
+import { complexUfunc, hasComplex } from "./_complex.ts";
+import { complexUnsupported } from "./_complex_parts.ts";
 
-const KIND_RANK = { b: 0, u: 1, i: 2, f: 3 } as const;
+const KIND_RANK = { b: 0, u: 1, i: 2, f: 3, c: 4 } as const;
 
 function sameKind(from: DType, to: DType): boolean {
   const f: DTypeInfo = DTYPES[from];
@@ -252,6 +255,7 @@ export function deliver(
 }
 
 export function unaryUfunc(op: UnaryOp, a: Operand, options: UfuncOptions = {}): NDArray {
+  if (hasComplex([a, options.out])) return complexUfunc(op, [a], options);
   checkOperand(op, a, 0);
   const p = promoteOperands([a]);
   const { loop, result } = resolve(op, UNARY_OPS[op].kind, p, options.dtype);
@@ -270,6 +274,7 @@ export function binaryUfunc(
   b: Operand,
   options: UfuncOptions = {},
 ): NDArray {
+  if (hasComplex([a, b, options.out])) return complexUfunc(op, [a, b], options);
   checkOperand(op, a, 0);
   checkOperand(op, b, 1);
   const kind = BINARY_OPS[op].kind;
@@ -309,6 +314,14 @@ export function applyUfunc(
   operands: readonly Operand[],
   options?: UfuncOptions,
 ): NDArray {
+  if (name === "conjugate" && operands.length === 1) {
+    if (hasComplex(operands)) return complexUfunc(name, operands, options);
+    checkOperand(name, operands[0], 0);
+    const x = operands[0];
+    const r = x instanceof NDArray ? x.copy() : binaryUfunc("add", x, 0);
+    if (options?.out !== undefined) return copyInto(options.out, r);
+    return r;
+  }
   if (operands.length === 1 && Object.hasOwn(UNARY_OPS, name)) {
     return unaryUfunc(name as UnaryOp, operands[0], options);
   }
@@ -326,6 +339,9 @@ export function whereUfunc(
   options: UfuncOptions = {},
 ): NDArray {
   const name = "where";
+  for (const x of [cond, a, b, options.out]) {
+    if (x instanceof NDArray && isComplex(x.dtype)) throw complexUnsupported(x.dtype, name);
+  }
   checkOperand(name, cond, 0);
   checkOperand(name, a, 1);
   checkOperand(name, b, 2);

@@ -6,13 +6,16 @@ import {
   type AnyTypedArray,
   type ArrayOf,
   castScalar,
+  type Complex,
   type DType,
   type DTypeInfo,
   DTYPES,
+  isComplex,
   type Scalar,
   scalarDType,
   toDType,
 } from "./dtype.ts";
+import { complexPart, complexParts, isComplexScalar } from "./_complex_parts.ts";
 import { ShapeMismatchError } from "./errors.ts";
 import { checkShape, forEachRun, sizeOf } from "./_iter.ts";
 import { NDArray, type NestedArray } from "./ndarray.ts";
@@ -37,7 +40,7 @@ export function empty<D extends DType = "float64">(
   const d = toDType(dtype ?? "float64") as D;
   const s = checkShape(shape);
   const inf: DTypeInfo = DTYPES[d];
-  const data = new inf.array(sizeOf(s)) as ArrayOf<D>;
+  const data = new inf.array(sizeOf(s) * (inf.kind === "c" ? 2 : 1)) as ArrayOf<D>;
   return new NDArray(d, data, s);
 }
 
@@ -65,24 +68,40 @@ export function zeros<D extends DType = "float64">(
  * A new array filled with one value.
  *
  * @param shape Axis lengths.
- * @param value The fill value.
- * @param dtype Element type (default: the value's own, `float64` for non-integers).
+ * @param value The fill value: a number, bigint, boolean, or a complex number
+ *   as {@link Complex} `{ re, im }` or a pair `[re, im]`.
+ * @param dtype Element type (default: the value's own, `float64` for
+ *   non-integers, `complex128` for a complex value).
  * @returns The array.
  *
  * @example
  * ```ts
  * import { full } from "./ndarray.ts";
  * if (full([2], 7, "int16").get(1) !== 7) throw new Error("bad");
+ * if (full([2], { re: 1, im: 2 }).get(0).im !== 2) throw new Error("bad");
  * ```
  */
 export function full<D extends DType = DType>(
   shape: readonly number[],
-  value: Scalar,
+  value: Scalar | Complex | readonly [number, number],
   dtype?: D,
 ): NDArray<D> {
-  const d = (dtype ?? scalarDType(value)) as D;
+  const cplxValue = isComplexScalar(value);
+  const d = toDType(dtype ?? (cplxValue ? "complex128" : scalarDType(value as Scalar))) as D;
   const out = empty(shape, d);
-  (out.data as Float64Array).fill(castScalar(d, value) as number);
+  if (isComplex(d)) {
+    const [re, im] = complexParts(value, "full");
+    const buf = out.data as Float64Array;
+    for (let i = 0; i < buf.length; i += 2) {
+      buf[i] = re;
+      buf[i + 1] = im;
+    }
+    return out;
+  }
+  if (cplxValue) {
+    throw new TypeError(`Cannot fill an array of dtype "${d}" with a complex value`);
+  }
+  (out.data as Float64Array).fill(castScalar(d, value as Scalar) as number);
   return out;
 }
 
@@ -182,7 +201,8 @@ export function linspace<D extends DType = "float64">(
 /**
  * Wraps a typed array without copying. The dtype is inferred from the
  * array's class unless given (`Uint8Array` is `uint8`; pass `"bool"` for
- * booleans).
+ * booleans). For `complex64`/`complex128` the typed array holds interleaved
+ * real and imaginary parts (two numbers per element).
  *
  * @param data The elements in C order.
  * @param shape Axis lengths (default: 1-D).
@@ -202,10 +222,12 @@ export function fromTypedArray<T extends AnyTypedArray>(
   dtype?: DType,
 ): NDArray {
   const d = dtype ?? dtypeOfTypedArray(data);
-  const s = shape ?? [data.length];
-  if (sizeOf(s) !== data.length) {
+  const per = isComplex(d) ? 2 : 1;
+  const count = data.length / per;
+  const s = shape ?? [count];
+  if (sizeOf(s) !== count) {
     throw new ShapeMismatchError(
-      `Cannot view ${data.length} elements as shape [${s.join(",")}]`,
+      `Cannot view ${count} elements as shape [${s.join(",")}]`,
     );
   }
   return new NDArray(d, data as never, s);
@@ -250,17 +272,17 @@ function dtypeOfTypedArray(data: AnyTypedArray): DType {
  * ```
  */
 export function fromArray<D extends DType = DType>(
-  values: NestedArray<Scalar>,
+  values: NestedArray<Scalar | Complex>,
   dtype?: D,
 ): NDArray<D> {
   const shape: number[] = [];
-  let probe: NestedArray<Scalar> = values;
+  let probe: NestedArray<Scalar | Complex> = values;
   while (Array.isArray(probe)) {
     shape.push(probe.length);
     probe = probe[0];
   }
-  const flat: Scalar[] = [];
-  const walk = (v: NestedArray<Scalar>, ax: number): void => {
+  const flat: (Scalar | Complex)[] = [];
+  const walk = (v: NestedArray<Scalar | Complex>, ax: number): void => {
     if (ax === shape.length) {
       if (Array.isArray(v)) {
         throw new ShapeMismatchError(`Ragged nested array: too deep at axis ${ax}`);
@@ -280,6 +302,7 @@ export function fromArray<D extends DType = DType>(
   walk(values, 0);
   let d: DType;
   if (dtype) d = toDType(dtype);
+  else if (flat.some((x) => typeof x === "object")) d = "complex128";
   else if (flat.length > 0 && flat.every((x) => typeof x === "boolean")) d = "bool";
   else if (
     flat.every((x) =>
@@ -291,13 +314,26 @@ export function fromArray<D extends DType = DType>(
   } else d = "float64";
   const out = empty(shape, d);
   const buf = out.data as AnyTypedArray;
-  for (let i = 0; i < flat.length; i++) buf[i] = castScalar(d, flat[i]) as never;
+  if (isComplex(d)) {
+    for (let i = 0; i < flat.length; i++) {
+      [buf[2 * i], buf[2 * i + 1]] = complexParts(flat[i], "fromArray");
+    }
+    return out as unknown as NDArray<D>;
+  }
+  for (let i = 0; i < flat.length; i++) {
+    if (typeof flat[i] === "object") {
+      throw new TypeError(`Cannot store a complex value in an array of dtype "${d}"`);
+    }
+    buf[i] = castScalar(d, flat[i] as Scalar) as never;
+  }
   return out as unknown as NDArray<D>;
 }
 
 /**
  * Copies `src` into `dst` (same shape after broadcasting `src`), converting
- * dtypes with C-cast semantics.
+ * dtypes with C-cast semantics. A real source fills a complex destination
+ * with zero imaginary parts; a complex source into a real destination is a
+ * TypeError.
  *
  * @param dst Destination array.
  * @param src Source array (broadcast to `dst.shape`).
@@ -312,6 +348,17 @@ export function fromArray<D extends DType = DType>(
  * ```
  */
 export function copyInto<D extends DType>(dst: NDArray<D>, src: NDArray): NDArray<D> {
+  if (isComplex(dst.dtype)) {
+    copyInto(complexPart(dst, 0), isComplex(src.dtype) ? complexPart(src, 0) : src);
+    if (isComplex(src.dtype)) copyInto(complexPart(dst, 1), complexPart(src, 1));
+    if (!isComplex(src.dtype)) fillZero(complexPart(dst, 1));
+    return dst;
+  }
+  if (isComplex(src.dtype)) {
+    throw new TypeError(
+      `Cannot copy "${src.dtype}" into "${dst.dtype}": it would discard the imaginary part (use astype with { discardImaginary: true })`,
+    );
+  }
   const s = src.broadcastTo(dst.shape);
   const d = dst.data as AnyTypedArray;
   const a = s.data as AnyTypedArray;
@@ -345,4 +392,11 @@ export function copyInto<D extends DType>(dst: NDArray<D>, src: NDArray): NDArra
     }
   });
   return dst;
+}
+
+function fillZero(a: NDArray): void {
+  const d = a.data as Float64Array;
+  forEachRun(a.shape, [a.strides], [a.offset], (o, n, inner) => {
+    for (let i = 0; i < n; i++) d[o[0] + i * inner[0]] = 0;
+  });
 }

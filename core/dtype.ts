@@ -28,8 +28,12 @@ export interface DTypeInfo {
   readonly array: TypedArrayConstructor;
   /** Bytes per element. */
   readonly bytes: number;
-  /** NumPy kind character: `b` bool, `i` signed, `u` unsigned, `f` float. */
-  readonly kind: "b" | "i" | "u" | "f";
+  /**
+   * NumPy kind character: `b` bool, `i` signed, `u` unsigned, `f` float,
+   * `c` complex (stored as interleaved real/imaginary pairs: the typed
+   * array holds two numbers per element).
+   */
+  readonly kind: "b" | "i" | "u" | "f" | "c";
   /** NumPy descr in little-endian form (`<f4`; `|b1` for one-byte types). */
   readonly descr: string;
   /** Zarr v3 data type name (also the v2 name's base). */
@@ -167,6 +171,26 @@ export const DTYPES = {
     mpi: "MPI_DOUBLE",
     big: false,
   },
+  complex64: {
+    array: Float32Array,
+    bytes: 8,
+    kind: "c",
+    descr: "<c8",
+    zarr: "complex64",
+    hdf5: null,
+    mpi: null,
+    big: false,
+  },
+  complex128: {
+    array: Float64Array,
+    bytes: 16,
+    kind: "c",
+    descr: "<c16",
+    zarr: "complex128",
+    hdf5: null,
+    mpi: null,
+    big: false,
+  },
 } as const satisfies Record<string, DTypeInfo>;
 
 /** The name of an element type: `"float32"`, `"int64"`, `"bool"`, ... */
@@ -178,8 +202,29 @@ export type ArrayOf<D extends DType> = InstanceType<(typeof DTYPES)[D]["array"]>
 /** Any TypedArray that can back an NDArray. */
 export type AnyTypedArray = InstanceType<TypedArrayConstructor>;
 
-/** The JS value of one element of dtype `D`: `bigint` for 64-bit integers, `boolean` for bool. */
-export type ScalarOf<D extends DType> = D extends "int64" | "uint64" ? bigint
+/**
+ * A complex number as Tessera reads and writes one element of a complex
+ * array: `{ re, im }` (NumPy's `1+2j` is `{ re: 1, im: 2 }`).
+ */
+export interface Complex {
+  /** Real part. */
+  re: number;
+  /** Imaginary part. */
+  im: number;
+}
+
+/** The complex dtypes. */
+export type ComplexDType = "complex64" | "complex128";
+
+/**
+ * The JS value of one element of dtype `D`: `bigint` for 64-bit integers,
+ * `boolean` for bool, {@link Complex} for complex64/complex128. For an
+ * array typed with the whole `DType` union the type stays `Scalar` (as
+ * before complex existed), though a complex array's elements are
+ * {@link Complex} at run time: check `isComplex(a.dtype)` first.
+ */
+export type ScalarOf<D extends DType> = [D] extends [ComplexDType] ? Complex
+  : D extends "int64" | "uint64" ? bigint
   : D extends "bool" ? boolean
   : number;
 
@@ -246,7 +291,7 @@ export function toDType(name: string): DType {
  * ```
  */
 export function parseDescr(descr: string): { dtype: DType; bigEndian: boolean } | null {
-  const m = /^([<>|=]?)([biuf])(\d+)$/.exec(descr);
+  const m = /^([<>|=]?)([biufc])(\d+)$/.exec(descr);
   if (!m) return descr === "?" ? { dtype: "bool", bigEndian: false } : null;
   const [, order, kind, size] = m;
   const bytes = Number(size);
@@ -290,6 +335,50 @@ function intOf(kind: "i" | "u", bytes: number): DType {
   return table[bytes][kind === "i" ? 0 : 1];
 }
 
+/** Bytes of the float that holds a component of `x` (NumPy's promotion of ints to floats). */
+function floatBytesOf(x: DTypeInfo): number {
+  if (x.kind === "c") return x.bytes / 2;
+  if (x.kind === "f") return x.bytes;
+  return x.bytes === 1 ? 2 : x.bytes === 2 ? 4 : 8;
+}
+
+function promoteComplex(ia: DTypeInfo, ib: DTypeInfo): DType {
+  return Math.max(floatBytesOf(ia), floatBytesOf(ib)) <= 4 ? "complex64" : "complex128";
+}
+
+/**
+ * Whether `dtype` is complex64 or complex128.
+ *
+ * @param dtype A dtype.
+ * @returns True for the complex dtypes.
+ *
+ * @example
+ * ```ts
+ * import { isComplex } from "./dtype.ts";
+ * if (!isComplex("complex64") || isComplex("float64")) throw new Error("bad");
+ * ```
+ */
+export function isComplex(dtype: DType): dtype is ComplexDType {
+  return dtype === "complex64" || dtype === "complex128";
+}
+
+/**
+ * The real dtype of a complex dtype's components (`complex64` ->
+ * `float32`), or the dtype itself for a real dtype.
+ *
+ * @param dtype A dtype.
+ * @returns The component dtype.
+ *
+ * @example
+ * ```ts
+ * import { realDType } from "./dtype.ts";
+ * if (realDType("complex128") !== "float64") throw new Error("bad");
+ * ```
+ */
+export function realDType(dtype: DType): DType {
+  return dtype === "complex64" ? "float32" : dtype === "complex128" ? "float64" : dtype;
+}
+
 /**
  * NumPy's type promotion for two dtypes (`np.promote_types`): the smallest
  * dtype to which both can be cast safely. `int64` with `uint64` gives
@@ -312,6 +401,7 @@ export function promoteTypes(a: DType, b: DType): DType {
   const ib: DTypeInfo = DTYPES[b];
   if (ia.kind === "b") return b;
   if (ib.kind === "b") return a;
+  if (ia.kind === "c" || ib.kind === "c") return promoteComplex(ia, ib);
   if (ia.kind === ib.kind) return ia.bytes >= ib.bytes ? a : b;
   if (ia.kind === "f" || ib.kind === "f") {
     const [f, i] = ia.kind === "f" ? [ia, ib] : [ib, ia];
@@ -345,6 +435,7 @@ export function promoteTypes(a: DType, b: DType): DType {
  */
 export function promoteScalar(a: DType, scalar: Scalar): DType {
   const k = DTYPES[a].kind;
+  if (k === "c") return a;
   if (typeof scalar === "boolean") return a;
   if (typeof scalar === "bigint") return k === "b" ? "int64" : a;
   if (Number.isInteger(scalar)) return k === "b" ? "int64" : a;
@@ -407,6 +498,9 @@ export function canCastSafely(from: DType, to: DType): boolean {
  */
 export function castScalar(dtype: DType, value: Scalar): number | bigint {
   const inf: DTypeInfo = DTYPES[dtype];
+  if (inf.kind === "c") {
+    throw new TypeError(`Cannot cast a scalar to "${dtype}" as one number: it has two parts`);
+  }
   if (inf.big) {
     if (typeof value === "bigint") {
       return inf.kind === "i" ? BigInt.asIntN(64, value) : BigInt.asUintN(64, value);

@@ -11,16 +11,20 @@ import {
   type AnyTypedArray,
   type ArrayOf,
   castScalar,
+  type Complex,
   type DType,
   type DTypeInfo,
   DTYPES,
+  isComplex,
   type Scalar,
   type ScalarOf,
   toDType,
 } from "./dtype.ts";
+import { complexAt, complexPart, setComplexAt } from "./_complex_parts.ts";
 import { ShapeMismatchError } from "./errors.ts";
 import { indexSelection, type SliceSpec } from "./indexer.ts";
 import { checkShape, cStrides, forEachRun, reshapeStrides, sizeOf } from "./_iter.ts";
+import { normAxis } from "./shapes.ts";
 import * as ufunc from "./ufunc.ts";
 import { type ReduceOptions, REDUCTION_NAMES, type ReductionName, REDUCTIONS } from "./reduce.ts";
 import {
@@ -52,6 +56,8 @@ export {
   zeros,
 } from "./create.ts";
 
+export { broadcastShapes, normalizeAxis } from "./shapes.ts";
+
 export {
   type AxisRange,
   normalizeRange,
@@ -62,67 +68,6 @@ export {
 
 /** Nested JS arrays of element values, as returned by {@link NDArray.toArray}. */
 export type NestedArray<T> = T | NestedArray<T>[];
-
-function normAxis(axis: number, ndim: number): number {
-  if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
-    throw new RangeError(`Axis ${axis} is out of bounds for an array of dimension ${ndim}`);
-  }
-  return axis < 0 ? axis + ndim : axis;
-}
-
-/**
- * Normalises an axis argument against `ndim`: negative axes count from the
- * end.
- *
- * @param axis The axis (may be negative).
- * @param ndim Number of dimensions.
- * @returns The axis in `[0, ndim)`.
- * @throws {RangeError} When the axis is out of bounds.
- *
- * @example
- * ```ts
- * import { normalizeAxis } from "./ndarray.ts";
- * if (normalizeAxis(-1, 3) !== 2) throw new Error("bad");
- * ```
- */
-export function normalizeAxis(axis: number, ndim: number): number {
-  return normAxis(axis, ndim);
-}
-
-/**
- * The shape two or more shapes broadcast to, by NumPy's rules.
- *
- * @param shapes The shapes.
- * @returns The broadcast shape.
- * @throws {ShapeMismatchError} When the shapes do not broadcast.
- *
- * @example
- * ```ts
- * import { broadcastShapes } from "./ndarray.ts";
- * if (broadcastShapes([2, 1], [3]).join() !== "2,3") throw new Error("bad");
- * ```
- */
-export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
-  const nd = Math.max(0, ...shapes.map((s) => s.length));
-  const out = new Array<number>(nd).fill(1);
-  for (const s of shapes) {
-    for (let i = 0; i < s.length; i++) {
-      const ax = nd - s.length + i;
-      const d = s[i];
-      if (d === out[ax] || d === 1) continue;
-      if (out[ax] === 1) {
-        out[ax] = d;
-        continue;
-      }
-      throw new ShapeMismatchError(
-        `Cannot broadcast shapes ${shapes.map((x) => `[${x.join(",")}]`).join(" and ")}: axis ${
-          ax - (nd - s.length)
-        } has ${out[ax]} and ${d}`,
-      );
-    }
-  }
-  return out;
-}
 
 /**
  * The methods of {@link NDArray} generated from the operation table
@@ -205,11 +150,12 @@ export class NDArray<D extends DType = DType> {
         if (span < 0) lo += span;
         else hi += span;
       }
-      if (lo < 0 || hi >= data.length) {
+      const cap = inf.kind === "c" ? Math.floor(data.length / 2) : data.length;
+      if (lo < 0 || hi >= cap) {
         throw new RangeError(
           `View of shape [${this.shape.join(",")}] with strides [${
             this.strides.join(",")
-          }] and offset ${offset} does not fit a buffer of ${data.length} elements`,
+          }] and offset ${offset} does not fit a buffer of ${cap} elements`,
         );
       }
     }
@@ -286,6 +232,7 @@ export class NDArray<D extends DType = DType> {
    * ```
    */
   get(...idx: number[]): ScalarOf<D> {
+    if (isComplex(this.dtype)) return complexAt(this.data, this.#index(idx)) as ScalarOf<D>;
     const v = this.data[this.#index(idx)];
     return (this.dtype === "bool" ? v !== 0 : v) as ScalarOf<D>;
   }
@@ -294,7 +241,7 @@ export class NDArray<D extends DType = DType> {
    * Writes one element, converting the value as a C cast would.
    *
    * @param idx One index per axis.
-   * @param value The new value.
+   * @param value The new value (for a complex array: {@link Complex} `{ re, im }`, `[re, im]` or a number).
    *
    * @example
    * ```ts
@@ -304,8 +251,15 @@ export class NDArray<D extends DType = DType> {
    * if (a.get(1, 0) !== 44) throw new Error("bad");
    * ```
    */
-  set(idx: readonly number[], value: Scalar): void {
-    (this.data as AnyTypedArray)[this.#index(idx)] = castScalar(this.dtype, value) as never;
+  set(idx: readonly number[], value: Scalar | Complex | readonly [number, number]): void {
+    if (isComplex(this.dtype)) return setComplexAt(this.data, this.#index(idx), value);
+    if (typeof value === "object") {
+      throw new TypeError(`Cannot set a complex value in an array of dtype "${this.dtype}"`);
+    }
+    (this.data as AnyTypedArray)[this.#index(idx)] = castScalar(
+      this.dtype,
+      value as Scalar,
+    ) as never;
   }
 
   /**
@@ -502,6 +456,7 @@ export class NDArray<D extends DType = DType> {
    */
   *flat(): IterableIterator<ScalarOf<D>> {
     const buf = this.data as AnyTypedArray;
+    const cplx = isComplex(this.dtype);
     const isBool = this.dtype === "bool";
     const chunks: number[] = [];
     forEachRun(this.shape, [this.strides], [this.offset], (o, n, inner) => {
@@ -510,6 +465,11 @@ export class NDArray<D extends DType = DType> {
     for (let c = 0; c < chunks.length; c += 3) {
       const [o, n, st] = [chunks[c], chunks[c + 1], chunks[c + 2]];
       for (let i = 0; i < n; i++) {
+        if (cplx) {
+          const k = 2 * (o + i * st);
+          yield { re: buf[k], im: buf[k + 1] } as ScalarOf<D>;
+          continue;
+        }
         const v = buf[o + i * st];
         yield (isBool ? v !== 0 : v) as ScalarOf<D>;
       }
@@ -539,28 +499,103 @@ export class NDArray<D extends DType = DType> {
    * A copy converted to another dtype, with C-cast semantics (floats to
    * integers truncate; out-of-range integers wrap; non-zero to bool is true).
    *
+   * A complex array converts to a real dtype only with
+   * `{ discardImaginary: true }` (NumPy discards the imaginary part with a
+   * `ComplexWarning`; Tessera throws a TypeError instead unless asked).
+   *
    * @param dtype The target dtype.
+   * @param options `discardImaginary`: keep only the real part when casting complex to real.
    * @returns The converted copy.
+   * @throws {TypeError} Casting complex to a real dtype without `discardImaginary`.
    *
    * @example
    * ```ts
    * import { fromArray } from "./ndarray.ts";
    * const a = fromArray([-1.7, 2.9, 300]).astype("int8");
    * if (a.dtype !== "int8" || [...a.flat()].join() !== "-1,2,44") throw new Error("bad");
+   * const c = fromArray([1.5, 2]).astype("complex128");
+   * if (c.astype("float32", { discardImaginary: true }).get(0) !== 1.5) throw new Error("bad");
    * ```
    */
-  astype<E extends DType>(dtype: E): NDArray<E> {
+  astype<E extends DType>(dtype: E, options: { discardImaginary?: boolean } = {}): NDArray<E> {
     const d = toDType(dtype) as E;
+    // complex to real without the option: copyInto's TypeError
+    if (isComplex(this.dtype) && !isComplex(d) && options?.discardImaginary === true) {
+      return this.real.astype(d);
+    }
     const out = empty(this.shape, d);
     copyInto(out, this);
     return out;
   }
 
   /**
-   * The elements in C order in a contiguous typed array: the backing
-   * buffer itself (no copy) when the view already is exactly that.
+   * The real part: a view for a complex array (as NumPy's `a.real`), the
+   * array itself otherwise.
    *
-   * @returns A typed array of `size` elements.
+   * @example
+   * ```ts
+   * import { full } from "./ndarray.ts";
+   * const c = full([2], { re: 1, im: -2 }, "complex64");
+   * if (c.real.dtype !== "float32" || c.real.get(1) !== 1) throw new Error("bad");
+   * ```
+   */
+  get real(): NDArray {
+    return isComplex(this.dtype) ? complexPart(this, 0) : this;
+  }
+
+  /**
+   * The imaginary part: a view for a complex array (as NumPy's `a.imag`),
+   * zeros of the same dtype otherwise.
+   *
+   * @example
+   * ```ts
+   * import { full } from "./ndarray.ts";
+   * const c = full([2], { re: 1, im: -2 }, "complex128");
+   * if (c.imag.get(0) !== -2) throw new Error("bad");
+   * ```
+   */
+  get imag(): NDArray {
+    return isComplex(this.dtype) ? complexPart(this, 1) : empty(this.shape, this.dtype);
+  }
+
+  /**
+   * The complex conjugate (NumPy's `conjugate`); a copy of a real array.
+   *
+   * @returns A new array.
+   *
+   * @example
+   * ```ts
+   * import { full } from "./ndarray.ts";
+   * const c = full([1], { re: 1, im: 2 }).conjugate();
+   * if (c.get(0).im !== -2) throw new Error("bad");
+   * ```
+   */
+  conjugate(): NDArray<D> {
+    return applyUfunc("conjugate", [this]) as NDArray<D>;
+  }
+
+  /**
+   * Alias of {@link NDArray.conjugate}.
+   *
+   * @returns A new array.
+   *
+   * @example
+   * ```ts
+   * import { full } from "./ndarray.ts";
+   * if (full([1], [3, 4]).conj().get(0).im !== -4) throw new Error("bad");
+   * ```
+   */
+  conj(): NDArray<D> {
+    return this.conjugate();
+  }
+
+  /**
+   * The elements in C order in a contiguous typed array: the backing
+   * buffer itself (no copy) when the view already is exactly that. A complex
+   * array gives `2 * size` numbers, real and imaginary parts interleaved (the
+   * bytes of NumPy's layout).
+   *
+   * @returns A typed array of `size` elements (`2 * size` for complex).
    *
    * @example
    * ```ts
@@ -572,6 +607,10 @@ export class NDArray<D extends DType = DType> {
   toTypedArray(): ArrayOf<D> {
     if (this.isContiguous) {
       const d = this.data as AnyTypedArray;
+      if (isComplex(this.dtype)) {
+        if (this.offset === 0 && d.length === 2 * this.size) return this.data;
+        return d.subarray(2 * this.offset, 2 * (this.offset + this.size)) as ArrayOf<D>;
+      }
       if (this.offset === 0 && d.length === this.size) return this.data;
       return d.subarray(this.offset, this.offset + this.size) as ArrayOf<D>;
     }
@@ -581,7 +620,7 @@ export class NDArray<D extends DType = DType> {
   /**
    * The elements as nested JS arrays (a scalar for a 0-d array).
    *
-   * @returns Nested arrays of numbers, bigints or booleans.
+   * @returns Nested arrays of numbers, bigints or booleans ({@link Complex} `{ re, im }` objects for complex).
    *
    * @example
    * ```ts

@@ -24,7 +24,9 @@
  * @module
  */
 
-import type { DType } from "./dtype.ts";
+import { type DType, isComplex } from "./dtype.ts";
+import { complexReduce } from "./_complex.ts";
+import { complexUnsupported } from "./_complex_parts.ts";
 import { NDArray } from "./ndarray.ts";
 import { FIELD_ARRAYS, ReducerImpl } from "./_reducer.ts";
 
@@ -223,6 +225,7 @@ export function reducer(
   globalShape: readonly number[],
   options: ReduceOptions = {},
 ): Reducer {
+  if (isComplex(inputDType)) throw complexUnsupported(inputDType, `reducer "${name}"`);
   return new ReducerImpl(name, inputDType, globalShape, options);
 }
 
@@ -330,6 +333,9 @@ export function stateFromBuffers(
 function oneShot(name: ReductionName, a: NDArray, options: ReduceOptions = {}): NDArray {
   if (!(a instanceof NDArray)) {
     throw new TypeError(`Invalid array "${String(a)}": expected an NDArray`);
+  }
+  if (isComplex(a.dtype)) {
+    return complexReduce(name, a, options, (part, o) => oneShot(name, part, o));
   }
   const r = reducer(name, a.dtype, a.shape, options);
   return r.finish(r.step(r.init(), a));

@@ -187,7 +187,7 @@ export function decodeValue(
     const info = DTYPES[dtype];
     if (!info) throw new TypeError(`Invalid array on the wire: unknown dtype "${dtype}"`);
     const copy = tail.slice(at, at + bytes);
-    const data = new info.array(copy.buffer, 0, bytes / info.bytes);
+    const data = new info.array(copy.buffer, 0, bytes / info.array.BYTES_PER_ELEMENT);
     return fromTypedArray(data, shape, dtype);
   }
   const out: Record<string, unknown> = {};

@@ -98,7 +98,7 @@ export function getGlobal(
   const one = empty([], local.dtype);
   if (comm.rank === owner) one.set([], local.get(...localIndex));
   comm.bcast(bitsView(one).data as CommBuffer, owner);
-  return one.get();
+  return one.get() as Scalar; // a complex element is a { re, im } (DistArray: complex unverified)
 }
 
 /** Writes one element by global index in every local copy of it (owner and halos). */

@@ -168,6 +168,10 @@ export const SYMBOLS = {
   H5Tget_array_dims2: { parameters: [HID, "buffer"], result: "i32" },
   // hid_t H5Tget_native_type(hid_t type_id, H5T_direction_t direction)
   H5Tget_native_type: { parameters: [HID, "i32"], result: HID },
+  // hid_t H5Tcreate(H5T_class_t type, size_t size)
+  H5Tcreate: { parameters: ["i32", SIZE], result: HID },
+  // herr_t H5Tinsert(hid_t parent_id, const char *name, size_t offset, hid_t member_id)
+  H5Tinsert: { parameters: [HID, "buffer", SIZE, HID], result: HERR },
   // hid_t H5Tenum_create(hid_t base_id)
   H5Tenum_create: { parameters: [HID], result: HID },
   // herr_t H5Tenum_insert(hid_t type, const char *name, const void *value)

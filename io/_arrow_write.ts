@@ -29,7 +29,13 @@ const ARROW_TYPES: { readonly [D in DType]: () => Arrow.DataType } = {
   float16: () => new arrow.Float16(),
   float32: () => new arrow.Float32(),
   float64: () => new arrow.Float64(),
+  complex64: () => noComplex("complex64"),
+  complex128: () => noComplex("complex128"),
 };
+
+function noComplex(d: string): never {
+  throw new TypeError(`${d} is not supported by writeArrow: Arrow has no complex type`);
+}
 
 /** One column of a file being written. */
 export interface ColumnSpec {

@@ -7,6 +7,7 @@ import {
   type DType,
   DTYPES,
   hasFloat16,
+  isComplex,
   type Scalar,
   scalarDType,
   toDType,
@@ -31,6 +32,7 @@ import {
 } from "../ffi/hdf5.ts";
 import type { H5CreateOptions, H5Entry, H5File, H5Mode } from "./hdf5.ts";
 import { readGenericAttribute, UnsupportedTypeError } from "./_hdf5_attrs.ts";
+import { complexMemType, complexOf, complexTypeCount, makeComplexType } from "./_hdf5_complex.ts";
 import type {
   H5AttributeOptions,
   H5AttributeValue,
@@ -94,7 +96,7 @@ let f16Type: Hid | null = null;
 
 /** How many memory types this module has built and keeps open (counted by libhdf5 as open objects). */
 export function cachedTypeCount(): number {
-  return (boolType === null ? 0 : 1) + (f16Type === null ? 0 : 1);
+  return (boolType === null ? 0 : 1) + (f16Type === null ? 0 : 1) + complexTypeCount();
 }
 
 function makeBoolType(): Hid {
@@ -126,6 +128,7 @@ function makeFloat16Type(): Hid {
 // 1-byte enum) and float16 (no native type in HDF5 1.10), which are built here.
 export function memType(dtype: DType): Hid {
   if (dtype === "bool") return makeBoolType();
+  if (isComplex(dtype)) return complexMemType(dtype);
   if (dtype === "float16") return makeFloat16Type();
   const ids = hdf5().ids as Readonly<Record<string, Hid>>;
   return ids[`${DTYPES[dtype].hdf5}_g`];
@@ -134,6 +137,7 @@ export function memType(dtype: DType): Hid {
 // A new file type for a dtype (the caller closes it).
 export function fileType(dtype: DType, bigEndian: boolean): Hid {
   const fn = hdf5().fn;
+  if (isComplex(dtype)) return makeComplexType(dtype, bigEndian);
   const t = check(fn.H5Tcopy(memType(dtype)), "H5Tcopy");
   if (bigEndian && DTYPES[dtype].bytes > 1) check(fn.H5Tset_order(t, 1), "H5Tset_order");
   return t;
@@ -166,6 +170,10 @@ function describeType(tid: Hid): TypeDesc {
       return { ok: true, dtype: hasFloat16() ? "float16" : "float32", order: orderOf() };
     }
     return { ok: false, name: `H5T_FLOAT of ${size} bytes` };
+  }
+  if (cls === H5T.COMPOUND) {
+    const c = complexOf(tid, size);
+    if (c) return { ok: true, ...c };
   }
   if (cls === H5T.ENUM && size === 1 && isBoolEnum(tid)) {
     return { ok: true, dtype: "bool", order: "none" };
@@ -312,6 +320,7 @@ export function guessChunks(
   return chunks;
 }
 
+// A complex fill value or attribute is reported by its real part.
 function scalarOf(dtype: DType, data: ArrayBufferView): Scalar {
   const v = (data as unknown as ArrayLike<number | bigint>)[0];
   return dtype === "bool" ? v !== 0 : v;

@@ -277,7 +277,7 @@ export function parseHeaderText(
   if (!parsed) {
     throw new FormatError(
       file,
-      `unsupported dtype "${descr}": expected bool, an integer or a float (such as "<f8")`,
+      `unsupported dtype "${descr}": expected bool, an integer, a float or a complex (such as "<f8")`,
     );
   }
   const fortran = dict.get("fortran_order");

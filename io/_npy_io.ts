@@ -143,6 +143,12 @@ export function pick(
   const dst = words(out.subarray(at, at + m * sz), sz);
   if (sz <= 4) {
     for (let i = 0; i < dst.length; i++) dst[i] = src[i * step];
+  } else if (sz > 8) {
+    // complex128: four words per element
+    const w = sz / 4;
+    for (let i = 0; i < m; i++) {
+      for (let k = 0; k < w; k++) dst[i * w + k] = src[i * step * w + k];
+    }
   } else {
     const s2 = step * 2;
     for (let i = 0, j = 0; i < dst.length; i += 2, j += s2) {
@@ -185,7 +191,8 @@ export function swapBytes(bytes: Uint8Array, sz: number): void {
  */
 export function cBytes(a: NDArray, dtype: DType, bigEndian: boolean): Uint8Array {
   const sz = DTYPES[dtype].bytes;
-  const swap = bigEndian === NATIVE_LE && sz > 1;
+  const word = DTYPES[dtype].array.BYTES_PER_ELEMENT; // a complex element is two words
+  const swap = bigEndian === NATIVE_LE && word > 1;
   let c = a;
   if (a.dtype !== dtype || !a.isContiguous || swap) {
     c = empty(a.shape, dtype);
@@ -193,6 +200,6 @@ export function cBytes(a: NDArray, dtype: DType, bigEndian: boolean): Uint8Array
   }
   const d = c.data as AnyTypedArray;
   const bytes = new Uint8Array(d.buffer, d.byteOffset + c.offset * sz, c.size * sz);
-  if (swap) swapBytes(bytes, sz);
+  if (swap) swapBytes(bytes, word);
   return bytes;
 }

@@ -2,7 +2,14 @@
 // (v2 `.zarray`/`.zgroup`/`.zattrs`, v3 `zarr.json`) into one form, and
 // writing them. Every problem is a FormatError naming the store and the key.
 
-import { type DType, DTYPE_NAMES, DTYPES, parseDescr, type Scalar } from "../core/dtype.ts";
+import {
+  type Complex,
+  type DType,
+  DTYPE_NAMES,
+  DTYPES,
+  parseDescr,
+  type Scalar,
+} from "../core/dtype.ts";
 import { FormatError } from "../core/errors.ts";
 import { extentProblem } from "../core/limits.ts";
 import { type CodecMeta, describeCodecs, knownCodec, v2CodecList } from "./_zarr_codecs.ts";
@@ -25,7 +32,7 @@ export interface ArrayMeta {
   /** Codecs in v3 form (v2 translated). */
   readonly codecs: CodecMeta[];
   readonly codec: string;
-  readonly fillValue: Scalar | null;
+  readonly fillValue: Scalar | Complex | null;
   readonly attributes: Record<string, unknown>;
   /** One name per axis (v2 `_ARRAY_DIMENSIONS`, v3 `dimension_names`), or null when absent. */
   readonly dimensions: (string | null)[] | null;
@@ -365,10 +372,23 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-function decodeFill(storeName: string, key: string, dtype: DType, v: unknown): Scalar | null {
+function decodeFill(
+  storeName: string,
+  key: string,
+  dtype: DType,
+  v: unknown,
+): Scalar | Complex | null {
   const inf = DTYPES[dtype];
   if (v === null) return null;
-  if (inf.kind === "b") {
+  if (inf.kind === "c") {
+    // zarr-python 2 writes [re, im]; Zarr v3 the same pair
+    const part = dtype === "complex64" ? "float32" : "float64";
+    if (Array.isArray(v) && v.length === 2) {
+      const [re, im] = v.map((x) => decodeFill(storeName, key, part, x) as number);
+      return { re, im };
+    }
+    if (typeof v === "number") return { re: v, im: 0 };
+  } else if (inf.kind === "b") {
     if (typeof v === "boolean") return v;
     if (typeof v === "number") return v !== 0;
   } else if (inf.kind === "f") {
@@ -395,9 +415,17 @@ function decodeFill(storeName: string, key: string, dtype: DType, v: unknown): S
 }
 
 /** The JSON text of a fill value (NaN and infinities as strings, big integers exact). */
-export function fillJson(dtype: DType, v: Scalar | null): string {
+export function fillJson(dtype: DType, v: Scalar | Complex | null): string {
   if (v === null) return "null";
   const inf = DTYPES[dtype];
+  if (inf.kind === "c") {
+    const part = dtype === "complex64" ? "float32" : "float64";
+    const c = typeof v === "object" ? v : { re: Number(v), im: 0 };
+    return `[${fillJson(part, c.re)}, ${fillJson(part, c.im)}]`;
+  }
+  if (typeof v === "object") {
+    throw new TypeError(`Invalid fill value for dtype "${dtype}": a complex number`);
+  }
   if (inf.kind === "b") return String(typeof v === "boolean" ? v : Number(v) !== 0);
   if (inf.kind === "f") {
     const n = Number(v);

@@ -7,13 +7,14 @@
 // io/zarr.ts, which also uses `forEachChunk` to read.
 
 import type { Zarrita as zarr } from "./_npm.ts";
-import { type AnyTypedArray, type DType, DTYPES } from "../core/dtype.ts";
+import { type AnyTypedArray, type DType, DTYPES, isComplex } from "../core/dtype.ts";
 import { FormatError } from "../core/errors.ts";
 import { copyInto, NDArray } from "../core/ndarray.ts";
 import { type AxisPiece, projectAxes } from "../core/indexer.ts";
 import { type ChunkEncoder, makeEncoder } from "./_zarr_codecs.ts";
 import { type ArrayMeta, keyOf } from "./_zarr_meta.ts";
 import type { FsStore } from "./_zarr_store.ts";
+import { floatPart, needsOwnFill } from "./_zarr_complex.ts";
 import type { Region } from "./region.ts";
 
 /** Chunks encoded or decoded at the same time by one read or write. */
@@ -66,20 +67,27 @@ export class ZarrChunks {
         { cause: e },
       );
     }
+    const cplx = isComplex(this.#dtype);
+    if (cplx && needsOwnFill(this.#meta.fillValue) && !(await this.#store.has(this.key(coords)))) {
+      return { data: this.#blank(coords, true).data as AnyTypedArray, stride: this.#strides };
+    }
     const raw = chunk.data as unknown;
     const data =
       (raw instanceof this.#lib.BoolArray
         ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)
         : raw) as AnyTypedArray;
-    if (!(data instanceof DTYPES[this.#dtype].array) || data.length !== this.#size) {
+    const per = cplx ? 2 : 1;
+    if (!(data instanceof DTYPES[this.#dtype].array) || data.length !== this.#size * per) {
       throw new FormatError(
         this.#store.root,
-        `chunk "${
-          this.key(coords)
-        }" holds ${data?.length} elements after decoding, expected ${this.#size}`,
+        `chunk "${this.key(coords)}" holds ${data?.length} elements after decoding, expected ${
+          this.#size * per
+        }`,
       );
     }
-    return { data, stride: chunk.stride };
+    // a complex chunk comes as floats with a trailing axis of 2
+    const stride = cplx ? chunk.stride.slice(0, -1).map((s) => s / 2) : chunk.stride;
+    return { data, stride };
   }
 
   /**
@@ -117,11 +125,17 @@ export class ZarrChunks {
   }
 
   /** A fresh chunk in the array's memory order, filled with the fill value. */
-  #blank(coords: readonly number[]): NDArray {
+  #blank(coords: readonly number[], always = false): NDArray {
     const { shape, fillValue } = this.#meta;
-    const data = new DTYPES[this.#dtype].array(this.#size) as AnyTypedArray;
-    const clipped = coords.some((c, i) => (c + 1) * this.#chunks[i] > shape[i]);
-    if (clipped && fillValue !== null) {
+    const inf = DTYPES[this.#dtype];
+    const data = new inf.array(
+      (this.#size * inf.bytes) / inf.array.BYTES_PER_ELEMENT,
+    ) as AnyTypedArray;
+    const clipped = always || coords.some((c, i) => (c + 1) * this.#chunks[i] > shape[i]);
+    if (clipped && fillValue !== null && typeof fillValue === "object") {
+      const { re, im } = fillValue;
+      for (let i = 0; i < data.length; i += 2) [data[i], data[i + 1]] = [re, im];
+    } else if (clipped && fillValue !== null) {
       (data as Float64Array).fill(
         (DTYPES[this.#dtype].big ? BigInt(fillValue as number) : Number(fillValue)) as number,
       );
@@ -137,18 +151,23 @@ export class ZarrChunks {
   }
 
   async #put(coords: readonly number[], chunk: NDArray): Promise<void> {
+    // zarrita encodes a complex chunk as floats with a trailing axis of 2
+    const cplx = isComplex(this.#dtype);
+    const shape = cplx ? [...this.#chunks, 2] : [...this.#chunks];
+    const stride = cplx ? [...chunk.strides.map((s) => 2 * s), 1] : [...chunk.strides];
+    const fill = this.#meta.fillValue;
     this.#encoder ??= makeEncoder({
-      dataType: this.#meta.dataType,
-      shape: [...this.#chunks],
+      dataType: cplx ? floatPart(this.#dtype).dataType : this.#meta.dataType,
+      shape,
       codecs: this.#meta.codecs,
-      fillValue: this.#meta.fillValue,
+      fillValue: typeof fill === "object" && fill !== null ? fill.re : fill,
     });
     const encode = await this.#encoder;
     const buf = chunk.data as Uint8Array;
     const data = this.#dtype === "bool"
       ? new this.#lib.BoolArray(buf.buffer, buf.byteOffset, buf.length)
       : buf;
-    const bytes = await encode({ data, shape: [...this.#chunks], stride: [...chunk.strides] });
+    const bytes = await encode({ data, shape, stride });
     await this.#store.set(this.key(coords), bytes);
   }
 }

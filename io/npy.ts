@@ -463,9 +463,14 @@ export class NpyFile implements ArraySource, ArraySink {
         pos += count * sz;
       }
     }
-    if (this.bigEndian === NATIVE_LE) swapBytes(out, sz);
+    const word = inf.array.BYTES_PER_ELEMENT; // a complex element is two words
+    if (this.bigEndian === NATIVE_LE) swapBytes(out, word);
     if (into) return into;
-    const data = new inf.array(out.buffer as ArrayBuffer, out.byteOffset, n) as ArrayOf<DType>;
+    const data = new inf.array(
+      out.buffer as ArrayBuffer,
+      out.byteOffset,
+      (n * sz) / word,
+    ) as ArrayOf<DType>;
     const a = new NDArray(this.dtype, data, sr.count);
     return this.fortranOrder ? a.transpose() : a;
   }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { DType, Scalar } from "../core/dtype.ts";
+import type { Complex, DType, Scalar } from "../core/dtype.ts";
 import type { NDArray } from "../core/ndarray.ts";
 import type { RegionLike } from "../core/indexer.ts";
 
@@ -64,7 +64,7 @@ export interface ArraySource {
    */
   readonly dimensions?: readonly (string | null)[];
   /** Optional: the stored fill value (HDF5 fill value, Zarr `fill_value`), raw. */
-  readonly fillValue?: Scalar | null;
+  readonly fillValue?: Scalar | Complex | null;
 }
 
 /** A writable array (contract 2). Regions written by different ranks must not overlap. */

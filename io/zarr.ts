@@ -18,7 +18,15 @@
  */
 
 import { loadZarrita, type Zarrita as zarr } from "./_npm.ts";
-import { type AnyTypedArray, type DType, DTYPES, type Scalar } from "../core/dtype.ts";
+import {
+  type AnyTypedArray,
+  type Complex,
+  type DType,
+  DTYPES,
+  isComplex,
+  type Scalar,
+} from "../core/dtype.ts";
+import { checkComplexMeta, complexFloatStore } from "./_zarr_complex.ts";
 import { FormatError, ShapeMismatchError } from "../core/errors.ts";
 import { copyInto, empty, NDArray } from "../core/ndarray.ts";
 import { registerCodecs } from "./_zarr_codecs.ts";
@@ -135,7 +143,7 @@ export class ZarrArray implements ArraySource, ArraySink {
   /** Whether elements are stored big-endian. */
   readonly bigEndian: boolean;
   /** Value of chunks never written (null when the metadata has none: read as 0). */
-  readonly fillValue: Scalar | null;
+  readonly fillValue: Scalar | Complex | null;
   /** The array's attributes. */
   readonly attributes: Readonly<Record<string, unknown>>;
   /** Axis names (v2 `_ARRAY_DIMENSIONS` attribute, v3 `dimension_names`), when the array has them. */
@@ -184,7 +192,9 @@ export class ZarrArray implements ArraySource, ArraySink {
     this.#chunkSize = meta.chunks.reduce((a, b) => a * b, 1);
     const cores = typeof navigator === "object" ? navigator.hardwareConcurrency ?? 1 : 1;
     this.#forceWorkers = workers !== undefined;
-    this.#workers = workers ?? (cores >= 2 ? DEFAULT_WORKERS : 0);
+    // the decode workers open arrays with zarrita directly, which has no complex
+    this.#workers = isComplex(meta.dtype) ? 0 : workers ?? (cores >= 2 ? DEFAULT_WORKERS : 0);
+    if (isComplex(meta.dtype)) this.#forceWorkers = false;
     this.#openSpec = {
       root: store.root,
       object: meta.path,
@@ -230,7 +240,9 @@ export class ZarrArray implements ArraySource, ArraySink {
     if (meta.kind !== "array") {
       throw new FormatError(loc.path, `"${object}" is a group, not an array`);
     }
-    const where = lib.root(store).resolve(object);
+    checkComplexMeta(meta, locator);
+    const zstore = isComplex(meta.dtype) ? complexFloatStore(store) : store;
+    const where = lib.root(zstore).resolve(object);
     let array: zarr.Array<zarr.DataType, FsStore>;
     try {
       array = meta.zarrFormat === 2

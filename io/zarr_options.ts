@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { DType, Scalar } from "../core/dtype.ts";
+import type { Complex, DType, Scalar } from "../core/dtype.ts";
 
 /** Options of `createZarr` (io/zarr.ts). */
 export interface ZarrCreateOptions {
@@ -23,7 +23,7 @@ export interface ZarrCreateOptions {
   /** Zarr format (default: the store's, or 2 for a new store - what zarr-python 2 reads). */
   readonly zarrFormat?: 2 | 3;
   /** Value of chunks never written (default 0, or false for bool; null: none, v2 only). */
-  readonly fillValue?: Scalar | null;
+  readonly fillValue?: Scalar | Complex | null;
   /** Attributes of the array (JSON). */
   readonly attributes?: Readonly<Record<string, unknown>>;
   /**

@@ -61,7 +61,8 @@ export class BufferPool {
       b = this.#alloc(key, bytes);
       this.#bufs.set(key, b);
     }
-    const data = new inf.array(b.buffer as ArrayBuffer, b.byteOffset, Math.max(1, n));
+    const words = (Math.max(1, n) * inf.bytes) / inf.array.BYTES_PER_ELEMENT; // 2 per complex
+    const data = new inf.array(b.buffer as ArrayBuffer, b.byteOffset, words);
     return new NDArray(dtype, data as never, shape);
   }
 }

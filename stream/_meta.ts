@@ -218,7 +218,9 @@ export function outputMetadata(root: Node, dtype: DType, packed = false): Output
   const isZarr = "zarrFormat" in raw;
   if (encoded) {
     const fill = firstNumber(stored._FillValue);
-    const own = raw.fillValue ?? null;
+    const ownRaw = raw.fillValue ?? null;
+    // a complex fill value does not travel (the output writes its default)
+    const own = typeof ownRaw === "object" ? null : ownRaw;
     fillValue = fill ?? (isZarr ? own : null);
     // an xarray-written Zarr array: its fill_value is its _FillValue
     if (fill === null && isZarr && own !== null && "_ARRAY_DIMENSIONS" in stored) {

@@ -275,6 +275,9 @@ export function lutIndex(t: number): number {
 /** The elements of a 2-D array as float64, C order. */
 export function readValues(a: NDArray): Float64Array {
   if (!(a.dtype in DTYPES)) throw new TypeError(`Unknown dtype "${String(a.dtype)}"`);
+  if (DTYPES[a.dtype].kind === "c") {
+    throw new TypeError(`${a.dtype} is not supported by plots: plot its abs(), real or imag`);
+  }
   const [rows, cols] = a.shape;
   const [s0, s1] = a.strides;
   const src = a.data as ArrayLike<number | bigint>;

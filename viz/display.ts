@@ -22,6 +22,7 @@
  * @module
  */
 
+import { isComplex } from "../core/dtype.ts";
 import { NDArray } from "../core/ndarray.ts";
 import { distributionMap, heatmap, type PlottableDistribution } from "./plot.ts";
 
@@ -63,7 +64,7 @@ function image(png: Uint8Array, alt: string): string {
 
 /** A 2-D view of `a` to draw: itself, or its first 2-D plane; null when nothing fits. */
 function plane(a: NDArray): NDArray | null {
-  if (a.shape.length < 2 || a.size === 0 || a.dtype === "bool") return null;
+  if (a.shape.length < 2 || a.size === 0 || a.dtype === "bool" || isComplex(a.dtype)) return null;
   let v = a;
   while (v.shape.length > 2) v = v.slice(0);
   return v.size <= HEATMAP_MAX ? v : null;

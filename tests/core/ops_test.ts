@@ -49,6 +49,10 @@ const EXTRAS: Record<TypeName, Record<string, string>> = {
     median: "core/sort.ts; LazyArray's returns a Promise (passes over the data)",
     quantile: "core/sort.ts; LazyArray's returns a Promise (passes over the data)",
     percentile: "core/sort.ts; LazyArray's returns a Promise (passes over the data)",
+    real: "complex: a view of the real parts of one buffer (LazyArray/DistArray: not yet)",
+    imag: "complex: a view of the imaginary parts of one buffer (LazyArray/DistArray: not yet)",
+    conjugate: "complex conjugate; not a table ufunc (no real kernel: a copy for real dtypes)",
+    conj: "alias of conjugate",
   },
   LazyArray: {
     chunks: "the source's chunk grid: only an on-disk source has one",

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { createNpy, NpyFile, readNpy, writeNpy } from "../../io/npy.ts";
-import { type DType, DTYPE_NAMES, DTYPES } from "../../core/dtype.ts";
+import { type Complex, type DType, DTYPE_NAMES, DTYPES } from "../../core/dtype.ts";
 import { arange, fromArray, type NDArray, zeros } from "../../core/ndarray.ts";
 import { type Region, toRegion } from "../../io/region.ts";
 import { hasPython, pythonJson, ROOT, tempDir } from "../_util.ts";
@@ -27,6 +27,10 @@ def val(x, kind):
     return x
 def enc(a):
     k = a.dtype.kind
+    if k == "c":
+        return {"dtype": a.dtype.name, "shape": list(a.shape),
+                "fortran": bool(a.flags.f_contiguous and not a.flags.c_contiguous),
+                "values": [[val(x.real, "f"), val(x.imag, "f")] for x in np.ravel(a, order="C").tolist()]}
     return {"dtype": a.dtype.name, "shape": list(a.shape),
             "fortran": bool(a.flags.f_contiguous and not a.flags.c_contiguous),
             "values": [val(x, k) for x in np.ravel(a, order="C").tolist()]}
@@ -42,7 +46,10 @@ interface Encoded {
 /** Our array in the same encoding as PY_ENC's `enc`. */
 function enc(a: NDArray): Encoded {
   const kind = DTYPES[a.dtype].kind;
-  const values = [...a.flat()].map((v) => {
+  const num = (v: number): unknown =>
+    Number.isNaN(v) ? "nan" : v === Infinity ? "inf" : v === -Infinity ? "-inf" : v;
+  const values = [...a.flat()].map((v: unknown) => {
+    if (typeof v === "object") return [num((v as Complex).re), num((v as Complex).im)];
     if (typeof v === "boolean") return v;
     if (typeof v === "bigint" || kind === "i" || kind === "u") return String(v);
     if (Number.isNaN(v)) return "nan";
