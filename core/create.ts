@@ -78,7 +78,8 @@ export function zeros<D extends DType = "float64">(
  * ```ts
  * import { full } from "./ndarray.ts";
  * if (full([2], 7, "int16").get(1) !== 7) throw new Error("bad");
- * if (full([2], { re: 1, im: 2 }).get(0).im !== 2) throw new Error("bad");
+ * const z = full([2], { re: 1, im: 2 }).get(0) as unknown as { re: number; im: number };
+ * if (z.im !== 2) throw new Error("bad");
  * ```
  */
 export function full<D extends DType = DType>(

@@ -567,7 +567,7 @@ export class NDArray<D extends DType = DType> {
    * ```ts
    * import { full } from "./ndarray.ts";
    * const c = full([1], { re: 1, im: 2 }).conjugate();
-   * if (c.get(0).im !== -2) throw new Error("bad");
+   * if ((c.get(0) as unknown as { im: number }).im !== -2) throw new Error("bad");
    * ```
    */
   conjugate(): NDArray<D> {
@@ -582,7 +582,7 @@ export class NDArray<D extends DType = DType> {
    * @example
    * ```ts
    * import { full } from "./ndarray.ts";
-   * if (full([1], [3, 4]).conj().get(0).im !== -4) throw new Error("bad");
+   * if ((full([1], [3, 4]).conj().get(0) as unknown as { im: number }).im !== -4) throw Error();
    * ```
    */
   conj(): NDArray<D> {
