@@ -139,7 +139,8 @@ if (!skipStatic) {
   const checks: [string, string[]][] = [
     ["deno fmt --check", ["fmt", "--check"]],
     ["deno lint", ["lint"]],
-    ["deno check", ["check", ...tsFiles]],
+    // --doc: the JSDoc examples type-check too (deno test --doc would fail on them otherwise)
+    ["deno check --doc", ["check", "--doc", ...tsFiles]],
     ["doc examples (scripts/check_docs.ts)", ["run", "-A", "scripts/check_docs.ts"]],
     ["deno doc --lint", ["doc", "--lint", "mod.ts"]],
     ["layers (scripts/check_layers.ts)", ["run", "-A", "scripts/check_layers.ts"]],
