@@ -198,6 +198,11 @@ export const SYMBOLS = {
   H5Pset_deflate: { parameters: [HID, "u32"], result: HERR },
   // herr_t H5Pset_shuffle(hid_t plist_id)
   H5Pset_shuffle: { parameters: [HID], result: HERR },
+  // herr_t H5Pset_filter(hid_t plist_id, H5Z_filter_t filter, unsigned flags, size_t cd_nelmts,
+  //   const unsigned cd_values[])
+  H5Pset_filter: { parameters: [HID, "i32", "u32", "usize", "buffer"], result: HERR },
+  // htri_t H5Zfilter_avail(H5Z_filter_t id): also loads a filter plugin from the plugin path
+  H5Zfilter_avail: { parameters: ["i32"], result: "i32" },
   // herr_t H5Pset_fill_value(hid_t plist_id, hid_t type_id, const void *value)
   H5Pset_fill_value: { parameters: [HID, HID, "buffer"], result: HERR },
   // herr_t H5Pget_fill_value(hid_t plist_id, hid_t type_id, void *value)

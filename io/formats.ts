@@ -257,7 +257,7 @@ const DEFINITIONS: { readonly [F in Format]: Definition } = {
     load: () => import("./_formats/npy.ts"),
   },
   hdf5: {
-    codecs: ["none", "gzip"],
+    codecs: ["none", "gzip", "lz4"],
     shuffle: true,
     serialWrites: true,
     staging: "copy",

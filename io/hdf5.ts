@@ -25,6 +25,7 @@ import {
   hsize,
 } from "../ffi/hdf5.ts";
 import { parseLocator } from "./locator.ts";
+import { H5Z_FILTER_LZ4, setPluginFilter } from "./_hdf5_plugins.ts";
 import {
   attributeNames,
   bytesOf,
@@ -97,8 +98,8 @@ export interface H5CreateOptions {
   readonly chunks?: readonly number[];
   /** Maximum shape; null for an unlimited axis (needs chunks). Default: `shape`. */
   readonly maxshape?: readonly (number | null)[];
-  /** Compression filter (needs chunks). */
-  readonly compression?: "gzip";
+  /** Compression filter (needs chunks); `lz4` needs libhdf5's LZ4 plugin (hdf5-filter-plugin). */
+  readonly compression?: "gzip" | "lz4";
   /** gzip level 0-9 (default 4, as h5py). */
   readonly compressionLevel?: number;
   /** Byte shuffle before compression. */
@@ -474,6 +475,7 @@ export class H5File implements Disposable {
       if (options.compression === "gzip") {
         check(fn.H5Pset_deflate(dcpl, level), "H5Pset_deflate", ctx);
       }
+      if (options.compression === "lz4") setPluginFilter(fn, dcpl, H5Z_FILTER_LZ4, "LZ4", ctx);
       if (storage.fillNever) {
         check(fn.H5Pset_fill_time(dcpl, H5D_FILL_TIME.NEVER), "H5Pset_fill_time", ctx);
       }

@@ -31,6 +31,7 @@ export const PACKAGES: Record<string, string> = {
   "libdeflate0": "libdeflate (zlib and gzip)",
   "libbz2-1.0": "libbz2 (numcodecs' BZ2)",
   "liblzma5": "liblzma (numcodecs' LZMA)",
+  "hdf5-filter-plugin": "libhdf5's LZ4 and BZip2 filter plugins (HDF5 lz4 output, plugin reads)",
   "jupyter-nbconvert": "jupyter nbconvert (executes examples/tessera.ipynb headless)",
   "python3-nbclient": "nbclient (runs the notebook's cells in Deno's kernel)",
   "jupyter-client": "jupyter kernelspec (finds the Deno kernel)",

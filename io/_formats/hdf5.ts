@@ -42,11 +42,11 @@ export const format: FormatModule = {
   },
   async create(loc, options) {
     const codec = options.codec ?? null;
-    if (codec !== null && codec.name !== "none" && codec.name !== "gzip") {
+    if (codec !== null && codec.name !== "none" && codec.name !== "gzip" && codec.name !== "lz4") {
       throw new TypeError(
         `Unsupported HDF5 codec "${
           formatCodec(codec)
-        }": expected "gzip[:level]", "shuffle+gzip[:level]" or "none"`,
+        }": expected "gzip[:level]", "shuffle+gzip[:level]", "lz4" (with libhdf5's LZ4 plugin) or "none"`,
       );
     }
     const gzip = codec?.name === "gzip" ? codec : null;
@@ -66,7 +66,7 @@ export const format: FormatModule = {
         shape: [...options.shape],
         dtype: options.dtype,
         chunks: options.chunks ? [...options.chunks] : undefined,
-        compression: gzip ? "gzip" : undefined,
+        compression: gzip ? "gzip" : codec?.name === "lz4" ? "lz4" : undefined,
         compressionLevel: gzip?.level ?? undefined,
         shuffle: gzip?.shuffle === true,
         ...(fill === null ? {} : { fillValue: fill }),
