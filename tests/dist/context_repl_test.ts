@@ -37,7 +37,8 @@ Deno.test({
     // no engine left: no process runs the engine script
     const left = [...Deno.readDirSync("/proc")].filter((e) => /^\d+$/.test(e.name)).filter((e) => {
       try {
-        return Deno.readTextFileSync(`/proc/${e.name}/cmdline`).includes("_engine.ts");
+        const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`);
+        return cmd.includes("_engine.ts") && cmd.includes("--connect");
       } catch {
         return false;
       }
