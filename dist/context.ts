@@ -24,6 +24,7 @@ import type { Comm } from "./comm.ts";
 import type { DistArray } from "./dist_array.ts";
 import type { LayoutOptions } from "./layout.ts";
 import { EngineError } from "./engine_error.ts";
+import { REMOTE_REF, type RemoteRef } from "./engine_plugin.ts";
 import { DistArrayProxy, type ProxyInit, type ProxyOperand } from "./dist_array_proxy.ts";
 import {
   decodeValue,
@@ -180,6 +181,7 @@ export class Context implements AsyncDisposable {
   readonly #readers: Promise<void>[];
   readonly #freed: number[] = [];
   readonly #unload: () => void;
+  readonly #plugins = new Map<string, Promise<unknown>>();
   #requests = 0;
   #arrays = 0;
   #failure: EngineError | null = null;
@@ -477,9 +479,12 @@ export class Context implements AsyncDisposable {
   }
 
   #refOf(x: object): number | null {
-    if (!(x instanceof DistArrayProxy)) return null;
-    if (x.context !== this) throw new TypeError(`Cannot use a proxy of another Context`);
-    return x.id;
+    const ref = x instanceof DistArrayProxy
+      ? x
+      : (x as { [REMOTE_REF]?: RemoteRef })[REMOTE_REF];
+    if (!ref) return null;
+    if (ref.context !== this) throw new TypeError(`Cannot use a proxy of another Context`);
+    return ref.id;
   }
 
   #revive(value: unknown): unknown {
@@ -710,6 +715,35 @@ export class Context implements AsyncDisposable {
     if (!Array.isArray(args)) throw new TypeError(`Invalid args: expected an array`);
     const { header, tail } = this.#encode({ args });
     return await this.#send({ ...header, op: "apply", src: fn.toString() }, tail) as T[];
+  }
+
+  /**
+   * Makes every engine import a plugin module once (dist/engine_plugin.ts): the
+   * commands it registers can then be sent. Layers above dist/ use it (stream/'s
+   * `LazyArrayProxy` loads its engine side this way); later calls with the same
+   * URL reuse the first import.
+   *
+   * @param module The module's URL (as `new URL("./x.ts", import.meta.url).href`).
+   * @throws {EngineError} When the import fails on some engine.
+   *
+   * @example
+   * ```ts
+   * import { Context } from "./context.ts";
+   * await using ctx = await Context.start({ engines: 1, launcher: null });
+   * await ctx.loadPlugin(new URL("./engine_plugin.ts", import.meta.url).href);
+   * ```
+   */
+  async loadPlugin(module: string): Promise<void> {
+    if (typeof module !== "string" || !URL.canParse(module)) {
+      throw new TypeError(`Invalid plugin module "${module}": expected a URL`);
+    }
+    let loading = this.#plugins.get(module);
+    if (!loading) {
+      loading = this.#send({ op: "load", module });
+      this.#plugins.set(module, loading);
+      loading.catch(() => this.#plugins.delete(module));
+    }
+    await loading;
   }
 
   /**
