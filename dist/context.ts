@@ -479,9 +479,7 @@ export class Context implements AsyncDisposable {
   }
 
   #refOf(x: object): number | null {
-    const ref = x instanceof DistArrayProxy
-      ? x
-      : (x as { [REMOTE_REF]?: RemoteRef })[REMOTE_REF];
+    const ref = x instanceof DistArrayProxy ? x : (x as { [REMOTE_REF]?: RemoteRef })[REMOTE_REF];
     if (!ref) return null;
     if (ref.context !== this) throw new TypeError(`Cannot use a proxy of another Context`);
     return ref.id;

@@ -381,8 +381,10 @@ export class LazyArrayProxy {
    */
   async toDistArray(options: RemoteRunOptions & LayoutOptions = {}): Promise<DistArrayProxy> {
     const o = runOptions("toDistArray", options, ["dist", "grid"]);
-    return await this.#ctx._command("lazy.toDistArray", { target: this.id, options: o }) as
-      DistArrayProxy;
+    return await this.#ctx._command("lazy.toDistArray", {
+      target: this.id,
+      options: o,
+    }) as DistArrayProxy;
   }
 
   /**
