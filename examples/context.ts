@@ -67,7 +67,8 @@ try {
   }) as NDArray;
   using here = await open(file, { chunks: [6, 20, 30] });
   const local = await here.sub(here.mean({ axis: 0 })).std({ axis: [1, 2] }).compute();
-  const same = spread.toArray().every((x, i) => Object.is(x, local.toArray()[i]));
+  const [x, y] = [spread.toArray() as number[], local.toArray() as number[]];
+  const same = x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
   console.log(
     `lazy: ${t} std of the anomaly per step [${spread.shape}], same bits as in process: ${same}`,
   );
