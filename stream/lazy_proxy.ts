@@ -280,8 +280,19 @@ export class LazyArrayProxy {
    *
    * @example
    * ```ts
-   * import { LazyArrayProxy } from "./lazy_proxy.ts";
-   * if (typeof LazyArrayProxy.prototype.compute !== "function") throw new Error();
+   * import assert from "node:assert/strict";
+   * import { Context } from "../dist/context.ts";
+   * import { DistArrayProxy } from "../dist/dist_array_proxy.ts";
+   * import { openRemote } from "./lazy_proxy.ts";
+   * import { writeNpy } from "../io/npy.ts";
+   * import { ones } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * await writeNpy(`${dir}/a.npy`, ones([100, 10]));
+   * await using ctx = await Context.start({ engines: 1, launcher: null, resultLimitBytes: 1024 });
+   * const a = await openRemote(ctx, `${dir}/a.npy`);
+   * assert.equal(((await (await a.sum()).compute()) as { get(): unknown }).get(), 1000);
+   * assert.ok((await a.compute()) instanceof DistArrayProxy); // 8000 bytes stay remote
+   * await Deno.remove(dir, { recursive: true });
    * ```
    */
   async compute(options: RemoteRunOptions = {}): Promise<RemoteRunResult> {
@@ -354,8 +365,17 @@ export class LazyArrayProxy {
    *
    * @example
    * ```ts
-   * import { LazyArrayProxy } from "./lazy_proxy.ts";
-   * if (typeof LazyArrayProxy.prototype.to !== "function") throw new Error();
+   * import assert from "node:assert/strict";
+   * import { Context } from "../dist/context.ts";
+   * import { openRemote } from "./lazy_proxy.ts";
+   * import { readNpy, writeNpy } from "../io/npy.ts";
+   * import { fromArray } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * await writeNpy(`${dir}/a.npy`, fromArray([1, 2, 3], "float64"));
+   * await using ctx = await Context.start({ engines: 1, launcher: null });
+   * await (await (await openRemote(ctx, `${dir}/a.npy`)).mul(2)).to(`${dir}/b.npy`);
+   * assert.deepEqual((await readNpy(`${dir}/b.npy`)).toArray(), [2, 4, 6]);
+   * await Deno.remove(dir, { recursive: true });
    * ```
    */
   async to(locator: string, options: TargetOptions & RemoteRunOptions = {}): Promise<void> {
@@ -375,8 +395,17 @@ export class LazyArrayProxy {
    *
    * @example
    * ```ts
-   * import { LazyArrayProxy } from "./lazy_proxy.ts";
-   * if (typeof LazyArrayProxy.prototype.toDistArray !== "function") throw new Error();
+   * import assert from "node:assert/strict";
+   * import { Context } from "../dist/context.ts";
+   * import { openRemote } from "./lazy_proxy.ts";
+   * import { writeNpy } from "../io/npy.ts";
+   * import { fromArray } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * await writeNpy(`${dir}/a.npy`, fromArray([1, 2, 3], "float64"));
+   * await using ctx = await Context.start({ engines: 1, launcher: null });
+   * const d = await (await openRemote(ctx, `${dir}/a.npy`)).toDistArray({ dist: "c" });
+   * assert.deepEqual((await d.toNDArray()).toArray(), [1, 2, 3]);
+   * await Deno.remove(dir, { recursive: true });
    * ```
    */
   async toDistArray(options: RemoteRunOptions & LayoutOptions = {}): Promise<DistArrayProxy> {
