@@ -4,7 +4,9 @@
 // the in-process LazyArray results bit for bit (the stream engine gives the
 // same bits for any rank count); `to()` writes the same bytes as the
 // in-process `to()`; large results stay remote as DistArrayProxy objects; a
-// bad locator is an EngineError naming the file; no engine process is left.
+// bad locator is an EngineError naming the file; each of 2 engines reads about
+// half of the file's bytes (its own chunks, from /proc/self/io); no engine
+// process is left.
 // A normal single-process test file (it launches the engines itself).
 
 import assert from "node:assert/strict";
@@ -168,6 +170,45 @@ Deno.test({
       });
       pids = [...ctx.pids, ctx.launcherPid!];
       await checkContext(ctx, dir.path);
+    }
+    await assertGone(pids);
+  },
+});
+
+/** Bytes each engine has read so far (`rchar` of /proc/self/io). */
+function bytesRead(ctx: Context): Promise<number[]> {
+  return ctx.apply(() => Number(/rchar: (\d+)/.exec(Deno.readTextFileSync("/proc/self/io"))![1]));
+}
+
+Deno.test({
+  name: "Context.open under mpiexec.mpich: each of 2 engines reads its own chunks (half the bytes)",
+  ignore: !MPICH || (() => {
+    try {
+      Deno.readTextFileSync("/proc/self/io");
+      return false;
+    } catch {
+      return true;
+    }
+  })(),
+  fn: async () => {
+    await using dir = await tempDir();
+    const path = `${dir.path}/big.npy`;
+    await writeNpy(path, rand([100, 100, 100], { seed: 1 }).astype("float32"));
+    let pids: number[];
+    {
+      await using ctx = await Context.start({ engines: 2, launcher: "mpiexec.mpich" });
+      const a = await ctx.open(path, { chunks: [10, 100, 100] });
+      const s = await a.sum();
+      const before = await bytesRead(ctx);
+      const sum = await s.compute({ memory: "64MiB" }) as NDArray;
+      const after = await bytesRead(ctx);
+      using local = await open(path, { chunks: [10, 100, 100] });
+      assertSameBits(sum, await local.sum().compute(), "sum");
+      const data = 100 * 100 * 100 * 4;
+      for (const [rank, n] of after.map((x, i) => x - before[i]).entries()) {
+        assert.ok(n > 0.45 * data && n < 0.6 * data, `engine ${rank} read ${n} of ${data} bytes`);
+      }
+      pids = [...ctx.pids, ctx.launcherPid!];
     }
     await assertGone(pids);
   },
