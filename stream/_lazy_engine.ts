@@ -23,6 +23,8 @@ export interface LazyInit {
 export const LAZY_GRAPH_METHODS: ReadonlySet<string> = new Set([
   "astype",
   "clip",
+  "cumprod",
+  "cumsum",
   "reduce",
   "slice",
   "ufunc",

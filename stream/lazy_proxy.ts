@@ -16,7 +16,12 @@
 import type { DType, Scalar } from "../core/dtype.ts";
 import type { NDArray, SliceSpec } from "../core/ndarray.ts";
 import type { ReduceOptions, ReductionName } from "../core/reduce.ts";
-import { type ElementwiseMethods, installOps, type ReductionMethods } from "../core/ops.ts";
+import {
+  type ElementwiseMethods,
+  installOps,
+  type ReductionMethods,
+  type ScanMethods,
+} from "../core/ops.ts";
 import { Context } from "../dist/context.ts";
 import type { DistArrayProxy } from "../dist/dist_array_proxy.ts";
 import type { LayoutOptions } from "../dist/layout.ts";
@@ -78,10 +83,12 @@ function runOptions(name: string, options: unknown, extra: readonly string[] = [
 export interface LazyArrayProxy
   extends
     ElementwiseMethods<LazyProxyOperand, Promise<LazyArrayProxy>>,
-    ReductionMethods<Promise<LazyArrayProxy>> {}
+    ReductionMethods<Promise<LazyArrayProxy>>,
+    ScanMethods<Promise<LazyArrayProxy>> {}
 
 /**
  * A LazyArray held by the engines of a `Context`: made by `ctx.open(locator)`.
+ * Element-wise methods, reductions and scans (`cumsum`, `cumprod`) build the graph.
  * Its methods are LazyArray's, asynchronous (each a round trip that builds
  * the graph on every engine); `compute()`, `median()`, `quantile()`,
  * `percentile()`, `to()` and `toDistArray()` run it collectively there.
@@ -175,9 +182,18 @@ export class LazyArrayProxy {
     return new LazyArrayProxy(ctx, (value as { $lazy: LazyInit }).$lazy);
   }
 
-  async #call(method: string, args: unknown[]): Promise<LazyArrayProxy> {
-    const v = await this.#ctx._command("lazy.call", { target: this.id, method, args });
-    return LazyArrayProxy._revive(this.#ctx, v);
+  /** @internal Calls a graph-building LazyArray method on the engines. */
+  static async _call(
+    self: LazyArrayProxy,
+    method: string,
+    args: unknown[],
+  ): Promise<LazyArrayProxy> {
+    const v = await self.#ctx._command("lazy.call", { target: self.id, method, args });
+    return LazyArrayProxy._revive(self.#ctx, v);
+  }
+
+  #call(method: string, args: unknown[]): Promise<LazyArrayProxy> {
+    return LazyArrayProxy._call(this, method, args);
   }
 
   /**
@@ -447,6 +463,8 @@ installOps(LazyArrayProxy.prototype as LazyArrayProxy, {
     return self.ufunc(name, ...operands as LazyProxyOperand[]);
   },
   reduce: (self, name, options) => self.reduce(name, options),
+  scan: (self, name, options) =>
+    LazyArrayProxy._call(self, name === "add" ? "cumsum" : "cumprod", [options]),
 });
 
 /**

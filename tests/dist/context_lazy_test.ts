@@ -114,6 +114,12 @@ async function checkContext(ctx: Context, dir: string): Promise<void> {
   const d = await (await remote.mul(2)).toDistArray({ dist: "cnn" });
   assert.match(d.distribution, /\(cnn\)/);
   assertSameBits(await d.toNDArray(), await local.mul(2).compute(), "toDistArray");
+  // a scan
+  assertSameBits(
+    await (await (await remote.cumsum({ axis: 0 })).sum({ axis: 0 })).compute(),
+    await local.cumsum({ axis: 0 }).sum({ axis: 0 }).compute(),
+    "cumsum",
+  );
   // an NDArray operand and order statistics
   const w = fromArray(Array.from({ length: 10 }, (_, i) => i), "float32");
   assertSameBits(
