@@ -34,6 +34,7 @@ import {
   TailWriter,
   wireError,
 } from "./_context_wire.ts";
+import { engineCommand, type EngineHost } from "./engine_plugin.ts";
 
 /** What a function run by `Context.apply` gets after its arguments. */
 interface EngineInfo {
@@ -75,16 +76,42 @@ class PerRank {
 /** The engine state: the arrays held, by the ids the client gave them. */
 class Engine {
   readonly #comm: Comm;
-  readonly #arrays = new Map<number, DistArray>();
+  /** DistArrays, and the objects plugins keep (LazyArrays). */
+  readonly #arrays = new Map<number, unknown>();
 
   constructor(comm: Comm) {
     this.#comm = comm;
   }
 
-  #array(id: number): DistArray {
+  #object(id: number): unknown {
     const a = this.#arrays.get(id);
-    if (!a) throw new RangeError(`Unknown array id ${id}: it was freed or never created`);
+    if (a === undefined) {
+      throw new RangeError(`Unknown array id ${id}: it was freed or never created`);
+    }
     return a;
+  }
+
+  #array(id: number): DistArray {
+    const a = this.#object(id);
+    if (!(a instanceof DistArray)) {
+      throw new TypeError(`Array id ${id} is not a DistArray (${a?.constructor?.name})`);
+    }
+    return a;
+  }
+
+  /** What a plugin's command sees of the engine. */
+  #host(h: Record<string, unknown>, tail: Uint8Array, limit: number): EngineHost {
+    const out = h.out as number;
+    return {
+      comm: this.#comm,
+      get: (id) => this.#object(id),
+      result: (value) => this.#result(value, out, limit),
+      keep: (value) => {
+        this.#arrays.set(out, value);
+        return out;
+      },
+      decode: (json) => decodeValue(json, tail, (id) => this.#object(id)),
+    };
   }
 
   /** A result: DistArrays are kept (a proxy goes back); NDArrays over the limit become DistArrays. */
@@ -156,8 +183,16 @@ class Engine {
         return new PerRank(await fn(...args, info));
       }
       case "free":
+        // a plugin's object is dropped, not closed: others may be derived from it (the
+        // files a LazyArray source holds close with the engine)
         for (const id of h.ids as number[]) this.#arrays.delete(id);
         return null;
+      case "load": {
+        // a plugin module: it registers its commands when imported (dist/engine_plugin.ts)
+        if (typeof h.module !== "string") throw new TypeError(`Invalid plugin module`);
+        await import(h.module);
+        return null;
+      }
       case "ping":
         return new PerRank({
           rank: comm.rank,
@@ -165,8 +200,11 @@ class Engine {
           pid: Deno.pid,
           arrays: this.#arrays.size,
         });
-      default:
-        throw new TypeError(`Unknown engine command "${h.op}"`);
+      default: {
+        const command = engineCommand(h.op as string);
+        if (!command) throw new TypeError(`Unknown engine command "${h.op}"`);
+        return await command(this.#host(h, tail, limit), h);
+      }
     }
   }
 }

@@ -18,13 +18,19 @@
  * @module
  */
 
-import type { DType, Scalar } from "../core/dtype.ts";
+import type { Scalar } from "../core/dtype.ts";
 import type { NDArray } from "../core/ndarray.ts";
 import type { Comm } from "./comm.ts";
 import type { DistArray } from "./dist_array.ts";
 import type { LayoutOptions } from "./layout.ts";
 import { EngineError } from "./engine_error.ts";
-import { DistArrayProxy, type ProxyInit, type ProxyOperand } from "./dist_array_proxy.ts";
+import { REMOTE_REF, type RemoteRef } from "./engine_plugin.ts";
+import {
+  type CreateProxyOptions,
+  DistArrayProxy,
+  type ProxyInit,
+  type ProxyOperand,
+} from "./dist_array_proxy.ts";
 import {
   decodeValue,
   encodeValue,
@@ -180,6 +186,7 @@ export class Context implements AsyncDisposable {
   readonly #readers: Promise<void>[];
   readonly #freed: number[] = [];
   readonly #unload: () => void;
+  readonly #plugins = new Map<string, Promise<unknown>>();
   #requests = 0;
   #arrays = 0;
   #failure: EngineError | null = null;
@@ -477,9 +484,10 @@ export class Context implements AsyncDisposable {
   }
 
   #refOf(x: object): number | null {
-    if (!(x instanceof DistArrayProxy)) return null;
-    if (x.context !== this) throw new TypeError(`Cannot use a proxy of another Context`);
-    return x.id;
+    const ref = x instanceof DistArrayProxy ? x : (x as { [REMOTE_REF]?: RemoteRef })[REMOTE_REF];
+    if (!ref) return null;
+    if (ref.context !== this) throw new TypeError(`Cannot use a proxy of another Context`);
+    return ref.id;
   }
 
   #revive(value: unknown): unknown {
@@ -653,7 +661,7 @@ export class Context implements AsyncDisposable {
    * ```
    */
   fromNDArray(array: NDArray, options: LayoutOptions = {}): Promise<DistArrayProxy> {
-    if (!isNDArray(array)) {
+    if (typeof array?.toTypedArray !== "function" || !Array.isArray(array.shape)) {
       return Promise.reject(new TypeError(`Invalid array: expected an NDArray`));
     }
     return this._command("scatter", { options }, { array }) as Promise<DistArrayProxy>;
@@ -713,6 +721,35 @@ export class Context implements AsyncDisposable {
   }
 
   /**
+   * Makes every engine import a plugin module once (dist/engine_plugin.ts), whose
+   * commands can then be sent: stream/'s `LazyArrayProxy` loads its engine side so.
+   *
+   * @param module The module's URL (as `new URL("./x.ts", import.meta.url).href`).
+   * @throws {EngineError} When the import fails on some engine.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Context } from "./context.ts";
+   * await using ctx = await Context.start({ engines: 1, launcher: null });
+   * await ctx.loadPlugin(new URL("./engine_plugin.ts", import.meta.url).href);
+   * assert.equal((await ctx.ping())[0].arrays, 0);
+   * ```
+   */
+  async loadPlugin(module: string): Promise<void> {
+    if (typeof module !== "string" || !URL.canParse(module)) {
+      throw new TypeError(`Invalid plugin module "${module}": expected a URL`);
+    }
+    let loading = this.#plugins.get(module);
+    if (!loading) {
+      loading = this.#send({ op: "load", module });
+      this.#plugins.set(module, loading);
+      loading.catch(() => this.#plugins.delete(module));
+    }
+    await loading;
+  }
+
+  /**
    * Asks every engine how it is: its rank, the world size, its pid and how many arrays it holds.
    *
    * @returns One record per engine.
@@ -758,15 +795,4 @@ export class Context implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-function isNDArray(x: unknown): x is NDArray {
-  return x !== null && typeof x === "object" && typeof (x as NDArray).toTypedArray === "function" &&
-    Array.isArray((x as NDArray).shape);
-}
-
-/** Creation options of the proxies (as `DistArray`'s). */
-export interface CreateProxyOptions extends LayoutOptions {
-  /** Element type (default float64). */
-  readonly dtype?: DType;
 }

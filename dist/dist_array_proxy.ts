@@ -20,6 +20,12 @@ import type { LayoutOptions } from "./layout.ts";
 import type { Context } from "./context.ts";
 import { PROXY_METHODS } from "./_context_wire.ts";
 
+/** Creation options of the proxies (as `DistArray`'s). */
+export interface CreateProxyOptions extends LayoutOptions {
+  /** Element type (default float64). */
+  readonly dtype?: DType;
+}
+
 /** What a proxy method may return: a value that came back, or a proxy of a result kept remote. */
 export type RemoteResult = NDArray | DistArrayProxy;
 

@@ -30,3 +30,4 @@ export * from "./context.ts";
 export * from "./engine_error.ts";
 export * from "./dist_array_proxy.ts";
 export * from "./display.ts";
+export * from "./engine_plugin.ts";

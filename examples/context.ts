@@ -2,7 +2,10 @@
 // engine processes launched under MPI, and only small results travel back.
 // The seed's examples through a Context: Monte Carlo pi (the same count as
 // examples/pi.ts for the same --n and --seed, on any number of engines), a
-// distributed sum over an axis, a cyclic layout, and apply on local blocks.
+// distributed sum over an axis, a cyclic layout, apply on local blocks, and
+// a file opened on the engines as a LazyArray (`ctx.open`): its reductions run
+// collectively there, each engine reading its own chunks, with the same bits
+// as in this process.
 //
 //   deno run -A examples/context.ts                                  # 2 engines, mpiexec
 //   deno run -A examples/context.ts --engines 3 --launcher mpiexec.mpich
@@ -11,6 +14,9 @@
 import { parseArgs } from "node:util";
 import { Context, type Launcher } from "../dist/mod.ts";
 import type { NDArray } from "../core/ndarray.ts";
+import { open } from "../stream/mod.ts"; // also installs ctx.open (stream/lazy_proxy.ts)
+import { rand } from "../core/random.ts";
+import { writeNpy } from "../io/npy.ts";
 
 const { values: opts } = parseArgs({
   args: Deno.args,
@@ -48,3 +54,28 @@ const blocks = await ctx.apply(
   [a],
 );
 for (const [rank, rows, sum] of blocks) console.log(`engine ${rank}: ${rows} rows, sum ${sum}`);
+
+// a LazyArray on the engines: each opens the file and reads its own chunks
+const dir = await Deno.makeTempDir({ prefix: "tessera-context-" });
+try {
+  const file = `${dir}/t.npy`;
+  await writeNpy(file, rand([48, 20, 30], { seed }).astype("float32"));
+  const t = await ctx.open(file, { chunks: [6, 20, 30] });
+  const anomaly = await t.sub(await t.mean({ axis: 0 }));
+  const spread = await (await anomaly.std({ axis: [1, 2] })).compute({
+    memory: "16MiB",
+  }) as NDArray;
+  using here = await open(file, { chunks: [6, 20, 30] });
+  const local = await here.sub(here.mean({ axis: 0 })).std({ axis: [1, 2] }).compute();
+  const [x, y] = [spread.toArray() as number[], local.toArray() as number[]];
+  const same = x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+  console.log(
+    `lazy: ${t} std of the anomaly per step [${spread.shape}], same bits as in process: ${same}`,
+  );
+  await anomaly.to(`${dir}/anomaly.npy`); // written collectively by the engines
+  const written = await open(`${dir}/anomaly.npy`);
+  console.log(`lazy: wrote anomaly.npy [${written.shape}] ${written.dtype}`);
+  written.close();
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}

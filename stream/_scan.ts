@@ -24,6 +24,7 @@ import {
 /** A binary ufunc's NumPy name, as core/ufunc_methods.ts types it. */
 type BinaryOp = Parameters<typeof accumulate>[0];
 import type { ArraySource } from "../io/region.ts";
+import { SelfComm } from "../dist/self_comm.ts";
 import type { LazyArray } from "./lazy.ts";
 import { defaultChunks } from "./_sources.ts";
 
@@ -94,7 +95,8 @@ export class ScanSource implements ArraySource {
         ? "0:0"
         : { start: r.start[i], stop: r.start[i] + (c - 1) * r.step[i] + 1, step: r.step[i] }
     );
-    return await this.#input.slice(...specs).compute();
+    // a read of this source runs on one rank (its own blocks): not a collective
+    return await this.#input.slice(...specs).compute({ comm: new SelfComm() });
   }
 
   /** op-scan of `block` along the axis, continuing from `last` (the result just before it). */

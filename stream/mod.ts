@@ -40,3 +40,10 @@ export {
   type WriteOptions,
 } from "./lazy.ts";
 export { memoryBudget, parseBytes } from "./budget.ts";
+export {
+  LazyArrayProxy,
+  type LazyProxyOperand,
+  openRemote,
+  type RemoteRunOptions,
+  type RemoteRunResult,
+} from "./lazy_proxy.ts";

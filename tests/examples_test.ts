@@ -109,6 +109,11 @@ Deno.test("examples/context.ts drives engines through a Context: the same pi cou
     assert.equal(blocks.length, Number(engines));
     const total = blocks.reduce((s, l) => s + Number(l.match(/sum (\d+)$/)![1]), 0);
     assert.equal(total, 636);
+    assert.match(
+      line(r.stdout, /^lazy: .* std of the anomaly/),
+      /LazyArrayProxy<float32>\[48,20,30\] .* \[48\], same bits as in process: true$/,
+    );
+    line(r.stdout, /^lazy: wrote anomaly\.npy \[48,20,30\] float32$/);
   }
 });
 
