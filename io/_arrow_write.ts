@@ -136,15 +136,26 @@ export async function writeBatches(
   }
 }
 
-/** Bytes of one record batch when a staged .npy is turned into an Arrow file. */
-const STAGED_BATCH_BYTES = 8 << 20;
+/**
+ * Bytes of one record batch when a staged .npy is turned into an Arrow file:
+ * an eighth of the run's budget (a batch is held about three times: read,
+ * column copies, Arrow's bytes), from 256 KiB to 8 MiB.
+ */
+function stagedBatchBytes(budget: number | undefined): number {
+  return Math.max(256 << 10, Math.min(8 << 20, Math.floor((budget ?? 64 << 20) / 8)));
+}
 
 /**
  * Turns a staged .npy (1-D: one column, 2-D: one column per column) into an
  * Arrow IPC file at the same path, reading it a batch of rows at a time
- * (about 8 MiB) and renaming the Arrow file over it at the end.
+ * (an eighth of `budget`, at most 8 MiB) and renaming the Arrow file over it
+ * at the end.
  */
-export async function npyToArrow(path: string, names?: readonly string[]): Promise<void> {
+export async function npyToArrow(
+  path: string,
+  names?: readonly string[],
+  budget?: number,
+): Promise<void> {
   using f = await NpyFile.open(path);
   const shape = f.shape.length === 0 ? [1] : f.shape;
   const rows = shape[0];
@@ -154,7 +165,7 @@ export async function npyToArrow(path: string, names?: readonly string[]): Promi
     dtype: f.dtype,
   }));
   const rowBytes = ncols * DTYPES[f.dtype].bytes;
-  const batchRows = Math.max(1, Math.floor(STAGED_BATCH_BYTES / Math.max(1, rowBytes)));
+  const batchRows = Math.max(1, Math.floor(stagedBatchBytes(budget) / Math.max(1, rowBytes)));
   // one buffer for every block read (each batch is in the file before the next read)
   const buffer = f.shape.length === 0
     ? null

@@ -163,6 +163,12 @@ export interface TreeInfo {
   readonly extra?: Record<string, unknown>;
 }
 
+/** Options of {@link FormatModule.finish}. */
+export interface FinishOptions {
+  /** The run's memory budget in bytes: what the finishing step may hold (default 64 MiB). */
+  readonly memory?: number;
+}
+
 /** What one format's module implements (loaded by its {@link FormatEntry} on first use). */
 export interface FormatModule {
   /** Whether the file or directory at `path` holds this format (by its contents). */
@@ -178,7 +184,7 @@ export interface FormatModule {
    * published (Arrow: the staged rows become the IPC file). Absent when
    * nothing is left to do.
    */
-  finish?(locator: Locator, target: Locator): Promise<void>;
+  finish?(locator: Locator, target: Locator, options?: FinishOptions): Promise<void>;
   /** What `tessera info` reports (`text`: the locator as given). */
   info(locator: Locator, text: string): Promise<ArrayInfo | TreeInfo>;
   /**
@@ -230,7 +236,7 @@ export interface FormatEntry {
   /** {@link FormatModule.openWriter}, loading the module first. */
   openWriter(locator: string | Locator): Promise<ArrayWriter>;
   /** {@link FormatModule.finish}, loading the module first (nothing when it has none). */
-  finish(locator: Locator, target: Locator): Promise<void>;
+  finish(locator: Locator, target: Locator, options?: FinishOptions): Promise<void>;
   /** {@link FormatModule.info}, loading the module first. */
   info(locator: string | Locator): Promise<ArrayInfo | TreeInfo>;
   /** {@link FormatModule.probe}, loading the module first (null for plain files). */
@@ -324,9 +330,9 @@ function makeEntry(name: Format, def: Definition): FormatEntry {
     },
     create: async (l: string | Locator, o: CreateOptions) => (await load()).create(loc(l), o),
     openWriter: async (l: string | Locator) => (await load()).openWriter(loc(l)),
-    finish: async (l: Locator, target: Locator) => {
+    finish: async (l: Locator, target: Locator, o?: FinishOptions) => {
       const m = await load();
-      if (m.finish) await m.finish(l, target);
+      if (m.finish) await m.finish(l, target, o);
     },
     info: async (l: string | Locator) => {
       const [m, at] = await reader(loc(l, { requireObject: false }));

@@ -639,7 +639,7 @@ export async function writeNode(
   const target: OutputTarget = await prepareOutput(
     comm,
     locator,
-    { shape: root.shape, dtype, metadata },
+    { shape: root.shape, dtype, metadata, budget: memoryBudget(options.memory) },
     options,
   );
   let plan: Plan;

@@ -198,6 +198,8 @@ export async function prepareOutput(
     readonly shape: readonly number[];
     readonly dtype: DType;
     readonly metadata?: OutputMetadata | null;
+    /** The run's memory budget (bytes), for a format's finishing step (Arrow's batches). */
+    readonly budget?: number;
   },
   options: TargetOptions,
 ): Promise<OutputTarget> {
@@ -263,7 +265,7 @@ export async function prepareOutput(
     if (comm.rank === 0) {
       const s = staged as unknown as Staged;
       try {
-        await entry.finish(temp, loc);
+        await entry.finish(temp, loc, { memory: array.budget });
         await s.out.commit();
         if (s.member) await entry.published(loc, temp);
         release();

@@ -48,9 +48,13 @@ export const format: FormatModule = {
     return npy.openWriter(loc);
   },
   // the staged .npy becomes the IPC file a batch of rows at a time (io/_arrow_write.ts)
-  async finish(loc, target) {
+  async finish(loc, target, options) {
     const { npyToArrow } = await import("../_arrow_write.ts");
-    await npyToArrow(loc.path, target.object !== null ? [target.object] : undefined);
+    await npyToArrow(
+      loc.path,
+      target.object !== null ? [target.object] : undefined,
+      options?.memory,
+    );
   },
   async info(loc, text) {
     await using src = await openArrow(loc.path, loc.object ?? undefined);
