@@ -666,8 +666,10 @@ export function createLayout(options: H5CreateOptions, where: string): CreateLay
     );
   }
   const level = options.compressionLevel ?? 4;
-  if (options.compression !== undefined && !["gzip", "lz4"].includes(options.compression)) {
-    throw new TypeError(`Unsupported compression "${options.compression}": expected gzip or lz4`);
+  if (options.compression !== undefined && !["gzip", "lz4", "bz2"].includes(options.compression)) {
+    throw new TypeError(
+      `Unsupported compression "${options.compression}": expected gzip, lz4, bz2`,
+    );
   }
   if (!Number.isInteger(level) || level < 0 || level > 9) {
     throw new RangeError(`Invalid gzip level ${level}: expected an integer from 0 to 9`);

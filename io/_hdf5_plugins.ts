@@ -6,6 +6,8 @@ import { check, type Hdf5Context, type Hdf5Library, type Hid } from "../ffi/hdf5
 
 /** The registered id of the LZ4 filter (as h5py and hdf5plugin write it). */
 export const H5Z_FILTER_LZ4 = 32004;
+/** The registered id of the BZip2 filter. */
+export const H5Z_FILTER_BZIP2 = 307;
 
 /**
  * Adds a plugin filter to a dataset creation property list, or throws a
@@ -17,6 +19,7 @@ export function setPluginFilter(
   id: number,
   name: string,
   ctx: Hdf5Context,
+  values: readonly number[],
 ): void {
   if (fn.H5Zfilter_avail(id) <= 0) {
     throw new TypeError(
@@ -24,6 +27,8 @@ export function setPluginFilter(
         "load: install Debian's hdf5-filter-plugin or set HDF5_PLUGIN_PATH",
     );
   }
-  // mandatory (flags 0), one client value: the block size, 0 for the filter's default
-  check(fn.H5Pset_filter(dcpl, id, 0, 1n, new Uint32Array([0])), "H5Pset_filter", ctx);
+  // mandatory (flags 0); the client values (LZ4: the block size, 0 for its default; BZip2: the
+  // block size in 100 kB, 1-9)
+  const cd = new Uint32Array(values);
+  check(fn.H5Pset_filter(dcpl, id, 0, BigInt(cd.length), cd), "H5Pset_filter", ctx);
 }

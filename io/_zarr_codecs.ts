@@ -362,6 +362,13 @@ export function zarrCodecs(spec: CodecSpec, typesize: number): CodecChoice {
         v3: [{ name: "zstd", configuration: { level, checksum: false } }],
       };
     }
+    case "bz2": {
+      const level = spec.level ?? 1;
+      return {
+        v2: { id: "bz2", level },
+        v3: [{ name: "numcodecs.bz2", configuration: { level } }],
+      };
+    }
     case "lz4":
       return {
         v2: { id: "lz4", acceleration: 1 },

@@ -40,7 +40,7 @@ export const BLOSC_SHUFFLES: readonly BloscShuffle[] = ["noshuffle", "shuffle", 
 export type CodecSpec =
   | { readonly name: "none" }
   | {
-    readonly name: "gzip" | "zlib" | "zstd";
+    readonly name: "gzip" | "zlib" | "zstd" | "bz2";
     /** The compression level, or null for the format's default. */
     readonly level: number | null;
     /** Byte shuffle before compression (`shuffle+gzip`; HDF5 only), absent when off. */
@@ -58,10 +58,18 @@ export type CodecSpec =
 export type CodecName = CodecSpec["name"];
 
 /** Every codec name, in the order of the documentation. */
-export const CODEC_NAMES: readonly CodecName[] = ["none", "gzip", "zlib", "zstd", "lz4", "blosc"];
+export const CODEC_NAMES: readonly CodecName[] = [
+  "none",
+  "gzip",
+  "zlib",
+  "zstd",
+  "lz4",
+  "blosc",
+  "bz2",
+];
 
 const FORMS = "none, gzip[:level], zlib[:level], zstd[:level], lz4, " +
-  "blosc[:cname[:clevel[:shuffle]]] or shuffle+gzip[:level]";
+  "blosc[:cname[:clevel[:shuffle]]], bz2[:level] or shuffle+gzip[:level]";
 
 const SHUFFLE_PREFIX = "shuffle+";
 
@@ -149,6 +157,9 @@ export function parseCodec(text: string): CodecSpec {
     case "lz4":
       arity(text, head, params, 0);
       return { name: "lz4" };
+    case "bz2":
+      arity(text, head, params, 1);
+      return { name: "bz2", level: params[0] ? integer(text, "level", params[0], 1, 9) : null };
     case "blosc": {
       arity(text, head, params, 3);
       const cname = (params[0] ?? "lz4") as BloscCname;

@@ -263,14 +263,14 @@ const DEFINITIONS: { readonly [F in Format]: Definition } = {
     load: () => import("./_formats/npy.ts"),
   },
   hdf5: {
-    codecs: ["none", "gzip", "lz4"],
+    codecs: ["none", "gzip", "lz4", "bz2"],
     shuffle: true,
     serialWrites: true,
     staging: "copy",
     load: () => import("./_formats/hdf5.ts"),
   },
   zarr: {
-    codecs: ["none", "gzip", "zlib", "zstd", "lz4", "blosc"],
+    codecs: ["none", "gzip", "zlib", "zstd", "lz4", "blosc", "bz2"],
     staging: "member",
     load: () => import("./_formats/zarr.ts"),
   },

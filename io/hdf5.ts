@@ -25,7 +25,7 @@ import {
   hsize,
 } from "../ffi/hdf5.ts";
 import { parseLocator } from "./locator.ts";
-import { H5Z_FILTER_LZ4, setPluginFilter } from "./_hdf5_plugins.ts";
+import { H5Z_FILTER_BZIP2, H5Z_FILTER_LZ4, setPluginFilter } from "./_hdf5_plugins.ts";
 import {
   attributeNames,
   bytesOf,
@@ -98,9 +98,9 @@ export interface H5CreateOptions {
   readonly chunks?: readonly number[];
   /** Maximum shape; null for an unlimited axis (needs chunks). Default: `shape`. */
   readonly maxshape?: readonly (number | null)[];
-  /** Compression filter (needs chunks); `lz4` needs libhdf5's LZ4 plugin (hdf5-filter-plugin). */
-  readonly compression?: "gzip" | "lz4";
-  /** gzip level 0-9 (default 4, as h5py). */
+  /** Compression filter (needs chunks); `lz4`, `bz2` need libhdf5's plugins (hdf5-filter-plugin). */
+  readonly compression?: "gzip" | "lz4" | "bz2";
+  /** gzip level 0-9 (default 4, as h5py); bz2 1-9 (default 9). */
   readonly compressionLevel?: number;
   /** Byte shuffle before compression. */
   readonly shuffle?: boolean;
@@ -475,7 +475,10 @@ export class H5File implements Disposable {
       if (options.compression === "gzip") {
         check(fn.H5Pset_deflate(dcpl, level), "H5Pset_deflate", ctx);
       }
-      if (options.compression === "lz4") setPluginFilter(fn, dcpl, H5Z_FILTER_LZ4, "LZ4", ctx);
+      if (options.compression === "lz4") setPluginFilter(fn, dcpl, H5Z_FILTER_LZ4, "LZ4", ctx, [0]);
+      if (options.compression === "bz2") {
+        setPluginFilter(fn, dcpl, H5Z_FILTER_BZIP2, "BZip2", ctx, [options.compressionLevel ?? 9]);
+      }
       if (storage.fillNever) {
         check(fn.H5Pset_fill_time(dcpl, H5D_FILL_TIME.NEVER), "H5Pset_fill_time", ctx);
       }

@@ -42,11 +42,11 @@ export const format: FormatModule = {
   },
   async create(loc, options) {
     const codec = options.codec ?? null;
-    if (codec !== null && codec.name !== "none" && codec.name !== "gzip" && codec.name !== "lz4") {
+    if (codec !== null && !["none", "gzip", "lz4", "bz2"].includes(codec.name)) {
       throw new TypeError(
         `Unsupported HDF5 codec "${
           formatCodec(codec)
-        }": expected "gzip[:level]", "shuffle+gzip[:level]", "lz4" (with libhdf5's LZ4 plugin) or "none"`,
+        }": expected "gzip[:level]", "shuffle+gzip[:level]", "lz4", "bz2[:level]" (with libhdf5's filter plugins) or "none"`,
       );
     }
     const gzip = codec?.name === "gzip" ? codec : null;
@@ -66,8 +66,12 @@ export const format: FormatModule = {
         shape: [...options.shape],
         dtype: options.dtype,
         chunks: options.chunks ? [...options.chunks] : undefined,
-        compression: gzip ? "gzip" : codec?.name === "lz4" ? "lz4" : undefined,
-        compressionLevel: gzip?.level ?? undefined,
+        compression: gzip
+          ? "gzip"
+          : codec?.name === "lz4" || codec?.name === "bz2"
+          ? codec.name
+          : undefined,
+        compressionLevel: gzip?.level ?? (codec?.name === "bz2" ? codec.level : null) ?? undefined,
         shuffle: gzip?.shuffle === true,
         ...(fill === null ? {} : { fillValue: fill }),
       }).close();

@@ -70,8 +70,8 @@ function classicNetcdf(): Uint8Array {
 Deno.test("FORMATS lists every format with its extensions and codecs", () => {
   assert.deepEqual(Object.keys(FORMATS).sort(), ["arrow", "hdf5", "netcdf3", "npy", "zarr"]);
   assert.deepEqual(FORMATS.netcdf3.codecs, []); // read-only
-  assert.deepEqual(FORMATS.hdf5.codecs, ["none", "gzip", "lz4"]);
-  assert.deepEqual(FORMATS.zarr.codecs, ["none", "gzip", "zlib", "zstd", "lz4", "blosc"]);
+  assert.deepEqual(FORMATS.hdf5.codecs, ["none", "gzip", "lz4", "bz2"]);
+  assert.deepEqual(FORMATS.zarr.codecs, ["none", "gzip", "zlib", "zstd", "lz4", "blosc", "bz2"]);
   assert.equal(FORMATS.hdf5.serialWrites, true);
   assert.equal(FORMATS.arrow.staged, true);
   assert.equal(formatOf("x.feather").name, "arrow");

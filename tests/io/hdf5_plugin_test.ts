@@ -53,7 +53,7 @@ print(json.dumps(0))
 });
 
 Deno.test({
-  name: "--codec lz4 writes an HDF5 dataset with the LZ4 plugin filter that h5py reads",
+  name: "--codec lz4 and bz2:N write HDF5 datasets with the plugin filters that h5py reads",
   ignore: !ok,
   fn: async () => {
     await using dir = await tempDir();
@@ -71,16 +71,25 @@ print(json.dumps(0))
       d,
     );
     assert.equal(r.code, 0, r.stderr);
-    const got = await pythonJson<{ filters: Record<string, unknown>; same: boolean }>(
+    const b = await runCli(["convert", "x.npy", "o.h5:/b", "--codec", "bz2:7"], d);
+    assert.equal(b.code, 0, b.stderr);
+    const got = await pythonJson<Record<string, unknown>>(
       `
 import json, sys, h5py, numpy as np
 with h5py.File(sys.argv[1] + "/o.h5") as f:
-    d = f["x"]
-    print(json.dumps({"filters": d._filters, "same": bool(np.array_equal(d[...], np.load(sys.argv[1] + "/x.npy")))}))
+    x = np.load(sys.argv[1] + "/x.npy")
+    d, b = f["x"], f["b"]
+    print(json.dumps({"filters": d._filters, "same": bool(np.array_equal(d[...], x)),
+                      "bz2": b._filters, "bsame": bool(np.array_equal(b[...], x))}))
 `,
       d,
     );
-    assert.deepEqual(got, { filters: { "32004": [0] }, same: true });
+    assert.deepEqual(got, {
+      filters: { "32004": [0] },
+      same: true,
+      bz2: { "307": [7] },
+      bsame: true,
+    });
     // no plugin: refused with the package named, nothing written
     const p = new Deno.Command(Deno.execPath(), {
       args: [

@@ -138,3 +138,29 @@ Deno.test("bz2 and lzma encode and decode round-trip; bad data is a CodecError; 
   assert.throws(() => bz2Encode(src, 2.5), RangeError);
   assert.throws(() => lzmaEncode(src, 10), RangeError);
 });
+
+Deno.test({
+  name: "Zarr output with --codec bz2:N reads in zarr-python with the same values",
+  ignore: !ok,
+  fn: async () => {
+    await using dir = await tempDir();
+    const d = dir.path;
+    const { random } = await import("../../stream/mod.ts");
+    await random([300, 70], { seed: 4 }).to(`${d}/x.npy`);
+    await (await open(`${d}/x.npy`)).to(`${d}/b.zarr`, { codec: "bz2:3", chunks: [64, 70] });
+    const r = await pythonJson<[string, boolean]>(
+      `
+import json, sys, numpy as np, zarr
+z = zarr.open(sys.argv[1] + "/b.zarr", mode="r")
+print(json.dumps([repr(z.compressor), bool(np.array_equal(z[...], np.load(sys.argv[1] + "/x.npy")))]))
+`,
+      d,
+    );
+    assert.deepEqual(r, ["BZ2(level=3)", true]);
+    const { parseCodec } = await import("../../io/codec.ts");
+    assert.deepEqual(parseCodec("bz2"), { name: "bz2", level: null });
+    assert.deepEqual(parseCodec("BZ2:9"), { name: "bz2", level: 9 });
+    assert.throws(() => parseCodec("bz2:0"), RangeError);
+    assert.throws(() => parseCodec("shuffle+bz2"), TypeError);
+  },
+});
