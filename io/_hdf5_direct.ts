@@ -310,15 +310,25 @@ function workers(): DecodePool | null {
   return pool;
 }
 
-/** Bytes the decode workers hold (heap and in-flight chunks), for the planner. */
+/**
+ * Bytes direct reads of a dataset hold, for the planner: per decode worker
+ * its heap (as io/_zarr_pool.ts counts it) and scratch chunk; the stored and
+ * decoded chunk of each read in flight (2 per worker); this thread's stored,
+ * scratch and decoded chunk.
+ */
 export function directDecoderBytes(plan: DirectPlan): number {
-  return DEFAULT_WORKERS * ((24 << 20) + 4 * plan.chunkBytes);
+  const c = plan.chunkBytes;
+  return DEFAULT_WORKERS * ((24 << 20) + c) + 2 * DEFAULT_WORKERS * 2 * c + 3 * c;
 }
 
 interface Slot {
   raw: Uint8Array;
   out: Uint8Array;
 }
+
+/** Shared chunk buffers kept from one read to the next (fresh ones per read were garbage). */
+const slotSpare: Slot[] = [];
+const MAX_SPARE_SLOTS = 2 * DEFAULT_WORKERS;
 
 /**
  * Reads region `r` into `out`, decoding chunks on the decode workers while
@@ -338,7 +348,7 @@ export async function readDirectAsync(
   if (pool === null) return readDirect(id, plan, r, out, ctx);
   const n = plan.chunkBytes;
   const Ctor = DTYPES[plan.dtype].array;
-  const free: Slot[] = [];
+  const free = slotSpare;
   const window = 2 * DEFAULT_WORKERS;
   const inflight = new Set<Promise<void>>();
   let failed: unknown = null;
@@ -351,6 +361,7 @@ export async function readDirectAsync(
     while (inflight.size >= window) await Promise.race(inflight);
     if (failed !== null) break;
     let slot = free.pop();
+    if (slot !== undefined && slot.out.length !== n) slot = undefined;
     if (slot === undefined) {
       slot = {
         raw: new Uint8Array(new SharedArrayBuffer(size)),
@@ -390,7 +401,7 @@ export async function readDirectAsync(
     }).catch((e) => {
       failed ??= e;
     }).finally(() => {
-      free.push(s);
+      if (free.length < MAX_SPARE_SLOTS) free.push(s);
       inflight.delete(task);
     });
     inflight.add(task);
