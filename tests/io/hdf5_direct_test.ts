@@ -9,7 +9,7 @@ import { DTYPES } from "../../core/dtype.ts";
 import { empty, type NDArray } from "../../core/ndarray.ts";
 import { H5File } from "../../io/hdf5.ts";
 import { chunkParts } from "../../io/_hdf5_direct.ts";
-import { hasPython, runPython, tempDir } from "../_util.ts";
+import { hasPython, runCli, runPython, tempDir } from "../_util.ts";
 
 const H5PY = hasPython("h5py", "numpy");
 
@@ -160,4 +160,38 @@ Deno.test("hdf5 direct: chunkParts covers a strided region once, chunk by chunk"
   assert.equal(seen.size, 49);
   assert.equal(parts.reduce((a, p) => a + p.counts[0] * p.counts[1], 0), 49);
   assert.equal(DTYPES.float32.bytes, 4);
+});
+
+Deno.test({
+  name:
+    "hdf5 direct: `tessera reduce` over gzip+shuffle HDF5 gives the H5Dread path's bits and NumPy's sums",
+  ignore: !H5PY,
+  async fn() {
+    await using dir = await tempDir();
+    const want = JSON.parse(
+      await runPython(
+        String.raw`
+import sys, json, h5py, numpy as np
+a = (np.random.default_rng(3).standard_normal((300, 170)) * 10).astype("f4")
+with h5py.File(sys.argv[1] + "/r.h5", "w") as f:
+    f.create_dataset("d", data=a, chunks=(32, 50), compression="gzip", shuffle=True)
+print(json.dumps(a.astype("f8").sum(axis=0).tolist()))
+`,
+        dir.path,
+      ),
+    ) as number[];
+    const args = ["reduce", "sum", `${dir.path}/r.h5:/d`, "--axis", "0", "--json", "-q"];
+    const direct = await runCli(args);
+    assert.equal(direct.code, 0, direct.stderr);
+    Deno.env.set("TESSERA_HDF5_DIRECT", "0");
+    let plain;
+    try {
+      plain = await runCli(args);
+    } finally {
+      Deno.env.delete("TESSERA_HDF5_DIRECT");
+    }
+    const got = JSON.parse(direct.stdout).value as number[];
+    assert.deepEqual(got, JSON.parse(plain.stdout).value);
+    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-3 * (1 + Math.abs(want[i]))));
+  },
 });
