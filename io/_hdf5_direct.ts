@@ -18,7 +18,6 @@ import { check, hdf5, type Hid, hsize } from "../ffi/hdf5.ts";
 import type { Region } from "./region.ts";
 import { unshuffle } from "./_blosc.ts";
 import { deflateDecode, nativeCodecAvailable } from "./_native_codecs.ts";
-import { DecodePool, DEFAULT_WORKERS, WorkerUnavailable } from "./_zarr_pool.ts";
 
 const DEFLATE = 1;
 const SHUFFLE = 2;
@@ -300,14 +299,85 @@ export interface H5DecodeJob {
 }
 
 const WORKER_URL = new URL("./_hdf5_worker.ts", import.meta.url);
-let pool: DecodePool | null | undefined;
+/**
+ * Deno Web Workers running io/_hdf5_worker.ts (node:worker_threads answered
+ * each job ~100 ms late here: measured 0.005 GB/s; Web Workers ~1 ms). An
+ * idle Web Worker does not keep the process alive.
+ */
+class H5Workers {
+  readonly #slots: { w: Worker; pending: Map<number, (r: { error?: string }) => void> }[] = [];
+  #next = 0;
+
+  constructor(n: number) {
+    for (let i = 0; i < n; i++) {
+      let w: Worker;
+      try {
+        w = new Worker(WORKER_URL, { type: "module" });
+      } catch {
+        continue;
+      }
+      const slot = { w, pending: new Map<number, (r: { error?: string }) => void>() };
+      w.onmessage = (e: MessageEvent<{ id: number; error?: string }>) => {
+        const done = slot.pending.get(e.data.id);
+        slot.pending.delete(e.data.id);
+        done?.(e.data);
+      };
+      w.onerror = (e: ErrorEvent) => {
+        e.preventDefault();
+        const i = this.#slots.indexOf(slot);
+        if (i >= 0) this.#slots.splice(i, 1);
+        for (const done of slot.pending.values()) done({ error: UNAVAILABLE });
+        slot.pending.clear();
+        w.terminate();
+      };
+      this.#slots.push(slot);
+    }
+  }
+
+  /** Stops the workers (a running Web Worker keeps the process alive). */
+  close(): void {
+    for (const s of this.#slots) s.w.terminate();
+    this.#slots.length = 0;
+  }
+
+  get alive(): boolean {
+    return this.#slots.length > 0;
+  }
+
+  /** Runs a job on the least busy worker; `{ error: UNAVAILABLE }` when none can. */
+  run(job: H5DecodeJob): Promise<{ error?: string }> {
+    let best = this.#slots[0];
+    for (const s of this.#slots) if (s.pending.size < best.pending.size) best = s;
+    if (best === undefined) return Promise.resolve({ error: UNAVAILABLE });
+    const id = this.#next++;
+    return new Promise((resolve) => {
+      best.pending.set(id, resolve);
+      best.w.postMessage({ ...job, id });
+    });
+  }
+}
+
+const UNAVAILABLE = "\u0000unavailable";
+const WORKERS = 2;
+let pool: H5Workers | undefined;
+let active = 0;
+let idle: ReturnType<typeof setTimeout> | undefined;
 
 /** The decode workers of direct HDF5 reads (started on first use; null when none can start). */
-function workers(): DecodePool | null {
-  if (pool === undefined || (pool !== null && !pool.alive)) {
-    pool = DecodePool.start(DEFAULT_WORKERS, WORKER_URL);
-  }
-  return pool;
+function workers(): H5Workers | null {
+  if (idle !== undefined) clearTimeout(idle);
+  idle = undefined;
+  if (pool === undefined || !pool.alive) pool = new H5Workers(WORKERS);
+  return pool.alive ? pool : null;
+}
+
+/** Stops the workers 100 ms after the last read ends (so an idle process can exit). */
+function release(): void {
+  if (--active > 0) return;
+  idle = setTimeout(() => {
+    idle = undefined;
+    if (active === 0) pool?.close();
+  }, 100);
 }
 
 /**
@@ -318,7 +388,7 @@ function workers(): DecodePool | null {
  */
 export function directDecoderBytes(plan: DirectPlan): number {
   const c = plan.chunkBytes;
-  return DEFAULT_WORKERS * ((24 << 20) + c) + 2 * DEFAULT_WORKERS * 2 * c + 3 * c;
+  return WORKERS * ((24 << 20) + c) + 2 * WORKERS * 2 * c + 3 * c;
 }
 
 interface Slot {
@@ -328,7 +398,7 @@ interface Slot {
 
 /** Shared chunk buffers kept from one read to the next (fresh ones per read were garbage). */
 const slotSpare: Slot[] = [];
-const MAX_SPARE_SLOTS = 2 * DEFAULT_WORKERS;
+const MAX_SPARE_SLOTS = 2 * WORKERS;
 
 /**
  * Reads region `r` into `out`, decoding chunks on the decode workers while
@@ -346,10 +416,26 @@ export async function readDirectAsync(
   const parts = chunkParts(r, plan.chunks);
   const pool = parts.length >= 2 ? workers() : null;
   if (pool === null) return readDirect(id, plan, r, out, ctx);
+  active++;
+  try {
+    await readParts(id, plan, parts, out, ctx, pool);
+  } finally {
+    release();
+  }
+}
+
+async function readParts(
+  id: Hid,
+  plan: DirectPlan,
+  parts: ChunkPart[],
+  out: NDArray,
+  ctx: { file: string; object: string },
+  pool: H5Workers,
+): Promise<void> {
   const n = plan.chunkBytes;
   const Ctor = DTYPES[plan.dtype].array;
   const free = slotSpare;
-  const window = 2 * DEFAULT_WORKERS;
+  const window = 2 * WORKERS;
   const inflight = new Set<Promise<void>>();
   let failed: unknown = null;
   for (const p of parts) {
@@ -379,19 +465,16 @@ export async function readDirectAsync(
       typesize: plan.typesize,
       out: s.out,
     };
-    const task = pool.run(job as never).then(
-      (reply) => {
-        if (reply.error !== undefined) throw corrupt(ctx, p, new Error(reply.error));
-      },
-      (e) => {
-        if (!(e instanceof WorkerUnavailable)) throw e;
+    const task = pool.run(job).then((reply) => {
+      if (reply.error === UNAVAILABLE) {
+        // the worker died: decode here
         try {
           decodeChunk(raw, mask, plan.pipeline, plan.typesize, s.out, () => new Uint8Array(n));
         } catch (e2) {
           throw corrupt(ctx, p, e2);
         }
-      },
-    ).then(() => {
+      } else if (reply.error !== undefined) throw corrupt(ctx, p, new Error(reply.error));
+    }).then(() => {
       copyPart(
         plan,
         new Ctor(s.out.buffer as ArrayBuffer, 0, n / DTYPES[plan.dtype].bytes) as AnyTypedArray,
