@@ -4,8 +4,8 @@
 // (zlib streams: HDF5's deflate filter) and the byte unshuffle of io/_blosc.ts,
 // then copied into the destination; chunks never written read as the fill
 // value. `readDirect` decodes in the calling thread; `readDirectAsync` hands
-// chunks to decode workers (io/_hdf5_worker.ts, through the pool of
-// io/_zarr_pool.ts) when a read covers 2+ chunks, so that libhdf5's single
+// chunks to two decode workers (Deno Web Workers running io/_hdf5_worker.ts;
+// reads in flight overlap, even of one chunk each), so that libhdf5's single
 // thread no longer bounds a gzip read. Anything else (other filters,
 // fletcher32, a converted type, parallel transfers, no libdeflate) keeps the
 // H5Dread path (io/hdf5_dataset.ts).
@@ -402,8 +402,8 @@ const MAX_SPARE_SLOTS = 2 * WORKERS;
 
 /**
  * Reads region `r` into `out`, decoding chunks on the decode workers while
- * this thread reads the next stored chunks and copies decoded ones out; one
- * chunk (or no worker) decodes here.
+ * this thread reads the next stored chunks and copies decoded ones out
+ * (without a worker: decodes here).
  */
 export async function readDirectAsync(
   id: Hid,
@@ -414,7 +414,7 @@ export async function readDirectAsync(
 ): Promise<void> {
   out = regionShaped(out, r);
   const parts = chunkParts(r, plan.chunks);
-  const pool = parts.length >= 2 ? workers() : null;
+  const pool = parts.length >= 1 ? workers() : null;
   if (pool === null) return readDirect(id, plan, r, out, ctx);
   active++;
   try {

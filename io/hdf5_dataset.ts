@@ -460,7 +460,7 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
   /**
    * Reads a region into an existing C-contiguous array, as {@link readInto}
    * does, decoding compressed chunks (deflate and shuffle) on the decode
-   * workers when the region covers two or more of them. The stream engine
+   * workers (reads in flight overlap). The stream engine
    * reads HDF5 sources this way.
    *
    * @param region The hyperslab.
