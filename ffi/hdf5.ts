@@ -97,6 +97,20 @@ export const SYMBOLS = {
   // herr_t H5Dwrite(hid_t dset_id, hid_t mem_type_id, hid_t mem_space_id, hid_t file_space_id,
   //                 hid_t dxpl_id, const void *buf)
   H5Dwrite: { parameters: [HID, HID, HID, HID, HID, "buffer"], result: HERR },
+  // herr_t H5Dread_chunk(hid_t dset_id, hid_t dxpl_id, const hsize_t *offset, uint32_t *filters,
+  //   void *buf): HDF5 >= 1.10.2 (optional: older libraries read through H5Dread)
+  H5Dread_chunk: {
+    parameters: [HID, HID, "buffer", "buffer", "buffer"],
+    result: HERR,
+    optional: true,
+  },
+  // herr_t H5Dget_chunk_info_by_coord(hid_t dset_id, const hsize_t *offset, unsigned *filter_mask,
+  //   haddr_t *addr, hsize_t *size): HDF5 >= 1.10.5; size 0 for a chunk never written
+  H5Dget_chunk_info_by_coord: {
+    parameters: [HID, "buffer", "buffer", "buffer", "buffer"],
+    result: HERR,
+    optional: true,
+  },
   // herr_t H5Dset_extent(hid_t dset_id, const hsize_t size[])
   H5Dset_extent: { parameters: [HID, "buffer"], result: HERR },
 

@@ -42,6 +42,12 @@ export interface ArraySource {
    * C order, or in Fortran order when the source says `fortranOrder: true`.
    */
   readInto?(region: RegionLike, out: NDArray): Promise<NDArray> | NDArray;
+  /**
+   * Optional: `readInto` that may work off this thread (an HDF5 dataset
+   * decoding compressed chunks on its decode workers); readers of blocks
+   * take it over `readInto` when present.
+   */
+  readIntoAsync?(region: RegionLike, out: NDArray): Promise<NDArray>;
   /** True when `readInto` fills Fortran-ordered arrays (a Fortran-ordered .npy). */
   readonly fortranOrder?: boolean;
   /**

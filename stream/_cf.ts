@@ -348,7 +348,7 @@ export class CfSource implements ArraySource {
     if (!buf || buf.size < need) buf = empty([Math.max(1, need)], raw.dtype);
     try {
       const view = new NDArray(raw.dtype, buf.data, r.count);
-      const got = await raw.readInto(r, view);
+      const got = await (raw.readIntoAsync ? raw.readIntoAsync(r, view) : raw.readInto(r, view));
       return decodeBlock(this.encoding, got, out);
     } finally {
       this.#spare.push(buf);

@@ -215,7 +215,9 @@ export class ConcatSource implements ArraySource {
     const r = toRegion(this.shape, region, { context: `Cannot read "${this.locator}"` });
     const pieces = this.#pieces(r);
     const [p, pr] = pieces[0] ?? [];
-    if (pieces.length === 1 && p.readInto && !p.fortranOrder) return await p.readInto(pr, out);
+    if (pieces.length === 1 && p.readInto && !p.fortranOrder) {
+      return await (p.readIntoAsync ? p.readIntoAsync(pr, out) : p.readInto(pr, out));
+    }
     await this.#fill(pieces, out);
     return out;
   }

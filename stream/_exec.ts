@@ -307,7 +307,8 @@ async function readBlocks(
       let b: NDArray;
       if (src.readInto && !src.fortranOrder) {
         // into a buffer (in the wasm arena) reused every `inFlight` blocks
-        b = await src.readInto(region, pool.array(`${ordinal}:${slot}`, src.dtype, region.count));
+        const out = pool.array(`${ordinal}:${slot}`, src.dtype, region.count);
+        b = await (src.readIntoAsync ? src.readIntoAsync(region, out) : src.readInto(region, out));
       } else b = await src.read(region);
       blocks.set(k, b);
       bytes += b.size * DTYPES[b.dtype].bytes;
