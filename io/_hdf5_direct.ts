@@ -10,7 +10,7 @@
 // fletcher32, a converted type, parallel transfers, no libdeflate) keeps the
 // H5Dread path (io/hdf5_dataset.ts).
 
-import { type AnyTypedArray, type DType, DTYPES, type Scalar } from "../core/dtype.ts";
+import { type AnyTypedArray, type DType, DTYPES, isComplex, type Scalar } from "../core/dtype.ts";
 import { FormatError } from "../core/errors.ts";
 import { copyInto, full, NDArray } from "../core/ndarray.ts";
 import { optionalEnv } from "../core/permissions.ts";
@@ -47,7 +47,7 @@ export interface DirectInfo {
 /**
  * The plan of direct chunk reads for a dataset, or null when it reads
  * through H5Dread: not chunked, no deflate, a filter other than deflate and
- * shuffle, a stored type other than the memory type, bool, an undefined fill
+ * shuffle, a stored type other than the memory type, bool, complex, an undefined fill
  * value, libdeflate or H5Dread_chunk missing, or `TESSERA_HDF5_DIRECT=0`.
  */
 export function directPlan(
@@ -59,7 +59,8 @@ export function directPlan(
   const v = optionalEnv("TESSERA_HDF5_DIRECT");
   if (v === "0" || v?.toLowerCase() === "false") return null;
   if (dxpl !== null || info.layout !== "chunked" || info.chunks === null) return null;
-  if (info.dtype === "bool" || info.fillValue === null) return null;
+  // complex (a compound of two floats) keeps H5Dread, which converts h5py's {r, i} for us
+  if (info.dtype === "bool" || isComplex(info.dtype) || info.fillValue === null) return null;
   const ids = info.filters.map((f) => f.id);
   if (!ids.includes(DEFLATE) || ids.some((f) => f !== DEFLATE && f !== SHUFFLE)) return null;
   const fn = hdf5().fn;
