@@ -9,7 +9,7 @@ import { type DType, DTYPES, type Scalar } from "../core/dtype.ts";
 import { FormatError, ShapeMismatchError } from "../core/errors.ts";
 import { empty, NDArray } from "../core/ndarray.ts";
 import { check, cstr, H5P_DEFAULT, H5S_ALL, hdf5, type Hid, hsize } from "../ffi/hdf5.ts";
-import type { ArraySink, ArraySource, Region, RegionLike } from "./region.ts";
+import type { ArraySink, ArraySource, DecodeWorkers, Region, RegionLike } from "./region.ts";
 import { describeRegion, toRegion } from "./region.ts";
 import { type ObjectMetadata, objectMetadata } from "./_hdf5_attrs.ts";
 import {
@@ -30,9 +30,11 @@ import {
 } from "./_hdf5_handles.ts";
 import type { H5File } from "./hdf5.ts";
 import {
+  DIRECT_WORKER_MIN_CHUNK,
   directDecoderBytes,
   type DirectPlan,
   directPlan,
+  directWorkerBytes,
   readDirect,
   readDirectAsync,
 } from "./_hdf5_direct.ts";
@@ -136,6 +138,8 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
   #readType: Hid;
   #meta: ObjectMetadata | null = null;
   #direct: DirectPlan | null | undefined;
+  #threads = true;
+  #workers: DecodeWorkers | undefined;
   /** Absolute object path inside the file. */
   readonly path: string;
 
@@ -222,6 +226,21 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
     if (this.#info.layout !== "chunked") return 0;
     const plan = this.#plan();
     return 2 ** 20 + (plan === null ? 0 : directDecoderBytes(plan));
+  }
+
+  /** The decode workers of direct reads of chunks of 256 KiB or more (for the stream planner). */
+  get decodeWorkers(): DecodeWorkers | undefined {
+    const plan = this.#info.layout === "chunked" ? this.#plan() : null;
+    if (plan === null || plan.chunkBytes < DIRECT_WORKER_MIN_CHUNK) return undefined;
+    // deno-lint-ignore no-this-alias
+    const self = this;
+    return this.#workers ??= {
+      bytes: directWorkerBytes(plan),
+      get enabled(): boolean {
+        return self.#threads;
+      },
+      disable: () => void (this.#threads = false),
+    };
   }
 
   // Direct chunk reads (io/_hdf5_direct.ts), or null: through H5Dread.
@@ -491,7 +510,8 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
   async #readAsync(r: Region, out: NDArray): Promise<NDArray> {
     const plan = out.size === 0 ? null : this.#plan();
     if (plan === null) return this.#readInto(r, out);
-    await readDirectAsync(this.#idOrThrow(), plan, r, out, this.#ctx());
+    const threads = this.#threads && plan.chunkBytes >= DIRECT_WORKER_MIN_CHUNK;
+    await readDirectAsync(this.#idOrThrow(), plan, r, out, this.#ctx(), threads);
     return out;
   }
 

@@ -20,6 +20,16 @@ export {
   toRegion,
 } from "../core/indexer.ts";
 
+/** The decode threads of a reader ({@link ArraySource.decodeWorkers}). */
+export interface DecodeWorkers {
+  /** Bytes they hold while the reader is open (heaps, chunk buffers). */
+  readonly bytes: number;
+  /** Whether reads use them. */
+  readonly enabled: boolean;
+  /** Makes reads decode in the calling thread from now on. */
+  disable(): void;
+}
+
 /**
  * A readable array on disk or elsewhere (contract 2): `read(region)` never
  * reads more of the file than the region's chunks.
@@ -56,6 +66,12 @@ export interface ArraySource {
    * workers.
    */
   readonly cacheBytes?: number;
+  /**
+   * Optional: decode threads the reader starts for reads of several chunks,
+   * with what they hold; the planner turns them off (decoding in the calling
+   * thread) when they would take more than half the memory budget.
+   */
+  readonly decodeWorkers?: DecodeWorkers;
   /**
    * Optional metadata (DESIGN.md, contract 10), as stored: the array's
    * attributes as plain JSON values (numbers, strings, arrays of them;

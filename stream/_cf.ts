@@ -22,7 +22,7 @@
 
 import { type DType, DTYPES } from "../core/dtype.ts";
 import { empty, NDArray } from "../core/ndarray.ts";
-import { type ArraySource, type RegionLike, toRegion } from "../io/region.ts";
+import { type ArraySource, type DecodeWorkers, type RegionLike, toRegion } from "../io/region.ts";
 
 /** A CF encoding found in a source's attributes, and the decoded element type. */
 export interface CfEncoding {
@@ -314,6 +314,7 @@ export class CfSource implements ArraySource {
   readonly dtype: DType;
   readonly chunks: readonly number[];
   readonly cacheBytes?: number;
+  readonly decodeWorkers?: DecodeWorkers;
   readonly attributes: Readonly<Record<string, unknown>>;
   readonly dimensions?: readonly (string | null)[];
   readonly #spare: NDArray[] = [];
@@ -326,6 +327,7 @@ export class CfSource implements ArraySource {
     this.dtype = encoding.dtype;
     this.chunks = raw.chunks;
     this.cacheBytes = raw.cacheBytes;
+    this.decodeWorkers = raw.decodeWorkers;
     this.attributes = attributesOf(raw);
     this.dimensions = raw.dimensions;
   }

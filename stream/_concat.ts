@@ -8,7 +8,13 @@
 import { ShapeMismatchError } from "../core/errors.ts";
 import { copyInto, empty, type NDArray } from "../core/ndarray.ts";
 import { parseLocator } from "../io/locator.ts";
-import { type ArraySource, type Region, type RegionLike, toRegion } from "../io/region.ts";
+import {
+  type ArraySource,
+  type DecodeWorkers,
+  type Region,
+  type RegionLike,
+  toRegion,
+} from "../io/region.ts";
 import { type Opened, openSource } from "./_sources.ts";
 
 /** Attributes whose values decode the stored numbers (CF): parts must agree on them. */
@@ -103,6 +109,7 @@ export class ConcatSource implements ArraySource {
   readonly dimensions?: readonly (string | null)[];
   readonly fillValue?: ArraySource["fillValue"];
   readonly cacheBytes?: number;
+  readonly decodeWorkers?: DecodeWorkers;
   /** The concatenation axis. */
   readonly axis: number;
   /** Where each part starts along the axis (and the axis length last). */
@@ -175,6 +182,16 @@ export class ConcatSource implements ArraySource {
     if (first.fillValue !== undefined) this.fillValue = first.fillValue;
     const cache = parts.reduce((a, p) => a + (p.cacheBytes ?? 0), 0);
     if (cache > 0) this.cacheBytes = cache;
+    const workers = parts.map((p) => p.decodeWorkers).filter((w) => w !== undefined);
+    if (workers.length > 0) {
+      this.decodeWorkers = {
+        bytes: workers.reduce((a, w) => a + w.bytes, 0),
+        get enabled(): boolean {
+          return workers.some((w) => w.enabled);
+        },
+        disable: () => workers.forEach((w) => w.disable()),
+      };
+    }
   }
 
   /** The parts' pieces of a region: [part, part's region, offset in the result along the axis]. */

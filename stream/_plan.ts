@@ -301,7 +301,8 @@ function readCaches(accesses: readonly Access[]): Held[] {
   const seen = new Set<unknown>();
   for (const a of accesses) {
     const src = a.node.source;
-    const bytes = src.cacheBytes ?? 0;
+    const w = src.decodeWorkers;
+    const bytes = (src.cacheBytes ?? 0) + (w?.enabled ? w.bytes : 0);
     if (bytes <= 0 || seen.has(src)) continue;
     seen.add(src);
     out.push({
@@ -476,6 +477,11 @@ export function makePlan(root: Node, output: Output, options: PlanOptions): Plan
     };
     const splittable = accesses.every((a) => a.node.splittable) &&
       !(out?.kind === "write" && out.chunks);
+    // decode threads are worth at most half the budget: beyond, the readers decode in this thread
+    for (const a of accesses) {
+      const w = a.node.source.decodeWorkers;
+      if (w?.enabled && w.bytes > options.budget / 2) w.disable();
+    }
     let p = project(pass, grid, nodes, usedValues, out, options.prefetch);
     if (out?.kind === "compute" && g.root) {
       const resultBytes = sizeOf(g.root.shape) * itemsizeOf(g.root);
