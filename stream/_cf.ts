@@ -81,8 +81,8 @@ function first(v: unknown): number | null {
   return n && n.length > 0 ? n[0] : null;
 }
 
-/** The attributes a CF encoding is made of. */
-const CF_ATTRIBUTES = [
+/** The CF attributes that describe how values are stored, not what they mean. */
+export const ENCODING_ATTRIBUTES: readonly string[] = [
   "scale_factor",
   "add_offset",
   "_FillValue",
@@ -90,9 +90,11 @@ const CF_ATTRIBUTES = [
   "valid_min",
   "valid_max",
   "valid_range",
-  "_ARRAY_DIMENSIONS",
   "_Unsigned",
 ];
+
+/** The attributes decoding reads one by one when reading them all fails. */
+const CF_ATTRIBUTES = [...ENCODING_ATTRIBUTES, "_ARRAY_DIMENSIONS"];
 
 /**
  * A source's attributes (the `attributes` field of ArraySource). When

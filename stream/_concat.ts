@@ -16,19 +16,10 @@ import {
   toRegion,
 } from "../io/region.ts";
 import { type Opened, openSource } from "./_sources.ts";
+import { ENCODING_ATTRIBUTES } from "./_cf.ts";
 
 /** Attributes whose values decode the stored numbers (CF): parts must agree on them. */
-const PACKING = [
-  "scale_factor",
-  "add_offset",
-  "_FillValue",
-  "missing_value",
-  "valid_min",
-  "valid_max",
-  "valid_range",
-  "units",
-  "calendar",
-];
+const PACKING = [...ENCODING_ATTRIBUTES.filter((a) => a !== "_Unsigned"), "units", "calendar"];
 
 const GLOB = /[*?[]/;
 

@@ -17,20 +17,9 @@
 import { type DType, DTYPES } from "../core/dtype.ts";
 import type { OutputMetadata } from "../io/formats.ts";
 import type { ArraySource } from "../io/region.ts";
-import { attributesOf, CfSource } from "./_cf.ts";
-import type { Node } from "./_graph.ts";
+import { attributesOf, CfSource, ENCODING_ATTRIBUTES } from "./_cf.ts";
 
-/** The CF attributes that describe how values are stored, not what they mean. */
-export const ENCODING_ATTRIBUTES: readonly string[] = [
-  "scale_factor",
-  "add_offset",
-  "_FillValue",
-  "missing_value",
-  "valid_min",
-  "valid_max",
-  "valid_range",
-  "_Unsigned",
-];
+import type { Node } from "./_graph.ts";
 
 /** Attributes that describe the storage of the source itself, never copied. */
 const STORAGE_ATTRIBUTES = [

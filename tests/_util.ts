@@ -143,3 +143,48 @@ export function listing(dir: string): string[] {
 export function leftovers(dir: string): string[] {
   return listing(dir).filter((n) => n.includes(".tessera-tmp-") || n.includes(".tessera-lock"));
 }
+
+/** `tessera ...args -q`, asserting exit 0 (the message carries its stderr). */
+export async function tesseraOk(...args: string[]): Promise<void> {
+  const r = await runCli([...args, "-q"]);
+  if (r.code !== 0) throw new Error(`tessera ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+}
+
+/** `ncgen -4` of examples/t2m.cdl into `dir/t2m.nc`; returns its path. */
+export async function ncgenT2m(dir: string): Promise<string> {
+  const out = `${dir}/t2m.nc`;
+  const r = await new Deno.Command("ncgen", {
+    args: ["-4", "-o", out, `${ROOT}/examples/t2m.cdl`],
+    stderr: "piped",
+  }).output();
+  if (!r.success) throw new Error(`ncgen: ${new TextDecoder().decode(r.stderr)}`);
+  return out;
+}
+
+/** What `ncdump [flags] path` prints. */
+export async function ncdump(path: string, ...flags: string[]): Promise<string> {
+  const r = await new Deno.Command("ncdump", { args: [...flags, path], stderr: "piped" }).output();
+  if (!r.success) throw new Error(`ncdump ${path}: ${new TextDecoder().decode(r.stderr)}`);
+  return new TextDecoder().decode(r.stdout);
+}
+
+/** Runs a Python script with `input` as JSON on its stdin and parses its stdout as JSON. */
+export async function pythonStdinJson<T = unknown>(script: string, input: unknown): Promise<T> {
+  const child = new Deno.Command(PYTHON, {
+    args: ["-c", script],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(JSON.stringify(input)));
+  await w.close();
+  const r = await child.output();
+  if (!r.success) throw new Error(`python failed: ${new TextDecoder().decode(r.stderr)}`);
+  return JSON.parse(new TextDecoder().decode(r.stdout));
+}
+
+/** An array's elements as the strings the NumPy comparison scripts print (bools as 1 and 0). */
+export function flatStrings(a: { flat(): Iterable<unknown> }): string[] {
+  return [...a.flat()].map((v) => (typeof v === "boolean" ? (v ? "1" : "0") : String(v)));
+}

@@ -36,7 +36,7 @@ import {
 } from "../../core/reduce.ts";
 import { WASM_COPY } from "../../core/_kernels/reduce_wasm.ts";
 import { wasmArena } from "../../core/_wasm/arena.ts";
-import { hasPython, PYTHON } from "../_util.ts";
+import { flatStrings, hasPython, pythonStdinJson } from "../_util.ts";
 
 const HAS_NUMPY = hasPython("numpy");
 
@@ -199,10 +199,6 @@ for c in req["cases"]:
 print(json.dumps(out))
 `;
 
-function flatStrings(a: NDArray): string[] {
-  return [...a.flat()].map((v) => (typeof v === "boolean" ? (v ? "1" : "0") : String(v)));
-}
-
 interface PyResult {
   error?: string;
   dtype?: string;
@@ -215,18 +211,7 @@ async function numpyResults(): Promise<PyResult[]> {
     arrays: ARRAYS.map(({ a }) => ({ dtype: a.dtype, shape: a.shape, data: flatStrings(a) })),
     cases: CASES,
   };
-  const child = new Deno.Command(PYTHON, {
-    args: ["-c", PY],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(JSON.stringify(req)));
-  await w.close();
-  const r = await child.output();
-  if (!r.success) throw new Error(`python failed: ${new TextDecoder().decode(r.stderr)}`);
-  return JSON.parse(new TextDecoder().decode(r.stdout));
+  return await pythonStdinJson<PyResult[]>(PY, req);
 }
 
 const RESULTS: PyResult[] = HAS_NUMPY ? await numpyResults() : [];

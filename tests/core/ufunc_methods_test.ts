@@ -7,7 +7,7 @@ import { type DType } from "../../core/dtype.ts";
 import { arange, fromArray, fromTypedArray, NDArray } from "../../core/ndarray.ts";
 import * as u from "../../core/ufunc.ts";
 import type { BinaryUfunc } from "../../core/ufunc_methods.ts";
-import { hasPython, PYTHON } from "../_util.ts";
+import { flatStrings, hasPython, pythonStdinJson } from "../_util.ts";
 
 const HAS_NUMPY = hasPython("numpy");
 
@@ -150,10 +150,6 @@ for c in req["cases"]:
 print(json.dumps(out))
 `;
 
-function flatStrings(a: NDArray): string[] {
-  return [...a.flat()].map((v) => (typeof v === "boolean" ? (v ? "1" : "0") : String(v)));
-}
-
 interface PyResult {
   error?: string;
   dtype?: string;
@@ -166,18 +162,7 @@ async function numpyResults(): Promise<PyResult[]> {
     arrays: ARRAYS.map(({ a }) => ({ dtype: a.dtype, shape: a.shape, data: flatStrings(a) })),
     cases: CASES.map((c) => (c.axis === undefined ? { ...c, axis: "default" } : c)),
   };
-  const child = new Deno.Command(PYTHON, {
-    args: ["-c", PY],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(JSON.stringify(req)));
-  await w.close();
-  const r = await child.output();
-  if (!r.success) throw new Error(`python failed: ${new TextDecoder().decode(r.stderr)}`);
-  return JSON.parse(new TextDecoder().decode(r.stdout));
+  return await pythonStdinJson<PyResult[]>(PY, req);
 }
 
 const RESULTS: PyResult[] = HAS_NUMPY ? await numpyResults() : [];

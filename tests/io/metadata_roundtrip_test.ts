@@ -5,7 +5,16 @@
 // written by xarray itself.
 
 import assert from "node:assert/strict";
-import { hasCommand, hasPython, pythonJson, ROOT, tempDir, withoutDownloads } from "../_util.ts";
+import {
+  hasCommand,
+  hasPython,
+  ncdump,
+  ncgenT2m,
+  pythonJson,
+  ROOT,
+  tempDir,
+  tesseraOk,
+} from "../_util.ts";
 import { open } from "../../stream/lazy.ts";
 import { createZarrGroup, openZarr } from "../../io/zarr.ts";
 import { openDataset } from "../../io/hdf5.ts";
@@ -14,30 +23,8 @@ const MAIN = `${ROOT}/cli/main.ts`;
 const ok = hasPython("numpy", "xarray", "netCDF4", "zarr") && hasCommand("ncgen") &&
   hasCommand("ncdump");
 
-async function tessera(...args: string[]): Promise<void> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args, "-q"],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  assert.equal(r.code, 0, `tessera ${args.join(" ")}: ${withoutDownloads(r.stderr)}`);
-}
-
-async function ncgen(dir: string): Promise<string> {
-  const out = `${dir}/t2m.nc`;
-  const r = await new Deno.Command("ncgen", {
-    args: ["-4", "-o", out, `${ROOT}/examples/t2m.cdl`],
-  }).output();
-  assert.ok(r.success, new TextDecoder().decode(r.stderr));
-  return out;
-}
-
-async function ncdump(path: string, ...flags: string[]): Promise<string> {
-  const r = await new Deno.Command("ncdump", { args: [...flags, path], stderr: "piped" }).output();
-  assert.ok(r.success, `ncdump ${path}: ${new TextDecoder().decode(r.stderr)}`);
-  return new TextDecoder().decode(r.stdout);
-}
+const tessera = tesseraOk;
+const ncgen = ncgenT2m;
 
 // xarray opens `out` (Zarr with open_zarr, consolidated when asked; netCDF
 // with open_dataset, and netCDF4-python too) and compares it with `ref`:

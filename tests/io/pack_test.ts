@@ -6,31 +6,23 @@
 // on examples/t2m.cdl made with ncgen.
 
 import assert from "node:assert/strict";
-import { hasCommand, hasPython, pythonJson, ROOT, runCli, tempDir } from "../_util.ts";
+import {
+  hasCommand,
+  hasPython,
+  ncdump,
+  ncgenT2m,
+  pythonJson,
+  runCli,
+  tempDir,
+  tesseraOk,
+} from "../_util.ts";
 import { open } from "../../stream/lazy.ts";
 
 const ok = hasPython("numpy", "h5py", "xarray", "netCDF4", "zarr") && hasCommand("ncgen") &&
   hasCommand("ncdump");
 
-async function tessera(...args: string[]): Promise<void> {
-  const r = await runCli([...args, "-q"]);
-  assert.equal(r.code, 0, `tessera ${args.join(" ")}: ${r.stderr}`);
-}
-
-async function ncgen(dir: string): Promise<string> {
-  const out = `${dir}/t2m.nc`;
-  const r = await new Deno.Command("ncgen", {
-    args: ["-4", "-o", out, `${ROOT}/examples/t2m.cdl`],
-  }).output();
-  assert.ok(r.success, new TextDecoder().decode(r.stderr));
-  return out;
-}
-
-async function ncdump(path: string, ...flags: string[]): Promise<string> {
-  const r = await new Deno.Command("ncdump", { args: [...flags, path], stderr: "piped" }).output();
-  assert.ok(r.success, `ncdump ${path}: ${new TextDecoder().decode(r.stderr)}`);
-  return new TextDecoder().decode(r.stdout);
-}
+const tessera = tesseraOk;
+const ncgen = ncgenT2m;
 
 interface Stored {
   dtype: string;

@@ -18,43 +18,10 @@ import { glyph, GLYPH_HEIGHT, GLYPH_WIDTH } from "../../viz/_font.ts";
 import { arange, fromArray } from "../../core/ndarray.ts";
 import { Distribution } from "../../dist/distribution.ts";
 import { hasPython, pythonJson, tempDir } from "../_util.ts";
-
-type Rgb = readonly number[];
+import { at, type Box, boxOf, type Rgb } from "./_png_util.ts";
 
 function hex(c: Rgb): string {
   return "#" + c.map((v) => v.toString(16).padStart(2, "0")).join("");
-}
-
-function at(img: PngImage, x: number, y: number): number[] {
-  const o = (y * img.width + x) * img.channels;
-  return [img.data[o], img.data[o + 1], img.data[o + 2]];
-}
-
-interface Box {
-  x0: number;
-  y0: number;
-  x1: number; // inclusive
-  y1: number;
-  count: number;
-}
-
-/** Bounding box and count of the pixels of exactly colour `c` (null if none). */
-function boxOf(img: PngImage, c: Rgb, where?: (x: number, y: number) => boolean): Box | null {
-  let b: Box | null = null;
-  for (let y = 0; y < img.height; y++) {
-    for (let x = 0; x < img.width; x++) {
-      const o = (y * img.width + x) * img.channels;
-      if (img.data[o] !== c[0] || img.data[o + 1] !== c[1] || img.data[o + 2] !== c[2]) continue;
-      if (where && !where(x, y)) continue;
-      if (!b) b = { x0: x, y0: y, x1: x, y1: y, count: 0 };
-      b.x0 = Math.min(b.x0, x);
-      b.x1 = Math.max(b.x1, x);
-      b.y0 = Math.min(b.y0, y);
-      b.y1 = Math.max(b.y1, y);
-      b.count++;
-    }
-  }
-  return b;
 }
 
 function solidBox(img: PngImage, c: Rgb): Box {
