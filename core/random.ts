@@ -19,6 +19,11 @@ import { castScalar, DTYPES, toDType } from "./dtype.ts";
 import { NDArray } from "./ndarray.ts";
 import { type RegionLike, toRegion } from "./indexer.ts";
 import { philoxScalar, philoxSimd, type PhiloxSimdFn } from "./_wasm/philox.ts";
+import { checkOptionKeys } from "./options.ts";
+
+// the caller named as a function call in messages: `rand()`
+const checkKeys = (caller: string, options: unknown, allowed: readonly string[]): void =>
+  checkOptionKeys(`${caller}()`, options, allowed);
 
 const M0 = 0xD2511F53;
 const M1 = 0xCD9E8D57;
@@ -33,22 +38,6 @@ const TWO32 = 4294967296;
 const INV53 = 1 / 9007199254740992;
 
 const BASE_KEYS = ["seed", "region", "stream"] as const;
-
-/** Throws a TypeError naming the first option key not in `allowed` (a typo must not pass silently). */
-function checkKeys(caller: string, options: object, allowed: readonly string[]): void {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `Invalid options for ${caller}(): expected an object, got ${String(options)}`,
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new TypeError(
-        `Unknown option "${key}" for ${caller}(): expected ${allowed.join(", ")}`,
-      );
-    }
-  }
-}
 
 function baseOf(options: RandomOptions): RandomOptions {
   return { seed: options.seed, region: options.region, stream: options.stream };

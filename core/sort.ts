@@ -25,6 +25,11 @@
 import { type AnyTypedArray, type DType, DTYPES, type Scalar } from "./dtype.ts";
 import { fromTypedArray, type NDArray, normalizeAxis } from "./ndarray.ts";
 import { ORDER_REDUCTION_NAMES } from "./reduction_names.ts";
+import { checkOptionKeys } from "./options.ts";
+
+// the caller named as a function call in messages: `rand()`
+const checkKeys = (caller: string, options: unknown, allowed: readonly string[]): void =>
+  checkOptionKeys(`${caller}()`, options, allowed, true);
 
 /** Options of {@link sort}. */
 export interface SortOptions {
@@ -51,18 +56,6 @@ export { ORDER_REDUCTION_NAMES };
 export type OrderReductionName = (typeof ORDER_REDUCTION_NAMES)[number];
 
 const f16round = (Math as { f16round?: (x: number) => number }).f16round ?? ((x: number) => x);
-
-function checkKeys(what: string, options: unknown, allowed: readonly string[]): void {
-  if (options === undefined || options === null) return;
-  if (typeof options !== "object") {
-    throw new TypeError(`Invalid options for ${what}(): expected an object, got ${options}`);
-  }
-  for (const k of Object.keys(options)) {
-    if (!allowed.includes(k)) {
-      throw new TypeError(`Unknown option "${k}" for ${what}(): expected ${allowed.join(", ")}`);
-    }
-  }
-}
 
 /**
  * Checks `q` and returns the quantiles as fractions in `[0, 1]` (percentiles

@@ -26,6 +26,9 @@ import { binaryUfunc, checkOperand } from "./_ufunc.ts";
 import type { BinaryOp } from "./_kernels/binary.ts";
 import { REDUCTIONS } from "./reduce.ts";
 import type { Operand, UfuncOptions } from "./ufunc.ts";
+import { checkOptionKeys } from "./options.ts";
+
+const checkKeys = checkOptionKeys;
 
 /** Options of a ufunc's `accumulate` and of `cumsum` / `cumprod`. */
 export interface AccumulateOptions {
@@ -165,18 +168,6 @@ function checkArray(caller: string, a: unknown, pos = 0): asserts a is NDArray {
         a === null ? "null" : typeof a === "object" ? a.constructor?.name ?? "object" : typeof a
       }`,
     );
-  }
-}
-
-function checkKeys(caller: string, options: unknown, allowed: readonly string[]): void {
-  if (options === undefined) return;
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(`Invalid options for ${caller}: expected an object, got ${options}`);
-  }
-  for (const k of Object.keys(options)) {
-    if (!allowed.includes(k)) {
-      throw new TypeError(`Unknown option "${k}" for ${caller}: expected ${allowed.join(", ")}`);
-    }
   }
 }
 

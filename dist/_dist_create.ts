@@ -12,28 +12,13 @@ import { Distribution, redistributionPlan } from "./distribution.ts";
 import { type DimData, type DistBuffer, importDap } from "./dap.ts";
 import { type Block, moveBlock, prod, sameShape, shapeText } from "./_dist_blocks.ts";
 import type { LayoutOptions } from "./layout.ts";
+import { checkOptionKeys } from "../core/options.ts";
+
+// the caller named as a function call in messages: `rand()`
+export const checkKeys = (caller: string, options: unknown, allowed: readonly string[]): void =>
+  checkOptionKeys(`${caller}()`, options, allowed);
 
 const LAYOUT_KEYS = ["dist", "grid"] as const;
-
-/**
- * Throws a TypeError naming the first option key not in `allowed`: `deno run`
- * does not type-check, and a misspelt option must not be ignored.
- */
-export function checkKeys(caller: string, options: unknown, allowed: readonly string[]): void {
-  if (options === undefined) return;
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `Invalid options for ${caller}(): expected an object, got ${String(options)}`,
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new TypeError(
-        `Unknown option "${key}" for ${caller}(): expected ${allowed.join(", ")}`,
-      );
-    }
-  }
-}
 
 /** The distribution of a layout: a Distribution over `comm`, or a shape laid out by `options`. */
 export function layoutOf(

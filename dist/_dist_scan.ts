@@ -29,6 +29,9 @@ import { Distribution, redistributionPlan } from "./distribution.ts";
 import { bitsDType, bitsView, type Block, fromBits, moveBlock, prod } from "./_dist_blocks.ts";
 import { gather } from "./_dist_ops.ts";
 import { sameBlockLayout } from "./_dist_reduce.ts";
+import { checkOptionKeys } from "../core/options.ts";
+
+const checkKeys = checkOptionKeys;
 
 /** A binary ufunc's NumPy name, as core/ufunc_methods.ts types it. */
 type BinaryOp = Parameters<typeof accumulate>[0];
@@ -61,18 +64,6 @@ function checkAxis(caller: string, axis: unknown, ndim: number): number {
     );
   }
   return axis < 0 ? axis + ndim : axis;
-}
-
-function checkKeys(caller: string, options: unknown, allowed: readonly string[]): void {
-  if (options === undefined) return;
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(`Invalid options for ${caller}: expected an object, got ${options}`);
-  }
-  for (const k of Object.keys(options)) {
-    if (!allowed.includes(k)) {
-      throw new TypeError(`Unknown option "${k}" for ${caller}: expected ${allowed.join(", ")}`);
-    }
-  }
 }
 
 /** Tile length along the scanned axis: a function of the shape only. */
