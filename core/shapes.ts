@@ -68,3 +68,32 @@ export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
   }
   return out;
 }
+
+/**
+ * Whether `axis` names every axis of an `ndim`-dimensional array
+ * (`null`/`undefined` does): the whole-array reductions' test.
+ *
+ * @param axis One axis, a list, or null/undefined for all.
+ * @param ndim The number of dimensions.
+ * @returns True when no axis is left out.
+ * @throws {RangeError} For an axis out of bounds or not an integer.
+ *
+ * @example
+ * ```ts
+ * import { namesEveryAxis } from "./shapes.ts";
+ * if (!namesEveryAxis([1, -2], 2) || namesEveryAxis(0, 2)) throw new Error("bad");
+ * ```
+ */
+export function namesEveryAxis(
+  axis: number | readonly number[] | null | undefined,
+  ndim: number,
+): boolean {
+  if (axis === undefined || axis === null) return true;
+  const list = (typeof axis === "number" ? [axis] : [...axis]).map((a) => {
+    if (!Number.isInteger(a) || a < -ndim || a >= ndim) {
+      throw new RangeError(`Axis ${a} is out of bounds for an array of dimension ${ndim}`);
+    }
+    return a < 0 ? a + ndim : a;
+  });
+  return new Set(list).size === ndim;
+}

@@ -21,6 +21,7 @@ import { DTYPES, type Scalar } from "../core/dtype.ts";
 import type { Comm } from "./comm.ts";
 import type { Block } from "./_dist_blocks.ts";
 import { redistributeBlock } from "./_dist_ops.ts";
+import { namesEveryAxis } from "../core/shapes.ts";
 
 /** Candidates gathered on every rank for the last pass (8 bytes each). */
 const COLLECT_LIMIT = 1 << 20;
@@ -36,18 +37,6 @@ function checkOptions(what: string, options: unknown): QuantileOptions {
     }
   }
   return options as QuantileOptions;
-}
-
-/** Whether `axis` names every axis of an `ndim`-dimensional array (null/omitted does). */
-function allAxes(axis: QuantileOptions["axis"], ndim: number): boolean {
-  if (axis === undefined || axis === null) return true;
-  const list = (typeof axis === "number" ? [axis] : [...axis]).map((a) => {
-    if (!Number.isInteger(a) || a < -ndim || a >= ndim) {
-      throw new RangeError(`Axis ${a} is out of bounds for an array of dimension ${ndim}`);
-    }
-    return a < 0 ? a + ndim : a;
-  });
-  return new Set(list).size === ndim;
 }
 
 /** This rank's owned elements: the local block, or a copy without halos in the default layout. */
@@ -72,7 +61,7 @@ export function orderStatBlock(
   const { dtype } = block.local;
   const shape = block.dist.shape;
   const qs = q === null ? null : checkQuantiles(q, which === "percentile" ? 100 : 1);
-  if (!allAxes(opts.axis, shape.length)) {
+  if (!namesEveryAxis(opts.axis, shape.length)) {
     throw new RangeError(
       `Invalid axis ${JSON.stringify(opts.axis)} for DistArray.${which}(): ` +
         `only the whole array (axis null or every axis) is reduced by distributed selection`,

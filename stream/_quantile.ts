@@ -21,6 +21,7 @@ import { type Comm, init, SelfComm } from "../dist/comm.ts";
 import { memoryBudget } from "./budget.ts";
 import type { LazyArray } from "./lazy.ts";
 import type { QuantileRunOptions } from "./options.ts";
+import { namesEveryAxis } from "../core/shapes.ts";
 
 const KEYS = ["axis", "keepdims", "skipna", "memory", "comm", "onProgress", "prefetch"];
 
@@ -49,17 +50,6 @@ export function* tiles(shape: readonly number[], max: number): Generator<string[
   }
 }
 
-function wholeArray(axis: QuantileRunOptions["axis"], ndim: number): boolean {
-  if (axis === undefined || axis === null) return true;
-  const list = (typeof axis === "number" ? [axis] : [...axis]).map((a) => {
-    if (!Number.isInteger(a) || a < -ndim || a >= ndim) {
-      throw new RangeError(`Axis ${a} is out of bounds for an array of dimension ${ndim}`);
-    }
-    return a < 0 ? a + ndim : a;
-  });
-  return new Set(list).size === ndim;
-}
-
 /** The median (`q === null`) or quantiles of the whole lazy array, out of core. */
 export async function lazyOrderStat(
   x: LazyArray,
@@ -77,7 +67,7 @@ export async function lazyOrderStat(
   }
   const qs = q === null ? null : checkQuantiles(q, which === "percentile" ? 100 : 1);
   const { dtype, shape } = x;
-  if (!wholeArray(options.axis, shape.length)) {
+  if (!namesEveryAxis(options.axis, shape.length)) {
     throw new RangeError(
       `Invalid axis ${JSON.stringify(options.axis)} for LazyArray.${which}(): ` +
         `only the whole array (axis null or every axis) is reduced out of core`,
