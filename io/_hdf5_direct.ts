@@ -14,6 +14,7 @@ import { type AnyTypedArray, type DType, DTYPES, isComplex, type Scalar } from "
 import { FormatError } from "../core/errors.ts";
 import { copyInto, full, NDArray } from "../core/ndarray.ts";
 import { optionalEnv } from "../core/permissions.ts";
+import { UNAVAILABLE, WorkerPool } from "../core/threads.ts";
 import { check, hdf5, type Hid, hsize } from "../ffi/hdf5.ts";
 import type { Region } from "./region.ts";
 import { unshuffle } from "./_blosc.ts";
@@ -300,85 +301,13 @@ export interface H5DecodeJob {
 }
 
 const WORKER_URL = new URL("./_hdf5_worker.ts", import.meta.url);
-/**
- * Deno Web Workers running io/_hdf5_worker.ts (node:worker_threads answered
- * each job ~100 ms late here: measured 0.005 GB/s; Web Workers ~1 ms). An
- * idle Web Worker does not keep the process alive.
- */
-class H5Workers {
-  readonly #slots: { w: Worker; pending: Map<number, (r: { error?: string }) => void> }[] = [];
-  #next = 0;
-
-  constructor(n: number) {
-    for (let i = 0; i < n; i++) {
-      let w: Worker;
-      try {
-        w = new Worker(WORKER_URL, { type: "module" });
-      } catch {
-        continue;
-      }
-      const slot = { w, pending: new Map<number, (r: { error?: string }) => void>() };
-      w.onmessage = (e: MessageEvent<{ id: number; error?: string }>) => {
-        const done = slot.pending.get(e.data.id);
-        slot.pending.delete(e.data.id);
-        done?.(e.data);
-      };
-      w.onerror = (e: ErrorEvent) => {
-        e.preventDefault();
-        const i = this.#slots.indexOf(slot);
-        if (i >= 0) this.#slots.splice(i, 1);
-        for (const done of slot.pending.values()) done({ error: UNAVAILABLE });
-        slot.pending.clear();
-        w.terminate();
-      };
-      this.#slots.push(slot);
-    }
-  }
-
-  /** Stops the workers (a running Web Worker keeps the process alive). */
-  close(): void {
-    for (const s of this.#slots) s.w.terminate();
-    this.#slots.length = 0;
-  }
-
-  get alive(): boolean {
-    return this.#slots.length > 0;
-  }
-
-  /** Runs a job on the least busy worker; `{ error: UNAVAILABLE }` when none can. */
-  run(job: H5DecodeJob): Promise<{ error?: string }> {
-    let best = this.#slots[0];
-    for (const s of this.#slots) if (s.pending.size < best.pending.size) best = s;
-    if (best === undefined) return Promise.resolve({ error: UNAVAILABLE });
-    const id = this.#next++;
-    return new Promise((resolve) => {
-      best.pending.set(id, resolve);
-      best.w.postMessage({ ...job, id });
-    });
-  }
-}
-
-const UNAVAILABLE = "\u0000unavailable";
 const WORKERS = 2;
-let pool: H5Workers | undefined;
-let active = 0;
-let idle: ReturnType<typeof setTimeout> | undefined;
+let pool: WorkerPool | undefined;
 
-/** The decode workers of direct HDF5 reads (started on first use; null when none can start). */
-function workers(): H5Workers | null {
-  if (idle !== undefined) clearTimeout(idle);
-  idle = undefined;
-  if (pool === undefined || !pool.alive) pool = new H5Workers(WORKERS);
+/** The decode workers of direct HDF5 reads (core/threads.ts; null when none can start). */
+function workers(): WorkerPool | null {
+  pool ??= new WorkerPool(WORKER_URL, WORKERS);
   return pool.alive ? pool : null;
-}
-
-/** Stops the workers 100 ms after the last read ends (so an idle process can exit). */
-function release(): void {
-  if (--active > 0) return;
-  idle = setTimeout(() => {
-    idle = undefined;
-    if (active === 0) pool?.close();
-  }, 100);
 }
 
 /** Reads use the decode workers only for chunks at least this large (as io/zarr.ts). */
@@ -426,12 +355,7 @@ export async function readDirectAsync(
   const parts = chunkParts(r, plan.chunks);
   const pool = threads && parts.length >= 1 ? workers() : null;
   if (pool === null) return readDirect(id, plan, r, out, ctx);
-  active++;
-  try {
-    await readParts(id, plan, parts, out, ctx, pool);
-  } finally {
-    release();
-  }
+  await readParts(id, plan, parts, out, ctx, pool);
 }
 
 async function readParts(
@@ -440,7 +364,7 @@ async function readParts(
   parts: ChunkPart[],
   out: NDArray,
   ctx: { file: string; object: string },
-  pool: H5Workers,
+  pool: WorkerPool,
 ): Promise<void> {
   const n = plan.chunkBytes;
   const Ctor = DTYPES[plan.dtype].array;
@@ -475,7 +399,7 @@ async function readParts(
       typesize: plan.typesize,
       out: s.out,
     };
-    const task = pool.run(job).then((reply) => {
+    const task = pool.run({ ...job }).then((reply) => {
       if (reply.error === UNAVAILABLE) {
         // the worker died: decode here
         try {
