@@ -1,7 +1,8 @@
 // How many threads one process uses, and the one pool of Deno Web Workers the
 // readers, writers and kernels run their jobs on.
 //
-// The thread count is `threads` where an API takes it, else TESSERA_THREADS,
+// The thread count is `threads` where an API takes it, else the process's
+// setting (the CLI's --threads, setDefaultThreads), else TESSERA_THREADS,
 // else the cores of the node divided by the MPI ranks on it (MPICH's
 // MPI_LOCALNRANKS, Open MPI's OMPI_COMM_WORLD_LOCAL_SIZE, Slurm's
 // SLURM_NTASKS_PER_NODE), at least 1. One thread means: no worker, all work
@@ -68,9 +69,29 @@ export function cores(): number {
  */
 export function threadCount(requested?: number | string): number {
   if (requested !== undefined) return parseThreads(requested, "threads option");
+  if (processDefault !== undefined) return processDefault;
   const e = optionalEnv(ENV);
   if (e !== undefined && e.trim() !== "") return parseThreads(e, ENV);
   return Math.max(1, Math.floor(cores() / localRanks()));
+}
+
+let processDefault: number | undefined;
+
+/**
+ * Sets this process's thread count (the CLI's `--threads`), used where no
+ * `threads` option is given, before TESSERA_THREADS; `undefined` forgets it.
+ * Pools already started keep their size.
+ *
+ * @example
+ * ```ts
+ * import { setDefaultThreads, threadCount } from "./threads.ts";
+ * setDefaultThreads(1);
+ * console.log(threadCount()); // 1
+ * setDefaultThreads(undefined);
+ * ```
+ */
+export function setDefaultThreads(n: number | undefined): void {
+  processDefault = n === undefined ? undefined : parseThreads(n, "--threads");
 }
 
 /** The reply of a job whose worker could not start or died: do the job in this thread. */
