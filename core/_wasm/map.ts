@@ -3,7 +3,14 @@
 
 import { Code, ModuleBuilder, Op, Simd, T, VOID } from "./_builder.ts";
 import { type ArenaSpan, type WasmArena, wasmArena } from "./arena.ts";
-import { BODIES, type TranscendOp, transcendScalar, V } from "./transcend.ts";
+import {
+  BODIES,
+  TRANSCEND_OPS,
+  type TranscendOp,
+  transcendScalar,
+  TRIG_OPS,
+  V,
+} from "./transcend.ts";
 
 /** An elementwise expression over inputs of one float dtype. */
 export type MapExpr =
@@ -89,7 +96,13 @@ const OPS = {
 const BIN = new Set<string>(["add", "sub", "mul", "div", "min", "max"]);
 const UN = new Set<string>(["neg", "abs", "sqrt"]);
 /** Inlined from core/_wasm/transcend.ts (float64; float32 promoted, rounded once). */
-const TR = new Set<string>(["exp", "log", "sin", "cos"]);
+const TR = new Set<string>(TRANSCEND_OPS);
+
+type TrExpr = { op: TranscendOp; arg: MapExpr };
+
+function isTr(e: MapExpr): e is TrExpr {
+  return TR.has(e.op);
+}
 
 /** i8x16.shuffle bytes taking 32-bit lanes 2, 3 (twice) / lanes 0, 1 of a and 0, 1 of b. */
 const LANES_2301 = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
@@ -192,14 +205,12 @@ function mapModule(
       c.simd(Simd.i8x16_shuffle, ...LANES_0145);
     };
     const emit = (e: MapExpr, vec: boolean): void => {
+      if (isTr(e)) {
+        emit(e.arg, vec);
+        transcend(e.op, vec);
+        return;
+      }
       switch (e.op) {
-        case "exp":
-        case "log":
-        case "sin":
-        case "cos":
-          emit(e.arg, vec);
-          transcend(e.op, vec);
-          return;
         case "input":
           c.get(vec ? vin[e.index] : sin[e.index]);
           return;
@@ -281,7 +292,7 @@ const CHUNK = 16384;
  *
  * Results equal the JS evaluation op by op (each op rounded to `dtype`, i.e.
  * `Math.fround` after every step for float32); min/max propagate NaN.
- * exp/log/sin/cos give the bits of `transcend` (core/_wasm/transcend.ts:
+ * The transcendental ops (TRANSCEND_OPS) give the bits of `transcend` (core/_wasm/transcend.ts:
  * float32 computed in float64 and rounded once), whatever the chunking.
  *
  * @param expr The expression tree.
@@ -313,7 +324,7 @@ export function compileMap(
 }
 
 function usesTrig(e: MapExpr): boolean {
-  if ("arg" in e) return e.op === "sin" || e.op === "cos" || usesTrig(e.arg);
+  if ("arg" in e) return TRIG_OPS.has(e.op as TranscendOp) || usesTrig(e.arg);
   if ("a" in e) return usesTrig(e.a) || usesTrig(e.b);
   return false;
 }
@@ -323,6 +334,7 @@ function usesTrig(e: MapExpr): boolean {
  * it (`round` is Math.fround for float32, identity for float64).
  */
 function evalAt(e: MapExpr, ins: readonly Fl[], i: number, round: (x: number) => number): number {
+  if (isTr(e)) return round(transcendScalar(e.op, evalAt(e.arg, ins, i, round)));
   switch (e.op) {
     case "input":
       return ins[e.index][i];
@@ -334,11 +346,6 @@ function evalAt(e: MapExpr, ins: readonly Fl[], i: number, round: (x: number) =>
       return Math.abs(evalAt(e.arg, ins, i, round));
     case "sqrt":
       return round(Math.sqrt(evalAt(e.arg, ins, i, round)));
-    case "exp":
-    case "log":
-    case "sin":
-    case "cos":
-      return round(transcendScalar(e.op, evalAt(e.arg, ins, i, round)));
     default: {
       const a = evalAt(e.a, ins, i, round), b = evalAt(e.b, ins, i, round);
       switch (e.op) {
