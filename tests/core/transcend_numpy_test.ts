@@ -23,16 +23,79 @@ const N = Number(Deno.env.get("TESSERA_TRANSCEND_N") ?? 1e6);
 const LIMIT64: Partial<Record<TranscendOp, number>> = {};
 
 const EDGE = [
-  0, -0, 5e-324, -5e-324, 2.225073858507201e-308, -2.225073858507201e-308,
-  2.2250738585072014e-308, 1e-310, 1e-300, -1e-300, 1e-20, 1.4901161193847656e-8, 1, -1,
-  2, 0.5, 8, 10, 100, 1000, 1024, 1e22, 1e300, -1e300, Number.MAX_VALUE, -Number.MAX_VALUE,
-  Infinity, -Infinity, NaN, 709.782712893384, 709.7827128933841, 710, 710.4758600739439,
-  710.476, -708.4, -745.1332191019411, -745.14, -746, 36.7368005696771, 37.5, 44.4, 19.06,
-  22, 22.1, -22, 0.5493061443340549, 0.25541281188299536, 0.34657359027997264,
-  -0.9999999999999999, -1 + 2 ** -30, -0.5, -0.2928932188134524, 0.41421356237309503,
-  Math.PI, Math.PI / 2, Math.PI / 4, 3 * Math.PI / 2, -Math.PI / 2, 0.6744, 355, 103993,
-  TRIG_LIMIT, TRIG_LIMIT * (1 + 2 ** -52), 2 ** 52, 7 / 16, 11 / 16, 19 / 16, 39 / 16,
-  2 ** 66, 2 ** -27, 2 ** -28, 2 ** -54, 2 ** -55,
+  0,
+  -0,
+  5e-324,
+  -5e-324,
+  2.225073858507201e-308,
+  -2.225073858507201e-308,
+  2.2250738585072014e-308,
+  1e-310,
+  1e-300,
+  -1e-300,
+  1e-20,
+  1.4901161193847656e-8,
+  1,
+  -1,
+  2,
+  0.5,
+  8,
+  10,
+  100,
+  1000,
+  1024,
+  1e22,
+  1e300,
+  -1e300,
+  Number.MAX_VALUE,
+  -Number.MAX_VALUE,
+  Infinity,
+  -Infinity,
+  NaN,
+  709.782712893384,
+  709.7827128933841,
+  710,
+  710.4758600739439,
+  710.476,
+  -708.4,
+  -745.1332191019411,
+  -745.14,
+  -746,
+  36.7368005696771,
+  37.5,
+  44.4,
+  19.06,
+  22,
+  22.1,
+  -22,
+  0.5493061443340549,
+  0.25541281188299536,
+  0.34657359027997264,
+  -0.9999999999999999,
+  -1 + 2 ** -30,
+  -0.5,
+  -0.2928932188134524,
+  0.41421356237309503,
+  Math.PI,
+  Math.PI / 2,
+  Math.PI / 4,
+  3 * Math.PI / 2,
+  -Math.PI / 2,
+  0.6744,
+  355,
+  103993,
+  TRIG_LIMIT,
+  TRIG_LIMIT * (1 + 2 ** -52),
+  2 ** 52,
+  7 / 16,
+  11 / 16,
+  19 / 16,
+  39 / 16,
+  2 ** 66,
+  2 ** -27,
+  2 ** -28,
+  2 ** -54,
+  2 ** -55,
 ];
 
 /** Deterministic values: the edge cases, then a mix of ranges and scales. */
@@ -86,16 +149,22 @@ const ULP32 = Float64Array.from({ length: 256 }, (_, e) => 2 ** (Math.max(e, 1) 
  * The max distance from `want` in its own ulps, and its index; Infinity where
  * NaN, inf or a zero's sign differs.
  */
-function worst(got: Float64Array | Float32Array, want: Float64Array | Float32Array): [number, number] {
+function worst(
+  got: Float64Array | Float32Array,
+  want: Float64Array | Float32Array,
+): [number, number] {
   const f64 = want instanceof Float64Array;
-  const hi = f64 ? new Uint32Array(want.buffer, want.byteOffset, want.length * 2) : new Uint32Array(want.buffer, want.byteOffset, want.length);
+  const hi = f64
+    ? new Uint32Array(want.buffer, want.byteOffset, want.length * 2)
+    : new Uint32Array(want.buffer, want.byteOffset, want.length);
   let w = 0, at = -1;
   for (let i = 0; i < want.length; i++) {
     const a = got[i], b = want[i];
     let d: number;
     if (a === b) d = a === 0 && !Object.is(a, b) ? Infinity : 0;
     else if (Number.isFinite(a) && Number.isFinite(b)) {
-      d = Math.abs(a - b) / (f64 ? ULP64[(hi[2 * i + 1] >>> 20) & 0x7ff] : ULP32[(hi[i] >>> 23) & 0xff]);
+      d = Math.abs(a - b) /
+        (f64 ? ULP64[(hi[2 * i + 1] >>> 20) & 0x7ff] : ULP32[(hi[i] >>> 23) & 0xff]);
     } else d = Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity;
     if (d > w) w = d, at = i;
   }

@@ -18,7 +18,7 @@ import {
   sumSqDevRowsF64,
 } from "../../core/_wasm/kernels.ts";
 import { BLOCK, ROW_GROUP } from "../../core/_wasm/_gen.ts";
-import { transcendScalar, TRIG_LIMIT } from "../../core/_wasm/transcend.ts";
+import { type TranscendOp, transcendScalar, TRIG_LIMIT } from "../../core/_wasm/transcend.ts";
 
 const LENGTHS = [0, 1, 3, 17, 4099, 1_000_003];
 
@@ -414,12 +414,12 @@ function evalRef(e: MapExpr, xs: number[], round: (x: number) => number): number
       return Math.abs(evalRef(e.arg, xs, round));
     case "sqrt":
       return round(Math.sqrt(evalRef(e.arg, xs, round)));
-    case "exp":
-    case "log":
-    case "sin":
-    case "cos":
-      return round(transcendScalar(e.op, evalRef(e.arg, xs, round)));
-    default: {
+    case "add":
+    case "sub":
+    case "mul":
+    case "div":
+    case "min":
+    case "max": {
       const a = evalRef(e.a, xs, round), b = evalRef(e.b, xs, round);
       const r = {
         add: a + b,
@@ -431,6 +431,8 @@ function evalRef(e: MapExpr, xs: number[], round: (x: number) => number): number
       };
       return round(r[e.op]);
     }
+    default:
+      return round(transcendScalar(e.op, evalRef(e.arg, xs, round)));
   }
 }
 
@@ -495,10 +497,10 @@ Deno.test("compileMap() runs in place and on arena views at odd offsets", () => 
   }
 });
 
-const tr = (op: "exp" | "log" | "sin" | "cos", arg: MapExpr): MapExpr => ({ op, arg });
+const tr = (op: TranscendOp, arg: MapExpr): MapExpr => ({ op, arg });
 const SIN_EXP = bin("mul", tr("sin", inp(0)), tr("exp", un("neg", bin("mul", inp(0), inp(0)))));
 
-Deno.test("compileMap() inlines exp/log/sin/cos with the bits of the transcend kernels", () => {
+Deno.test("compileMap() inlines the transcendental ops with the bits of the transcend kernels", () => {
   const exprs: [string, MapExpr][] = [
     ["sin(a)*exp(-a*a)", SIN_EXP],
     [
@@ -510,6 +512,23 @@ Deno.test("compileMap() inlines exp/log/sin/cos with the bits of the transcend k
       ),
     ],
     ["cos(sin(a))", tr("cos", tr("sin", inp(0)))],
+    ["tan(a)+arctan(a*a)", bin("add", tr("tan", inp(0)), tr("arctan", bin("mul", inp(0), inp(0))))],
+    [
+      "tanh(expm1(a*0.1))*log1p(abs(b))",
+      bin(
+        "mul",
+        tr("tanh", tr("expm1", bin("mul", inp(0), num(0.1)))),
+        tr("log1p", un("abs", inp(1))),
+      ),
+    ],
+    [
+      "sinh(a)-cosh(b)+log2(abs(a))+log10(abs(b))",
+      bin(
+        "add",
+        bin("sub", tr("sinh", inp(0)), tr("cosh", inp(1))),
+        bin("add", tr("log2", un("abs", inp(0))), tr("log10", un("abs", inp(1)))),
+      ),
+    ],
   ];
   const huge = [1e300, -TRIG_LIMIT * 3, Infinity, -Infinity, NaN, 0, -0, 5e-324];
   for (
@@ -547,8 +566,8 @@ Deno.test("compileMap() inlines exp/log/sin/cos with the bits of the transcend k
 });
 
 Deno.test("compileMap() returns null for ops wasm lacks and caches kernels", () => {
-  const tan = { op: "tan", arg: inp(0) } as unknown as MapExpr;
-  assert.equal(compileMap(tan, "float64"), null);
+  const asinh = { op: "arcsinh", arg: inp(0) } as unknown as MapExpr;
+  assert.equal(compileMap(asinh, "float64"), null);
   assert.equal(compileMap(HYPOT_HALF, "float64"), compileMap(HYPOT_HALF, "float64"));
   const k = compileMap(bin("add", inp(0), inp(1)), "float64")!;
   assert.throws(() => k.run(new Float64Array(2), [new Float64Array(2)]), RangeError);
