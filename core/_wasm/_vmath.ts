@@ -256,11 +256,46 @@ export function log10Body(v: V, x: number): number {
   return logBaseBody(v, x, true);
 }
 
-/**
- * e^x - 1 (`em1`) and e^x (`ex`) from one reduction; x is clamped to
- * [-45, 710] (NaN passes). `em1` is not for |x| < 2^-54 (the caller returns x).
- */
-function expm1Parts(v: V, x0: number): { em1: number; ex: number } {
+/** a + b as a double-double (TwoSum: no condition on the magnitudes). */
+export function twoSum(v: V, a: number, b: number): [number, number] {
+  const s = v.add(a, b);
+  const bb = v.sub(s, a);
+  return [s, v.add(v.sub(a, v.sub(s, bb)), v.sub(b, bb))];
+}
+
+/** a + b as a double-double when |a| >= |b| (Fast2Sum). */
+function fastSum(v: V, a: number, b: number): [number, number] {
+  const s = v.add(a, b);
+  return [s, v.sub(b, v.sub(s, a))];
+}
+
+/** a b as a double-double (Dekker's product with Veltkamp's split: no FMA). */
+function twoProd(v: V, a: number, b: number): [number, number] {
+  const split = (x: number): [number, number] => {
+    const c = v.mul(x, v.f(134217729));
+    const h = v.sub(c, v.sub(c, x));
+    return [h, v.sub(x, h)];
+  };
+  const [ah, al] = split(a), [bh, bl] = split(b);
+  const p = v.mul(a, b);
+  const e = v.add(
+    v.add(v.add(v.sub(v.mul(ah, bh), p), v.mul(ah, bl)), v.mul(al, bh)),
+    v.mul(al, bl),
+  );
+  return [p, e];
+}
+
+/** The parts of e^x from one reduction, x clamped to [-45, 710] (NaN passes). */
+interface ExpParts {
+  /** e^x - 1 as a double-double (`em1` + `em1l`); not for |x| < 2^-54 (the caller returns x). */
+  readonly em1: number;
+  readonly em1l: number;
+  /** e^x as a double-double (`ex` + `exl`; `ex` overflows to inf past 709.78). */
+  readonly ex: number;
+  readonly exl: number;
+}
+
+function expm1Parts(v: V, x0: number): ExpParts {
   const x = v.op(S.f64x2_pmin, v.op(S.f64x2_pmax, x0, v.f(-45)), v.f(710));
   const t = v.add(v.mul(x, v.f(1.4426950408889634)), v.f(MAGIC));
   const kf = v.sub(t, v.f(MAGIC));
@@ -276,17 +311,17 @@ function expm1Parts(v: V, x0: number): { em1: number; ex: number } {
   const bias = v.i(1023n);
   const s1 = v.shift(S.i64x2_shl, v.op(S.i64x2_add, k1, bias), 52);
   const s2 = v.shift(S.i64x2_shl, v.op(S.i64x2_add, k2, bias), 52);
-  const ex = v.mul(v.mul(v.add(v.f(1), v.add(hi, tt)), s1), s2);
-  // 2^k - 1 + 2^k hi as an exact sum (TwoSum), then + 2^k tt
+  // e^r = 1 + hi + tt with the sum 1 + hi exact
+  const [one, e1] = twoSum(v, v.f(1), hi);
+  const [eh, el] = fastSum(v, one, v.add(e1, tt));
+  const ex = v.mul(v.mul(eh, s1), s2);
+  const exl = v.mul(v.mul(el, s1), s2);
+  // 2^k - 1 + 2^k hi as an exact sum, then + 2^k tt
   const sc = v.mul(s1, s2);
-  const a = v.sub(sc, v.f(1));
-  const b = v.mul(sc, hi);
-  const sum = v.add(a, b);
-  const bb = v.sub(sum, a);
-  const err = v.add(v.sub(a, v.sub(sum, bb)), v.sub(b, bb));
-  const small = v.add(sum, v.add(err, v.mul(sc, tt)));
-  const em1 = v.sel(v.op(S.f64x2_gt, x, v.f(709)), ex, small);
-  return { em1, ex };
+  const [sum, err] = twoSum(v, v.sub(sc, v.f(1)), v.mul(sc, hi));
+  const [mh, ml] = fastSum(v, sum, v.add(err, v.mul(sc, tt)));
+  const over = v.op(S.f64x2_gt, x, v.f(709));
+  return { em1: v.sel(over, ex, mh), em1l: v.sel(over, exl, ml), ex, exl };
 }
 
 /** e^x - 1, accurate near x = 0. */
@@ -307,13 +342,19 @@ function copySign(v: V, y: number, x: number): number {
 /** Hyperbolic tangent. */
 export function tanhBody(v: V, x: number): number {
   const ax = v.op(S.f64x2_abs, x);
-  // t = expm1(2|x|): |x| > log(3)/2: 1 - 2 / (t + 2), else t / (t + 2)
-  const { em1: t } = expm1Parts(v, v.add(ax, ax));
-  const d = v.add(t, v.f(2));
+  // t = expm1(2|x|): |x| > log(3)/2: 1 - 2 / (t + 2), else t / (t + 2) with
+  // t and t + 2 as double-doubles and the quotient corrected once
+  const { em1: th, em1l: tl } = expm1Parts(v, v.add(ax, ax));
+  const [dh0, dl0] = twoSum(v, th, v.f(2));
+  const [dh, dl] = fastSum(v, dh0, v.add(dl0, tl));
+  const q = v.op(S.f64x2_div, th, dh);
+  const [p, pe] = twoProd(v, q, dh);
+  const rem = v.sub(v.add(v.sub(v.sub(th, p), pe), tl), v.mul(q, dl));
+  const small = v.add(q, v.op(S.f64x2_div, rem, dh));
   let y = v.sel(
     v.op(S.f64x2_gt, ax, v.f(0.5493061443340549)),
-    v.sub(v.f(1), v.op(S.f64x2_div, v.f(2), d)),
-    v.op(S.f64x2_div, t, d),
+    v.sub(v.f(1), v.op(S.f64x2_div, v.f(2), dh)),
+    small,
   );
   y = v.sel(v.op(S.f64x2_gt, ax, v.f(22)), v.f(1), y);
   y = copySign(v, y, x);
@@ -321,32 +362,34 @@ export function tanhBody(v: V, x: number): number {
   return v.sel(v.op(S.f64x2_ne, x, x), x, y);
 }
 
+/** 1/3!, 1/5!, ..., 1/17!: sinh(x) = x + x^3 P(x^2) for |x| < 1 (truncation under 0.05 ulp). */
+const SINH_TAYLOR = Array.from({ length: 8 }, (_, j) => {
+  let f = 1;
+  for (let i = 2; i <= 2 * j + 3; i++) f *= i;
+  return 1 / f;
+});
+
 /** sinh (`cosh` false) or cosh. */
 function hypBody(v: V, x: number, cosh: boolean): number {
   const ax = v.op(S.f64x2_abs, x);
   // beyond exp's overflow e^|x| / 2 = (e^(|x| / 2) / 2) e^(|x| / 2)
   const over = v.op(S.f64x2_gt, ax, v.f(709.78));
-  const { em1: t, ex } = expm1Parts(v, v.sel(over, v.mul(ax, v.f(0.5)), ax));
+  const { ex, exl } = expm1Parts(v, v.sel(over, v.mul(ax, v.f(0.5)), ax));
   const half = v.f(0.5);
-  const big = v.sel(over, v.mul(v.mul(half, ex), ex), v.mul(half, ex));
-  let y: number;
-  if (cosh) {
-    // |x| < ln2 / 2: 1 + t^2 / (2 (1 + t)); |x| < 22: e/2 + 1/(2e)
-    const w = v.add(v.f(1), t);
-    const small = v.add(v.f(1), v.op(S.f64x2_div, v.mul(t, t), v.add(w, w)));
-    const mid = v.add(v.mul(half, ex), v.op(S.f64x2_div, half, ex));
-    y = v.sel(v.op(S.f64x2_lt, ax, v.f(0.5 * Math.LN2)), small, mid);
-    y = v.sel(v.op(S.f64x2_lt, ax, v.f(22)), y, big);
-    return v.sel(v.op(S.f64x2_ne, x, x), x, y);
-  }
-  // |x| < 1: (2t - t^2 / (t + 1)) / 2; |x| < 22: (t + t / (t + 1)) / 2
-  const t1 = v.add(t, v.f(1));
-  const small = v.mul(half, v.sub(v.add(t, t), v.op(S.f64x2_div, v.mul(t, t), t1)));
-  const mid = v.mul(half, v.add(t, v.op(S.f64x2_div, t, t1)));
-  y = v.sel(v.op(S.f64x2_lt, ax, v.f(1)), small, mid);
-  y = v.sel(v.op(S.f64x2_lt, ax, v.f(22)), y, big);
+  // e^2h / 2 = 2 ((ex / 4) ex + (ex / 2) exl) (halved so that no step overflows first)
+  const [p, pe] = twoProd(v, v.mul(ex, v.f(0.25)), ex);
+  const sq = v.mul(v.add(p, v.add(pe, v.mul(v.mul(half, ex), exl))), v.f(2));
+  const big = v.sel(over, sq, v.mul(half, ex));
+  // |x| < 22: (e^|x| +- e^-|x|) / 2 with e^|x| a double-double
+  const rcp = v.op(S.f64x2_div, v.f(1), ex);
+  const [d, de] = cosh ? fastSum(v, ex, rcp) : fastSum(v, ex, v.op(0xed, /* f64x2.neg */ rcp));
+  const mid = v.mul(half, v.add(d, v.add(de, exl)));
+  let y = v.sel(v.op(S.f64x2_lt, ax, v.f(22)), mid, big);
+  if (cosh) return v.sel(v.op(S.f64x2_ne, x, x), x, y);
+  const x2 = v.mul(ax, ax);
+  const taylor = v.add(ax, v.mul(v.mul(ax, x2), v.horner(x2, SINH_TAYLOR)));
+  y = v.sel(v.op(S.f64x2_lt, ax, v.f(1)), taylor, y);
   y = copySign(v, y, x);
-  y = v.sel(v.op(S.f64x2_lt, ax, v.f(2 ** -28)), x, y);
   return v.sel(v.op(S.f64x2_ne, x, x), x, y);
 }
 

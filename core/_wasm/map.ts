@@ -385,10 +385,10 @@ function makeKernel(
     if (inputs.length !== nIn) {
       throw new RangeError(`Invalid input count ${inputs.length}: the expression reads ${nIn}`);
     }
-    // in place with sin/cos: keep the input in case the block must be redone
+    // in place with sin/cos/tan: keep the input in case the block must be redone
     const saved = trig && inputs.includes(out) ? memView(out, n).slice() : null;
     if (fn(out, ...inputs, n) > 0) {
-      // some sin/cos lanes had |x| > TRIG_LIMIT (or were not finite): redo
+      // some sin/cos/tan lanes had |x| > TRIG_LIMIT (or were not finite): redo
       // the block in JS, every element with the same bits the kernel gives
       redo(memView(out, n), inputs.map((p) => p === out ? saved! : memView(p, n)));
     }
@@ -410,7 +410,7 @@ function makeKernel(
       if (x.length < n) throw new RangeError(`Input of ${x.length} elements, output has ${n}`);
     }
     const inArena = [out, ...inputs].map((x) => arena.contains(x));
-    // in place with sin/cos: the output goes through scratch, so that a block
+    // in place with sin/cos/tan: the output goes through scratch, so that a block
     // redone in JS still reads its inputs
     if (trig && inputs.some((x) => x.buffer === out.buffer)) inArena[0] = false;
     if (inArena.every((x) => x)) {

@@ -1,5 +1,7 @@
-// float64 exp, log, sin and cos as WebAssembly SIMD (f64x2) kernels, after
-// the algorithms of fdlibm / musl (no table, no FMA: wasm SIMD has none):
+// float64 transcendental functions as WebAssembly SIMD (f64x2) kernels, after
+// the algorithms of fdlibm / musl (no table, no FMA: wasm SIMD has none).
+// exp, sin, cos and tan are here; log, log1p, log2, log10, expm1, tanh, sinh,
+// cosh and arctan in _vmath.ts; power in power.ts:
 //
 // - exp: k = round(x / ln2) (magic-number rounding), r = x - k ln2_hi - k ln2_lo
 //   (Cody-Waite; k ln2_hi is exact), e^r = 1 + (hi + (r^2 q(r) - lo)) with the
@@ -18,9 +20,12 @@
 //   Lanes with |x| > LIMIT (huge, inf or NaN) are left to the caller: the
 //   kernel returns how many there were in the call and the caller recomputes
 //   them with Math.sin / Math.cos (fdlibm with Payne-Hanek reduction).
+// - tan: the same reduction, then musl's __tan kernel on (r, r_lo) (for
+//   |r| >= 0.6744 on pi/4 - |r|; odd n: -1/tan computed in two parts); the
+//   same lanes are left to Math.tan.
 //
 // Each export is f(out, in, n) on byte addresses of float64 arrays and writes
-// 2 * ceil(n / 2) elements (`out` may be `in`); sin and cos return the count of lanes left over.
+// 2 * ceil(n / 2) elements (`out` may be `in`); sin, cos and tan return the count of lanes left over.
 
 import { type Code, ModuleBuilder, Op, T, VOID } from "./_builder.ts";
 import {
@@ -40,7 +45,7 @@ import {
 
 export { V };
 
-/** |x| above which sin and cos lanes are left to the caller (2^19 pi/2: n stays below 2^20). */
+/** |x| above which sin, cos and tan lanes are left to the caller (2^19 pi/2: n stays below 2^20). */
 export const TRIG_LIMIT = 2 ** 19 * (Math.PI / 2);
 
 function expBody(v: V, x0: number): number {
@@ -349,7 +354,7 @@ const FALLBACK: Record<TranscendOp, (x: number) => number> = {
  * out[i] = op(a[i]) for float64 arrays, or float32 arrays (computed in
  * float64, rounded once to float32), of equal length (`out` may be `a`),
  * through the SIMD kernels in chunks; false (nothing written) when the engine
- * has no simd128. sin/cos of |x| > TRIG_LIMIT, inf or NaN come from Math.*.
+ * has no simd128. sin/cos/tan of |x| > TRIG_LIMIT, inf or NaN come from Math.*.
  */
 export function transcend<A extends Float64Array | Float32Array>(
   op: TranscendOp,
