@@ -10,6 +10,7 @@
 //   deno run -A bench/transcend_bench.ts --numpy
 
 import { transcend, TRANSCEND_OPS, type TranscendOp } from "../core/_wasm/transcend.ts";
+import { power } from "../core/_wasm/power.ts";
 import { cpuUsage } from "node:process";
 
 const args = Deno.args;
@@ -53,6 +54,15 @@ for op in ops:
         a = (np.abs(x) + 1e-3 if op in ("log", "log2", "log10", "log1p") else x).astype(dt)
         out = np.empty_like(a)
         t = sorted(timeit.repeat(lambda: f(a, out=out), number=1, repeat=rounds))
+        row.append(f"{dt} median {n / t[len(t) // 2] / 1e6:5.0f} M/s (best {n / t[0] / 1e6:5.0f})")
+    print("  ".join(row))
+for name, e in (("power x**2.5", 2.5), ("power x**y", None)):
+    row = [name]
+    for dt in ("f8", "f4"):
+        a = (np.abs(x) + 1e-3).astype(dt)
+        b = np.asarray(e, dtype=dt) if e is not None else (x * 0.1).astype(dt)
+        out = np.empty_like(a)
+        t = sorted(timeit.repeat(lambda: np.power(a, b, out=out), number=1, repeat=rounds))
         row.append(f"{dt} median {n / t[len(t) // 2] / 1e6:5.0f} M/s (best {n / t[0] / 1e6:5.0f})")
     print("  ".join(row))`;
   const r = new Deno.Command("/usr/bin/python3", {
@@ -105,6 +115,27 @@ for (const op of ops) {
     })  f32 median ${rate(med(w.f32))} (best ${rate(Math.min(...w.f32))})  Math.* f64 median ${
       rate(med(w.math))
     } (best ${rate(Math.min(...w.math))})  speedup ${(med(w.math) / med(w.f64)).toFixed(2)}x`,
+  );
+}
+// power: |x| + 1e-3 to a scalar 2.5 and to the array x / 10
+const y = x.map((v) => v * 0.1), y32 = Float32Array.from(y);
+for (const scalar of [true, false]) {
+  const w = { f64: [] as number[], f32: [] as number[], math: [] as number[] };
+  for (let r = 0; r < rounds; r++) {
+    w.f64.push(time(() => power(out, xPos, scalar ? 2.5 : y))[0]);
+    w.f32.push(time(() => power(out32, xPos32, scalar ? 2.5 : y32))[0]);
+    w.math.push(
+      time(() => {
+        for (let i = 0; i < n; i++) out[i] = xPos[i] ** (scalar ? 2.5 : y[i]);
+      })[0],
+    );
+  }
+  console.log(
+    `${scalar ? "x**2.5" : "x**y  "} f64 median ${rate(med(w.f64))} (best ${
+      rate(Math.min(...w.f64))
+    })  f32 median ${rate(med(w.f32))} (best ${rate(Math.min(...w.f32))})  JS ** f64 median ${
+      rate(med(w.math))
+    }  speedup ${(med(w.math) / med(w.f64)).toFixed(2)}x`,
   );
 }
 console.log(`load ${Deno.loadavg().join(" ")}`);

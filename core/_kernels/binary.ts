@@ -5,41 +5,6 @@ import { type AnyTypedArray, type DType, type DTypeInfo, DTYPES } from "../dtype
 import { NDArray } from "../ndarray.ts";
 import { forEachRun } from "../_iter.ts";
 import { binaryLoops, MIN_SUBARRAY_RUN, permute, walkOrder } from "./_codegen.ts";
-import { power } from "../_wasm/power.ts";
-
-type Fl = Float64Array | Float32Array;
-
-/**
- * One run of a float64/float32 power through the SIMD kernel (a scalar
- * exponent when `sb` is 0), strided runs gathered first: every layout gets
- * the same bits. False without simd128.
- */
-function simdPower(
-  od: Fl,
-  io: number,
-  so: number,
-  ad: Fl,
-  ia: number,
-  sa: number,
-  bd: Fl,
-  ib: number,
-  sb: number,
-  n: number,
-): boolean {
-  const gather = (d: Fl, i: number, s: number): Fl => {
-    if (s === 1) return d.subarray(i, i + n);
-    const t = d instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
-    for (let j = 0; j < n; j++) t[j] = d[i + j * s];
-    return t;
-  };
-  const a = gather(ad, ia, sa);
-  const b = sb === 0 ? bd[ib] : gather(bd, ib, sb);
-  if (so === 1) return power(od.subarray(io, io + n), a, b);
-  const t = a instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
-  if (!power(t, a, b)) return false;
-  for (let j = 0; j < n; j++) od[io + j * so] = t[j];
-  return true;
-}
 
 /**
  * How an op picks its loop and result dtypes from the promoted input dtype P
@@ -214,10 +179,6 @@ export function binaryKernel(
   const bd = vb.data as AnyTypedArray;
   const key = `${op}|${L}|${od.constructor.name}|${ad.constructor.name}|${bd.constructor.name}`;
   const loops = binaryLoops(key, expr);
-  // float64/float32 power: the WebAssembly SIMD kernel (core/_wasm/power.ts)
-  const simd = op === "power" &&
-    ((od instanceof Float64Array && ad instanceof Float64Array && bd instanceof Float64Array) ||
-      (od instanceof Float32Array && ad instanceof Float32Array && bd instanceof Float32Array));
   const perm = walkOrder(dest.strides);
   const shape = permute(dest.shape, perm);
   forEachRun(
@@ -231,7 +192,6 @@ export function binaryKernel(
       const so = inner[0];
       const sa = inner[1];
       const sb = inner[2];
-      if (simd && simdPower(od as Fl, io, so, ad as Fl, ia, sa, bd as Fl, ib, sb, n)) return;
       if (n >= MIN_SUBARRAY_RUN && so === 1) {
         const o = od.subarray(io, io + n);
         if (sa === 1 && sb === 1) {

@@ -15,9 +15,14 @@
 // left to the caller (counted in the return value): it recomputes them with
 // NumPy's rules (pow(x, 0) = 1, pow(1, y) = 1, pow(-1, +-inf) = 1, C pow).
 //
+// Not used by the power ufunc: with about 140 f64x2 operations (two
+// divisions) for two elements and no FMA it is no faster than V8's scalar
+// pow (fdlibm's too, within 1 ulp), measured by bench/transcend_bench.ts;
+// powBody is there for fused expressions (core/_wasm/map.ts) to inline.
+//
 // Each export is f(out, a, b, n, bStep) on byte addresses: out[i] = a[i] **
-// b[i] (bStep 16 for float64, 8 for float32) or a[i] ** b[0] (bStep 0, b[0]
-// and b[1] both the exponent); it writes 2 ceil(n / 2) elements.
+// b[i] (bStep 32 for float64, 16 for float32: four elements) or a[i] ** b[0]
+// (bStep 0, b[0] and b[1] both the exponent); it writes 4 ceil(n / 4) elements.
 
 import { type Code, ModuleBuilder, Op, T, VOID } from "./_builder.ts";
 import { MAGIC, S, V } from "./_vmath.ts";
@@ -145,7 +150,11 @@ export function powBody(v: V, x: number, y: number): { y: number; big: number } 
   return { y: res, big: v.op(S.v128_xor, ok, v.i(-1n)) };
 }
 
-/** The loop of one kernel: two elements an iteration (float32 promoted, rounded back). */
+/**
+ * The loop of one kernel: four elements an iteration, as two independent
+ * f64x2 bodies (the long dependency chains overlap); float32 promoted,
+ * rounded back.
+ */
 function emit(c: Code, f32: boolean): void {
   const { i32 } = T;
   const [OUT, A, B, N, BSTEP] = [0, 1, 2, 3, 4];
@@ -153,24 +162,33 @@ function emit(c: Code, f32: boolean): void {
   const end = c.local(i32);
   const count = c.local(i32);
   c.i32(0).set(count);
-  c.get(N).i32(1).op(Op.i32_add).i32(-2).op(Op.i32_and).i32(es).op(Op.i32_mul).get(OUT)
+  // end = out + 4 ceil(n / 4) elements
+  c.get(N).i32(3).op(Op.i32_add).i32(-4).op(Op.i32_and).i32(es).op(Op.i32_mul).get(OUT)
     .op(Op.i32_add).set(end);
   const p0 = c.bytes.length;
   const v = new V(c);
-  const x = c.local(T.v128), y = c.local(T.v128);
-  if (f32) {
-    c.get(A).vmem(S.load64_zero, 0, 2).simd(S.f64x2_promote_low_f32x4).set(x);
-    c.get(B).vmem(S.load64_zero, 0, 2).simd(S.f64x2_promote_low_f32x4).set(y);
-  } else {
-    c.get(A).vmem(S.load, 0, 3).set(x);
-    c.get(B).vmem(S.load, 0, 3).set(y);
+  for (let h = 0; h < 2; h++) {
+    const off = 2 * es * h;
+    const x = c.local(T.v128), y = c.local(T.v128);
+    if (f32) {
+      c.get(A).vmem(S.load64_zero, off, 2).simd(S.f64x2_promote_low_f32x4).set(x);
+      c.get(B);
+      if (h) c.get(BSTEP).i32(1).op(Op.i32_shr_u, Op.i32_add);
+      c.vmem(S.load64_zero, 0, 2).simd(S.f64x2_promote_low_f32x4).set(y);
+    } else {
+      c.get(A).vmem(S.load, off, 3).set(x);
+      c.get(B);
+      if (h) c.get(BSTEP).i32(1).op(Op.i32_shr_u, Op.i32_add);
+      c.vmem(S.load, 0, 3).set(y);
+    }
+    const r = powBody(v, x, y);
+    if (f32) {
+      c.get(OUT).get(r.y).simd(S.f32x4_demote_f64x2_zero).vmem(S.store64_lane, off, 2).op(0);
+    } else c.get(OUT).get(r.y).vmem(S.store, off, 3);
+    c.get(count).get(r.big).simd(S.i64x2_bitmask).op(Op.i32_popcnt, Op.i32_add).set(count);
   }
-  const r = powBody(v, x, y);
-  if (f32) c.get(OUT).get(r.y).simd(S.f32x4_demote_f64x2_zero).vmem(S.store64_lane, 0, 2).op(0);
-  else c.get(OUT).get(r.y).vmem(S.store, 0, 3);
-  c.get(count).get(r.big).simd(S.i64x2_bitmask).op(Op.i32_popcnt, Op.i32_add).set(count);
-  c.get(OUT).i32(2 * es).op(Op.i32_add).set(OUT);
-  c.get(A).i32(2 * es).op(Op.i32_add).set(A);
+  c.get(OUT).i32(4 * es).op(Op.i32_add).set(OUT);
+  c.get(A).i32(4 * es).op(Op.i32_add).set(A);
   c.get(B).get(BSTEP).op(Op.i32_add).set(B);
   const loopBody = c.bytes.splice(p0);
   v.init();
@@ -245,11 +263,11 @@ export function power<A extends Float64Array | Float32Array>(
     const m = Math.min(CHUNK, a.length - i);
     va.set(a.subarray(i, i + m));
     if (!scalar) vb.set(b.subarray(i, i + m));
-    if (m & 1) {
-      va[m] = 1;
-      if (!scalar) vb[m] = 1;
+    for (let j = m; j < ((m + 3) & ~3); j++) {
+      va[j] = 1;
+      if (!scalar) vb[j] = 1;
     }
-    const left = f(2 * CHUNK * es, 0, CHUNK * es, m, scalar ? 0 : 2 * es);
+    const left = f(2 * CHUNK * es, 0, CHUNK * es, m, scalar ? 0 : 4 * es);
     if (left > 0) {
       for (let j = 0; j < m; j++) {
         const y = scalar ? b : vb[j];
