@@ -234,6 +234,21 @@ function leftOver(x: number, y: number): boolean {
   return !(ax >= 2 ** -1022 && ax < Infinity && Math.abs(y) < 2 ** 31);
 }
 
+/**
+ * x ** y for one float64 pair with exactly the bits of {@link power} (the
+ * kernel, or the special-case rules where it leaves the pair to the caller).
+ */
+export function powerScalar(x: number, y: number): number {
+  if (kernels === undefined) kernels = powKernels();
+  if (kernels === null || leftOver(x, y)) return powScalar(x, y);
+  const m = new Float64Array(kernels.memory.buffer as ArrayBuffer, 0, 12);
+  m.fill(1, 0, 4);
+  m[0] = x;
+  m[4] = m[5] = y;
+  kernels.f64(64, 0, 32, 1, 0);
+  return m[8];
+}
+
 /** Elements per kernel call (the three chunks fit the kernels' 128 KiB memory). */
 const CHUNK = 2048;
 

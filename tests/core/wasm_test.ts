@@ -18,6 +18,7 @@ import {
   sumSqDevRowsF64,
 } from "../../core/_wasm/kernels.ts";
 import { BLOCK, ROW_GROUP } from "../../core/_wasm/_gen.ts";
+import { powerScalar } from "../../core/_wasm/power.ts";
 import { type TranscendOp, transcendScalar, TRIG_LIMIT } from "../../core/_wasm/transcend.ts";
 
 const LENGTHS = [0, 1, 3, 17, 4099, 1_000_003];
@@ -391,7 +392,7 @@ Deno.test("addRowsF32() works on arena views in place", () => {
 const inp = (index: number): MapExpr => ({ op: "input", index });
 const num = (value: number): MapExpr => ({ op: "const", value });
 const bin = (
-  op: "add" | "sub" | "mul" | "div" | "min" | "max",
+  op: "add" | "sub" | "mul" | "div" | "min" | "max" | "pow",
   a: MapExpr,
   b: MapExpr,
 ): MapExpr => ({
@@ -419,7 +420,8 @@ function evalRef(e: MapExpr, xs: number[], round: (x: number) => number): number
     case "mul":
     case "div":
     case "min":
-    case "max": {
+    case "max":
+    case "pow": {
       const a = evalRef(e.a, xs, round), b = evalRef(e.b, xs, round);
       const r = {
         add: a + b,
@@ -428,6 +430,7 @@ function evalRef(e: MapExpr, xs: number[], round: (x: number) => number): number
         div: a / b,
         min: Math.min(a, b),
         max: Math.max(a, b),
+        pow: powerScalar(a, b),
       };
       return round(r[e.op]);
     }
@@ -521,6 +524,15 @@ Deno.test("compileMap() inlines the transcendental ops with the bits of the tran
         tr("log1p", un("abs", inp(1))),
       ),
     ],
+    ["a**b", bin("pow", inp(0), inp(1))],
+    [
+      "sqrt(abs(a))**(b*0.1)+a**3",
+      bin(
+        "add",
+        bin("pow", un("sqrt", un("abs", inp(0))), bin("mul", inp(1), num(0.1))),
+        bin("pow", inp(0), num(3)),
+      ),
+    ],
     [
       "sinh(a)-cosh(b)+log2(abs(a))+log10(abs(b))",
       bin(
@@ -540,7 +552,11 @@ Deno.test("compileMap() inlines the transcendental ops with the bits of the tran
     const round = dtype === "float32" ? Math.fround : (x: number): number => x;
     const k = compileMap(e, dtype);
     assert.ok(k, name);
-    for (const n of [...LENGTHS, 20_000]) {
+    // the long length only for the first expressions (the JS reference is slow)
+    const lengths = exprs.indexOf(exprs.find((x) => x[1] === e)!) < 3
+      ? LENGTHS
+      : [0, 1, 3, 17, 4099];
+    for (const n of [...lengths, 20_000]) {
       for (const withHuge of [false, true]) {
         const ins = Array.from(
           { length: k.inputs },
