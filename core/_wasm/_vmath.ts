@@ -379,7 +379,8 @@ function hypBody(v: V, x: number, cosh: boolean): number {
   // e^2h / 2 = 2 ((ex / 4) ex + (ex / 2) exl) (halved so that no step overflows first)
   const [p, pe] = twoProd(v, v.mul(ex, v.f(0.25)), ex);
   const sq = v.mul(v.add(p, v.add(pe, v.mul(v.mul(half, ex), exl))), v.f(2));
-  const big = v.sel(over, sq, v.mul(half, ex));
+  const sqInf = v.sel(v.op(S.f64x2_eq, p, v.f(Infinity)), p, sq); // pe is NaN there
+  const big = v.sel(over, sqInf, v.mul(half, ex));
   // |x| < 22: (e^|x| +- e^-|x|) / 2 with e^|x| a double-double
   const rcp = v.op(S.f64x2_div, v.f(1), ex);
   const [d, de] = cosh ? fastSum(v, ex, rcp) : fastSum(v, ex, v.op(0xed, /* f64x2.neg */ rcp));
