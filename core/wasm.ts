@@ -6,3 +6,4 @@
 
 export { type ArenaSpan, WasmArena, wasmArena } from "./_wasm/arena.ts";
 export { compileMap, type MapExpr, type MapKernel } from "./_wasm/kernels.ts";
+export { TRANSCEND_OPS, type TranscendOp } from "./_wasm/transcend.ts";

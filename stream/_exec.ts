@@ -8,7 +8,7 @@
 import { type DType, DTYPES, type Scalar } from "../core/dtype.ts";
 import { copyInto, empty, NDArray } from "../core/ndarray.ts";
 import { type Reducer, reducer, type ReduceState } from "../core/reduce.ts";
-import { compileMap, type MapExpr, type MapKernel } from "../core/wasm.ts";
+import { compileMap, type MapExpr, type MapKernel, TRANSCEND_OPS } from "../core/wasm.ts";
 import type { Comm } from "../dist/comm.ts";
 import { describeRegion, type Region } from "../io/region.ts";
 import { HDF5_CHUNK_CACHE_BYTES, memoryBudget } from "./budget.ts";
@@ -108,7 +108,7 @@ const FUSE_UN: Readonly<Record<string, "neg" | "abs" | "sqrt">> = {
 };
 
 /** The SIMD kernels of core/_wasm/transcend.ts, inlined (float32: computed in float64). */
-const FUSE_TR = new Set(["exp", "log", "sin", "cos"]);
+const FUSE_TR = new Set<string>(TRANSCEND_OPS);
 
 interface Fused {
   readonly kernel: MapKernel;
@@ -142,7 +142,7 @@ function fuse(root: MapNode): Fused | null {
       ops += FUSE_TR.has(n.op) ? 2 : 1; // one transcendental op is worth a kernel alone
       if (FUSE_BIN[n.op]) return { op: FUSE_BIN[n.op], a: args[0], b: args[1] };
       if (n.op === "square") return { op: "mul", a: args[0], b: args[0] };
-      if (FUSE_TR.has(n.op)) return { op: n.op as "exp" | "log" | "sin" | "cos", arg: args[0] };
+      if (FUSE_TR.has(n.op)) return { op: n.op, arg: args[0] } as MapExpr;
       return { op: FUSE_UN[n.op], arg: args[0] };
     }
     if (top) return null;

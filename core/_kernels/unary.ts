@@ -13,7 +13,7 @@ const SIMD_OPS = new Set<string>(TRANSCEND_OPS);
 type Fl = Float64Array | Float32Array;
 
 /**
- * One run of a float64/float32 exp/log/sin/cos through the SIMD kernel,
+ * One run of a float64/float32 transcendental op (TRANSCEND_OPS) through the SIMD kernel,
  * strided runs gathered first: every layout gets the same bits. False without
  * simd128.
  */
@@ -131,7 +131,7 @@ export function unaryKernel(op: UnaryOp, L: DType, dest: NDArray, a: NDArray): v
     `${op}|${L}|${od.constructor.name}|${ad.constructor.name}`,
     spec.expr(L, inf),
   );
-  // float64/float32 exp/log/sin/cos: the WebAssembly SIMD kernels (core/_wasm/transcend.ts)
+  // float64/float32 exp, log, sin, tan, ...: the WebAssembly SIMD kernels (core/_wasm/transcend.ts)
   const simd = SIMD_OPS.has(op) &&
       ((od instanceof Float64Array && ad instanceof Float64Array) ||
         (od instanceof Float32Array && ad instanceof Float32Array))

@@ -3,7 +3,15 @@
 
 import { Code, ModuleBuilder, Op, Simd, T, VOID } from "./_builder.ts";
 import { type ArenaSpan, type WasmArena, wasmArena } from "./arena.ts";
-import { BODIES, type TranscendOp, transcendScalar, V } from "./transcend.ts";
+import {
+  BODIES,
+  TRANSCEND_OPS,
+  type TranscendOp,
+  transcendScalar,
+  TRIG_OPS,
+  V,
+} from "./transcend.ts";
+import { powBody, powerScalar } from "./power.ts";
 
 /** An elementwise expression over inputs of one float dtype. */
 export type MapExpr =
@@ -11,7 +19,7 @@ export type MapExpr =
   | { op: "const"; value: number }
   | { op: "neg" | "abs" | "sqrt"; arg: MapExpr }
   | { op: TranscendOp; arg: MapExpr }
-  | { op: "add" | "sub" | "mul" | "div" | "min" | "max"; a: MapExpr; b: MapExpr };
+  | { op: "add" | "sub" | "mul" | "div" | "min" | "max" | "pow"; a: MapExpr; b: MapExpr };
 
 /** Float element types a map kernel can run on. */
 export type MapDType = "float32" | "float64";
@@ -89,7 +97,13 @@ const OPS = {
 const BIN = new Set<string>(["add", "sub", "mul", "div", "min", "max"]);
 const UN = new Set<string>(["neg", "abs", "sqrt"]);
 /** Inlined from core/_wasm/transcend.ts (float64; float32 promoted, rounded once). */
-const TR = new Set<string>(["exp", "log", "sin", "cos"]);
+const TR = new Set<string>(TRANSCEND_OPS);
+
+type TrExpr = { op: TranscendOp; arg: MapExpr };
+
+function isTr(e: MapExpr): e is TrExpr {
+  return TR.has(e.op);
+}
 
 /** i8x16.shuffle bytes taking 32-bit lanes 2, 3 (twice) / lanes 0, 1 of a and 0, 1 of b. */
 const LANES_2301 = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
@@ -114,7 +128,7 @@ function inspect(e: MapExpr, consts: number[]): number | null {
       if (!consts.some((x) => Object.is(x, e.value))) consts.push(e.value);
       return 0;
     default:
-      if (BIN.has(e.op)) {
+      if (BIN.has(e.op) || e.op === "pow") {
         const b = e as { a: MapExpr; b: MapExpr };
         const x = inspect(b.a, consts), y = inspect(b.b, consts);
         return x === null || y === null ? null : Math.max(x, y);
@@ -154,52 +168,55 @@ function mapModule(
     const tv = new V(c);
     const big = c.local(i32);
     c.i32(0).set(big);
-    const transcend = (op: TranscendOp, vec: boolean): void => {
-      // f64 lanes in: the value (vec: a vector of two; f32: promoted halves)
-      const count = (mask: number, lanes: boolean): void => {
-        c.get(big).get(mask);
-        if (lanes) c.simd(0xc4 /* i64x2.bitmask */).op(Op.i32_popcnt);
-        else c.simd(Simd.v128_any_true);
-        c.op(Op.i32_add).set(big);
-      };
-      const apply = (x: number, lanes: boolean): number => {
-        const r = BODIES[op](tv, x);
+    const count = (mask: number, lanes: boolean): void => {
+      c.get(big).get(mask);
+      if (lanes) c.simd(0xc4 /* i64x2.bitmask */).op(Op.i32_popcnt);
+      else c.simd(Simd.v128_any_true);
+      c.op(Op.i32_add).set(big);
+    };
+    type Inline = (xs: readonly number[]) => { y: number; big: number | null };
+    /** `body` on the `arity` operands on the stack, in f64 lanes (f32: promoted halves). */
+    const inline = (body: Inline, arity: number, vec: boolean): void => {
+      const apply = (xs: readonly number[], lanes: boolean): number => {
+        const r = body(xs);
         if (r.big !== null) count(r.big, lanes);
         return r.y;
       };
-      const x = c.local(v128);
-      if (d === "f64") {
-        if (!vec) c.simd(Simd.f64x2_splat);
-        c.set(x);
-        c.get(apply(x, vec));
+      const xs = Array.from({ length: arity }, () => c.local(v128));
+      if (d === "f64" || !vec) {
+        for (let j = arity - 1; j >= 0; j--) {
+          if (d === "f32") c.op(Op.f64_promote_f32);
+          if (!vec) c.simd(Simd.f64x2_splat);
+          c.set(xs[j]);
+        }
+        c.get(apply(xs, vec));
         if (!vec) c.simd(Simd.f64x2_extract_lane, 0);
-        return;
-      }
-      if (!vec) {
-        c.op(Op.f64_promote_f32).simd(Simd.f64x2_splat).set(x);
-        c.get(apply(x, false)).simd(Simd.f64x2_extract_lane, 0).op(Op.f32_demote_f64);
+        if (d === "f32") c.op(Op.f32_demote_f64);
         return;
       }
       // four f32 lanes: two f64x2 halves, each rounded back, then joined
-      const x4 = c.local(v128), hi = c.local(v128);
-      c.set(x4);
-      c.get(x4).simd(Simd.f64x2_promote_low_f32x4).set(x);
-      c.get(x4).get(x4).simd(Simd.i8x16_shuffle, ...LANES_2301);
-      c.simd(Simd.f64x2_promote_low_f32x4).set(hi);
-      const ylo = apply(x, true), yhi = apply(hi, true);
+      for (let j = arity - 1; j >= 0; j--) c.set(xs[j]);
+      const half = (shuffle: boolean): number[] =>
+        xs.map((x4) => {
+          const h = c.local(v128);
+          c.get(x4);
+          if (shuffle) c.get(x4).simd(Simd.i8x16_shuffle, ...LANES_2301);
+          c.simd(Simd.f64x2_promote_low_f32x4).set(h);
+          return h;
+        });
+      const ylo = apply(half(false), true), yhi = apply(half(true), true);
       c.get(ylo).simd(Simd.f32x4_demote_f64x2_zero);
       c.get(yhi).simd(Simd.f32x4_demote_f64x2_zero);
       c.simd(Simd.i8x16_shuffle, ...LANES_0145);
     };
     const emit = (e: MapExpr, vec: boolean): void => {
+      if (isTr(e)) {
+        const op = e.op;
+        emit(e.arg, vec);
+        inline((xs) => BODIES[op](tv, xs[0]), 1, vec);
+        return;
+      }
       switch (e.op) {
-        case "exp":
-        case "log":
-        case "sin":
-        case "cos":
-          emit(e.arg, vec);
-          transcend(e.op, vec);
-          return;
         case "input":
           c.get(vec ? vin[e.index] : sin[e.index]);
           return;
@@ -214,6 +231,11 @@ function mapModule(
           emit(e.arg, vec);
           if (vec) c.simd(ops.v[e.op]);
           else c.op(ops.s[e.op]);
+          return;
+        case "pow":
+          emit(e.a, vec);
+          emit(e.b, vec);
+          inline((xs) => powBody(tv, xs[0], xs[1]), 2, vec);
           return;
         default:
           emit(e.a, vec);
@@ -281,7 +303,7 @@ const CHUNK = 16384;
  *
  * Results equal the JS evaluation op by op (each op rounded to `dtype`, i.e.
  * `Math.fround` after every step for float32); min/max propagate NaN.
- * exp/log/sin/cos give the bits of `transcend` (core/_wasm/transcend.ts:
+ * The transcendental ops (TRANSCEND_OPS) give the bits of `transcend` (core/_wasm/transcend.ts:
  * float32 computed in float64 and rounded once), whatever the chunking.
  *
  * @param expr The expression tree.
@@ -313,8 +335,8 @@ export function compileMap(
 }
 
 function usesTrig(e: MapExpr): boolean {
-  if ("arg" in e) return e.op === "sin" || e.op === "cos" || usesTrig(e.arg);
-  if ("a" in e) return usesTrig(e.a) || usesTrig(e.b);
+  if ("arg" in e) return TRIG_OPS.has(e.op as TranscendOp) || usesTrig(e.arg);
+  if ("a" in e) return e.op === "pow" || usesTrig(e.a) || usesTrig(e.b);
   return false;
 }
 
@@ -323,6 +345,7 @@ function usesTrig(e: MapExpr): boolean {
  * it (`round` is Math.fround for float32, identity for float64).
  */
 function evalAt(e: MapExpr, ins: readonly Fl[], i: number, round: (x: number) => number): number {
+  if (isTr(e)) return round(transcendScalar(e.op, evalAt(e.arg, ins, i, round)));
   switch (e.op) {
     case "input":
       return ins[e.index][i];
@@ -334,11 +357,6 @@ function evalAt(e: MapExpr, ins: readonly Fl[], i: number, round: (x: number) =>
       return Math.abs(evalAt(e.arg, ins, i, round));
     case "sqrt":
       return round(Math.sqrt(evalAt(e.arg, ins, i, round)));
-    case "exp":
-    case "log":
-    case "sin":
-    case "cos":
-      return round(transcendScalar(e.op, evalAt(e.arg, ins, i, round)));
     default: {
       const a = evalAt(e.a, ins, i, round), b = evalAt(e.b, ins, i, round);
       switch (e.op) {
@@ -352,6 +370,8 @@ function evalAt(e: MapExpr, ins: readonly Fl[], i: number, round: (x: number) =>
           return round(a / b);
         case "min":
           return Math.min(a, b);
+        case "pow":
+          return round(powerScalar(a, b));
         default:
           return Math.max(a, b);
       }
@@ -378,10 +398,10 @@ function makeKernel(
     if (inputs.length !== nIn) {
       throw new RangeError(`Invalid input count ${inputs.length}: the expression reads ${nIn}`);
     }
-    // in place with sin/cos: keep the input in case the block must be redone
+    // in place with sin/cos/tan: keep the input in case the block must be redone
     const saved = trig && inputs.includes(out) ? memView(out, n).slice() : null;
     if (fn(out, ...inputs, n) > 0) {
-      // some sin/cos lanes had |x| > TRIG_LIMIT (or were not finite): redo
+      // some sin/cos/tan lanes had |x| > TRIG_LIMIT (or were not finite): redo
       // the block in JS, every element with the same bits the kernel gives
       redo(memView(out, n), inputs.map((p) => p === out ? saved! : memView(p, n)));
     }
@@ -403,7 +423,7 @@ function makeKernel(
       if (x.length < n) throw new RangeError(`Input of ${x.length} elements, output has ${n}`);
     }
     const inArena = [out, ...inputs].map((x) => arena.contains(x));
-    // in place with sin/cos: the output goes through scratch, so that a block
+    // in place with sin/cos/tan: the output goes through scratch, so that a block
     // redone in JS still reads its inputs
     if (trig && inputs.some((x) => x.buffer === out.buffer)) inArena[0] = false;
     if (inArena.every((x) => x)) {

@@ -1,5 +1,7 @@
-// float64 exp, log, sin and cos as WebAssembly SIMD (f64x2) kernels, after
-// the algorithms of fdlibm / musl (no table, no FMA: wasm SIMD has none):
+// float64 transcendental functions as WebAssembly SIMD (f64x2) kernels, after
+// the algorithms of fdlibm / musl (no table, no FMA: wasm SIMD has none).
+// exp, sin, cos and tan are here; log, log1p, log2, log10, expm1, tanh, sinh,
+// cosh and arctan in _vmath.ts; power in power.ts:
 //
 // - exp: k = round(x / ln2) (magic-number rounding), r = x - k ln2_hi - k ln2_lo
 //   (Cody-Waite; k ln2_hi is exact), e^r = 1 + (hi + (r^2 q(r) - lo)) with the
@@ -18,121 +20,33 @@
 //   Lanes with |x| > LIMIT (huge, inf or NaN) are left to the caller: the
 //   kernel returns how many there were in the call and the caller recomputes
 //   them with Math.sin / Math.cos (fdlibm with Payne-Hanek reduction).
+// - tan: the same reduction, then musl's __tan kernel on (r, r_lo) (for
+//   |r| >= 0.6744 on pi/4 - |r|; odd n: -1/tan computed in two parts); the
+//   same lanes are left to Math.tan.
 //
 // Each export is f(out, in, n) on byte addresses of float64 arrays and writes
-// 2 * ceil(n / 2) elements (`out` may be `in`); sin and cos return the count of lanes left over.
+// 2 * ceil(n / 2) elements (`out` may be `in`); sin, cos and tan return the count of lanes left over.
 
 import { type Code, ModuleBuilder, Op, T, VOID } from "./_builder.ts";
+import {
+  atanBody,
+  coshBody,
+  expm1Body,
+  log10Body,
+  log1pBody,
+  log2Body,
+  logBody,
+  MAGIC,
+  S,
+  sinhBody,
+  tanhBody,
+  V,
+} from "./_vmath.ts";
 
-/** |x| above which sin and cos lanes are left to the caller (2^19 pi/2: n stays below 2^20). */
+export { V };
+
+/** |x| above which sin, cos and tan lanes are left to the caller (2^19 pi/2: n stays below 2^20). */
 export const TRIG_LIMIT = 2 ** 19 * (Math.PI / 2);
-
-/** SIMD sub-opcodes used here. */
-const S = {
-  load: 0x00,
-  store: 0x0b,
-  shuffle: 0x0d,
-  v128_const: 0x0c,
-  v128_and: 0x4e,
-  v128_or: 0x50,
-  v128_xor: 0x51,
-  bitselect: 0x52,
-  f64x2_eq: 0x47,
-  f64x2_ne: 0x48,
-  f64x2_lt: 0x49,
-  f64x2_gt: 0x4a,
-  i64x2_shl: 0xcb,
-  i64x2_shr_s: 0xcc,
-  i64x2_shr_u: 0xcd,
-  i64x2_add: 0xce,
-  i64x2_sub: 0xd1,
-  f64x2_abs: 0xec,
-  f64x2_add: 0xf0,
-  f64x2_sub: 0xf1,
-  f64x2_mul: 0xf2,
-  f64x2_div: 0xf3,
-  f64x2_min: 0xf4,
-  f64x2_max: 0xf5,
-  f64x2_pmin: 0xf6,
-  f64x2_pmax: 0xf7,
-  i64x2_eq: 0xd6,
-  f64x2_convert_low_i32x4_s: 0xfe,
-  i64x2_bitmask: 0xc4,
-  load64_zero: 0x5d,
-  store64_lane: 0x5b,
-  f32x4_demote_f64x2_zero: 0x5e,
-  f64x2_promote_low_f32x4: 0x5f,
-} as const;
-
-/** A tiny SSA-style emitter: every value is a v128 local. */
-export class V {
-  readonly c: Code;
-  /** Constants by their 16 bytes (as a key): each one a local set before the loop. */
-  readonly consts = new Map<string, number>();
-  constructor(c: Code) {
-    this.c = c;
-  }
-  #new(): number {
-    return this.c.local(T.v128);
-  }
-  #const(lanes: Float64Array): number {
-    const key = [...new Uint8Array(lanes.buffer)].join(",");
-    let l = this.consts.get(key);
-    if (l === undefined) this.consts.set(key, l = this.#new());
-    return l;
-  }
-  /** Emits the constants' initialisation (before the loop). */
-  init(): void {
-    for (const [key, l] of this.consts) {
-      this.c.simd(S.v128_const, ...key.split(",").map(Number)).set(l);
-    }
-  }
-  /** A splat float64 constant. */
-  f(x: number): number {
-    return this.#const(new Float64Array([x, x]));
-  }
-  /** A splat int64 constant (given as a bigint). */
-  i(x: bigint): number {
-    return this.#const(new Float64Array(new BigInt64Array([x, x]).buffer));
-  }
-  /** op(a, b) (or op(a)) into a new local. */
-  op(sub: number, a: number, b?: number): number {
-    const l = this.#new();
-    this.c.get(a);
-    if (b !== undefined) this.c.get(b);
-    this.c.simd(sub).set(l);
-    return l;
-  }
-  /** A shift of the i64 lanes of `a` by a constant. */
-  shift(sub: number, a: number, by: number): number {
-    const l = this.#new();
-    this.c.get(a).i32(by).simd(sub).set(l);
-    return l;
-  }
-  /** m ? a : b, bitwise. */
-  sel(m: number, a: number, b: number): number {
-    const l = this.#new();
-    this.c.get(a).get(b).get(m).simd(S.bitselect).set(l);
-    return l;
-  }
-  add(a: number, b: number): number {
-    return this.op(S.f64x2_add, a, b);
-  }
-  sub(a: number, b: number): number {
-    return this.op(S.f64x2_sub, a, b);
-  }
-  mul(a: number, b: number): number {
-    return this.op(S.f64x2_mul, a, b);
-  }
-  /** Horner: c[0] + x (c[1] + x (c[2] + ...)). */
-  horner(x: number, cs: readonly number[]): number {
-    let acc = this.f(cs[cs.length - 1]);
-    for (let j = cs.length - 2; j >= 0; j--) acc = this.add(this.f(cs[j]), this.mul(x, acc));
-    return acc;
-  }
-}
-
-const MAGIC = 6755399441055744; // 1.5 * 2^52: x + MAGIC rounds x to an integer in the low bits
 
 function expBody(v: V, x0: number): number {
   // pmin/pmax (one instruction each) keep a NaN x, being x < c ? ... : x
@@ -157,53 +71,6 @@ function expBody(v: V, x0: number): number {
   return v.mul(v.mul(p, s1), s2);
 }
 
-const LG = [
-  6.666666666666735130e-01,
-  3.999999999940941908e-01,
-  2.857142874366239149e-01,
-  2.222219843214978396e-01,
-  1.818357216161805012e-01,
-  1.531383769920937332e-01,
-  1.479819860511658591e-01,
-];
-
-function logBody(v: V, x: number): number {
-  // subnormals: scale by 2^54 and subtract 54 from the exponent
-  const sub = v.op(S.f64x2_lt, x, v.f(2 ** -1022));
-  const xs = v.sel(sub, v.mul(x, v.f(2 ** 54)), x);
-  const kAdj = v.sel(sub, v.i(54n), v.i(0n));
-  // u = bits + (0x3ff00000 - 0x3fe6a09e) << 32; k = (u >> 52) - 1023
-  const u = v.op(S.i64x2_add, xs, v.i(BigInt(0x3ff00000 - 0x3fe6a09e) << 32n));
-  const k64 = v.op(S.i64x2_sub, v.shift(S.i64x2_shr_u, u, 52), v.op(S.i64x2_add, v.i(1023n), kAdj));
-  const mant = v.op(
-    S.i64x2_add,
-    v.op(S.v128_and, u, v.i(0x000fffffffffffffn)),
-    v.i(BigInt(0x3fe6a09e) << 32n),
-  );
-  const k32 = v.c.local(T.v128);
-  v.c.get(k64).get(k64).simd(S.shuffle, ...[0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11]);
-  v.c.simd(S.f64x2_convert_low_i32x4_s).set(k32);
-  const dk = k32;
-  const f = v.sub(mant, v.f(1));
-  const hfsq = v.mul(v.f(0.5), v.mul(f, f));
-  const s = v.op(S.f64x2_div, f, v.add(v.f(2), f));
-  const z = v.mul(s, s);
-  const w = v.mul(z, z);
-  const t1 = v.mul(w, v.horner(w, [LG[1], LG[3], LG[5]]));
-  const t2 = v.mul(z, v.horner(w, [LG[0], LG[2], LG[4], LG[6]]));
-  const R = v.add(t2, t1);
-  // s (hfsq + R) + dk ln2_lo - hfsq + f + dk ln2_hi, left to right
-  let y = v.add(v.mul(s, v.add(hfsq, R)), v.mul(dk, v.f(1.90821492927058770002e-10)));
-  y = v.add(v.sub(y, hfsq), f);
-  y = v.add(y, v.mul(dk, v.f(6.93147180369123816490e-01)));
-  // specials: NaN and +inf pass through, 0 gives -inf, x < 0 NaN
-  y = v.sel(v.op(S.f64x2_eq, x, v.f(Infinity)), x, y);
-  y = v.sel(v.op(S.f64x2_eq, x, v.f(0)), v.f(-Infinity), y);
-  y = v.sel(v.op(S.f64x2_lt, x, v.f(0)), v.f(NaN), y);
-  y = v.sel(v.op(S.f64x2_ne, x, x), x, y);
-  return y;
-}
-
 // pi/2 = PIO2_1 + PIO2_2 + PIO2_3 + PIO2_3T (fdlibm's __rem_pio2 constants)
 const PIO2_1 = 1.57079632673412561417e+00;
 const PIO2_2 = 6.07710050630396597660e-11;
@@ -226,9 +93,8 @@ const C = [
   -1.13596475577881948265e-11,
 ];
 
-/** sin (shift 0) or cos (shift 1) of x; `big` gets the lanes with |x| > TRIG_LIMIT or NaN. */
-function trigBody(v: V, x: number, shift: 0 | 1): { y: number; big: number } {
-  const ax = v.op(S.f64x2_abs, x);
+/** x = n pi/2 + (r + rl) as a double-double; `t` holds n in its low bits (|x| <= TRIG_LIMIT). */
+function reducePio2(v: V, x: number): { r: number; rl: number; t: number } {
   const t = v.add(v.mul(x, v.f(6.36619772367581382433e-01)), v.f(MAGIC));
   const fn = v.sub(t, v.f(MAGIC));
   // a = x - fn p1 (exact), then TwoSum(a, -fn p2) and the small terms into lo
@@ -239,7 +105,18 @@ function trigBody(v: V, x: number, shift: 0 | 1): { y: number; big: number } {
   const err = v.add(v.sub(a, v.sub(s, bb)), v.sub(b, bb));
   const lo = v.sub(v.sub(err, v.mul(fn, v.f(PIO2_3))), v.mul(fn, v.f(PIO2_3T)));
   const r = v.add(s, lo);
-  const rl = v.add(v.sub(s, r), lo);
+  return { r, rl: v.add(v.sub(s, r), lo), t };
+}
+
+/** The lanes not in |x| <= TRIG_LIMIT (huge, inf or NaN), left to the caller. */
+function bigLanes(v: V, ax: number): number {
+  return v.op(S.v128_xor, v.op(S.f64x2_le, ax, v.f(TRIG_LIMIT)), v.i(-1n));
+}
+
+/** sin (shift 0) or cos (shift 1) of x; `big` gets the lanes with |x| > TRIG_LIMIT or NaN. */
+function trigBody(v: V, x: number, shift: 0 | 1): { y: number; big: number } {
+  const ax = v.op(S.f64x2_abs, x);
+  const { r, rl, t } = reducePio2(v, x);
   // musl __sin(r, rl, 1)
   const z = v.mul(r, r);
   const vv = v.mul(z, r);
@@ -265,9 +142,66 @@ function trigBody(v: V, x: number, shift: 0 | 1): { y: number; big: number } {
   let y = v.op(S.v128_xor, v.sel(odd, cosr, sinr), sign);
   const tiny = v.op(S.f64x2_lt, ax, v.f(2 ** -26));
   y = v.sel(tiny, shift ? v.f(1) : x, y);
-  // not (|x| <= LIMIT): huge, inf or NaN
-  const big = v.op(S.v128_xor, v.op(0x4b, /* f64x2.le */ ax, v.f(TRIG_LIMIT)), v.i(-1n));
-  return { y, big };
+  return { y, big: bigLanes(v, ax) };
+}
+
+const TT = [
+  3.33333333333334091986e-01,
+  1.33333333333201242699e-01,
+  5.39682539762260521377e-02,
+  2.18694882948595424599e-02,
+  8.86323982359930005737e-03,
+  3.59207910759131235356e-03,
+  1.45620945432529025516e-03,
+  5.88041240820264096874e-04,
+  2.46463134818469906812e-04,
+  7.81794442939557092300e-05,
+  7.14072491382608190305e-05,
+  -1.85586374855275456654e-05,
+  2.59073051863633712884e-05,
+];
+
+/** tan of x (musl's __tan on the reduced argument); `big` as for sin. */
+function tanBody(v: V, x0: number): { y: number; big: number } {
+  const ax0 = v.op(S.f64x2_abs, x0);
+  const { r, rl, t } = reducePio2(v, x0);
+  const one = v.i(1n);
+  const odd = v.op(S.i64x2_eq, v.op(S.v128_and, t, one), one);
+  const sign = v.op(S.v128_and, r, v.i(-0x8000000000000000n));
+  // |r| >= 0.6744: tan(pi/4 - |r|) instead, y = 0
+  const big = v.op(S.f64x2_ge, v.op(S.f64x2_abs, r), v.f(0.6744));
+  const pio4 = 7.85398163397448278999e-01, pio4lo = 3.06161699786838301793e-17;
+  const xb = v.add(
+    v.sub(v.f(pio4), v.op(S.f64x2_abs, r)),
+    v.sub(v.f(pio4lo), v.op(S.v128_xor, rl, sign)),
+  );
+  const x = v.sel(big, xb, r);
+  const y = v.sel(big, v.f(0), rl);
+  const z = v.mul(x, x);
+  const w = v.mul(z, z);
+  const p = v.horner(w, [TT[1], TT[3], TT[5], TT[7], TT[9], TT[11]]);
+  const q = v.mul(z, v.horner(w, [TT[2], TT[4], TT[6], TT[8], TT[10], TT[12]]));
+  const s = v.mul(z, x);
+  const rr = v.add(v.add(y, v.mul(z, v.add(v.mul(s, v.add(p, q)), y))), v.mul(s, v.f(TT[0])));
+  const ww = v.add(x, rr);
+  // big: (1 - 2 odd) - 2 (x + (rr - ww^2 / (ww + s1))), signed as r
+  const s1 = v.sel(odd, v.f(-1), v.f(1));
+  const div = v.op(S.f64x2_div, v.mul(ww, ww), v.add(ww, s1));
+  const yb = v.op(
+    S.v128_xor,
+    v.sub(s1, v.mul(v.f(2), v.add(x, v.sub(rr, div)))),
+    sign,
+  );
+  // odd: -1 / (x + rr) in two parts (32-bit heads of ww and of -1/ww)
+  const hiMask = v.i(-0x100000000n);
+  const w0 = v.op(S.v128_and, ww, hiMask);
+  const vv = v.sub(rr, v.sub(w0, x));
+  const a = v.op(S.f64x2_div, v.f(-1), ww);
+  const a0 = v.op(S.v128_and, a, hiMask);
+  const yo = v.add(a0, v.mul(a, v.add(v.add(v.f(1), v.mul(a0, w0)), v.mul(a0, vv))));
+  let res = v.sel(big, yb, v.sel(odd, yo, ww));
+  res = v.sel(v.op(S.f64x2_lt, ax0, v.f(2 ** -27)), x0, res);
+  return { y: res, big: bigLanes(v, ax0) };
 }
 
 /** A kernel body: the result of lane vector `x` and the mask of lanes left to the caller. */
@@ -279,13 +213,52 @@ export const BODIES: Record<TranscendOp, Body> = {
   log: (v, x) => ({ y: logBody(v, x), big: null }),
   sin: (v, x) => trigBody(v, x, 0),
   cos: (v, x) => trigBody(v, x, 1),
+  tan: tanBody,
+  expm1: (v, x) => ({ y: expm1Body(v, x), big: null }),
+  log1p: (v, x) => ({ y: log1pBody(v, x), big: null }),
+  log2: (v, x) => ({ y: log2Body(v, x), big: null }),
+  log10: (v, x) => ({ y: log10Body(v, x), big: null }),
+  tanh: (v, x) => ({ y: tanhBody(v, x), big: null }),
+  sinh: (v, x) => ({ y: sinhBody(v, x), big: null }),
+  cosh: (v, x) => ({ y: coshBody(v, x), big: null }),
+  arctan: (v, x) => ({ y: atanBody(v, x), big: null }),
 };
 
-/** The ops with a SIMD kernel. */
-export type TranscendOp = "exp" | "log" | "sin" | "cos";
+/** The ops with a SIMD kernel (NumPy's names). */
+export type TranscendOp =
+  | "exp"
+  | "log"
+  | "sin"
+  | "cos"
+  | "tan"
+  | "expm1"
+  | "log1p"
+  | "log2"
+  | "log10"
+  | "tanh"
+  | "sinh"
+  | "cosh"
+  | "arctan";
 
 /** The names of the ops with a SIMD kernel. */
-export const TRANSCEND_OPS: readonly TranscendOp[] = ["exp", "log", "sin", "cos"];
+export const TRANSCEND_OPS: readonly TranscendOp[] = [
+  "exp",
+  "log",
+  "sin",
+  "cos",
+  "tan",
+  "expm1",
+  "log1p",
+  "log2",
+  "log10",
+  "tanh",
+  "sinh",
+  "cosh",
+  "arctan",
+];
+
+/** The ops whose kernel leaves lanes with |x| > TRIG_LIMIT (or not finite) to the caller. */
+export const TRIG_OPS: ReadonlySet<TranscendOp> = new Set(["sin", "cos", "tan"]);
 
 /**
  * The loop of one kernel: two elements an iteration, float64 (16 bytes) or
@@ -366,13 +339,22 @@ const FALLBACK: Record<TranscendOp, (x: number) => number> = {
   log: Math.log,
   sin: Math.sin,
   cos: Math.cos,
+  tan: Math.tan,
+  expm1: Math.expm1,
+  log1p: Math.log1p,
+  log2: Math.log2,
+  log10: Math.log10,
+  tanh: Math.tanh,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  arctan: Math.atan,
 };
 
 /**
  * out[i] = op(a[i]) for float64 arrays, or float32 arrays (computed in
  * float64, rounded once to float32), of equal length (`out` may be `a`),
  * through the SIMD kernels in chunks; false (nothing written) when the engine
- * has no simd128. sin/cos of |x| > TRIG_LIMIT, inf or NaN come from Math.*.
+ * has no simd128. sin/cos/tan of |x| > TRIG_LIMIT, inf or NaN come from Math.*.
  */
 export function transcend<A extends Float64Array | Float32Array>(
   op: TranscendOp,
@@ -413,7 +395,7 @@ export function transcendF64(op: TranscendOp, out: Float64Array, a: Float64Array
  */
 export function transcendScalar(op: TranscendOp, x: number): number {
   if (kernels === undefined) kernels = transcendKernels(2);
-  if (kernels === null || !(Math.abs(x) <= TRIG_LIMIT) && (op === "sin" || op === "cos")) {
+  if (kernels === null || !(Math.abs(x) <= TRIG_LIMIT) && TRIG_OPS.has(op)) {
     return FALLBACK[op](x);
   }
   if (scalarView === null || scalarView.buffer !== kernels.memory.buffer) {

@@ -18,7 +18,8 @@ import {
   sumSqDevRowsF64,
 } from "../../core/_wasm/kernels.ts";
 import { BLOCK, ROW_GROUP } from "../../core/_wasm/_gen.ts";
-import { transcendScalar, TRIG_LIMIT } from "../../core/_wasm/transcend.ts";
+import { powerScalar } from "../../core/_wasm/power.ts";
+import { type TranscendOp, transcendScalar, TRIG_LIMIT } from "../../core/_wasm/transcend.ts";
 
 const LENGTHS = [0, 1, 3, 17, 4099, 1_000_003];
 
@@ -391,7 +392,7 @@ Deno.test("addRowsF32() works on arena views in place", () => {
 const inp = (index: number): MapExpr => ({ op: "input", index });
 const num = (value: number): MapExpr => ({ op: "const", value });
 const bin = (
-  op: "add" | "sub" | "mul" | "div" | "min" | "max",
+  op: "add" | "sub" | "mul" | "div" | "min" | "max" | "pow",
   a: MapExpr,
   b: MapExpr,
 ): MapExpr => ({
@@ -414,12 +415,13 @@ function evalRef(e: MapExpr, xs: number[], round: (x: number) => number): number
       return Math.abs(evalRef(e.arg, xs, round));
     case "sqrt":
       return round(Math.sqrt(evalRef(e.arg, xs, round)));
-    case "exp":
-    case "log":
-    case "sin":
-    case "cos":
-      return round(transcendScalar(e.op, evalRef(e.arg, xs, round)));
-    default: {
+    case "add":
+    case "sub":
+    case "mul":
+    case "div":
+    case "min":
+    case "max":
+    case "pow": {
       const a = evalRef(e.a, xs, round), b = evalRef(e.b, xs, round);
       const r = {
         add: a + b,
@@ -428,9 +430,12 @@ function evalRef(e: MapExpr, xs: number[], round: (x: number) => number): number
         div: a / b,
         min: Math.min(a, b),
         max: Math.max(a, b),
+        pow: powerScalar(a, b),
       };
       return round(r[e.op]);
     }
+    default:
+      return round(transcendScalar(e.op, evalRef(e.arg, xs, round)));
   }
 }
 
@@ -495,10 +500,10 @@ Deno.test("compileMap() runs in place and on arena views at odd offsets", () => 
   }
 });
 
-const tr = (op: "exp" | "log" | "sin" | "cos", arg: MapExpr): MapExpr => ({ op, arg });
+const tr = (op: TranscendOp, arg: MapExpr): MapExpr => ({ op, arg });
 const SIN_EXP = bin("mul", tr("sin", inp(0)), tr("exp", un("neg", bin("mul", inp(0), inp(0)))));
 
-Deno.test("compileMap() inlines exp/log/sin/cos with the bits of the transcend kernels", () => {
+Deno.test("compileMap() inlines the transcendental ops with the bits of the transcend kernels", () => {
   const exprs: [string, MapExpr][] = [
     ["sin(a)*exp(-a*a)", SIN_EXP],
     [
@@ -510,6 +515,32 @@ Deno.test("compileMap() inlines exp/log/sin/cos with the bits of the transcend k
       ),
     ],
     ["cos(sin(a))", tr("cos", tr("sin", inp(0)))],
+    ["tan(a)+arctan(a*a)", bin("add", tr("tan", inp(0)), tr("arctan", bin("mul", inp(0), inp(0))))],
+    [
+      "tanh(expm1(a*0.1))*log1p(abs(b))",
+      bin(
+        "mul",
+        tr("tanh", tr("expm1", bin("mul", inp(0), num(0.1)))),
+        tr("log1p", un("abs", inp(1))),
+      ),
+    ],
+    ["a**b", bin("pow", inp(0), inp(1))],
+    [
+      "sqrt(abs(a))**(b*0.1)+a**3",
+      bin(
+        "add",
+        bin("pow", un("sqrt", un("abs", inp(0))), bin("mul", inp(1), num(0.1))),
+        bin("pow", inp(0), num(3)),
+      ),
+    ],
+    [
+      "sinh(a)-cosh(b)+log2(abs(a))+log10(abs(b))",
+      bin(
+        "add",
+        bin("sub", tr("sinh", inp(0)), tr("cosh", inp(1))),
+        bin("add", tr("log2", un("abs", inp(0))), tr("log10", un("abs", inp(1)))),
+      ),
+    ],
   ];
   const huge = [1e300, -TRIG_LIMIT * 3, Infinity, -Infinity, NaN, 0, -0, 5e-324];
   for (
@@ -521,7 +552,11 @@ Deno.test("compileMap() inlines exp/log/sin/cos with the bits of the transcend k
     const round = dtype === "float32" ? Math.fround : (x: number): number => x;
     const k = compileMap(e, dtype);
     assert.ok(k, name);
-    for (const n of [...LENGTHS, 20_000]) {
+    // the long length only for the first expressions (the JS reference is slow)
+    const lengths = exprs.indexOf(exprs.find((x) => x[1] === e)!) < 3
+      ? LENGTHS
+      : [0, 1, 3, 17, 4099];
+    for (const n of [...lengths, 20_000]) {
       for (const withHuge of [false, true]) {
         const ins = Array.from(
           { length: k.inputs },
@@ -547,8 +582,8 @@ Deno.test("compileMap() inlines exp/log/sin/cos with the bits of the transcend k
 });
 
 Deno.test("compileMap() returns null for ops wasm lacks and caches kernels", () => {
-  const tan = { op: "tan", arg: inp(0) } as unknown as MapExpr;
-  assert.equal(compileMap(tan, "float64"), null);
+  const asinh = { op: "arcsinh", arg: inp(0) } as unknown as MapExpr;
+  assert.equal(compileMap(asinh, "float64"), null);
   assert.equal(compileMap(HYPOT_HALF, "float64"), compileMap(HYPOT_HALF, "float64"));
   const k = compileMap(bin("add", inp(0), inp(1)), "float64")!;
   assert.throws(() => k.run(new Float64Array(2), [new Float64Array(2)]), RangeError);
