@@ -38,6 +38,8 @@ import {
   readDirect,
   readDirectAsync,
 } from "./_hdf5_direct.ts";
+import { directWritePlan, writeDirect, type WritePlan } from "./_hdf5_direct_write.ts";
+import { EncodeQueue } from "./_encode_pool.ts";
 
 /** A filter in a dataset's pipeline. */
 export interface H5Filter {
@@ -138,6 +140,8 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
   #readType: Hid;
   #meta: ObjectMetadata | null = null;
   #direct: DirectPlan | null | undefined;
+  #directWrite: WritePlan | null | undefined;
+  #queue: EncodeQueue | null = null;
   #threads = true;
   #workers: DecodeWorkers | undefined;
   /** Absolute object path inside the file. */
@@ -241,6 +245,16 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
       },
       disable: () => void (this.#threads = false),
     };
+  }
+
+  // Direct chunk writes (io/_hdf5_direct_write.ts), or null: through H5Dwrite.
+  #writePlan(): WritePlan | null {
+    if (this.#directWrite === undefined) {
+      this.#directWrite = this.#file.mode === "r"
+        ? null
+        : directWritePlan(this.#idOrThrow(), this.#info, this.#readType, this.#dxpl);
+    }
+    return this.#directWrite;
   }
 
   // Direct chunk reads (io/_hdf5_direct.ts), or null: through H5Dread.
@@ -592,12 +606,86 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
-  write(region: RegionLike, array: NDArray): Promise<void> {
-    try {
+  async write(region: RegionLike, array: NDArray): Promise<void> {
+    await this.#write(region, array, false);
+  }
+
+  /**
+   * Writes as {@link write} does, but returns once the chunks are copied:
+   * chunks of a deflate (and shuffle) dataset are then being compressed on
+   * the encode workers and written as stored (direct chunk writes), a few in
+   * flight, and `array` may be reused at once. {@link flush} waits for them
+   * and raises a failure of any; flush before closing.
+   *
+   * @param region A region, a selection string, or undefined for all.
+   * @param array The values.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * import { full } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/q.h5`, { mode: "w" });
+   * using ds = f.createDataset("/x", {
+   *   shape: [4, 3], dtype: "float32", chunks: [2, 3], compression: "gzip", shuffle: true,
+   * });
+   * await ds.queueWrite("0:2, :", full([2, 3], 1, "float32"));
+   * await ds.queueWrite("2:4, :", full([2, 3], 2, "float32"));
+   * await ds.flush();
+   * if (ds.readSync().get(3, 2) !== 2) throw new Error("bad write");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async queueWrite(region: RegionLike, array: NDArray): Promise<void> {
+    await this.#write(region, array, true);
+  }
+
+  /**
+   * Waits for the chunks of {@link queueWrite} to be written.
+   *
+   * @throws The first failure of a queued chunk.
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * import { full } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/f.h5`, { mode: "w" });
+   * using ds = f.createDataset("/x", { shape: [4], dtype: "int32", chunks: [2], compression: "gzip" });
+   * await ds.queueWrite(undefined, full([4], 7, "int32"));
+   * await ds.flush();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async flush(): Promise<void> {
+    await this.#queue?.flush();
+  }
+
+  async #write(region: RegionLike, array: NDArray, queued: boolean): Promise<void> {
+    const plan = array instanceof NDArray && array.dtype === this.dtype ? this.#writePlan() : null;
+    const r = plan === null ? null : this.#region(region, "write");
+    if (plan === null || r === null || r.step.some((s) => s !== 1) || !fits(array.shape, r.count)) {
+      // nothing in flight may land after this write (the same chunk)
+      await this.#queue?.flush();
       this.writeSync(region, array);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
+      return;
+    }
+    if (array.size === 0) return;
+    const a = array.shape.length === r.count.length ? array : array.reshape(r.count);
+    const queue = this.#queue ??= new EncodeQueue();
+    try {
+      await writeDirect(
+        this.#idOrThrow(),
+        plan,
+        this.#info.shape,
+        r,
+        a,
+        queue,
+        (part, values) => this.writeSync(part, values),
+        this.#ctx(),
+      );
+    } finally {
+      if (!queued) await queue.flush();
     }
   }
 

@@ -455,7 +455,7 @@ export class ZarrArray implements ArraySource, ArraySink {
   }
 
   /**
-   * Stops the decode workers, if any were started (reads after this decode
+   * Stores the chunks of queued writes ({@link flush}), then stops the decode workers, if any were started (reads after this decode
    * in the calling thread, or start new workers).
    *
    * @example
@@ -475,7 +475,11 @@ export class ZarrArray implements ArraySource, ArraySink {
   async close(): Promise<void> {
     const pool = this.#pool;
     this.#pool = undefined;
-    await pool?.close();
+    try {
+      await this.#io.flush();
+    } finally {
+      await pool?.close();
+    }
   }
 
   /**
@@ -618,6 +622,57 @@ export class ZarrArray implements ArraySource, ArraySink {
    * ```
    */
   async write(region: RegionLike, array: NDArray): Promise<void> {
+    await this.#write(region, array, false);
+  }
+
+  /**
+   * Writes as {@link write} does, but returns once the chunks are copied and
+   * being encoded (on the encode workers, a few chunks in flight): `array`
+   * may be reused at once. {@link flush} (or {@link close}) waits for them
+   * to be stored and raises a failure of any of them.
+   *
+   * @param region The region.
+   * @param array The elements.
+   *
+   * @example
+   * ```ts
+   * import { createZarr } from "./zarr.ts";
+   * import { full } from "../core/ndarray.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * const z = await createZarr(`${dir}/q.zarr`, { shape: [4], dtype: "int16", chunks: [2], codec: "zstd" });
+   * await z.queueWrite("0:2", full([2], 1, "int16"));
+   * await z.queueWrite("2:4", full([2], 2, "int16"));
+   * await z.flush();
+   * assert.deepEqual((await z.read()).toArray(), [1, 1, 2, 2]);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async queueWrite(region: RegionLike, array: NDArray): Promise<void> {
+    await this.#write(region, array, true);
+  }
+
+  /**
+   * Waits for the chunks of {@link queueWrite} to be stored.
+   *
+   * @throws The first failure of a queued chunk.
+   *
+   * @example
+   * ```ts
+   * import { createZarr } from "./zarr.ts";
+   * import { full } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * const z = await createZarr(`${dir}/f.zarr`, { shape: [4], dtype: "int16", chunks: [2] });
+   * await z.queueWrite(undefined, full([4], 3, "int16"));
+   * await z.flush();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  flush(): Promise<void> {
+    return this.#io.flush();
+  }
+
+  async #write(region: RegionLike, array: NDArray, queued: boolean): Promise<void> {
     if (!this.writable) {
       throw new TypeError(`Cannot write to "${this.locator}": it was opened read-only`);
     }
@@ -630,7 +685,7 @@ export class ZarrArray implements ArraySource, ArraySink {
       );
     }
     if (r.count.some((c) => c === 0)) return;
-    await this.#io.write(r, array);
+    await this.#io.write(r, array, queued);
   }
 
   /**

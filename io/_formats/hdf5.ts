@@ -122,12 +122,17 @@ export const format: FormatModule = {
     try {
       const ds = f.dataset(loc.object as string);
       return Promise.resolve({
-        write: (r, b) => ds.write(r, b),
-        close: () => {
+        // queued: compressed chunks are encoded on the workers while the next block is computed
+        write: (r, b) => ds.queueWrite(r, b),
+        close: async () => {
           try {
-            ds.close();
+            await ds.flush();
           } finally {
-            f.close();
+            try {
+              ds.close();
+            } finally {
+              f.close();
+            }
           }
         },
       });

@@ -66,7 +66,8 @@ export const format: FormatModule = {
   },
   async openWriter(loc) {
     const a = await openZarr(text(loc), { write: true });
-    return { write: (r, b) => a.write(r, b), close: () => a.close() };
+    // queued: the next block is computed while chunks are encoded; close stores them
+    return { write: (r, b) => a.queueWrite(r, b), close: () => a.close() };
   },
   async info(loc, locator) {
     if (loc.object === null) {
