@@ -208,6 +208,8 @@ export class ChunkSlots {
 export class EncodeQueue {
   readonly #window: number;
   readonly #inflight = new Set<Promise<void>>();
+  /** Keys of the chunks in flight: a chunk submitted again waits for its earlier write. */
+  readonly #keys = new Set<string>();
   #failed: unknown = null;
 
   constructor(window: number = ENCODES_PER_THREAD * threadCount()) {
@@ -219,24 +221,40 @@ export class EncodeQueue {
     return this.#inflight.size;
   }
 
+  /** Whether the chunk `key` is in flight. */
+  has(key: string): boolean {
+    return this.#keys.has(key);
+  }
+
   /**
-   * Starts `encode` once fewer than the window are in flight; `store` gets
-   * its bytes; `release` runs afterwards whatever happened.
+   * Starts `encode` of chunk `key` once fewer than the window are in flight
+   * (and no earlier write of the same chunk is: writes of one chunk land in
+   * the order submitted); `store` gets its bytes; `release` runs afterwards
+   * whatever happened.
    */
   async submit(
+    key: string,
     encode: () => Promise<Uint8Array>,
     store: (bytes: Uint8Array) => void | Promise<void>,
     release: () => void = () => {},
   ): Promise<void> {
-    while (this.#inflight.size >= this.#window) await Promise.race(this.#inflight);
+    try {
+      while (this.#keys.has(key)) await Promise.race(this.#inflight);
+      while (this.#inflight.size >= this.#window) await Promise.race(this.#inflight);
+    } catch (e) {
+      release();
+      throw e;
+    }
     if (this.#failed !== null) {
       release();
       throw this.#failed;
     }
+    this.#keys.add(key);
     const task: Promise<void> = encode().then(store).catch((e) => {
       this.#failed ??= e;
     }).finally(() => {
       release();
+      this.#keys.delete(key);
       this.#inflight.delete(task);
     });
     this.#inflight.add(task);

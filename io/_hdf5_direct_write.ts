@@ -30,6 +30,9 @@ const SHUFFLE = 2;
 /** libhdf5's default deflate level when a filter records none (H5Pset_deflate always does). */
 const DEFAULT_LEVEL = 6;
 
+/** @internal Test hook: chunks written directly (H5Dwrite_chunk) since the process started. */
+export const _directWriteStats: { chunks: number } = { chunks: 0 };
+
 /** How to write one dataset's chunks directly. */
 export interface WritePlan {
   readonly dtype: DType;
@@ -136,7 +139,7 @@ export async function writeDirect(
   const fn = hdf5().fn;
   for (const p of chunkParts(r, cs)) {
     const src = partOf(array, p.at, p.counts);
-    const edge = p.counts.map((c, k) => Math.min(cs[k], shape[k] - p.origin[k]));
+    const edge = p.counts.map((_c, k) => Math.min(cs[k], shape[k] - p.origin[k]));
     const whole = p.local.every((l) => l === 0) && p.counts.every((c, k) => c === edge[k]);
     if (!whole) {
       await queue.flush();
@@ -159,6 +162,7 @@ export async function writeDirect(
     copyInto(new NDArray(plan.dtype, data as never, p.counts, strides, 0), src);
     const origin = hsize(p.origin);
     await queue.submit(
+      p.origin.join(","),
       () =>
         runEncode(
           {
@@ -176,6 +180,7 @@ export async function writeDirect(
           "H5Dwrite_chunk",
           ctx,
         );
+        _directWriteStats.chunks++;
       },
       () => plan.slots.give(slot),
     );

@@ -41,8 +41,6 @@ export class ZarrChunks {
   #encoder: Promise<ChunkEncoder> | null = null;
   readonly #queue = new EncodeQueue();
   readonly #slots: ChunkSlots;
-  /** Keys of the chunks in flight (a partial update of one waits for it). */
-  readonly #inflight = new Set<string>();
 
   constructor(
     lib: typeof zarr,
@@ -126,7 +124,7 @@ export class ZarrChunks {
       );
       const key = this.key(coords);
       // a partial update reads the chunk: wait for its write in flight
-      if (!whole && this.#inflight.has(key)) await this.#queue.flush();
+      if (!whole && this.#queue.has(key)) await this.#queue.flush();
       const slot = this.#slots.take();
       let chunk: NDArray;
       try {
@@ -154,14 +152,11 @@ export class ZarrChunks {
         this.#slots.give(slot);
         throw e;
       }
-      this.#inflight.add(key);
       await this.#queue.submit(
+        key,
         () => this.#encode(chunk),
         (bytes) => this.#store.set(key, bytes),
-        () => {
-          this.#inflight.delete(key);
-          this.#slots.give(slot);
-        },
+        () => this.#slots.give(slot),
       );
       let ax = nd - 1;
       while (ax >= 0 && ++idx[ax] === pieces[ax].length) idx[ax--] = 0;
