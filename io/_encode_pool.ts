@@ -13,8 +13,8 @@
 // encode completes (stores of distinct chunks commute: the result is the
 // store of a serial run).
 
-import { UNAVAILABLE, WorkerPool } from "../core/threads.ts";
-import { threadCount } from "../core/threads.ts";
+import { threadCount, UNAVAILABLE, WorkerPool } from "../core/threads.ts";
+import { granted } from "../core/permissions.ts";
 import { deflateEncode } from "./_native_codecs.ts";
 
 const DEFLATE = 1;
@@ -120,6 +120,13 @@ function encodeWorkers(): WorkerPool | null {
   const n = threadCount();
   if (n <= 1) return null;
   const url = _encodeHooks.url ?? WORKER_URL;
+  // without read access to the worker's module (the CLI's narrow permissions) a
+  // worker fails as it starts, and says so on stderr: encode here instead
+  if (
+    url.protocol === "file:" && !granted({ name: "read", path: decodeURIComponent(url.pathname) })
+  ) {
+    return null;
+  }
   if (pool !== undefined && (pool.size !== n || poolUrl !== url.href)) {
     pool.close();
     pool = undefined;
@@ -167,9 +174,10 @@ export function encodeWorkerBytes(
  */
 export async function runEncode(
   job: EncodeJob,
+  pooled: boolean,
   local: () => Uint8Array | Promise<Uint8Array>,
 ): Promise<Uint8Array> {
-  const workers = encodeWorkers();
+  const workers = pooled ? encodeWorkers() : null;
   if (workers === null) return await local();
   const reply = await workers.run({ ...job });
   if (reply.error === UNAVAILABLE) return await local();
@@ -214,6 +222,11 @@ export class EncodeQueue {
 
   constructor(window: number = ENCODES_PER_THREAD * threadCount()) {
     this.#window = Math.max(1, window);
+  }
+
+  /** Chunks in flight at most. */
+  get window(): number {
+    return this.#window;
   }
 
   /** Chunks in flight now. */

@@ -22,7 +22,14 @@ import { optionalEnv } from "../core/permissions.ts";
 import { check, H5P_DEFAULT, hdf5, type Hid, hsize } from "../ffi/hdf5.ts";
 import type { Region } from "./region.ts";
 import { chunkParts } from "./_hdf5_direct.ts";
-import { ChunkSlots, encodeH5Chunk, type EncodeQueue, runEncode } from "./_encode_pool.ts";
+import {
+  ChunkSlots,
+  encodeH5Chunk,
+  type EncodeQueue,
+  ENCODES_PER_THREAD,
+  runEncode,
+} from "./_encode_pool.ts";
+import { threadCount } from "../core/threads.ts";
 import { nativeCodecAvailable } from "./_native_codecs.ts";
 
 const DEFLATE = 1;
@@ -95,7 +102,7 @@ export function directWritePlan(
     level: deflate.values[0] ?? DEFAULT_LEVEL,
     chunkBytes,
     fill: info.fillValue ?? 0,
-    slots: new ChunkSlots(chunkBytes, 8),
+    slots: new ChunkSlots(chunkBytes, ENCODES_PER_THREAD * threadCount() + 1),
   };
 }
 
@@ -172,6 +179,7 @@ export async function writeDirect(
             typesize: plan.typesize,
             level: plan.level,
           },
+          true,
           () => encodeH5Chunk(slot, plan.pipeline, plan.typesize, plan.level),
         ),
       (bytes) => {

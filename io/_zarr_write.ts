@@ -39,8 +39,10 @@ export class ZarrChunks {
   readonly #strides: number[];
   readonly #size: number;
   #encoder: Promise<ChunkEncoder> | null = null;
-  readonly #queue = new EncodeQueue();
+  readonly #queue: EncodeQueue;
   readonly #slots: ChunkSlots;
+  /** Whether chunks are encoded on the encode workers. */
+  readonly #pooled: boolean;
 
   constructor(
     lib: typeof zarr,
@@ -57,7 +59,10 @@ export class ZarrChunks {
     this.#strides = stridesOf(meta.chunks, meta.order);
     this.#size = meta.chunks.reduce((a, b) => a * b, 1);
     const bytes = this.#size * DTYPES[meta.dtype].bytes;
-    this.#slots = new ChunkSlots(bytes, 8);
+    // uncompressed (a byte order, a transpose): a copy, not worth a worker
+    this.#pooled = meta.codecs.some((c) => c.name !== "bytes" && c.name !== "transpose");
+    this.#queue = new EncodeQueue(this.#pooled ? undefined : 1);
+    this.#slots = new ChunkSlots(bytes, this.#queue.window + 1);
   }
 
   /** Store key of a chunk. */
@@ -125,7 +130,8 @@ export class ZarrChunks {
       const key = this.key(coords);
       // a partial update reads the chunk: wait for its write in flight
       if (!whole && this.#queue.has(key)) await this.#queue.flush();
-      const slot = this.#slots.take();
+      // a shared buffer for the workers; uncompressed: a fresh one, as before
+      const slot = this.#pooled ? this.#slots.take() : undefined;
       let chunk: NDArray;
       try {
         chunk = whole
@@ -149,14 +155,14 @@ export class ZarrChunks {
           new NDArray(array.dtype, array.data, counts, array.strides, soff),
         );
       } catch (e) {
-        this.#slots.give(slot);
+        if (slot !== undefined) this.#slots.give(slot);
         throw e;
       }
       await this.#queue.submit(
         key,
         () => this.#encode(chunk),
         (bytes) => this.#store.set(key, bytes),
-        () => this.#slots.give(slot),
+        () => slot !== undefined && this.#slots.give(slot),
       );
       let ax = nd - 1;
       while (ax >= 0 && ++idx[ax] === pieces[ax].length) idx[ax--] = 0;
@@ -222,7 +228,7 @@ export class ZarrChunks {
       shape,
       stride,
     };
-    return runEncode(job, async () => {
+    return runEncode(job, this.#pooled, async () => {
       this.#encoder ??= makeEncoder(meta);
       const encode = await this.#encoder;
       const buf = chunk.data as Uint8Array;
