@@ -20,7 +20,7 @@ import { type DType, DTYPES, isComplex, type Scalar } from "../core/dtype.ts";
 import { copyInto, full, NDArray } from "../core/ndarray.ts";
 import { optionalEnv } from "../core/permissions.ts";
 import { check, H5P_DEFAULT, hdf5, type Hid, hsize } from "../ffi/hdf5.ts";
-import type { Region } from "./region.ts";
+import type { Region, RegionLike } from "./region.ts";
 import { chunkParts } from "./_hdf5_direct.ts";
 import {
   ChunkSlots,
@@ -192,5 +192,52 @@ export async function writeDirect(
       },
       () => plan.slots.give(slot),
     );
+  }
+}
+
+/** What {@link writeQueued} needs of a dataset (io/hdf5_dataset.ts). */
+export interface DirectSink {
+  readonly id: Hid;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly ctx: { file: string; object: string };
+  /** The region of a write (validated). */
+  region(r: RegionLike): Region;
+  /** A write through H5Dwrite. */
+  writeSync(r: RegionLike, a: NDArray): void;
+}
+
+/** Whether an array fits a region's shape (axes of length 1 may be left out). */
+function fitsRegion(shape: readonly number[], count: readonly number[]): boolean {
+  const a = shape.filter((n) => n !== 1), b = count.filter((n) => n !== 1);
+  return a.length === b.length && a.every((n, k) => n === b[k]);
+}
+
+/**
+ * A dataset write: directly (`plan`, the array of the dataset's dtype, unit
+ * steps) or through H5Dwrite once the chunks in flight are written. Queued:
+ * returns with chunks in flight (`queue.flush()` waits); else once written.
+ */
+export async function writeQueued(
+  plan: WritePlan | null,
+  queue: EncodeQueue,
+  sink: DirectSink,
+  region: RegionLike,
+  array: NDArray,
+  queued: boolean,
+): Promise<void> {
+  const ok = plan !== null && array instanceof NDArray && array.dtype === sink.dtype;
+  const r = ok ? sink.region(region) : null;
+  if (!ok || r === null || r.step.some((s) => s !== 1) || !fitsRegion(array.shape, r.count)) {
+    await queue.flush(); // nothing in flight may land after this write (the same chunk)
+    sink.writeSync(region, array);
+    return;
+  }
+  if (array.size === 0) return;
+  const a = array.shape.length === r.count.length ? array : array.reshape(r.count);
+  try {
+    await writeDirect(sink.id, plan, sink.shape, r, a, queue, sink.writeSync, sink.ctx);
+  } finally {
+    if (!queued) await queue.flush();
   }
 }

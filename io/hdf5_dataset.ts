@@ -11,7 +11,12 @@ import { empty, NDArray } from "../core/ndarray.ts";
 import { check, cstr, H5P_DEFAULT, H5S_ALL, hdf5, type Hid, hsize } from "../ffi/hdf5.ts";
 import type { ArraySink, ArraySource, DecodeWorkers, Region, RegionLike } from "./region.ts";
 import { describeRegion, toRegion } from "./region.ts";
-import { type ObjectMetadata, objectMetadata } from "./_hdf5_attrs.ts";
+import {
+  type H5AttributeOptions,
+  type H5AttributeValue,
+  type ObjectMetadata,
+  objectMetadata,
+} from "./_hdf5_attrs.ts";
 import {
   attributeNames,
   bytesOf,
@@ -38,7 +43,7 @@ import {
   readDirect,
   readDirectAsync,
 } from "./_hdf5_direct.ts";
-import { directWritePlan, writeDirect, type WritePlan } from "./_hdf5_direct_write.ts";
+import { directWritePlan, type WritePlan, writeQueued } from "./_hdf5_direct_write.ts";
 import { EncodeQueue } from "./_encode_pool.ts";
 
 /** A filter in a dataset's pipeline. */
@@ -81,33 +86,7 @@ export interface H5DatasetInfo {
   readonly fillValueSet: boolean;
 }
 
-/**
- * An attribute value. Reading gives a number (bigint for 64-bit integers,
- * boolean for bool) for numeric scalars, an NDArray for numeric arrays
- * (enums as their integers, bitfields as unsigned integers), a string or an
- * array of strings for strings, null for an empty attribute. Other types are
- * read as nested lists of the attribute's shape: an object reference as the
- * referenced object's path (null when it cannot be resolved), a
- * variable-length sequence as a list (netCDF's `DIMENSION_LIST`: one list of
- * scale paths per axis), a compound as an object of its members
- * (`REFERENCE_LIST`: `{ dataset, dimension }`).
- */
-export type H5AttributeValue =
-  | Scalar
-  | string
-  | string[]
-  | NDArray
-  | null
-  | H5AttributeValue[]
-  | { readonly [member: string]: H5AttributeValue };
-
-/** Options of {@link H5File.setAttribute}. */
-export interface H5AttributeOptions {
-  /** Store strings as fixed-length (NUL-padded UTF-8) instead of variable-length. */
-  readonly fixedLength?: boolean;
-  /** Element type for a number or numeric array (default: the value's own). */
-  readonly dtype?: DType;
-}
+export type { H5AttributeOptions, H5AttributeValue } from "./_hdf5_attrs.ts";
 
 /**
  * A dataset in an open file: metadata, region reads and writes (any
@@ -140,8 +119,7 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
   #readType: Hid;
   #meta: ObjectMetadata | null = null;
   #direct: DirectPlan | null | undefined;
-  #directWrite: WritePlan | null | undefined;
-  #queue: EncodeQueue | null = null;
+  #writes: { plan: WritePlan | null; queue: EncodeQueue } | undefined;
   #threads = true;
   #workers: DecodeWorkers | undefined;
   /** Absolute object path inside the file. */
@@ -245,16 +223,6 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
       },
       disable: () => void (this.#threads = false),
     };
-  }
-
-  // Direct chunk writes (io/_hdf5_direct_write.ts), or null: through H5Dwrite.
-  #writePlan(): WritePlan | null {
-    if (this.#directWrite === undefined) {
-      this.#directWrite = this.#file.mode === "r"
-        ? null
-        : directWritePlan(this.#idOrThrow(), this.#info, this.#readType, this.#dxpl);
-    }
-    return this.#directWrite;
   }
 
   // Direct chunk reads (io/_hdf5_direct.ts), or null: through H5Dread.
@@ -626,13 +594,11 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
    * import { full } from "../core/ndarray.ts";
    * const dir = await Deno.makeTempDir();
    * using f = H5File.open(`${dir}/q.h5`, { mode: "w" });
-   * using ds = f.createDataset("/x", {
-   *   shape: [4, 3], dtype: "float32", chunks: [2, 3], compression: "gzip", shuffle: true,
-   * });
-   * await ds.queueWrite("0:2, :", full([2, 3], 1, "float32"));
-   * await ds.queueWrite("2:4, :", full([2, 3], 2, "float32"));
+   * using ds = f.createDataset("/x", { shape: [4], dtype: "float32", chunks: [2], compression: "gzip" });
+   * await ds.queueWrite("0:2", full([2], 1, "float32"));
+   * await ds.queueWrite("2:4", full([2], 2, "float32"));
    * await ds.flush();
-   * if (ds.readSync().get(3, 2) !== 2) throw new Error("bad write");
+   * if (ds.readSync().get(3) !== 2) throw new Error("bad write");
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
@@ -658,35 +624,27 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
    * ```
    */
   async flush(): Promise<void> {
-    await this.#queue?.flush();
+    await this.#writes?.queue.flush();
   }
 
   async #write(region: RegionLike, array: NDArray, queued: boolean): Promise<void> {
-    const plan = array instanceof NDArray && array.dtype === this.dtype ? this.#writePlan() : null;
-    const r = plan === null ? null : this.#region(region, "write");
-    if (plan === null || r === null || r.step.some((s) => s !== 1) || !fits(array.shape, r.count)) {
-      // nothing in flight may land after this write (the same chunk)
-      await this.#queue?.flush();
-      this.writeSync(region, array);
-      return;
-    }
-    if (array.size === 0) return;
-    const a = array.shape.length === r.count.length ? array : array.reshape(r.count);
-    const queue = this.#queue ??= new EncodeQueue();
-    try {
-      await writeDirect(
-        this.#idOrThrow(),
-        plan,
-        this.#info.shape,
-        r,
-        a,
-        queue,
-        (part, values) => this.writeSync(part, values),
-        this.#ctx(),
-      );
-    } finally {
-      if (!queued) await queue.flush();
-    }
+    const id = this.#idOrThrow();
+    // direct chunk writes (io/_hdf5_direct_write.ts), or plan null: through H5Dwrite
+    const w = this.#writes ??= {
+      plan: this.#file.mode === "r"
+        ? null
+        : directWritePlan(id, this.#info, this.#readType, this.#dxpl),
+      queue: new EncodeQueue(),
+    };
+    const sink = {
+      id,
+      shape: this.#info.shape,
+      dtype: this.dtype,
+      ctx: this.#ctx(),
+      region: (x: RegionLike) => this.#region(x, "write"),
+      writeSync: (x: RegionLike, a: NDArray) => this.writeSync(x, a),
+    };
+    await writeQueued(w.plan, w.queue, sink, region, array, queued);
   }
 
   /**
