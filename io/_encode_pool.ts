@@ -20,6 +20,15 @@ import { deflateEncode } from "./_native_codecs.ts";
 const DEFLATE = 1;
 const SHUFFLE = 2;
 
+/**
+ * The queued write of a writer (H5Dataset, ZarrArray): as `write`, but
+ * returns once the chunks are copied and being encoded, a few in flight.
+ * Used by the stream engine's writers (io/_formats/); not public API.
+ */
+export const QUEUED_WRITE: unique symbol = Symbol("tessera.queuedWrite");
+/** Waits for a writer's queued chunks to be stored; raises the first failure. */
+export const FLUSH_WRITES: unique symbol = Symbol("tessera.flushWrites");
+
 /** An HDF5 chunk to encode: the filters of `pipeline` (deflate 1, shuffle 2) in order. */
 export interface H5EncodeJob {
   readonly kind: "h5";

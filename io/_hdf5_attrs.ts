@@ -7,7 +7,6 @@
 // attributes a netCDF reader shows. Private to io/.
 
 import { NDArray } from "../core/ndarray.ts";
-import type { DType, Scalar } from "../core/dtype.ts";
 import {
   check,
   cstr,
@@ -18,36 +17,9 @@ import {
   hdf5,
   type Hid,
 } from "../ffi/hdf5.ts";
+import type { H5AttributeValue } from "./hdf5_dataset.ts";
 // a cycle inside io/: used only inside functions, after both modules have loaded
 import { attributeNames, readAttribute } from "./_hdf5_handles.ts";
-
-/**
- * An attribute value. Reading gives a number (bigint for 64-bit integers,
- * boolean for bool) for numeric scalars, an NDArray for numeric arrays
- * (enums as their integers, bitfields as unsigned integers), a string or an
- * array of strings for strings, null for an empty attribute. Other types are
- * read as nested lists of the attribute's shape: an object reference as the
- * referenced object's path (null when it cannot be resolved), a
- * variable-length sequence as a list (netCDF's `DIMENSION_LIST`: one list of
- * scale paths per axis), a compound as an object of its members
- * (`REFERENCE_LIST`: `{ dataset, dimension }`).
- */
-export type H5AttributeValue =
-  | Scalar
-  | string
-  | string[]
-  | NDArray
-  | null
-  | H5AttributeValue[]
-  | { readonly [member: string]: H5AttributeValue };
-
-/** Options of {@link H5File.setAttribute}. */
-export interface H5AttributeOptions {
-  /** Store strings as fixed-length (NUL-padded UTF-8) instead of variable-length. */
-  readonly fixedLength?: boolean;
-  /** Element type for a number or numeric array (default: the value's own). */
-  readonly dtype?: DType;
-}
 
 /** A value no decoder here can show (opaque data, H5T_TIME): says which type. */
 export class UnsupportedTypeError extends Error {

@@ -11,12 +11,7 @@ import { empty, NDArray } from "../core/ndarray.ts";
 import { check, cstr, H5P_DEFAULT, H5S_ALL, hdf5, type Hid, hsize } from "../ffi/hdf5.ts";
 import type { ArraySink, ArraySource, DecodeWorkers, Region, RegionLike } from "./region.ts";
 import { describeRegion, toRegion } from "./region.ts";
-import {
-  type H5AttributeOptions,
-  type H5AttributeValue,
-  type ObjectMetadata,
-  objectMetadata,
-} from "./_hdf5_attrs.ts";
+import { type ObjectMetadata, objectMetadata } from "./_hdf5_attrs.ts";
 import {
   attributeNames,
   bytesOf,
@@ -44,7 +39,7 @@ import {
   readDirectAsync,
 } from "./_hdf5_direct.ts";
 import { directWritePlan, type WritePlan, writeQueued } from "./_hdf5_direct_write.ts";
-import { EncodeQueue } from "./_encode_pool.ts";
+import { EncodeQueue, FLUSH_WRITES, QUEUED_WRITE } from "./_encode_pool.ts";
 
 /** A filter in a dataset's pipeline. */
 export interface H5Filter {
@@ -86,7 +81,33 @@ export interface H5DatasetInfo {
   readonly fillValueSet: boolean;
 }
 
-export type { H5AttributeOptions, H5AttributeValue } from "./_hdf5_attrs.ts";
+/**
+ * An attribute value. Reading gives a number (bigint for 64-bit integers,
+ * boolean for bool) for numeric scalars, an NDArray for numeric arrays
+ * (enums as their integers, bitfields as unsigned integers), a string or an
+ * array of strings for strings, null for an empty attribute. Other types are
+ * read as nested lists of the attribute's shape: an object reference as the
+ * referenced object's path (null when it cannot be resolved), a
+ * variable-length sequence as a list (netCDF's `DIMENSION_LIST`: one list of
+ * scale paths per axis), a compound as an object of its members
+ * (`REFERENCE_LIST`: `{ dataset, dimension }`).
+ */
+export type H5AttributeValue =
+  | Scalar
+  | string
+  | string[]
+  | NDArray
+  | null
+  | H5AttributeValue[]
+  | { readonly [member: string]: H5AttributeValue };
+
+/** Options of {@link H5File.setAttribute}. */
+export interface H5AttributeOptions {
+  /** Store strings as fixed-length (NUL-padded UTF-8) instead of variable-length. */
+  readonly fixedLength?: boolean;
+  /** Element type for a number or numeric array (default: the value's own). */
+  readonly dtype?: DType;
+}
 
 /**
  * A dataset in an open file: metadata, region reads and writes (any
@@ -578,52 +599,13 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
     await this.#write(region, array, false);
   }
 
-  /**
-   * Writes as {@link write} does, but returns once the chunks are copied:
-   * chunks of a deflate (and shuffle) dataset are then being compressed on
-   * the encode workers and written as stored (direct chunk writes), a few in
-   * flight, and `array` may be reused at once. {@link flush} waits for them
-   * and raises a failure of any; flush before closing.
-   *
-   * @param region A region, a selection string, or undefined for all.
-   * @param array The values.
-   *
-   * @example
-   * ```ts
-   * import { H5File } from "./hdf5.ts";
-   * import { full } from "../core/ndarray.ts";
-   * const dir = await Deno.makeTempDir();
-   * using f = H5File.open(`${dir}/q.h5`, { mode: "w" });
-   * using ds = f.createDataset("/x", { shape: [4], dtype: "float32", chunks: [2], compression: "gzip" });
-   * await ds.queueWrite("0:2", full([2], 1, "float32"));
-   * await ds.queueWrite("2:4", full([2], 2, "float32"));
-   * await ds.flush();
-   * if (ds.readSync().get(3) !== 2) throw new Error("bad write");
-   * await Deno.remove(dir, { recursive: true });
-   * ```
-   */
-  async queueWrite(region: RegionLike, array: NDArray): Promise<void> {
-    await this.#write(region, array, true);
+  /** @internal See io/_encode_pool.ts QUEUED_WRITE (direct chunk writes in flight). */
+  [QUEUED_WRITE](region: RegionLike, array: NDArray): Promise<void> {
+    return this.#write(region, array, true);
   }
 
-  /**
-   * Waits for the chunks of {@link queueWrite} to be written.
-   *
-   * @throws The first failure of a queued chunk.
-   *
-   * @example
-   * ```ts
-   * import { H5File } from "./hdf5.ts";
-   * import { full } from "../core/ndarray.ts";
-   * const dir = await Deno.makeTempDir();
-   * using f = H5File.open(`${dir}/f.h5`, { mode: "w" });
-   * using ds = f.createDataset("/x", { shape: [4], dtype: "int32", chunks: [2], compression: "gzip" });
-   * await ds.queueWrite(undefined, full([4], 7, "int32"));
-   * await ds.flush();
-   * await Deno.remove(dir, { recursive: true });
-   * ```
-   */
-  async flush(): Promise<void> {
+  /** @internal See io/_encode_pool.ts FLUSH_WRITES (flush before closing). */
+  async [FLUSH_WRITES](): Promise<void> {
     await this.#writes?.queue.flush();
   }
 

@@ -32,6 +32,7 @@ import { copyInto, empty, NDArray } from "../core/ndarray.ts";
 import { registerCodecs } from "./_zarr_codecs.ts";
 import { type ArrayMeta, readNode } from "./_zarr_meta.ts";
 import { forEachChunk, ZarrChunks } from "./_zarr_write.ts";
+import { QUEUED_WRITE } from "./_encode_pool.ts";
 import { FsStore } from "./_zarr_store.ts";
 import { listNodes, openStore, writeArrayMeta, writeGroupMeta, zarrLocator } from "./_zarr_tree.ts";
 import {
@@ -455,8 +456,8 @@ export class ZarrArray implements ArraySource, ArraySink {
   }
 
   /**
-   * Stores the chunks of queued writes ({@link flush}), then stops the decode workers, if any were started (reads after this decode
-   * in the calling thread, or start new workers).
+   * Stores queued chunks, then stops the decode workers, if any were started
+   * (reads after this decode in the calling thread, or start new workers).
    *
    * @example
    * ```ts
@@ -475,11 +476,7 @@ export class ZarrArray implements ArraySource, ArraySink {
   async close(): Promise<void> {
     const pool = this.#pool;
     this.#pool = undefined;
-    try {
-      await this.#io.flush();
-    } finally {
-      await pool?.close();
-    }
+    await this.#io.flush().finally(() => pool?.close());
   }
 
   /**
@@ -625,51 +622,9 @@ export class ZarrArray implements ArraySource, ArraySink {
     await this.#write(region, array, false);
   }
 
-  /**
-   * Writes as {@link write} does, but returns once the chunks are copied and
-   * being encoded (on the encode workers, a few chunks in flight): `array`
-   * may be reused at once. {@link flush} (or {@link close}) waits for them
-   * to be stored and raises a failure of any of them.
-   *
-   * @param region The region.
-   * @param array The elements.
-   *
-   * @example
-   * ```ts
-   * import { createZarr } from "./zarr.ts";
-   * import { full } from "../core/ndarray.ts";
-   * import assert from "node:assert/strict";
-   * const dir = await Deno.makeTempDir();
-   * const z = await createZarr(`${dir}/q.zarr`, { shape: [4], dtype: "int16", chunks: [2], codec: "zstd" });
-   * await z.queueWrite("0:2", full([2], 1, "int16"));
-   * await z.queueWrite("2:4", full([2], 2, "int16"));
-   * await z.flush();
-   * assert.deepEqual((await z.read()).toArray(), [1, 1, 2, 2]);
-   * await Deno.remove(dir, { recursive: true });
-   * ```
-   */
-  async queueWrite(region: RegionLike, array: NDArray): Promise<void> {
-    await this.#write(region, array, true);
-  }
-
-  /**
-   * Waits for the chunks of {@link queueWrite} to be stored.
-   *
-   * @throws The first failure of a queued chunk.
-   *
-   * @example
-   * ```ts
-   * import { createZarr } from "./zarr.ts";
-   * import { full } from "../core/ndarray.ts";
-   * const dir = await Deno.makeTempDir();
-   * const z = await createZarr(`${dir}/f.zarr`, { shape: [4], dtype: "int16", chunks: [2] });
-   * await z.queueWrite(undefined, full([4], 3, "int16"));
-   * await z.flush();
-   * await Deno.remove(dir, { recursive: true });
-   * ```
-   */
-  flush(): Promise<void> {
-    return this.#io.flush();
+  /** @internal See io/_encode_pool.ts QUEUED_WRITE. */
+  [QUEUED_WRITE](region: RegionLike, array: NDArray): Promise<void> {
+    return this.#write(region, array, true);
   }
 
   async #write(region: RegionLike, array: NDArray, queued: boolean): Promise<void> {

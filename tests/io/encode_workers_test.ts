@@ -15,7 +15,14 @@ import { H5File } from "../../io/hdf5.ts";
 import { writeNpy } from "../../io/npy.ts";
 import { createZarr } from "../../io/zarr.ts";
 import { _directWriteStats } from "../../io/_hdf5_direct_write.ts";
-import { _encodeHooks, closeEncodeWorkers, encodeH5Chunk, shuffle } from "../../io/_encode_pool.ts";
+import {
+  _encodeHooks,
+  closeEncodeWorkers,
+  encodeH5Chunk,
+  FLUSH_WRITES,
+  QUEUED_WRITE,
+  shuffle,
+} from "../../io/_encode_pool.ts";
 import { unshuffle } from "../../io/_blosc.ts";
 import { hasCommand, hasPython, runPython, tempDir } from "../_util.ts";
 
@@ -173,10 +180,10 @@ async function writeCase(path: string, c: Case): Promise<number> {
       for (let j = 0; j < c.shape[1]; j += b1) {
         const i1 = Math.min(c.shape[0], i + b0), j1 = Math.min(c.shape[1], j + b1);
         const r = { start: [i, j], step: [1, 1], count: [i1 - i, j1 - j] };
-        await ds.queueWrite(r, v.slice(`${i}:${i1}, ${j}:${j1}`).copy());
+        await ds[QUEUED_WRITE](r, v.slice(`${i}:${i1}, ${j}:${j1}`).copy());
       }
     }
-    await ds.flush();
+    await ds[FLUSH_WRITES]();
   }
   return _directWriteStats.chunks - before;
 }
@@ -355,9 +362,9 @@ async function zarrStore(
   const v = arange(n, undefined, undefined, "float64").astype(dtype).reshape(shape);
   // queued blocks of whole chunks, one cut block (read-modify-write), then one plain write
   for (let i = 0; i < 48; i += 16) {
-    await z.queueWrite(`${i}:${i + 16}, :`, v.slice(`${i}:${i + 16}, :`).copy());
+    await z[QUEUED_WRITE](`${i}:${i + 16}, :`, v.slice(`${i}:${i + 16}, :`).copy());
   }
-  await z.queueWrite("45:50, 3:20", v.slice("45:50, 3:20").copy());
+  await z[QUEUED_WRITE]("45:50, 3:20", v.slice("45:50, 3:20").copy());
   await z.write("48:50, :", v.slice("48:50, :").copy());
   await z.close();
   assert.deepEqual((await z.read()).toArray(), v.toArray(), `${codec} ${dtype}`);
@@ -436,9 +443,9 @@ Deno.test("encode workers: NDArray values survive the write (the caller's array 
       compression: "gzip",
     });
     const v = arange(16, undefined, undefined, "int32");
-    await ds.queueWrite(undefined, v);
+    await ds[QUEUED_WRITE](undefined, v);
     assert.ok(v instanceof NDArray && v.get(15) === 15);
-    await ds.flush();
+    await ds[FLUSH_WRITES]();
     assert.deepEqual(ds.readSync().toArray(), v.toArray());
   } finally {
     setDefaultThreads(undefined);
