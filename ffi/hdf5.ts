@@ -104,6 +104,14 @@ export const SYMBOLS = {
     result: HERR,
     optional: true,
   },
+  // herr_t H5Dwrite_chunk(hid_t dset_id, hid_t dxpl_id, uint32_t filters, const hsize_t *offset,
+  //   size_t data_size, const void *buf): HDF5 >= 1.10.3 (optional: older libraries write
+  //   through H5Dwrite and libhdf5's filters)
+  H5Dwrite_chunk: {
+    parameters: [HID, HID, "u32", "buffer", "usize", "buffer"],
+    result: HERR,
+    optional: true,
+  },
   // herr_t H5Dget_chunk_info_by_coord(hid_t dset_id, const hsize_t *offset, unsigned *filter_mask,
   //   haddr_t *addr, hsize_t *size): HDF5 >= 1.10.5; size 0 for a chunk never written
   H5Dget_chunk_info_by_coord: {

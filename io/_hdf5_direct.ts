@@ -4,7 +4,8 @@
 // (zlib streams: HDF5's deflate filter) and the byte unshuffle of io/_blosc.ts,
 // then copied into the destination; chunks never written read as the fill
 // value. `readDirect` decodes in the calling thread; `readDirectAsync` hands
-// chunks to two decode workers (Deno Web Workers running io/_hdf5_worker.ts;
+// chunks to threadCount() decode workers (core/threads.ts; one thread: none,
+// decoded here) (Deno Web Workers running io/_hdf5_worker.ts;
 // reads in flight overlap, even of one chunk each), so that libhdf5's single
 // thread no longer bounds a gzip read. Anything else (other filters,
 // fletcher32, a converted type, parallel transfers, no libdeflate) keeps the
@@ -14,7 +15,7 @@ import { type AnyTypedArray, type DType, DTYPES, isComplex, type Scalar } from "
 import { FormatError } from "../core/errors.ts";
 import { copyInto, full, NDArray } from "../core/ndarray.ts";
 import { optionalEnv } from "../core/permissions.ts";
-import { UNAVAILABLE, WorkerPool } from "../core/threads.ts";
+import { threadCount, UNAVAILABLE, WorkerPool } from "../core/threads.ts";
 import { check, hdf5, type Hid, hsize } from "../ffi/hdf5.ts";
 import type { Region } from "./region.ts";
 import { unshuffle } from "./_blosc.ts";
@@ -301,12 +302,23 @@ export interface H5DecodeJob {
 }
 
 const WORKER_URL = new URL("./_hdf5_worker.ts", import.meta.url);
-const WORKERS = 2;
 let pool: WorkerPool | undefined;
 
-/** The decode workers of direct HDF5 reads (core/threads.ts; null when none can start). */
+/** The decode workers of direct HDF5 reads: the thread count (1: none). */
+function workerCount(): number {
+  const n = threadCount();
+  return n <= 1 ? 0 : n;
+}
+
+/** The decode workers of direct HDF5 reads (core/threads.ts; null with one thread or none that starts). */
 function workers(): WorkerPool | null {
-  pool ??= new WorkerPool(WORKER_URL, WORKERS);
+  const n = workerCount();
+  if (n === 0) return null;
+  if (pool !== undefined && pool.size !== n) {
+    pool.close();
+    pool = undefined;
+  }
+  pool ??= new WorkerPool(WORKER_URL, n);
   return pool.alive ? pool : null;
 }
 
@@ -326,7 +338,8 @@ export function directDecoderBytes(plan: DirectPlan): number {
  */
 export function directWorkerBytes(plan: DirectPlan): number {
   const c = plan.chunkBytes;
-  return WORKERS * ((12 << 20) + c) + 2 * WORKERS * 2 * c;
+  const w = workerCount();
+  return w * ((12 << 20) + c) + 2 * w * 2 * c;
 }
 
 interface Slot {
@@ -336,7 +349,6 @@ interface Slot {
 
 /** Shared chunk buffers kept from one read to the next (fresh ones per read were garbage). */
 const slotSpare: Slot[] = [];
-const MAX_SPARE_SLOTS = 2 * WORKERS;
 
 /**
  * Reads region `r` into `out`, decoding chunks on the decode workers while
@@ -369,7 +381,7 @@ async function readParts(
   const n = plan.chunkBytes;
   const Ctor = DTYPES[plan.dtype].array;
   const free = slotSpare;
-  const window = 2 * WORKERS;
+  const window = 2 * pool.size;
   const inflight = new Set<Promise<void>>();
   let failed: unknown = null;
   for (const p of parts) {
@@ -418,7 +430,7 @@ async function readParts(
     }).catch((e) => {
       failed ??= e;
     }).finally(() => {
-      if (free.length < MAX_SPARE_SLOTS) free.push(s);
+      if (free.length < window) free.push(s); // the reads in flight: as directWorkerBytes counts
       inflight.delete(task);
     });
     inflight.add(task);

@@ -5,6 +5,13 @@
 // and every chunk is encoded by our encoder (io/_zarr_codecs.ts) and stored
 // under a temporary name renamed into place (io/_zarr_store.ts). Private to
 // io/zarr.ts, which also uses `forEachChunk` to read.
+//
+// Encodes run on the encode workers (io/_encode_pool.ts; in this thread with
+// one thread): each chunk is copied into a shared buffer, a few chunks are in
+// flight, each stored as its encode completes. `write` returns when its chunks
+// are stored; `write(..., true)` (queued) returns once its chunks are in
+// flight, and `flush` waits for them. A chunk is encoded by the same code
+// whichever thread runs it: the store is the same for every thread count.
 
 import type { Zarrita as zarr } from "./_npm.ts";
 import { type AnyTypedArray, type DType, DTYPES, isComplex } from "../core/dtype.ts";
@@ -16,6 +23,7 @@ import { type ArrayMeta, keyOf } from "./_zarr_meta.ts";
 import type { FsStore } from "./_zarr_store.ts";
 import { floatPart, needsOwnFill } from "./_zarr_complex.ts";
 import type { Region } from "./region.ts";
+import { ChunkSlots, EncodeQueue, runEncode, type ZarrEncodeJob } from "./_encode_pool.ts";
 
 /** Chunks encoded or decoded at the same time by one read or write. */
 const CONCURRENCY = 4;
@@ -31,6 +39,10 @@ export class ZarrChunks {
   readonly #strides: number[];
   readonly #size: number;
   #encoder: Promise<ChunkEncoder> | null = null;
+  readonly #queue: EncodeQueue;
+  readonly #slots: ChunkSlots;
+  /** Whether chunks are encoded on the encode workers. */
+  readonly #pooled: boolean;
 
   constructor(
     lib: typeof zarr,
@@ -46,6 +58,11 @@ export class ZarrChunks {
     this.#chunks = meta.chunks;
     this.#strides = stridesOf(meta.chunks, meta.order);
     this.#size = meta.chunks.reduce((a, b) => a * b, 1);
+    const bytes = this.#size * DTYPES[meta.dtype].bytes;
+    // uncompressed (a byte order, a transpose): a copy, not worth a worker
+    this.#pooled = meta.codecs.some((c) => c.name !== "bytes" && c.name !== "transpose");
+    this.#queue = new EncodeQueue(this.#pooled ? undefined : 1);
+    this.#slots = new ChunkSlots(bytes, this.#queue.window + 1);
   }
 
   /** Store key of a chunk. */
@@ -92,45 +109,82 @@ export class ZarrChunks {
 
   /**
    * Writes `array` (shape `r.count`, already checked) at region `r`: whole
-   * chunks from `array` alone, partial chunks read-modify-write.
+   * chunks from `array` alone, partial chunks read-modify-write. Queued: returns
+   * once every chunk is copied and in flight (see {@link flush}); else once
+   * they are stored.
    */
-  async write(r: Region, array: NDArray): Promise<void> {
+  async write(r: Region, array: NDArray, queued = false): Promise<void> {
     const { shape } = this.#meta;
     const chunks = this.#chunks;
-    await forEachChunk(projectAxes(r, chunks), async (coords, ps) => {
+    const pieces = projectAxes(r, chunks);
+    const nd = pieces.length;
+    if (pieces.some((p) => p.length === 0)) return;
+    const idx = new Array<number>(nd).fill(0);
+    for (;;) {
+      const ps = idx.map((k, i) => pieces[i][k]);
+      const coords = ps.map((p) => p.block);
       const whole = ps.every((p, i) =>
         r.step[i] === 1 && p.start === 0 &&
         p.count === Math.min(chunks[i], shape[i] - coords[i] * chunks[i])
       );
-      const chunk = whole ? this.#blank(coords) : await this.#decodeForUpdate(coords);
-      let doff = 0;
-      let soff = array.offset;
-      for (let i = 0; i < ps.length; i++) {
-        doff += ps[i].start * chunk.strides[i];
-        soff += ps[i].out * array.strides[i];
+      const key = this.key(coords);
+      // a partial update reads the chunk: wait for its write in flight
+      if (!whole && this.#queue.has(key)) await this.#queue.flush();
+      // a shared buffer for the workers; uncompressed: a fresh one, as before
+      const slot = this.#pooled ? this.#slots.take() : undefined;
+      let chunk: NDArray;
+      try {
+        chunk = whole
+          ? this.#blank(coords, false, slot)
+          : await this.#decodeForUpdate(coords, slot);
+        let doff = 0;
+        let soff = array.offset;
+        for (let i = 0; i < ps.length; i++) {
+          doff += ps[i].start * chunk.strides[i];
+          soff += ps[i].out * array.strides[i];
+        }
+        const counts = ps.map((p) => p.count);
+        copyInto(
+          new NDArray(
+            this.#dtype,
+            chunk.data,
+            counts,
+            chunk.strides.map((s, i) => s * r.step[i]),
+            doff,
+          ),
+          new NDArray(array.dtype, array.data, counts, array.strides, soff),
+        );
+      } catch (e) {
+        if (slot !== undefined) this.#slots.give(slot);
+        throw e;
       }
-      const counts = ps.map((p) => p.count);
-      copyInto(
-        new NDArray(
-          this.#dtype,
-          chunk.data,
-          counts,
-          chunk.strides.map((s, i) => s * r.step[i]),
-          doff,
-        ),
-        new NDArray(array.dtype, array.data, counts, array.strides, soff),
+      await this.#queue.submit(
+        key,
+        () => this.#encode(chunk),
+        (bytes) => this.#store.set(key, bytes),
+        () => slot !== undefined && this.#slots.give(slot),
       );
-      await this.#put(coords, chunk);
-    });
+      let ax = nd - 1;
+      while (ax >= 0 && ++idx[ax] === pieces[ax].length) idx[ax--] = 0;
+      if (ax < 0) break;
+    }
+    if (!queued) await this.flush();
+  }
+
+  /** Waits for the chunks in flight to be stored; raises the first failure. */
+  flush(): Promise<void> {
+    return this.#queue.flush();
   }
 
   /** A fresh chunk in the array's memory order, filled with the fill value. */
-  #blank(coords: readonly number[], always = false): NDArray {
+  #blank(coords: readonly number[], always = false, into?: Uint8Array): NDArray {
     const { shape, fillValue } = this.#meta;
     const inf = DTYPES[this.#dtype];
-    const data = new inf.array(
-      (this.#size * inf.bytes) / inf.array.BYTES_PER_ELEMENT,
-    ) as AnyTypedArray;
+    const n = (this.#size * inf.bytes) / inf.array.BYTES_PER_ELEMENT;
+    const data =
+      (into === undefined
+        ? new inf.array(n)
+        : new inf.array(into.buffer as ArrayBuffer, into.byteOffset, n)) as AnyTypedArray;
     const clipped = always || coords.some((c, i) => (c + 1) * this.#chunks[i] > shape[i]);
     if (clipped && fillValue !== null && typeof fillValue === "object") {
       const { re, im } = fillValue;
@@ -139,36 +193,52 @@ export class ZarrChunks {
       (data as Float64Array).fill(
         (DTYPES[this.#dtype].big ? BigInt(fillValue as number) : Number(fillValue)) as number,
       );
+    } else if (clipped && into !== undefined) {
+      into.fill(0); // a reused buffer: what a fresh one holds
     }
     return new NDArray(this.#dtype, data as never, this.#chunks, this.#strides);
   }
 
-  async #decodeForUpdate(coords: readonly number[]): Promise<NDArray> {
+  async #decodeForUpdate(coords: readonly number[], into?: Uint8Array): Promise<NDArray> {
     const { data, stride } = await this.decode(coords);
-    const dst = this.#blank(coords);
+    const dst = this.#blank(coords, false, into);
     copyInto(dst, new NDArray(this.#dtype, data as never, this.#chunks, stride));
     return dst;
   }
 
-  async #put(coords: readonly number[], chunk: NDArray): Promise<void> {
+  /** Encodes a chunk (its data in shared memory) on an encode worker, or here. */
+  #encode(chunk: NDArray): Promise<Uint8Array> {
     // zarrita encodes a complex chunk as floats with a trailing axis of 2
     const cplx = isComplex(this.#dtype);
     const shape = cplx ? [...this.#chunks, 2] : [...this.#chunks];
     const stride = cplx ? [...chunk.strides.map((s) => 2 * s), 1] : [...chunk.strides];
     const fill = this.#meta.fillValue;
-    this.#encoder ??= makeEncoder({
+    const meta = {
       dataType: cplx ? floatPart(this.#dtype).dataType : this.#meta.dataType,
       shape,
       codecs: this.#meta.codecs,
       fillValue: typeof fill === "object" && fill !== null ? fill.re : fill,
+    };
+    const bool = this.#dtype === "bool";
+    const job: ZarrEncodeJob = {
+      kind: "zarr",
+      meta: meta as ZarrEncodeJob["meta"],
+      data: chunk.data as ArrayBufferView,
+      bool,
+      shape,
+      stride,
+    };
+    return runEncode(job, this.#pooled, async () => {
+      this.#encoder ??= makeEncoder(meta);
+      const encode = await this.#encoder;
+      const buf = chunk.data as Uint8Array;
+      const data = bool
+        ? new this.#lib.BoolArray(buf.buffer as ArrayBuffer, buf.byteOffset, buf.length)
+        : buf;
+      const bytes = await encode({ data, shape, stride });
+      // no codec but bytes: a view of the shared chunk, reused once stored
+      return bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
     });
-    const encode = await this.#encoder;
-    const buf = chunk.data as Uint8Array;
-    const data = this.#dtype === "bool"
-      ? new this.#lib.BoolArray(buf.buffer, buf.byteOffset, buf.length)
-      : buf;
-    const bytes = await encode({ data, shape, stride });
-    await this.#store.set(this.key(coords), bytes);
   }
 }
 

@@ -18,6 +18,8 @@
  * @module
  */
 
+import { encodeWorkerBytes } from "./_encode_pool.ts";
+
 /** A compressor blosc can use inside its frames. */
 export type BloscCname = "blosclz" | "lz4" | "lz4hc" | "zlib" | "zstd" | "snappy";
 /** Every blosc compressor (a record, so that the compiler checks it against the type). */
@@ -223,4 +225,41 @@ export function formatCodec(spec: CodecSpec): string {
         spec.level === null ? spec.name : `${spec.name}:${spec.level}`
       }`;
   }
+}
+
+/**
+ * Bytes the chunk encodes of a writer hold while it writes chunks of
+ * `chunkBytes` with `spec` (null: the format's default codec): the encode
+ * workers' heaps and the chunks in flight (io/_encode_pool.ts), for the
+ * stream planner. Zarr encodes every compressing codec on the workers (its
+ * default is gzip:1); HDF5 its deflate and shuffle+deflate (direct chunk
+ * writes); anything else encodes nothing there: 0.
+ *
+ * @param format The output's format name (`"zarr"`, `"hdf5"`, ...).
+ * @param spec The codec, or null for the format's default.
+ * @param chunkBytes Bytes of one chunk.
+ * @param threads The thread count (default: core/threads.ts threadCount()).
+ * @returns The bytes.
+ *
+ * @example
+ * ```ts
+ * import { encodeHeldBytes, parseCodec } from "./codec.ts";
+ * console.log(encodeHeldBytes("npy", null, 1 << 20)); // 0
+ * console.log(encodeHeldBytes("zarr", parseCodec("none"), 1 << 20)); // 0
+ * console.log(encodeHeldBytes("hdf5", parseCodec("gzip:1"), 1 << 20, 2) > 4 << 20); // true
+ * ```
+ */
+export function encodeHeldBytes(
+  format: string,
+  spec: CodecSpec | null,
+  chunkBytes: number,
+  threads?: number,
+): number {
+  if (format === "zarr") {
+    return spec?.name === "none" ? 0 : encodeWorkerBytes("zarr", chunkBytes, threads);
+  }
+  if (format === "hdf5" && spec !== null && (spec.name === "gzip" || spec.name === "zlib")) {
+    return encodeWorkerBytes("h5", chunkBytes, threads);
+  }
+  return 0;
 }

@@ -38,6 +38,8 @@ import {
   readDirect,
   readDirectAsync,
 } from "./_hdf5_direct.ts";
+import { directWritePlan, type WritePlan, writeQueued } from "./_hdf5_direct_write.ts";
+import { EncodeQueue, FLUSH_WRITES, QUEUED_WRITE } from "./_encode_pool.ts";
 
 /** A filter in a dataset's pipeline. */
 export interface H5Filter {
@@ -138,6 +140,7 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
   #readType: Hid;
   #meta: ObjectMetadata | null = null;
   #direct: DirectPlan | null | undefined;
+  #writes: { plan: WritePlan | null; queue: EncodeQueue } | undefined;
   #threads = true;
   #workers: DecodeWorkers | undefined;
   /** Absolute object path inside the file. */
@@ -592,13 +595,38 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
-  write(region: RegionLike, array: NDArray): Promise<void> {
-    try {
-      this.writeSync(region, array);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async write(region: RegionLike, array: NDArray): Promise<void> {
+    await this.#write(region, array, false);
+  }
+
+  /** @internal See io/_encode_pool.ts QUEUED_WRITE (direct chunk writes in flight). */
+  [QUEUED_WRITE](region: RegionLike, array: NDArray): Promise<void> {
+    return this.#write(region, array, true);
+  }
+
+  /** @internal See io/_encode_pool.ts FLUSH_WRITES (flush before closing). */
+  async [FLUSH_WRITES](): Promise<void> {
+    await this.#writes?.queue.flush();
+  }
+
+  async #write(region: RegionLike, array: NDArray, queued: boolean): Promise<void> {
+    const id = this.#idOrThrow();
+    // direct chunk writes (io/_hdf5_direct_write.ts), or plan null: through H5Dwrite
+    const w = this.#writes ??= {
+      plan: this.#file.mode === "r"
+        ? null
+        : directWritePlan(id, this.#info, this.#readType, this.#dxpl),
+      queue: new EncodeQueue(),
+    };
+    const sink = {
+      id,
+      shape: this.#info.shape,
+      dtype: this.dtype,
+      ctx: this.#ctx(),
+      region: (x: RegionLike) => this.#region(x, "write"),
+      writeSync: (x: RegionLike, a: NDArray) => this.writeSync(x, a),
+    };
+    await writeQueued(w.plan, w.queue, sink, region, array, queued);
   }
 
   /**

@@ -32,6 +32,7 @@ import { copyInto, empty, NDArray } from "../core/ndarray.ts";
 import { registerCodecs } from "./_zarr_codecs.ts";
 import { type ArrayMeta, readNode } from "./_zarr_meta.ts";
 import { forEachChunk, ZarrChunks } from "./_zarr_write.ts";
+import { QUEUED_WRITE } from "./_encode_pool.ts";
 import { FsStore } from "./_zarr_store.ts";
 import { listNodes, openStore, writeArrayMeta, writeGroupMeta, zarrLocator } from "./_zarr_tree.ts";
 import {
@@ -455,8 +456,8 @@ export class ZarrArray implements ArraySource, ArraySink {
   }
 
   /**
-   * Stops the decode workers, if any were started (reads after this decode
-   * in the calling thread, or start new workers).
+   * Stores queued chunks, then stops the decode workers, if any were started
+   * (reads after this decode in the calling thread, or start new workers).
    *
    * @example
    * ```ts
@@ -475,7 +476,7 @@ export class ZarrArray implements ArraySource, ArraySink {
   async close(): Promise<void> {
     const pool = this.#pool;
     this.#pool = undefined;
-    await pool?.close();
+    await this.#io.flush().finally(() => pool?.close());
   }
 
   /**
@@ -618,6 +619,15 @@ export class ZarrArray implements ArraySource, ArraySink {
    * ```
    */
   async write(region: RegionLike, array: NDArray): Promise<void> {
+    await this.#write(region, array, false);
+  }
+
+  /** @internal See io/_encode_pool.ts QUEUED_WRITE. */
+  [QUEUED_WRITE](region: RegionLike, array: NDArray): Promise<void> {
+    return this.#write(region, array, true);
+  }
+
+  async #write(region: RegionLike, array: NDArray, queued: boolean): Promise<void> {
     if (!this.writable) {
       throw new TypeError(`Cannot write to "${this.locator}": it was opened read-only`);
     }
@@ -630,7 +640,7 @@ export class ZarrArray implements ArraySource, ArraySink {
       );
     }
     if (r.count.some((c) => c === 0)) return;
-    await this.#io.write(r, array);
+    await this.#io.write(r, array, queued);
   }
 
   /**

@@ -24,7 +24,7 @@
 import { type DType, toDType } from "../core/dtype.ts";
 import type { NDArray } from "../core/ndarray.ts";
 import type { Comm } from "../dist/comm.ts";
-import { type CodecSpec, formatCodec, parseCodec } from "../io/codec.ts";
+import { type CodecSpec, encodeHeldBytes, formatCodec, parseCodec } from "../io/codec.ts";
 import { type FormatEntry, formatOf, type OutputMetadata } from "../io/formats.ts";
 import { openParallelWriter, type ParallelTransfer } from "../io/hdf5_parallel.ts";
 import { type Locator, parseLocator } from "../io/locator.ts";
@@ -126,6 +126,28 @@ function checkCodec(locator: string, loc: Locator, text: string | undefined): Co
     );
   }
   return spec;
+}
+
+/**
+ * What the chunk encodes of the writer of `locator` hold for chunks of a
+ * given size (io/codec.ts encodeHeldBytes), for the planner's
+ * `Output.encode`; undefined when the output encodes nothing on workers.
+ * An invalid codec is left to {@link prepareOutput} to report.
+ */
+export function encodeCost(
+  locator: string,
+  codec: string | undefined,
+): ((chunkBytes: number) => number) | undefined {
+  let format: string;
+  let spec: CodecSpec | null;
+  try {
+    format = formatOf(parseLocator(locator)).name;
+    spec = codec === undefined ? null : parseCodec(codec);
+  } catch {
+    return undefined;
+  }
+  if (encodeHeldBytes(format, spec, 1) === 0) return undefined;
+  return (chunkBytes) => encodeHeldBytes(format, spec, chunkBytes);
 }
 
 /** How rank 0 writes the output: where, and what it publishes. */

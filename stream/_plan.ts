@@ -70,6 +70,12 @@ export type Output =
     readonly itemsize: number;
     /** Buffers the writer holds however small the blocks (an HDF5 chunk and its cache). */
     readonly held?: readonly Held[];
+    /**
+     * Bytes the writer's chunk encodes hold (encode workers' heaps, chunks in
+     * flight) for chunks of the given bytes (stream/_output.ts encodeCost),
+     * counted once the output's chunks are known.
+     */
+    readonly encode?: (chunkBytes: number) => number;
   };
 
 /** A plan: the passes, and the budget they were checked against. */
@@ -315,6 +321,17 @@ function readCaches(accesses: readonly Access[]): Held[] {
   return out;
 }
 
+/** What the output's chunk encodes hold (known once its chunks are). */
+function encodes(output: Output & { kind: "write" }): Held[] {
+  if (output.encode === undefined || output.chunks === null) return [];
+  const chunk = sizeOf(output.chunks) * output.itemsize;
+  const bytes = output.encode(chunk);
+  return bytes <= 0 ? [] : [{
+    bytes,
+    what: `the output's chunk encodes (workers and chunks in flight) hold ${formatBytes(bytes)}`,
+  }];
+}
+
 /** The largest of the named parts of a projection, for messages. */
 function dominant(parts: readonly Held[]): string {
   let best: Held | null = null;
@@ -373,6 +390,7 @@ export function project(
     ...chunkReads(pass.accesses, grid, prefetch),
     ...readCaches(pass.accesses),
     ...(output?.kind === "write" && pass.root ? output.held ?? [] : []),
+    ...(output?.kind === "write" && pass.root ? encodes(output) : []),
   ];
   const fixedBytes = fixed.reduce((a, h) => a + h.bytes, 0);
   const bytes = inBytes + temps + states + held + out + fixedBytes;

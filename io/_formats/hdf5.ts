@@ -1,6 +1,7 @@
 // The HDF5 entry of the format registry (io/formats.ts): libhdf5 is loaded
 // by io/hdf5.ts on first use.
 
+import { FLUSH_WRITES, QUEUED_WRITE } from "../_encode_pool.ts";
 import { FormatError } from "../../core/errors.ts";
 import { H5File, openDataset } from "../hdf5.ts";
 import { fileInternals, normalizePath, unlink } from "../_hdf5_handles.ts";
@@ -122,12 +123,17 @@ export const format: FormatModule = {
     try {
       const ds = f.dataset(loc.object as string);
       return Promise.resolve({
-        write: (r, b) => ds.write(r, b),
-        close: () => {
+        // queued: compressed chunks are encoded on the workers while the next block is computed
+        write: (r, b) => ds[QUEUED_WRITE](r, b),
+        close: async () => {
           try {
-            ds.close();
+            await ds[FLUSH_WRITES]();
           } finally {
-            f.close();
+            try {
+              ds.close();
+            } finally {
+              f.close();
+            }
           }
         },
       });

@@ -5,6 +5,7 @@ import { FormatError } from "../../core/errors.ts";
 import { formatCodec } from "../codec.ts";
 import { readNode } from "../_zarr_meta.ts";
 import { registerCodecs } from "../_zarr_codecs.ts";
+import { QUEUED_WRITE } from "../_encode_pool.ts";
 import { FsStore } from "../_zarr_store.ts";
 import { refreshConsolidated } from "../_zarr_tree.ts";
 import { exists } from "../output.ts";
@@ -66,7 +67,8 @@ export const format: FormatModule = {
   },
   async openWriter(loc) {
     const a = await openZarr(text(loc), { write: true });
-    return { write: (r, b) => a.write(r, b), close: () => a.close() };
+    // queued: the next block is computed while chunks are encoded; close stores them
+    return { write: (r, b) => a[QUEUED_WRITE](r, b), close: () => a.close() };
   },
   async info(loc, locator) {
     if (loc.object === null) {
