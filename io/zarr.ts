@@ -28,21 +28,31 @@ import {
 } from "../core/dtype.ts";
 import { checkComplexMeta, complexFloatStore } from "./_zarr_complex.ts";
 import { FormatError, ShapeMismatchError } from "../core/errors.ts";
-import { copyInto, empty, NDArray } from "../core/ndarray.ts";
+import { empty, NDArray } from "../core/ndarray.ts";
 import { registerCodecs } from "./_zarr_codecs.ts";
 import { type ArrayMeta, readNode } from "./_zarr_meta.ts";
 import { forEachChunk, ZarrChunks } from "./_zarr_write.ts";
 import { FsStore } from "./_zarr_store.ts";
 import { listNodes, openStore, writeArrayMeta, writeGroupMeta, zarrLocator } from "./_zarr_tree.ts";
 import {
-  DecodePool,
+  decodePool,
   decoderBytes,
   type DecodeReply,
-  DEFAULT_WORKERS,
   type OpenSpec,
   threaded,
-  WorkerUnavailable,
+  workerBytes,
 } from "./_zarr_pool.ts";
+import {
+  type ChunkPart,
+  copyPart,
+  decodeChunkInto,
+  eachChunk,
+  type FastKind,
+  fastKind,
+  SizeError,
+  THREAD_BUFFERS,
+} from "./_zarr_fast.ts";
+import { parseThreads, threadCount, UNAVAILABLE, type WorkerPool } from "../core/threads.ts";
 import { formatLocator } from "./locator.ts";
 import type { ZarrCreateOptions, ZarrGroupOptions } from "./zarr_options.ts";
 
@@ -50,27 +60,31 @@ export type { ZarrCreateOptions, ZarrGroupOptions };
 import {
   type ArraySink,
   type ArraySource,
+  type DecodeWorkers,
   type Region,
   type RegionLike,
   toRegion,
 } from "./region.ts";
 import { type AxisPiece, blockRegion, projectAxes } from "../core/indexer.ts";
 
-let consolidatedIds = 0;
+let openIds = 0;
 
 /** Options of {@link openZarr}. */
 export interface ZarrOpenOptions {
   /** Allow `write` and `writeChunk` (default false: the store is never modified). */
   readonly write?: boolean;
   /**
-   * Decode threads: reads of two or more compressed chunks of at least
-   * 256 KiB (or of one into shared memory) read and decode them on this many
-   * worker threads (default 2 with two or more cores, else 0). A number given here is used for every read,
-   * however small; 0 decodes in the calling thread. When a worker cannot
-   * start (e.g. no read permission for the worker module), chunks are decoded
-   * in the calling thread. Call {@link ZarrArray.close} to stop the workers
-   * (idle workers never keep the process alive).
+   * Decode threads (core/threads.ts `threadCount`: default the process's
+   * `--threads`, else TESSERA_THREADS, else the cores per local MPI rank):
+   * reads of two or more compressed chunks of at least 256 KiB (or of one
+   * into shared memory) read and decode them on this many Web Workers; 1
+   * decodes in the calling thread. A number given here is used for every
+   * read, however small. When a worker cannot start (e.g. no read permission
+   * for the worker module) or dies, chunks are decoded in the calling
+   * thread. Idle workers stop by themselves after 100 ms.
    */
+  readonly threads?: number;
+  /** Decode workers, the older spelling of `threads`: 0 decodes in the calling thread. */
   readonly workers?: number;
 }
 
@@ -155,7 +169,9 @@ export class ZarrArray implements ArraySource, ArraySink {
   #chunkSize: number;
   #workers: number;
   #forceWorkers: boolean;
-  #pool: DecodePool | null | undefined = undefined;
+  #threadsOn = true;
+  #decodeWorkers: DecodeWorkers | undefined;
+  #fast: FastKind | null;
   #openSpec: OpenSpec;
 
   private constructor(
@@ -190,17 +206,18 @@ export class ZarrArray implements ArraySource, ArraySink {
     if (meta.dimensions !== null) this.dimensions = Object.freeze([...meta.dimensions]);
     this.writable = writable;
     this.#chunkSize = meta.chunks.reduce((a, b) => a * b, 1);
-    const cores = typeof navigator === "object" ? navigator.hardwareConcurrency ?? 1 : 1;
     this.#forceWorkers = workers !== undefined;
+    const t = threadCount();
     // the decode workers open arrays with zarrita directly, which has no complex
-    this.#workers = isComplex(meta.dtype) ? 0 : workers ?? (cores >= 2 ? DEFAULT_WORKERS : 0);
+    this.#workers = isComplex(meta.dtype) ? 0 : workers ?? (t === 1 ? 0 : t);
     if (isComplex(meta.dtype)) this.#forceWorkers = false;
+    this.#fast = fastKind(meta);
     this.#openSpec = {
       root: store.root,
       object: meta.path,
       format: meta.zarrFormat,
       consolidated: store.consolidatedDoc,
-      consolidatedId: store.consolidated ? ++consolidatedIds : 0,
+      openId: ++openIds,
     };
   }
 
@@ -227,9 +244,13 @@ export class ZarrArray implements ArraySource, ArraySink {
     const lib = await loadZarrita();
     const loc = zarrLocator(locator);
     const writable = options.write === true;
-    const workers = options.workers;
+    let workers = options.workers;
     if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0 && workers <= 64)) {
       throw new RangeError(`Invalid workers ${workers}: expected an integer from 0 to 64`);
+    }
+    if (options.threads !== undefined) {
+      const t = parseThreads(options.threads, `threads option of "${locator}"`);
+      workers = t === 1 ? 0 : t;
     }
     const store = await openStore(loc.path, !writable);
     const object = loc.object ?? "/";
@@ -267,9 +288,11 @@ export class ZarrArray implements ArraySource, ArraySink {
   }
 
   /**
-   * Bytes the reader holds while open beyond the arrays it fills, for the
-   * stream planner: a compressed array's decode buffers and decode workers
-   * (measured peaks: the collector lags behind the decoders); 0 uncompressed.
+   * Bytes the reader holds in the calling thread while open beyond the
+   * arrays it fills, for the stream planner: a compressed array's decode
+   * buffers (measured peaks); 0 uncompressed. The decode workers' heaps and
+   * buffers are {@link ZarrArray.decodeWorkers}' `bytes` (the planner adds
+   * them while they are enabled).
    *
    * @returns The bytes.
    *
@@ -285,7 +308,39 @@ export class ZarrArray implements ArraySource, ArraySink {
    */
   get cacheBytes(): number {
     const chunkBytes = this.#chunkSize * DTYPES[this.dtype].bytes;
-    return decoderBytes(this.codec, chunkBytes, this.#workers, this.#forceWorkers);
+    return decoderBytes(this.codec, chunkBytes, this.#fast !== null);
+  }
+
+  /**
+   * The decode workers of reads of several compressed chunks (undefined when
+   * reads never use them): the bytes they hold (heaps, chunk buffers) and a
+   * switch the stream planner turns off when they would take more than half
+   * the memory budget (reads then decode in the calling thread).
+   *
+   * @example
+   * ```ts
+   * import { createZarr, openZarr } from "./zarr.ts";
+   * const dir = await Deno.makeTempDir();
+   * await createZarr(`${dir}/w.zarr`, { shape: [4096, 512], dtype: "float32", chunks: [1024, 512], codec: "zstd" });
+   * const z = await openZarr(`${dir}/w.zarr`, { threads: 2 });
+   * const w = z.decodeWorkers!;
+   * w.disable();
+   * if (w.enabled || !(w.bytes > 0)) throw new Error("expected disabled workers with a size");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  get decodeWorkers(): DecodeWorkers | undefined {
+    const chunkBytes = this.#chunkSize * DTYPES[this.dtype].bytes;
+    if (!threaded(this.codec, chunkBytes, this.#workers, this.#forceWorkers)) return undefined;
+    // deno-lint-ignore no-this-alias
+    const self = this;
+    return this.#decodeWorkers ??= {
+      bytes: workerBytes(chunkBytes, this.#workers, this.#fast !== null),
+      get enabled(): boolean {
+        return self.#threadsOn;
+      },
+      disable: () => void (this.#threadsOn = false),
+    };
   }
 
   /**
@@ -366,7 +421,10 @@ export class ZarrArray implements ArraySource, ArraySink {
     const r = toRegion(this.shape, region, { context: `Cannot read "${this.locator}"` });
     if (r.count.some((c) => c === 0)) return empty(r.count, this.dtype);
     const pieces = projectAxes(r, this.chunks);
-    if (pieces.every((p, i) => p.length === 1 && wholeChunk(p[0], r.step[i], this.chunks[i]))) {
+    if (
+      this.#fast === null &&
+      pieces.every((p, i) => p.length === 1 && wholeChunk(p[0], r.step[i], this.chunks[i]))
+    ) {
       // exactly one whole chunk: hand out the decoded buffer when it is C-ordered
       const { data, stride } = await this.#io.decode(pieces.map((p) => p[0].block));
       const c = new NDArray(this.dtype, data as never, this.chunks, stride);
@@ -455,8 +513,10 @@ export class ZarrArray implements ArraySource, ArraySink {
   }
 
   /**
-   * Stops the decode workers, if any were started (reads after this decode
-   * in the calling thread, or start new workers).
+   * Stops the decode workers now, if any run (reads after this start them
+   * again; idle workers stop by themselves 100 ms after their last job and
+   * never keep the process alive). Jobs of other arrays still running on
+   * them are decoded in their calling thread.
    *
    * @example
    * ```ts
@@ -467,30 +527,27 @@ export class ZarrArray implements ArraySource, ArraySink {
    * const z = await createZarr(`${dir}/c.zarr`, { shape: [4], dtype: "int16", chunks: [2], codec: "zstd" });
    * await z.write(undefined, full([4], 7, "int16"));
    * await z.close();
-   * assert.deepEqual((await z.read()).toArray(), [7, 7, 7, 7]); // decodes in this thread now
+   * assert.deepEqual((await z.read()).toArray(), [7, 7, 7, 7]);
    * await z.close();
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
-  async close(): Promise<void> {
-    const pool = this.#pool;
-    this.#pool = undefined;
-    await pool?.close();
+  close(): Promise<void> {
+    if (this.#workers > 0) decodePool(this.#workers)?.close();
+    return Promise.resolve();
   }
 
   /**
-   * Whether the decode workers take this read, starting them on first use:
-   * by default, reads of large compressed chunks into shared memory (the
-   * stream engine keeps two of them in flight) or of two or more of them.
+   * The decode workers that take this read, or null: by default, reads of
+   * large compressed chunks into shared memory (the stream engine keeps two
+   * of them in flight) or of two or more of them.
    */
-  #poolFor(nChunks: number, shared: boolean): DecodePool | null {
+  #poolFor(nChunks: number, shared: boolean): WorkerPool | null {
     const chunkBytes = this.#chunkSize * DTYPES[this.dtype].bytes;
+    if (!this.#threadsOn) return null;
     if (!threaded(this.codec, chunkBytes, this.#workers, this.#forceWorkers)) return null;
     if (!this.#forceWorkers && nChunks < 2 && !shared) return null;
-    if (this.#pool === undefined || (this.#pool !== null && !this.#pool.alive)) {
-      this.#pool = DecodePool.start(this.#workers);
-    }
-    return this.#pool;
+    return decodePool(this.#workers);
   }
 
   /** Decodes the chunks of `pieces` into `out` (C-contiguous, shape `r.count`). */
@@ -499,68 +556,84 @@ export class ZarrArray implements ArraySource, ArraySink {
     const shared = typeof SharedArrayBuffer === "function" &&
       out.data.buffer instanceof SharedArrayBuffer;
     const pool = this.#poolFor(nChunks, shared);
-    await forEachChunk(pieces, async (coords, ps) => {
-      let so = 0;
+    // the fast path in this thread is synchronous: one chunk at a time
+    const window = pool !== null ? 2 * pool.size : this.#fast !== null ? 1 : 4;
+    await eachChunk(pieces, window, async (coords, ps) => {
       let doff = out.offset;
       for (let i = 0; i < ps.length; i++) doff += ps[i].out * out.strides[i];
-      const counts = ps.map((p) => p.count);
-      const local = ps.map((p) => p.start);
-      if (pool !== null) {
-        let reply: DecodeReply | null = null;
-        try {
-          reply = await pool.run({
-            open: this.#openSpec,
-            coords,
-            dtype: this.dtype,
-            chunkSize: this.#chunkSize,
-            dest: shared
-              ? {
-                buffer: out.data.buffer as SharedArrayBuffer,
-                byteOffset: out.data.byteOffset,
-                length: out.data.length,
-                counts,
-                strides: [...out.strides],
-                offset: doff,
-                local,
-                step: [...r.step],
-              }
-              : undefined,
-          });
-        } catch (e) {
-          if (!(e instanceof WorkerUnavailable)) throw e;
-        }
-        if (reply !== null) {
-          if (reply.error !== undefined) throw this.#chunkError(coords, reply);
-          if (shared) return;
-          const data = new DTYPES[this.dtype].array(reply.bytes!) as AnyTypedArray;
-          for (let i = 0; i < ps.length; i++) so += local[i] * reply.stride![i];
-          copyInto(
-            new NDArray(this.dtype, out.data, counts, out.strides, doff),
-            new NDArray(
-              this.dtype,
-              data as never,
-              counts,
-              reply.stride!.map((s, i) => s * r.step[i]),
-              so,
-            ),
-          );
-          return;
-        }
-      }
-      const { data, stride } = await this.#io.decode(coords);
-      for (let i = 0; i < ps.length; i++) so += local[i] * stride[i];
-      const src = new NDArray(
-        this.dtype,
-        data as never,
-        counts,
-        stride.map((s, i) => s * r.step[i]),
-        so,
-      );
-      copyInto(new NDArray(this.dtype, out.data, counts, out.strides, doff), src);
+      const part: ChunkPart = {
+        counts: ps.map((p) => p.count),
+        local: ps.map((p) => p.start),
+        step: r.step,
+        strides: out.strides,
+        offset: doff,
+      };
+      if (pool !== null && await this.#decodeOnPool(pool, coords, part, out, shared)) return;
+      await this.#decodeHere(coords, part, out);
     });
   }
 
-  #chunkError(coords: readonly number[], reply: DecodeReply): FormatError {
+  /** One chunk on the decode workers; false when this thread must decode it. */
+  async #decodeOnPool(
+    pool: WorkerPool,
+    coords: number[],
+    part: ChunkPart,
+    out: NDArray,
+    shared: boolean,
+  ): Promise<boolean> {
+    const fast = this.#fast === null
+      ? undefined
+      : { path: this.#store.pathOf(this.chunkKey(coords)), kind: this.#fast };
+    const reply = await pool.run({
+      coords,
+      dtype: this.dtype,
+      chunks: [...this.chunks],
+      fast,
+      open: fast === undefined ? this.#openSpec : undefined,
+      dest: shared
+        ? {
+          buffer: out.data.buffer as unknown as SharedArrayBuffer,
+          byteOffset: out.data.byteOffset,
+          length: out.data.length,
+          ...part,
+          step: [...part.step],
+          strides: [...part.strides],
+        }
+        : undefined,
+    }) as DecodeReply;
+    if (reply.error === UNAVAILABLE || reply.missing) return false;
+    if (reply.error !== undefined) throw this.#chunkError(coords, reply);
+    if (shared) return true;
+    const data = new DTYPES[this.dtype].array(reply.bytes!) as AnyTypedArray;
+    copyPart(this.dtype, data, reply.stride!, part, out);
+    return true;
+  }
+
+  /** One chunk in this thread: the fast path, else zarrita (and missing chunks). */
+  async #decodeHere(coords: number[], part: ChunkPart, out: NDArray): Promise<void> {
+    if (this.#fast !== null) {
+      const path = this.#store.pathOf(this.chunkKey(coords));
+      try {
+        const bufs = THREAD_BUFFERS;
+        if (decodeChunkInto(path, this.#fast, this.dtype, this.chunks, part, out.data, bufs)) {
+          return;
+        }
+      } catch (e) {
+        const item = DTYPES[this.dtype].bytes;
+        throw this.#chunkError(
+          coords,
+          e instanceof SizeError
+            ? { id: 0, error: String(e.bytes / item), kind: "size" }
+            : { id: 0, error: (e as Error).message, kind: "decode" },
+          e,
+        );
+      }
+    }
+    const { data, stride } = await this.#io.decode(coords);
+    copyPart(this.dtype, data, stride, part, out);
+  }
+
+  #chunkError(coords: readonly number[], reply: DecodeReply, cause?: unknown): FormatError {
     return new FormatError(
       this.path,
       reply.kind === "size"
@@ -568,6 +641,7 @@ export class ZarrArray implements ArraySource, ArraySink {
           this.chunkKey(coords)
         }" holds ${reply.error} elements after decoding, expected ${this.#chunkSize}`
         : `chunk "${this.chunkKey(coords)}" cannot be decoded: ${reply.error}`,
+      cause === undefined ? undefined : { cause },
     );
   }
 
