@@ -46,7 +46,8 @@ function bytesOf(a: NDArray): Uint8Array {
 /** A C-contiguous float32 array over a SharedArrayBuffer (as the stream engine's arena). */
 function shared(shape: readonly number[]): NDArray {
   const n = shape.reduce((a, b) => a * b, 1);
-  return new NDArray("float32", new Float32Array(new SharedArrayBuffer(4 * n + 64), 64, n), shape);
+  const data = new Float32Array(new SharedArrayBuffer(4 * n + 64), 64, n);
+  return new NDArray("float32", data as unknown as Float32Array<ArrayBuffer>, shape);
 }
 
 Deno.test({
@@ -57,7 +58,7 @@ Deno.test({
     const store = `${dir.path}/py.zarr`;
     const names = (await runPython(WRITE_PY, store)).trim().split(",");
     const want = await readNpy(`${store}.npy`);
-    const regions = [undefined, "3:290:5, 1:519:3", "128:256, 0:128", "299, :"];
+    const regions = [undefined, "3:290:5, 1:519:3", "128:256, 0:128", "299:300, :"];
     for (const name of names) {
       const one = await openZarr(`${store}/${name}`, { threads: 1 });
       const two = await openZarr(`${store}/${name}`, { threads: 2 });
@@ -65,7 +66,7 @@ Deno.test({
       assert.ok(two.decodeWorkers?.enabled, name);
       try {
         for (const region of regions) {
-          const ref = region === undefined ? want : want.get(region);
+          const ref = region === undefined ? want : want.slice(region);
           const what = `${name} ${region}`;
           assert.deepEqual(bytesOf(await one.read(region)), bytesOf(ref), what);
           assert.deepEqual(bytesOf(await two.read(region)), bytesOf(ref), `${what} (pool)`);
@@ -153,7 +154,7 @@ Deno.test({
         await Deno.writeFile(file, bad);
         const messages: string[] = [];
         for (const threads of [1, 2]) {
-          const z = await openZarr(`${store}/${name}`, { threads });
+          const z = await openZarr(`${store}:/${name}`, { threads });
           for (const read of [() => z.read(), () => z.readInto("", shared(z.shape))]) {
             let err: unknown = null;
             try {
