@@ -65,11 +65,11 @@ function rssMiB(): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function sumOnce(codec: string): Promise<Float32Array> {
+async function sumOnce(codec: string): Promise<Float32Array<ArrayBuffer>> {
   const a = await open(store(codec));
   try {
     const r = await a.reduce("sum", { axis: 0 }).compute({ memory: o.memory });
-    return Float32Array.from(r.data as Float32Array);
+    return new Float32Array(r.data as ArrayLike<number>);
   } finally {
     a.close();
   }
@@ -134,7 +134,9 @@ if (o.split !== undefined) {
       tDecode += performance.now() - t;
       t = performance.now();
       const f = new Float32Array(chunk.buffer);
-      for (let r = 0; r < cr; r++) block.set(f.subarray(r * cc, (r + 1) * cc), r * z.shape[1] + j * cc);
+      for (let r = 0; r < cr; r++) {
+        block.set(f.subarray(r * cc, (r + 1) * cc), r * z.shape[1] + j * cc);
+      }
       tCopy += performance.now() - t;
     }
     const t = performance.now();
@@ -147,7 +149,9 @@ if (o.split !== undefined) {
   const f = (ms: number) => `${(ms / 1000).toFixed(3)} s (${(gb / (ms / 1000)).toFixed(2)} GB/s)`;
   console.log(`${o.split} split, one thread, ${gb.toFixed(2)} GB (load ${load()}):`);
   console.log(`  file read ${f(tRead)}\n  decode (decompress + unshuffle) ${f(tDecode)}`);
-  console.log(`  copy into block ${f(tCopy)}\n  reduce ${f(tReduce)}\n  total ${total.toFixed(3)} s`);
+  console.log(
+    `  copy into block ${f(tCopy)}\n  reduce ${f(tReduce)}\n  total ${total.toFixed(3)} s`,
+  );
   Deno.exit(0);
 }
 
@@ -191,7 +195,9 @@ console.log(
   `sum over axis 0, ${rows} x ${cols} float32, chunks 1024 x 1024, memory ${o.memory}; ` +
     `dask ${o["dask-threads"]} threads; best of ${o.reps} in-process, ${o.rounds} rounds`,
 );
-console.log("| codec | Tessera in-proc s | dask in-proc s | ratio | Tessera process s | dask process s | ratio | max rel diff | load |");
+console.log(
+  "| codec | Tessera in-proc s | dask in-proc s | ratio | Tessera process s | dask process s | ratio | max rel diff | load |",
+);
 console.log("|---|---|---|---|---|---|---|---|---|");
 for (const codec of codecs) {
   const ti: number[] = [], di: number[] = [], tw: number[] = [], dw: number[] = [];

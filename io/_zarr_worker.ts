@@ -66,7 +66,15 @@ function runFast(job: DecodeJob & { id: number }): { reply: DecodeReply; transfe
   const item = DTYPES[dtype].bytes;
   try {
     if (job.dest) {
-      const ok = decodeChunkInto(job.fast!.path, job.fast!.kind, dtype, job.chunks, job.dest, destArray(job), bufs);
+      const ok = decodeChunkInto(
+        job.fast!.path,
+        job.fast!.kind,
+        dtype,
+        job.chunks,
+        job.dest,
+        destArray(job),
+        bufs,
+      );
       return { reply: ok ? { id: job.id } : { id: job.id, missing: true }, transfer: [] };
     }
     const out = new DTYPES[dtype].array(size) as AnyTypedArray;
@@ -107,9 +115,10 @@ async function runZarrita(
   const dtype = job.dtype as DType;
   const size = job.chunks.reduce((a, b) => a * b, 1);
   // zarrita's BoolArray: its bytes
-  const data = (raw.constructor?.name === "BoolArray"
-    ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)
-    : raw) as AnyTypedArray;
+  const data =
+    (raw.constructor?.name === "BoolArray"
+      ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)
+      : raw) as AnyTypedArray;
   if (!(data instanceof DTYPES[dtype].array) || data.length !== size) {
     return {
       reply: { id: job.id, error: String((data as { length?: number })?.length), kind: "size" },

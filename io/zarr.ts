@@ -19,10 +19,8 @@
 
 import { loadZarrita, type Zarrita as zarr } from "./_npm.ts";
 import {
-  type AnyTypedArray,
   type Complex,
   type DType,
-  DTYPES,
   isComplex,
   type Scalar,
 } from "../core/dtype.ts";
@@ -31,28 +29,11 @@ import { FormatError, ShapeMismatchError } from "../core/errors.ts";
 import { empty, NDArray } from "../core/ndarray.ts";
 import { registerCodecs } from "./_zarr_codecs.ts";
 import { type ArrayMeta, readNode } from "./_zarr_meta.ts";
-import { forEachChunk, ZarrChunks } from "./_zarr_write.ts";
+import { ZarrChunks } from "./_zarr_write.ts";
 import { FsStore } from "./_zarr_store.ts";
 import { listNodes, openStore, writeArrayMeta, writeGroupMeta, zarrLocator } from "./_zarr_tree.ts";
-import {
-  decodePool,
-  decoderBytes,
-  type DecodeReply,
-  type OpenSpec,
-  threaded,
-  workerBytes,
-} from "./_zarr_pool.ts";
-import {
-  type ChunkPart,
-  copyPart,
-  decodeChunkInto,
-  eachChunk,
-  type FastKind,
-  fastKind,
-  SizeError,
-  THREAD_BUFFERS,
-} from "./_zarr_fast.ts";
-import { parseThreads, threadCount, UNAVAILABLE, type WorkerPool } from "../core/threads.ts";
+import { ChunkReader } from "./_zarr_read.ts";
+import { parseThreads, threadCount } from "../core/threads.ts";
 import { formatLocator } from "./locator.ts";
 import type { ZarrCreateOptions, ZarrGroupOptions } from "./zarr_options.ts";
 
@@ -166,13 +147,7 @@ export class ZarrArray implements ArraySource, ArraySink {
   readonly writable: boolean;
   #store: FsStore;
   #io: ZarrChunks;
-  #chunkSize: number;
-  #workers: number;
-  #forceWorkers: boolean;
-  #threadsOn = true;
-  #decodeWorkers: DecodeWorkers | undefined;
-  #fast: FastKind | null;
-  #openSpec: OpenSpec;
+  #reader: ChunkReader;
 
   private constructor(
     store: FsStore,
@@ -205,20 +180,17 @@ export class ZarrArray implements ArraySource, ArraySink {
     this.attributes = Object.freeze({ ...meta.attributes });
     if (meta.dimensions !== null) this.dimensions = Object.freeze([...meta.dimensions]);
     this.writable = writable;
-    this.#chunkSize = meta.chunks.reduce((a, b) => a * b, 1);
-    this.#forceWorkers = workers !== undefined;
+    const forced = workers !== undefined && !isComplex(meta.dtype);
     const t = threadCount();
     // the decode workers open arrays with zarrita directly, which has no complex
-    this.#workers = isComplex(meta.dtype) ? 0 : workers ?? (t === 1 ? 0 : t);
-    if (isComplex(meta.dtype)) this.#forceWorkers = false;
-    this.#fast = fastKind(meta);
-    this.#openSpec = {
+    workers = isComplex(meta.dtype) ? 0 : workers ?? (t === 1 ? 0 : t);
+    this.#reader = new ChunkReader(store, this.#io, meta, workers, forced, {
       root: store.root,
       object: meta.path,
       format: meta.zarrFormat,
       consolidated: store.consolidatedDoc,
       openId: ++openIds,
-    };
+    });
   }
 
   /**
@@ -307,8 +279,7 @@ export class ZarrArray implements ArraySource, ArraySink {
    * ```
    */
   get cacheBytes(): number {
-    const chunkBytes = this.#chunkSize * DTYPES[this.dtype].bytes;
-    return decoderBytes(this.codec, chunkBytes, this.#fast !== null);
+    return this.#reader.cacheBytes;
   }
 
   /**
@@ -330,17 +301,7 @@ export class ZarrArray implements ArraySource, ArraySink {
    * ```
    */
   get decodeWorkers(): DecodeWorkers | undefined {
-    const chunkBytes = this.#chunkSize * DTYPES[this.dtype].bytes;
-    if (!threaded(this.codec, chunkBytes, this.#workers, this.#forceWorkers)) return undefined;
-    // deno-lint-ignore no-this-alias
-    const self = this;
-    return this.#decodeWorkers ??= {
-      bytes: workerBytes(chunkBytes, this.#workers, this.#fast !== null),
-      get enabled(): boolean {
-        return self.#threadsOn;
-      },
-      disable: () => void (this.#threadsOn = false),
-    };
+    return this.#reader.decodeWorkers;
   }
 
   /**
@@ -422,7 +383,7 @@ export class ZarrArray implements ArraySource, ArraySink {
     if (r.count.some((c) => c === 0)) return empty(r.count, this.dtype);
     const pieces = projectAxes(r, this.chunks);
     if (
-      this.#fast === null &&
+      !this.#reader.fast &&
       pieces.every((p, i) => p.length === 1 && wholeChunk(p[0], r.step[i], this.chunks[i]))
     ) {
       // exactly one whole chunk: hand out the decoded buffer when it is C-ordered
@@ -431,7 +392,7 @@ export class ZarrArray implements ArraySource, ArraySink {
       return c.isContiguous ? c : c.copy();
     }
     const out = empty(r.count, this.dtype);
-    await this.#fill(r, pieces, out);
+    await this.#reader.fill(r, pieces, out);
     return out;
   }
 
@@ -481,7 +442,7 @@ export class ZarrArray implements ArraySource, ArraySink {
       pieces.every((p, i) => p.length === 1 && wholeChunk(p[0], r.step[i], this.chunks[i])) &&
       await this.#readRawChunk(pieces.map((p) => p[0].block), out)
     ) return out;
-    await this.#fill(r, pieces, out);
+    await this.#reader.fill(r, pieces, out);
     return out;
   }
 
@@ -533,116 +494,8 @@ export class ZarrArray implements ArraySource, ArraySink {
    * ```
    */
   close(): Promise<void> {
-    if (this.#workers > 0) decodePool(this.#workers)?.close();
+    this.#reader.close();
     return Promise.resolve();
-  }
-
-  /**
-   * The decode workers that take this read, or null: by default, reads of
-   * large compressed chunks into shared memory (the stream engine keeps two
-   * of them in flight) or of two or more of them.
-   */
-  #poolFor(nChunks: number, shared: boolean): WorkerPool | null {
-    const chunkBytes = this.#chunkSize * DTYPES[this.dtype].bytes;
-    if (!this.#threadsOn) return null;
-    if (!threaded(this.codec, chunkBytes, this.#workers, this.#forceWorkers)) return null;
-    if (!this.#forceWorkers && nChunks < 2 && !shared) return null;
-    return decodePool(this.#workers);
-  }
-
-  /** Decodes the chunks of `pieces` into `out` (C-contiguous, shape `r.count`). */
-  async #fill(r: Region, pieces: AxisPiece[][], out: NDArray): Promise<void> {
-    const nChunks = pieces.reduce((a, p) => a * p.length, 1);
-    const shared = typeof SharedArrayBuffer === "function" &&
-      out.data.buffer instanceof SharedArrayBuffer;
-    const pool = this.#poolFor(nChunks, shared);
-    // the fast path in this thread is synchronous: one chunk at a time
-    const window = pool !== null ? 2 * pool.size : this.#fast !== null ? 1 : 4;
-    await eachChunk(pieces, window, async (coords, ps) => {
-      let doff = out.offset;
-      for (let i = 0; i < ps.length; i++) doff += ps[i].out * out.strides[i];
-      const part: ChunkPart = {
-        counts: ps.map((p) => p.count),
-        local: ps.map((p) => p.start),
-        step: r.step,
-        strides: out.strides,
-        offset: doff,
-      };
-      if (pool !== null && await this.#decodeOnPool(pool, coords, part, out, shared)) return;
-      await this.#decodeHere(coords, part, out);
-    });
-  }
-
-  /** One chunk on the decode workers; false when this thread must decode it. */
-  async #decodeOnPool(
-    pool: WorkerPool,
-    coords: number[],
-    part: ChunkPart,
-    out: NDArray,
-    shared: boolean,
-  ): Promise<boolean> {
-    const fast = this.#fast === null
-      ? undefined
-      : { path: this.#store.pathOf(this.chunkKey(coords)), kind: this.#fast };
-    const reply = await pool.run({
-      coords,
-      dtype: this.dtype,
-      chunks: [...this.chunks],
-      fast,
-      open: fast === undefined ? this.#openSpec : undefined,
-      dest: shared
-        ? {
-          buffer: out.data.buffer as unknown as SharedArrayBuffer,
-          byteOffset: out.data.byteOffset,
-          length: out.data.length,
-          ...part,
-          step: [...part.step],
-          strides: [...part.strides],
-        }
-        : undefined,
-    }) as DecodeReply;
-    if (reply.error === UNAVAILABLE || reply.missing) return false;
-    if (reply.error !== undefined) throw this.#chunkError(coords, reply);
-    if (shared) return true;
-    const data = new DTYPES[this.dtype].array(reply.bytes!) as AnyTypedArray;
-    copyPart(this.dtype, data, reply.stride!, part, out);
-    return true;
-  }
-
-  /** One chunk in this thread: the fast path, else zarrita (and missing chunks). */
-  async #decodeHere(coords: number[], part: ChunkPart, out: NDArray): Promise<void> {
-    if (this.#fast !== null) {
-      const path = this.#store.pathOf(this.chunkKey(coords));
-      try {
-        const bufs = THREAD_BUFFERS;
-        if (decodeChunkInto(path, this.#fast, this.dtype, this.chunks, part, out.data, bufs)) {
-          return;
-        }
-      } catch (e) {
-        const item = DTYPES[this.dtype].bytes;
-        throw this.#chunkError(
-          coords,
-          e instanceof SizeError
-            ? { id: 0, error: String(e.bytes / item), kind: "size" }
-            : { id: 0, error: (e as Error).message, kind: "decode" },
-          e,
-        );
-      }
-    }
-    const { data, stride } = await this.#io.decode(coords);
-    copyPart(this.dtype, data, stride, part, out);
-  }
-
-  #chunkError(coords: readonly number[], reply: DecodeReply, cause?: unknown): FormatError {
-    return new FormatError(
-      this.path,
-      reply.kind === "size"
-        ? `chunk "${
-          this.chunkKey(coords)
-        }" holds ${reply.error} elements after decoding, expected ${this.#chunkSize}`
-        : `chunk "${this.chunkKey(coords)}" cannot be decoded: ${reply.error}`,
-      cause === undefined ? undefined : { cause },
-    );
   }
 
   /**
