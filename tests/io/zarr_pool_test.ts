@@ -229,3 +229,33 @@ console.log(JSON.stringify({ rss: out, hwm: hwm() }));
     assert.ok(hwm <= 64 + 150, `peak RSS ${hwm} MiB, RSS ${rss}`);
   },
 });
+
+Deno.test("The planner turns Zarr decode workers off when they take over half the budget", async () => {
+  await using dir = await tempDir();
+  const { createZarr } = await import("../../io/zarr.ts");
+  const { fromSource } = await import("../../stream/mod.ts");
+  const { arange } = await import("../../core/ndarray.ts");
+  const loc = `${dir.path}/p.zarr`;
+  const w = await createZarr(loc, {
+    shape: [2048, 1024],
+    dtype: "float32",
+    chunks: [512, 512],
+    codec: "blosc",
+  });
+  await w.write(
+    undefined,
+    arange(2048 * 1024, undefined, undefined, "float32").reshape([2048, 1024]),
+  );
+  const sums: Uint8Array[] = [];
+  for (const [memory, on] of [["512MiB", true], ["64MiB", false]] as const) {
+    const z = await openZarr(loc, { threads: 2 });
+    const workers = z.decodeWorkers!;
+    // 2 workers: their heaps and chunk buffers (1 MiB chunks)
+    assert.ok(workers.bytes > 32 << 20 && workers.bytes < 256 << 20, `${workers.bytes}`);
+    const r = await fromSource(z).reduce("sum", { axis: 0 }).compute({ memory });
+    assert.equal(workers.enabled, on, memory);
+    sums.push(bytesOf(r));
+    await z.close();
+  }
+  assert.deepEqual(sums[0], sums[1]);
+});
