@@ -9,7 +9,6 @@
 // complex, bool, no native library) goes through zarrita.
 
 import { type AnyTypedArray, type DType, DTYPES, isComplex } from "../core/dtype.ts";
-import { copyInto, NDArray } from "../core/ndarray.ts";
 import type { CodecLibraryName } from "../ffi/codecs.ts";
 import {
   bloscDecode,
@@ -199,13 +198,7 @@ export function decodeChunkInto(
   const scratch = bufs.scratch(n);
   decodeInto(kind, src, n, new Uint8Array(scratch, 0, n));
   const Ctor = DTYPES[dtype].array;
-  const data = new Ctor(scratch, 0, size) as AnyTypedArray;
-  let so = 0;
-  for (let i = 0; i < cs.length; i++) so += part.local[i] * cs[i];
-  copyInto(
-    new NDArray(dtype, out as never, part.counts, part.strides, part.offset),
-    new NDArray(dtype, data as never, part.counts, cs.map((s, i) => s * part.step[i]), so),
-  );
+  copyPart(new Ctor(scratch, 0, size) as AnyTypedArray, cs, part, out);
   return true;
 }
 
@@ -213,22 +206,48 @@ export function decodeChunkInto(
 export const THREAD_BUFFERS: ChunkBuffers = new ChunkBuffers();
 
 /**
- * Copies the selected part of a decoded chunk (`data` with strides
- * `stride`) into `out`.
+ * Copies the selected part of a decoded chunk (`data`, of the destination's
+ * type, with element strides `stride`) into `out`: whole inner rows at once.
  */
 export function copyPart(
-  dtype: DType,
   data: AnyTypedArray,
   stride: readonly number[],
   part: ChunkPart,
-  out: NDArray,
+  out: AnyTypedArray,
 ): void {
+  const nd = part.counts.length;
+  if (part.counts.some((c) => c === 0)) return;
   let so = 0;
-  for (let i = 0; i < stride.length; i++) so += part.local[i] * stride[i];
-  copyInto(
-    new NDArray(dtype, out.data as never, part.counts, part.strides, part.offset),
-    new NDArray(dtype, data as never, part.counts, stride.map((s, i) => s * part.step[i]), so),
-  );
+  for (let i = 0; i < nd; i++) so += part.local[i] * stride[i];
+  if (nd === 0) {
+    out[part.offset] = data[so];
+    return;
+  }
+  const ss = stride.map((s, i) => s * part.step[i]);
+  const ds = part.strides;
+  const last = nd - 1;
+  const n = part.counts[last];
+  const dst = out as Float64Array;
+  const src = data as Float64Array;
+  const contiguous = ss[last] === 1 && ds[last] === 1;
+  const idx = new Array<number>(last).fill(0);
+  let d = part.offset;
+  let s = so;
+  for (;;) {
+    if (contiguous) dst.set(src.subarray(s, s + n), d);
+    else for (let k = 0; k < n; k++) dst[d + k * ds[last]] = src[s + k * ss[last]];
+    let ax = last - 1;
+    while (ax >= 0) {
+      d += ds[ax];
+      s += ss[ax];
+      if (++idx[ax] < part.counts[ax]) break;
+      d -= ds[ax] * part.counts[ax];
+      s -= ss[ax] * part.counts[ax];
+      idx[ax] = 0;
+      ax--;
+    }
+    if (ax < 0) return;
+  }
 }
 
 /**

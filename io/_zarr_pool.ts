@@ -4,7 +4,8 @@
 // (io/_zarr_fast.ts: native codec straight into shared memory) or opens the
 // array with zarrita and decodes the chunk that way. A reply of
 // `{ error: UNAVAILABLE }` (no worker could start, or it died) means: decode
-// in the calling thread. Idle workers stop after 100 ms (WorkerPool).
+// in the calling thread. Idle workers stop after 500 ms (IDLE_MS), or when
+// the last array that used them closes.
 
 import { WorkerPool } from "../core/threads.ts";
 import { granted } from "../core/permissions.ts";
@@ -105,6 +106,32 @@ export function workerBytes(chunkBytes: number, workers: number, fast: boolean):
 }
 
 const WORKER_URL = new URL("./_zarr_worker.ts", import.meta.url);
+/**
+ * Idle workers stop after this long: a worker takes about 0.2 s to start
+ * (its modules, on this loaded machine), and the stream engine leaves them
+ * idle while it reduces a block (often over 100 ms). An idle Web Worker keeps
+ * the process alive (measured, Deno 2.9): closing the last array that used
+ * the workers stops them at once (see `release`).
+ */
+const IDLE_MS = 500;
+/** Open arrays that used each pool. */
+const LEASES = new Map<WorkerPool, number>();
+
+/** Notes that an open array uses `pool` (until {@link release}). */
+export function lease(pool: WorkerPool): void {
+  LEASES.set(pool, (LEASES.get(pool) ?? 0) + 1);
+}
+
+/** An array that used `pool` is closed: the last one stops its workers now. */
+export function release(pool: WorkerPool): void {
+  const n = (LEASES.get(pool) ?? 1) - 1;
+  if (n > 0) {
+    LEASES.set(pool, n);
+    return;
+  }
+  LEASES.delete(pool);
+  pool.close();
+}
 const POOLS = new Map<string, WorkerPool>();
 
 /**
@@ -123,7 +150,7 @@ export function decodePool(n: number, url: URL = WORKER_URL): WorkerPool | null 
   const key = `${n} ${url.href}`;
   let p = POOLS.get(key);
   if (p === undefined) {
-    p = new WorkerPool(url, n);
+    p = new WorkerPool(url, n, IDLE_MS);
     POOLS.set(key, p);
   }
   return p;

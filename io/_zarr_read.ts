@@ -7,7 +7,7 @@
 import { type AnyTypedArray, DTYPES } from "../core/dtype.ts";
 import { FormatError } from "../core/errors.ts";
 import type { AxisPiece } from "../core/indexer.ts";
-import type { NDArray } from "../core/ndarray.ts";
+import { copyInto, NDArray } from "../core/ndarray.ts";
 import { UNAVAILABLE, type WorkerPool } from "../core/threads.ts";
 import {
   type ChunkPart,
@@ -24,7 +24,9 @@ import {
   decodePool,
   decoderBytes,
   type DecodeReply,
+  lease,
   type OpenSpec,
+  release,
   threaded,
   workerBytes,
 } from "./_zarr_pool.ts";
@@ -42,6 +44,7 @@ export class ChunkReader {
   readonly #chunkSize: number;
   readonly #fast: FastKind | null;
   #threadsOn = true;
+  #leased: WorkerPool | null = null;
   #decodeWorkers: DecodeWorkers | undefined;
   readonly dtype: ArrayMeta["dtype"];
   readonly chunks: readonly number[];
@@ -73,6 +76,12 @@ export class ChunkReader {
     this.path = store.root;
   }
 
+  /** The array is closed: the last array that used the workers stops them. */
+  close(): void {
+    if (this.#leased !== null) release(this.#leased);
+    this.#leased = null;
+  }
+
   /** Whether chunks go through the fast path. */
   get fast(): boolean {
     return this.#fast !== null;
@@ -102,11 +111,6 @@ export class ChunkReader {
     };
   }
 
-  /** Stops the decode workers now (ZarrArray.close). */
-  close(): void {
-    if (this.#workers > 0) decodePool(this.#workers)?.close();
-  }
-
   /**
    * The decode workers that take this read, or null: by default, reads of
    * large compressed chunks into shared memory (the stream engine keeps two
@@ -117,7 +121,13 @@ export class ChunkReader {
     if (!this.#threadsOn) return null;
     if (!threaded(this.codec, chunkBytes, this.#workers, this.#forceWorkers)) return null;
     if (!this.#forceWorkers && nChunks < 2 && !shared) return null;
-    return decodePool(this.#workers);
+    const pool = decodePool(this.#workers);
+    if (pool !== null && this.#leased !== pool) {
+      if (this.#leased !== null) release(this.#leased);
+      lease(pool);
+      this.#leased = pool;
+    }
+    return pool;
   }
 
   /** Decodes the chunks of `pieces` into `out` (C-contiguous, shape `r.count`). */
@@ -175,7 +185,7 @@ export class ChunkReader {
     if (reply.error !== undefined) throw this.#chunkError(coords, reply);
     if (shared) return true;
     const data = new DTYPES[this.dtype].array(reply.bytes!) as AnyTypedArray;
-    copyPart(this.dtype, data, reply.stride!, part, out);
+    copyPart(data, reply.stride!, part, out.data as AnyTypedArray);
     return true;
   }
 
@@ -200,7 +210,19 @@ export class ChunkReader {
       }
     }
     const { data, stride } = await this.#io.decode(coords);
-    copyPart(this.dtype, data, stride, part, out);
+    // through NDArray: complex elements are pairs of floats
+    let so = 0;
+    for (let i = 0; i < stride.length; i++) so += part.local[i] * stride[i];
+    copyInto(
+      new NDArray(this.dtype, out.data as never, part.counts, part.strides, part.offset),
+      new NDArray(
+        this.dtype,
+        data as never,
+        part.counts,
+        stride.map((s, i) => s * part.step[i]),
+        so,
+      ),
+    );
   }
 
   #chunkError(coords: readonly number[], reply: DecodeReply, cause?: unknown): FormatError {

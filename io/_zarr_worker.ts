@@ -7,8 +7,7 @@
 // transferred. Every reply carries the job's id.
 
 import { type AnyTypedArray, type DType, DTYPES } from "../core/dtype.ts";
-import { copyInto, NDArray } from "../core/ndarray.ts";
-import { ChunkBuffers, decodeChunkInto, SizeError } from "./_zarr_fast.ts";
+import { ChunkBuffers, copyPart, decodeChunkInto, SizeError } from "./_zarr_fast.ts";
 import type { DecodeJob, DecodeReply, OpenSpec } from "./_zarr_pool.ts";
 import type { Zarrita as zarr } from "./_npm.ts";
 import type { FsStore } from "./_zarr_store.ts";
@@ -127,12 +126,7 @@ async function runZarrita(
   }
   const d = job.dest;
   if (d) {
-    let so = 0;
-    for (let i = 0; i < d.counts.length; i++) so += d.local[i] * chunk.stride[i];
-    copyInto(
-      new NDArray(dtype, destArray(job) as never, d.counts, d.strides, d.offset),
-      new NDArray(dtype, data as never, d.counts, chunk.stride.map((s, i) => s * d.step[i]), so),
-    );
+    copyPart(data, chunk.stride, d, destArray(job));
     return { reply: { id: job.id, stride: chunk.stride }, transfer: [] };
   }
   const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength &&

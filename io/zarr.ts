@@ -18,12 +18,7 @@
  */
 
 import { loadZarrita, type Zarrita as zarr } from "./_npm.ts";
-import {
-  type Complex,
-  type DType,
-  isComplex,
-  type Scalar,
-} from "../core/dtype.ts";
+import { type Complex, type DType, isComplex, type Scalar } from "../core/dtype.ts";
 import { checkComplexMeta, complexFloatStore } from "./_zarr_complex.ts";
 import { FormatError, ShapeMismatchError } from "../core/errors.ts";
 import { empty, NDArray } from "../core/ndarray.ts";
@@ -474,10 +469,9 @@ export class ZarrArray implements ArraySource, ArraySink {
   }
 
   /**
-   * Stops the decode workers now, if any run (reads after this start them
-   * again; idle workers stop by themselves 100 ms after their last job and
-   * never keep the process alive). Jobs of other arrays still running on
-   * them are decoded in their calling thread.
+   * Closes the array: when no other open array uses the decode workers,
+   * they stop now (an idle worker keeps the process alive until it stops by
+   * itself, 500 ms after its last job). Reads after `close` still work.
    *
    * @example
    * ```ts

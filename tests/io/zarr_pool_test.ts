@@ -124,7 +124,7 @@ Deno.test({
       const z = await openZarr(`${store}/${name}`, { threads: 2 });
       const out = shared(want.shape);
       const reading = z.readInto("", out);
-      await z.close(); // terminates the workers: their jobs come back UNAVAILABLE
+      decodePool(2)!.close(); // terminates the workers: their jobs come back UNAVAILABLE
       await reading;
       assert.deepEqual(bytesOf(out), bytesOf(want), name);
       const again = await z.read(); // new workers
