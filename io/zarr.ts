@@ -18,32 +18,18 @@
  */
 
 import { loadZarrita, type Zarrita as zarr } from "./_npm.ts";
-import {
-  type AnyTypedArray,
-  type Complex,
-  type DType,
-  DTYPES,
-  isComplex,
-  type Scalar,
-} from "../core/dtype.ts";
+import { type Complex, type DType, isComplex, type Scalar } from "../core/dtype.ts";
 import { checkComplexMeta, complexFloatStore } from "./_zarr_complex.ts";
 import { FormatError, ShapeMismatchError } from "../core/errors.ts";
-import { copyInto, empty, NDArray } from "../core/ndarray.ts";
+import { empty, NDArray } from "../core/ndarray.ts";
 import { registerCodecs } from "./_zarr_codecs.ts";
 import { type ArrayMeta, readNode } from "./_zarr_meta.ts";
-import { forEachChunk, ZarrChunks } from "./_zarr_write.ts";
+import { ZarrChunks } from "./_zarr_write.ts";
 import { QUEUED_WRITE } from "./_encode_pool.ts";
 import { FsStore } from "./_zarr_store.ts";
 import { listNodes, openStore, writeArrayMeta, writeGroupMeta, zarrLocator } from "./_zarr_tree.ts";
-import {
-  DecodePool,
-  decoderBytes,
-  type DecodeReply,
-  DEFAULT_WORKERS,
-  type OpenSpec,
-  threaded,
-  WorkerUnavailable,
-} from "./_zarr_pool.ts";
+import { ChunkReader } from "./_zarr_read.ts";
+import { parseThreads, threadCount } from "../core/threads.ts";
 import { formatLocator } from "./locator.ts";
 import type { ZarrCreateOptions, ZarrGroupOptions } from "./zarr_options.ts";
 
@@ -51,27 +37,31 @@ export type { ZarrCreateOptions, ZarrGroupOptions };
 import {
   type ArraySink,
   type ArraySource,
+  type DecodeWorkers,
   type Region,
   type RegionLike,
   toRegion,
 } from "./region.ts";
 import { type AxisPiece, blockRegion, projectAxes } from "../core/indexer.ts";
 
-let consolidatedIds = 0;
+let openIds = 0;
 
 /** Options of {@link openZarr}. */
 export interface ZarrOpenOptions {
   /** Allow `write` and `writeChunk` (default false: the store is never modified). */
   readonly write?: boolean;
   /**
-   * Decode threads: reads of two or more compressed chunks of at least
-   * 256 KiB (or of one into shared memory) read and decode them on this many
-   * worker threads (default 2 with two or more cores, else 0). A number given here is used for every read,
-   * however small; 0 decodes in the calling thread. When a worker cannot
-   * start (e.g. no read permission for the worker module), chunks are decoded
-   * in the calling thread. Call {@link ZarrArray.close} to stop the workers
-   * (idle workers never keep the process alive).
+   * Decode threads (core/threads.ts `threadCount`: default the process's
+   * `--threads`, else TESSERA_THREADS, else the cores per local MPI rank):
+   * reads of two or more compressed chunks of at least 256 KiB (or of one
+   * into shared memory) read and decode them on this many Web Workers; 1
+   * decodes in the calling thread. A number given here is used for every
+   * read, however small. When a worker cannot start (e.g. no read permission
+   * for the worker module) or dies, chunks are decoded in the calling
+   * thread. Idle workers stop by themselves after 100 ms.
    */
+  readonly threads?: number;
+  /** Decode workers, the older spelling of `threads`: 0 decodes in the calling thread. */
   readonly workers?: number;
 }
 
@@ -153,11 +143,7 @@ export class ZarrArray implements ArraySource, ArraySink {
   readonly writable: boolean;
   #store: FsStore;
   #io: ZarrChunks;
-  #chunkSize: number;
-  #workers: number;
-  #forceWorkers: boolean;
-  #pool: DecodePool | null | undefined = undefined;
-  #openSpec: OpenSpec;
+  #reader: ChunkReader;
 
   private constructor(
     store: FsStore,
@@ -190,19 +176,17 @@ export class ZarrArray implements ArraySource, ArraySink {
     this.attributes = Object.freeze({ ...meta.attributes });
     if (meta.dimensions !== null) this.dimensions = Object.freeze([...meta.dimensions]);
     this.writable = writable;
-    this.#chunkSize = meta.chunks.reduce((a, b) => a * b, 1);
-    const cores = typeof navigator === "object" ? navigator.hardwareConcurrency ?? 1 : 1;
-    this.#forceWorkers = workers !== undefined;
+    const forced = workers !== undefined && !isComplex(meta.dtype);
+    const t = threadCount();
     // the decode workers open arrays with zarrita directly, which has no complex
-    this.#workers = isComplex(meta.dtype) ? 0 : workers ?? (cores >= 2 ? DEFAULT_WORKERS : 0);
-    if (isComplex(meta.dtype)) this.#forceWorkers = false;
-    this.#openSpec = {
+    workers = isComplex(meta.dtype) ? 0 : workers ?? (t === 1 ? 0 : t);
+    this.#reader = new ChunkReader(store, this.#io, meta, workers, forced, {
       root: store.root,
       object: meta.path,
       format: meta.zarrFormat,
       consolidated: store.consolidatedDoc,
-      consolidatedId: store.consolidated ? ++consolidatedIds : 0,
-    };
+      openId: ++openIds,
+    });
   }
 
   /**
@@ -228,9 +212,13 @@ export class ZarrArray implements ArraySource, ArraySink {
     const lib = await loadZarrita();
     const loc = zarrLocator(locator);
     const writable = options.write === true;
-    const workers = options.workers;
+    let workers = options.workers;
     if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0 && workers <= 64)) {
       throw new RangeError(`Invalid workers ${workers}: expected an integer from 0 to 64`);
+    }
+    if (options.threads !== undefined) {
+      const t = parseThreads(options.threads, `threads option of "${locator}"`);
+      workers = t === 1 ? 0 : t;
     }
     const store = await openStore(loc.path, !writable);
     const object = loc.object ?? "/";
@@ -268,9 +256,11 @@ export class ZarrArray implements ArraySource, ArraySink {
   }
 
   /**
-   * Bytes the reader holds while open beyond the arrays it fills, for the
-   * stream planner: a compressed array's decode buffers and decode workers
-   * (measured peaks: the collector lags behind the decoders); 0 uncompressed.
+   * Bytes the reader holds in the calling thread while open beyond the
+   * arrays it fills, for the stream planner: a compressed array's decode
+   * buffers (measured peaks); 0 uncompressed. The decode workers' heaps and
+   * buffers are {@link ZarrArray.decodeWorkers}' `bytes` (the planner adds
+   * them while they are enabled).
    *
    * @returns The bytes.
    *
@@ -285,8 +275,29 @@ export class ZarrArray implements ArraySource, ArraySink {
    * ```
    */
   get cacheBytes(): number {
-    const chunkBytes = this.#chunkSize * DTYPES[this.dtype].bytes;
-    return decoderBytes(this.codec, chunkBytes, this.#workers, this.#forceWorkers);
+    return this.#reader.cacheBytes;
+  }
+
+  /**
+   * The decode workers of reads of several compressed chunks (undefined when
+   * reads never use them): the bytes they hold (heaps, chunk buffers) and a
+   * switch the stream planner turns off when they would take more than half
+   * the memory budget (reads then decode in the calling thread).
+   *
+   * @example
+   * ```ts
+   * import { createZarr, openZarr } from "./zarr.ts";
+   * const dir = await Deno.makeTempDir();
+   * await createZarr(`${dir}/w.zarr`, { shape: [4096, 512], dtype: "float32", chunks: [1024, 512], codec: "zstd" });
+   * const z = await openZarr(`${dir}/w.zarr`, { threads: 2 });
+   * const w = z.decodeWorkers!;
+   * w.disable();
+   * if (w.enabled || !(w.bytes > 0)) throw new Error("expected disabled workers with a size");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  get decodeWorkers(): DecodeWorkers | undefined {
+    return this.#reader.decodeWorkers;
   }
 
   /**
@@ -367,14 +378,17 @@ export class ZarrArray implements ArraySource, ArraySink {
     const r = toRegion(this.shape, region, { context: `Cannot read "${this.locator}"` });
     if (r.count.some((c) => c === 0)) return empty(r.count, this.dtype);
     const pieces = projectAxes(r, this.chunks);
-    if (pieces.every((p, i) => p.length === 1 && wholeChunk(p[0], r.step[i], this.chunks[i]))) {
+    if (
+      !this.#reader.fast &&
+      pieces.every((p, i) => p.length === 1 && wholeChunk(p[0], r.step[i], this.chunks[i]))
+    ) {
       // exactly one whole chunk: hand out the decoded buffer when it is C-ordered
       const { data, stride } = await this.#io.decode(pieces.map((p) => p[0].block));
       const c = new NDArray(this.dtype, data as never, this.chunks, stride);
       return c.isContiguous ? c : c.copy();
     }
     const out = empty(r.count, this.dtype);
-    await this.#fill(r, pieces, out);
+    await this.#reader.fill(r, pieces, out);
     return out;
   }
 
@@ -424,7 +438,7 @@ export class ZarrArray implements ArraySource, ArraySink {
       pieces.every((p, i) => p.length === 1 && wholeChunk(p[0], r.step[i], this.chunks[i])) &&
       await this.#readRawChunk(pieces.map((p) => p[0].block), out)
     ) return out;
-    await this.#fill(r, pieces, out);
+    await this.#reader.fill(r, pieces, out);
     return out;
   }
 
@@ -456,8 +470,9 @@ export class ZarrArray implements ArraySource, ArraySink {
   }
 
   /**
-   * Stores queued chunks, then stops the decode workers, if any were started
-   * (reads after this decode in the calling thread, or start new workers).
+   * Closes the array: stores queued chunks; when no other open array uses the decode workers,
+   * they stop now (an idle worker keeps the process alive until it stops by
+   * itself, 500 ms after its last job). Reads after `close` still work.
    *
    * @example
    * ```ts
@@ -468,108 +483,13 @@ export class ZarrArray implements ArraySource, ArraySink {
    * const z = await createZarr(`${dir}/c.zarr`, { shape: [4], dtype: "int16", chunks: [2], codec: "zstd" });
    * await z.write(undefined, full([4], 7, "int16"));
    * await z.close();
-   * assert.deepEqual((await z.read()).toArray(), [7, 7, 7, 7]); // decodes in this thread now
+   * assert.deepEqual((await z.read()).toArray(), [7, 7, 7, 7]);
    * await z.close();
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
   async close(): Promise<void> {
-    const pool = this.#pool;
-    this.#pool = undefined;
-    await this.#io.flush().finally(() => pool?.close());
-  }
-
-  /**
-   * Whether the decode workers take this read, starting them on first use:
-   * by default, reads of large compressed chunks into shared memory (the
-   * stream engine keeps two of them in flight) or of two or more of them.
-   */
-  #poolFor(nChunks: number, shared: boolean): DecodePool | null {
-    const chunkBytes = this.#chunkSize * DTYPES[this.dtype].bytes;
-    if (!threaded(this.codec, chunkBytes, this.#workers, this.#forceWorkers)) return null;
-    if (!this.#forceWorkers && nChunks < 2 && !shared) return null;
-    if (this.#pool === undefined || (this.#pool !== null && !this.#pool.alive)) {
-      this.#pool = DecodePool.start(this.#workers);
-    }
-    return this.#pool;
-  }
-
-  /** Decodes the chunks of `pieces` into `out` (C-contiguous, shape `r.count`). */
-  async #fill(r: Region, pieces: AxisPiece[][], out: NDArray): Promise<void> {
-    const nChunks = pieces.reduce((a, p) => a * p.length, 1);
-    const shared = typeof SharedArrayBuffer === "function" &&
-      out.data.buffer instanceof SharedArrayBuffer;
-    const pool = this.#poolFor(nChunks, shared);
-    await forEachChunk(pieces, async (coords, ps) => {
-      let so = 0;
-      let doff = out.offset;
-      for (let i = 0; i < ps.length; i++) doff += ps[i].out * out.strides[i];
-      const counts = ps.map((p) => p.count);
-      const local = ps.map((p) => p.start);
-      if (pool !== null) {
-        let reply: DecodeReply | null = null;
-        try {
-          reply = await pool.run({
-            open: this.#openSpec,
-            coords,
-            dtype: this.dtype,
-            chunkSize: this.#chunkSize,
-            dest: shared
-              ? {
-                buffer: out.data.buffer as SharedArrayBuffer,
-                byteOffset: out.data.byteOffset,
-                length: out.data.length,
-                counts,
-                strides: [...out.strides],
-                offset: doff,
-                local,
-                step: [...r.step],
-              }
-              : undefined,
-          });
-        } catch (e) {
-          if (!(e instanceof WorkerUnavailable)) throw e;
-        }
-        if (reply !== null) {
-          if (reply.error !== undefined) throw this.#chunkError(coords, reply);
-          if (shared) return;
-          const data = new DTYPES[this.dtype].array(reply.bytes!) as AnyTypedArray;
-          for (let i = 0; i < ps.length; i++) so += local[i] * reply.stride![i];
-          copyInto(
-            new NDArray(this.dtype, out.data, counts, out.strides, doff),
-            new NDArray(
-              this.dtype,
-              data as never,
-              counts,
-              reply.stride!.map((s, i) => s * r.step[i]),
-              so,
-            ),
-          );
-          return;
-        }
-      }
-      const { data, stride } = await this.#io.decode(coords);
-      for (let i = 0; i < ps.length; i++) so += local[i] * stride[i];
-      const src = new NDArray(
-        this.dtype,
-        data as never,
-        counts,
-        stride.map((s, i) => s * r.step[i]),
-        so,
-      );
-      copyInto(new NDArray(this.dtype, out.data, counts, out.strides, doff), src);
-    });
-  }
-
-  #chunkError(coords: readonly number[], reply: DecodeReply): FormatError {
-    return new FormatError(
-      this.path,
-      reply.kind === "size"
-        ? `chunk "${
-          this.chunkKey(coords)
-        }" holds ${reply.error} elements after decoding, expected ${this.#chunkSize}`
-        : `chunk "${this.chunkKey(coords)}" cannot be decoded: ${reply.error}`,
-    );
+    await this.#io.flush().finally(() => this.#reader.close());
   }
 
   /**
