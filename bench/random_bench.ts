@@ -7,7 +7,8 @@
 //
 //   deno run -A bench/random_bench.ts [--reps 5] [--mib 32]
 
-import { fillNormal, fillUniform, fillUniformParallel, randint } from "../core/random.ts";
+import { fillNormal, fillUniform, randint } from "../core/random.ts";
+import { fillUniformParallel } from "../core/random_parallel.ts";
 
 const args = Deno.args;
 const opt = (name: string, dflt: number): number => {

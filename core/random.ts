@@ -25,7 +25,6 @@ import {
   type PhiloxSimdFn,
 } from "./_wasm/philox.ts";
 import { checkOptionKeys } from "./options.ts";
-import { threadCount, UNAVAILABLE, WorkerPool } from "./threads.ts";
 
 // the caller named as a function call in messages: `rand()`
 const checkKeys = (caller: string, options: unknown, allowed: readonly string[]): void =>
@@ -356,7 +355,7 @@ function toBounds(
       );
     }
     const a = Float64Array.from(v);
-    if (a.some((x, i) => typeof v[i] !== "number")) {
+    if (a.some((_, i) => typeof v[i] !== "number")) {
       throw new TypeError(`Invalid ${name} for ${caller}(): every bound must be a number`);
     }
     return a;
@@ -455,7 +454,8 @@ function fillPlan(out: Float64Array | Float32Array, plan: Plan, b: Bounds | null
   });
 }
 
-const FILL_KEYS = [...BASE_KEYS, "shape", "low", "high"] as const;
+/** The option keys of {@link fillUniform}. */
+export const FILL_KEYS: readonly string[] = [...BASE_KEYS, "shape", "low", "high"];
 
 /**
  * Fills `out` with uniform values in [low, high) (default [0, 1)) for a
@@ -500,119 +500,6 @@ export function fillUniform<T extends Float64Array | Float32Array>(
   checkOut(out, plan, "fillUniform");
   fillPlan(out, plan, toBounds(plan, options.shape, options.low, options.high, "fillUniform"));
   return out;
-}
-
-const WORKER_URL = new URL("./_random_worker.ts", import.meta.url);
-const pools = new Map<number, WorkerPool>();
-/** Regions smaller than this are filled in the calling thread. */
-const MIN_PARALLEL = 1 << 16;
-
-/** A job of core/_random_worker.ts: fill `length` elements of `buffer` at `byteOffset`. */
-export interface UniformJob {
-  readonly buffer: SharedArrayBuffer;
-  readonly byteOffset: number;
-  readonly length: number;
-  readonly float32: boolean;
-  readonly options: FillUniformOptions;
-}
-
-/**
- * {@link fillUniform} on the worker pool (core/threads.ts): the region is
- * cut along its first axis into one part per thread, each filled by a
- * worker; the bits are those of `fillUniform` whatever the thread count
- * (each value depends on its global index only). An `out` backed by a
- * SharedArrayBuffer is written in place, any other through one shared copy.
- * Small regions, one thread, or no worker (no permission to start one): the
- * calling thread fills it.
- *
- * @param out As for {@link fillUniform}.
- * @param options As for {@link fillUniform}, and `threads` (default {@link threadCount}).
- * @returns `out`, once filled.
- * @throws {TypeError} As {@link fillUniform}, and for an unknown option.
- * @throws {RangeError} As {@link fillUniform}, and for a bad `threads`.
- *
- * @example
- * ```ts
- * import { fillUniform, fillUniformParallel } from "./random.ts";
- * const opts = { shape: [512, 256], seed: 3, low: -1, high: 1 };
- * const out = new Float32Array(new SharedArrayBuffer(4 * 512 * 256));
- * await fillUniformParallel(out, { ...opts, threads: 2 });
- * const ref = fillUniform(new Float32Array(512 * 256), opts);
- * if (!out.every((v, i) => v === ref[i])) throw new Error("bad");
- * ```
- */
-export async function fillUniformParallel<T extends Float64Array | Float32Array>(
-  out: T,
-  options: FillUniformOptions & { readonly threads?: number },
-): Promise<T> {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `Invalid options for fillUniformParallel(): expected an object with a shape`,
-    );
-  }
-  checkKeys("fillUniformParallel", options, [...FILL_KEYS, "threads"]);
-  const plan = makePlan(options?.shape, options);
-  checkOut(out, plan, "fillUniformParallel");
-  const { shape, low, high } = options;
-  const bounds = toBounds(plan, shape, low, high, "fillUniformParallel");
-  const n = Math.min(threadCount(options.threads), plan.count[0] ?? 1);
-  let pool = pools.get(n);
-  if (pool === undefined && n > 1 && plan.size >= MIN_PARALLEL) {
-    pool = new WorkerPool(WORKER_URL, n);
-    pools.set(n, pool);
-  }
-  if (pool === undefined || !pool.alive) {
-    fillPlan(out, plan, bounds);
-    return out;
-  }
-  const float32 = out instanceof Float32Array;
-  const Ctor = float32 ? Float32Array : Float64Array;
-  const shared = out.buffer instanceof SharedArrayBuffer
-    ? out
-    : new Ctor(new SharedArrayBuffer(out.byteLength) as unknown as ArrayBuffer);
-  const bound = (v: UniformBound | undefined) =>
-    v === undefined || typeof v === "number" ? v : Float64Array.from(v);
-  const base = { shape: [...shape], seed: options.seed, stream: options.stream };
-  const [lo, hi] = [bound(low), bound(high)];
-  const rows = plan.count[0];
-  const per = plan.size / rows; // elements per index of the region's first axis
-  const parts: Promise<void>[] = [];
-  for (let p = 0; p < n; p++) {
-    const r0 = Math.floor((p * rows) / n);
-    const r1 = Math.floor(((p + 1) * rows) / n);
-    const region = {
-      start: plan.start.map((s, a) => (a === 0 ? s + r0 * plan.step[0] : s)),
-      step: plan.step,
-      count: plan.count.map((c, a) => (a === 0 ? r1 - r0 : c)),
-    };
-    const job: UniformJob = {
-      buffer: shared.buffer as SharedArrayBuffer,
-      byteOffset: shared.byteOffset + r0 * per * Ctor.BYTES_PER_ELEMENT,
-      length: (r1 - r0) * per,
-      float32,
-      options: { ...base, region, low: lo, high: hi },
-    };
-    parts.push(
-      pool.run({ job }).then((reply) => {
-        if (reply.error === UNAVAILABLE) return runUniformJob(job);
-        if (reply.error !== undefined) {
-          throw new Error(`fillUniformParallel(): a worker failed: ${reply.error}`);
-        }
-      }),
-    );
-  }
-  await Promise.all(parts);
-  if (shared !== out) out.set(shared);
-  return out;
-}
-
-/** Runs a job of {@link fillUniformParallel} in this thread (what its workers do). */
-export function runUniformJob(job: UniformJob): void {
-  const Ctor = job.float32 ? Float32Array : Float64Array;
-  fillUniform(
-    new Ctor(job.buffer as unknown as ArrayBuffer, job.byteOffset, job.length),
-    job.options,
-  );
 }
 
 /**

@@ -17,7 +17,7 @@
 import { parseArgs } from "node:util";
 import { empty, NDArray } from "../core/ndarray.ts";
 import { mergeTree, reducer, type ReduceState } from "../core/reduce.ts";
-import { fillUniformParallel } from "../core/random.ts";
+import { fillUniformParallel } from "../core/random_parallel.ts";
 import { createNpy, NpyFile } from "../io/npy.ts";
 
 const { values: opts } = parseArgs({

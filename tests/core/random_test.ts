@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import {
   fillNormal,
   fillUniform,
-  fillUniformParallel,
   normal,
   philox4x32,
   rand,
@@ -11,6 +10,7 @@ import {
   uniform,
 } from "../../core/random.ts";
 import { philoxScalar, philoxSimd } from "../../core/_wasm/philox.ts";
+import { fillUniformParallel } from "../../core/random_parallel.ts";
 
 const hex = (a: Uint32Array) => [...a].map((x) => x.toString(16).padStart(8, "0")).join(" ");
 
