@@ -454,8 +454,7 @@ function fillPlan(out: Float64Array | Float32Array, plan: Plan, b: Bounds | null
   });
 }
 
-/** The option keys of {@link fillUniform}. */
-export const FILL_KEYS: readonly string[] = [...BASE_KEYS, "shape", "low", "high"];
+const FILL_KEYS = [...BASE_KEYS, "shape", "low", "high"] as const;
 
 /**
  * Fills `out` with uniform values in [low, high) (default [0, 1)) for a

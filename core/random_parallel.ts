@@ -5,7 +5,7 @@
  * @module
  */
 
-import { FILL_KEYS, fillUniform, type FillUniformOptions, type UniformBound } from "./random.ts";
+import { fillUniform, type FillUniformOptions, type UniformBound } from "./random.ts";
 import { toRegion } from "./indexer.ts";
 import { checkOptionKeys } from "./options.ts";
 import { threadCount, UNAVAILABLE, WorkerPool } from "./threads.ts";
@@ -52,7 +52,15 @@ export async function fillUniformParallel<T extends Float64Array | Float32Array>
       `Invalid options for fillUniformParallel(): expected an object with a shape`,
     );
   }
-  checkOptionKeys("fillUniformParallel()", options, [...FILL_KEYS, "threads"]);
+  checkOptionKeys("fillUniformParallel()", options, [
+    "seed",
+    "region",
+    "stream",
+    "shape",
+    "low",
+    "high",
+    "threads",
+  ]);
   const { threads, ...fill } = options;
   const nThreads = threadCount(threads);
   const float32 = out instanceof Float32Array;
