@@ -15,13 +15,29 @@ const WORKER_URL = new URL("./_random_worker.ts", import.meta.url);
 const pools = new Map<number, WorkerPool>();
 /** Regions smaller than this are filled in the calling thread. */
 const MIN_PARALLEL = 1 << 16;
+/**
+ * Shared scratch buffers for outputs not in shared memory, kept for the next
+ * call (at most 2, of at most 64 MiB): a fresh one per call cost its page faults.
+ */
+const spare: SharedArrayBuffer[] = [];
+
+function takeScratch(bytes: number): SharedArrayBuffer {
+  const i = spare.findIndex((b) => b.byteLength >= bytes);
+  return i >= 0 ? spare.splice(i, 1)[0] : new SharedArrayBuffer(bytes);
+}
+
+function giveScratch(b: SharedArrayBuffer): void {
+  if (b.byteLength <= 64 << 20 && spare.length < 2) spare.push(b);
+}
 
 /**
  * {@link fillUniform} on the worker pool (core/threads.ts): the region is
  * cut along its first axis into one part per thread, each filled by a
  * worker; the bits are those of `fillUniform` whatever the thread count
  * (each value depends on its global index only). An `out` backed by a
- * SharedArrayBuffer is written in place, any other through one shared copy.
+ * SharedArrayBuffer is written in place, any other through a shared scratch
+ * buffer copied into it (Deno writes a file from an ArrayBuffer about twice
+ * as fast as from a SharedArrayBuffer, which it copies first).
  * Small regions, one thread, or no worker (no permission to start one): the
  * calling thread fills it. Each worker holds about 10 MiB (its heap) and
  * 128 KiB of kernel memory.
@@ -81,9 +97,10 @@ export async function fillUniformParallel<T extends Float64Array | Float32Array>
     pools.set(n, pool);
   }
   if (pool === undefined || !pool.alive) return fillUniform(out, fill);
-  const shared = out.buffer instanceof SharedArrayBuffer
+  const scratch = out.buffer instanceof SharedArrayBuffer ? null : takeScratch(out.byteLength);
+  const shared = scratch === null
     ? out
-    : new Ctor(new SharedArrayBuffer(out.byteLength) as unknown as ArrayBuffer);
+    : new Ctor(scratch as unknown as ArrayBuffer, 0, out.length);
   const bound = (v: UniformBound | undefined) =>
     v === undefined || typeof v === "number" ? v : Float64Array.from(v);
   const [low, high] = [bound(fill.low), bound(fill.high)];
@@ -115,7 +132,11 @@ export async function fillUniformParallel<T extends Float64Array | Float32Array>
       }),
     );
   }
-  await Promise.all(parts);
-  if (shared !== out) out.set(shared);
+  try {
+    await Promise.all(parts);
+    if (shared !== out) out.set(shared);
+  } finally {
+    if (scratch !== null) giveScratch(scratch);
+  }
   return out;
 }

@@ -59,21 +59,20 @@ console.log(
 );
 
 // ---- 1. write the file slab by slab into a pre-sized .npy ----
-// Two shared slabs: the worker threads generate slab k + 1 (float32 straight
-// from WebAssembly) while slab k is written.
+// Two slabs: the worker threads generate slab k + 1 (float32 straight from
+// WebAssembly) while slab k is written.
 const slabRows = Math.min(rows, Math.max(1, Math.floor((32 * MiB) / (cols * 4))));
 {
   const t0 = performance.now();
   await using out = await createNpy(path, { shape: [rows, cols], dtype: "float32" });
-  // (shared memory: the workers write into it; typed as ArrayBuffer for NDArray)
-  const shared = () => new SharedArrayBuffer(slabRows * cols * 4) as unknown as ArrayBuffer;
-  const slabs = [new Float32Array(shared()), new Float32Array(shared())];
+  const slabs = [empty([slabRows, cols], "float32"), empty([slabRows, cols], "float32")];
   const generate = (r0: number, k: number): Promise<NDArray<"float32">> => {
     const n = Math.min(slabRows, rows - r0);
     const region = `${r0}:${r0 + n}`;
-    const data = slabs[k % 2].subarray(0, n * cols);
+    const slab = n === slabRows ? slabs[k % 2] : slabs[k % 2].slice(`0:${n}`);
+    const data = slabs[k % 2].data.subarray(0, n * cols);
     return fillUniformParallel(data, { shape: [rows, cols], seed, region, low, high, threads })
-      .then(() => new NDArray("float32", data, [n, cols]));
+      .then(() => slab);
   };
   let waited = 0;
   let next = generate(0, 0);
