@@ -3,7 +3,8 @@
 // `deno task demo` writes its input. Prints elements/s and GB/s of float64
 // output (best of the repetitions, each one a whole slab); then float32 with
 // per-column bounds (the demo's data) in this thread, and fillUniformParallel
-// on 1 and 2 pool workers into a shared slab.
+// with 1 thread (no worker: this thread) and 2 (two pool workers) into a
+// shared slab.
 //
 //   deno run -A bench/random_bench.ts [--reps 5] [--mib 32]
 
@@ -74,6 +75,6 @@ for (const threads of [1, 2]) {
     await fillUniformParallel(f32, { shape, seed: 42, region, low, high, threads });
     best = Math.min(best, (performance.now() - t0) / 1000);
   }
-  report(`f32 ${threads} worker${threads > 1 ? "s" : ""}`, best);
+  report(`f32 ${threads} thread${threads > 1 ? "s" : ""}`, best);
 }
 console.log(`load: ${Deno.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
