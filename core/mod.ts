@@ -36,6 +36,7 @@ export {
 export * from "./ufunc.ts";
 export * from "./reduce.ts";
 export * from "./random.ts";
+export * from "./random_parallel.ts";
 export * from "./sort.ts";
 export * from "./selection.ts";
 export {

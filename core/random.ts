@@ -18,7 +18,12 @@ import type { DType } from "./dtype.ts";
 import { castScalar, DTYPES, toDType } from "./dtype.ts";
 import { NDArray } from "./ndarray.ts";
 import { type RegionLike, toRegion } from "./indexer.ts";
-import { philoxScalar, philoxSimd, type PhiloxSimdFn } from "./_wasm/philox.ts";
+import {
+  philoxScalar,
+  philoxSimd,
+  type PhiloxSimd32Fn,
+  type PhiloxSimdFn,
+} from "./_wasm/philox.ts";
 import { checkOptionKeys } from "./options.ts";
 
 // the caller named as a function call in messages: `rand()`
@@ -53,6 +58,22 @@ export interface NormalOptions extends RandomOptions {
   readonly mean?: number;
   /** Alias of `scale`; not both. */
   readonly std?: number;
+}
+
+/**
+ * Bounds of uniform values: a number, or one number per index of the last
+ * axis of the global shape (NumPy broadcasting of a 1-d `low` or `high`).
+ */
+export type UniformBound = number | ArrayLike<number>;
+
+/** Options of {@link fillUniform} and {@link fillUniformParallel}. */
+export interface FillUniformOptions extends RandomOptions {
+  /** The global shape. */
+  readonly shape: readonly number[];
+  /** Inclusive lower bound (default 0), per last-axis index when an array. */
+  readonly low?: UniformBound;
+  /** Exclusive upper bound (default 1), per last-axis index when an array. */
+  readonly high?: UniformBound;
 }
 
 /** Options shared by every generator. */
@@ -131,20 +152,34 @@ export function philox4x32(
 interface Kernel {
   words: PhiloxSimdFn;
   uniform: PhiloxSimdFn | null;
+  uniform32: PhiloxSimd32Fn | null;
   u32: Uint32Array;
   f64: Float64Array;
+  f32: Float32Array;
+  /** The float32 kernel's `lo` and `width` inputs (CHUNK doubles each, after the output). */
+  lo: Float64Array;
+  width: Float64Array;
 }
+
+// Kernel memory (2 pages): outputs from 0 (words: 64 KiB), then lo and width.
+const LO_AT = 65536;
+const WIDTH_AT = LO_AT + 8 * 4096;
 
 let kernel: Kernel | null = null;
 
 function getKernel(): Kernel {
   if (kernel === null) {
-    const k = philoxSimd(2) ?? { ...philoxScalar(), uniform: null };
+    const k = philoxSimd(2) ?? { ...philoxScalar(), uniform: null, uniform32: null };
+    const buf = k.memory.buffer;
     kernel = {
       words: k.words,
       uniform: k.uniform,
-      u32: new Uint32Array(k.memory.buffer, 0, CHUNK * 4),
-      f64: new Float64Array(k.memory.buffer, 0, CHUNK),
+      uniform32: k.uniform32,
+      u32: new Uint32Array(buf, 0, CHUNK * 4),
+      f64: new Float64Array(buf, 0, CHUNK),
+      f32: new Float32Array(buf, 0, CHUNK),
+      lo: k.uniform32 === null ? new Float64Array(0) : new Float64Array(buf, LO_AT, CHUNK),
+      width: k.uniform32 === null ? new Float64Array(0) : new Float64Array(buf, WIDTH_AT, CHUNK),
     };
   }
   return kernel;
@@ -173,6 +208,8 @@ interface Plan {
   key0: number;
   key1: number;
   stream: number;
+  start: number[];
+  step: number[];
   count: number[];
   /** Per run: [globalFlatStart, flatStep, n, outOffset]. */
   runs(fn: (flat0: number, step: number, n: number, outOffset: number) => void): void;
@@ -252,7 +289,7 @@ function makePlan(shape: readonly number[], options: RandomOptions): Plan {
       if (a < 0) return;
     }
   };
-  return { key0, key1, stream, count: [...count], runs, size };
+  return { key0, key1, stream, start: [...start], step: [...step], count: [...count], runs, size };
 }
 
 // Walks the plan in chunks of at most CHUNK elements, handing the Philox
@@ -266,29 +303,176 @@ function generate(plan: Plan, fn: (words: Uint32Array, outOffset: number) => voi
   });
 }
 
-function checkOut(out: Float64Array, plan: Plan): void {
-  if (!(out instanceof Float64Array)) {
-    throw new TypeError(`Invalid output buffer: expected a Float64Array`);
+function checkOut(out: unknown, plan: Plan, caller = "fillNormal"): void {
+  if (!(out instanceof Float64Array) && !(caller !== "fillNormal" && out instanceof Float32Array)) {
+    throw new TypeError(
+      `Invalid output buffer for ${caller}(): expected a Float64Array${
+        caller === "fillNormal" ? "" : " or a Float32Array"
+      }, got ${(out as object)?.constructor?.name ?? String(out)}`,
+    );
   }
-  if (out.length !== plan.size) {
+  if ((out as Float64Array).length !== plan.size) {
     throw new RangeError(
-      `Invalid output length ${out.length}: the region [${
+      `Invalid output length ${(out as Float64Array).length}: the region [${
         plan.count.join(",")
       }] has ${plan.size} elements`,
     );
   }
 }
 
+/** Uniform bounds over the region's last-axis indices: one value each, or one for all. */
+interface Bounds {
+  lo: Float64Array;
+  width: Float64Array;
+}
+
+// The bounds of a uniform fill, validated; null for the default [0, 1).
+function toBounds(
+  plan: Plan,
+  shape: readonly number[],
+  low: UniformBound | undefined,
+  high: UniformBound | undefined,
+  caller: string,
+): Bounds | null {
+  if (low === undefined && high === undefined) return null;
+  const nd = shape.length;
+  const inner = nd === 0 ? 1 : shape[nd - 1];
+  const values = (v: UniformBound | undefined, name: string, dflt: number): Float64Array => {
+    if (v === undefined) return new Float64Array([dflt]);
+    if (typeof v === "number") return new Float64Array([v]);
+    if (typeof v !== "object" || v === null || typeof v.length !== "number") {
+      throw new TypeError(
+        `Invalid ${name} for ${caller}(): expected a number or an array of numbers, got ${
+          String(v)
+        }`,
+      );
+    }
+    if (nd === 0 || v.length !== inner) {
+      throw new RangeError(
+        `Invalid ${name} for ${caller}(): an array of ${v.length} bounds, expected one per index of the last axis (${
+          nd === 0 ? "none: the shape is 0-d" : inner
+        })`,
+      );
+    }
+    const a = Float64Array.from(v);
+    if (a.some((_, i) => typeof v[i] !== "number")) {
+      throw new TypeError(`Invalid ${name} for ${caller}(): every bound must be a number`);
+    }
+    return a;
+  };
+  const lo = values(low, "low", 0);
+  const hi = values(high, "high", 1);
+  const n = Math.max(lo.length, hi.length);
+  const scalar = n === 1;
+  // gather the region's last-axis indices (start + j * step)
+  const m = scalar ? 1 : plan.count[nd - 1];
+  const s0 = scalar ? 0 : plan.start[nd - 1];
+  const st = scalar ? 0 : plan.step[nd - 1];
+  const out: Bounds = { lo: new Float64Array(m), width: new Float64Array(m) };
+  for (let i = 0; i < n; i++) {
+    const l = lo[lo.length === 1 ? 0 : i];
+    const h = hi[hi.length === 1 ? 0 : i];
+    if (!Number.isFinite(l) || !Number.isFinite(h) || h < l) {
+      throw new RangeError(
+        `Invalid bounds [${l}, ${h})${
+          n > 1 ? ` at last-axis index ${i}` : ""
+        } for ${caller}(): must be finite with low <= high`,
+      );
+    }
+  }
+  for (let j = 0; j < m; j++) {
+    const c = s0 + j * st;
+    const l = lo[lo.length === 1 ? 0 : c];
+    out.lo[j] = l;
+    out.width[j] = hi[hi.length === 1 ? 0 : c] - l;
+  }
+  return out;
+}
+
+// Fills `out` (validated) with uniform values of the plan: `lo + width * u`
+// per region last-axis index when `b` is given, rounded to out's type.
+function fillPlan(out: Float64Array | Float32Array, plan: Plan, b: Bounds | null): void {
+  const k = getKernel();
+  const { key0, key1, stream } = plan;
+  if (plan.size === 0) return;
+  const inner = plan.count.length === 0 ? 1 : plan.count[plan.count.length - 1];
+  const one = b === null || b.lo.length === 1;
+  if (out instanceof Float32Array && k.uniform32 !== null) {
+    const uniform32 = k.uniform32;
+    // column blocks of CHUNK outermost, so lo and width are copied once per block
+    for (let c0 = 0; c0 < inner; c0 += CHUNK) {
+      const m = Math.min(CHUNK, inner - c0);
+      if (one) {
+        k.lo.fill(b === null ? 0 : b.lo[0], 0, m);
+        k.width.fill(b === null ? 1 : b.width[0], 0, m);
+      } else {
+        k.lo.set(b.lo.subarray(c0, c0 + m));
+        k.width.set(b.width.subarray(c0, c0 + m));
+      }
+      const src = m === CHUNK ? k.f32 : k.f32.subarray(0, m);
+      plan.runs((flat0, step, _n, o) => {
+        const f = BigInt(flat0 + c0 * step);
+        uniform32(0, m, key0 | 0, key1 | 0, f, BigInt(step), 0, stream | 0, LO_AT, WIDTH_AT);
+        out.set(src, o + c0);
+      });
+    }
+    return;
+  }
+  // doubles u of `m` elements from run column c0 into out at o, then the affine map
+  const put = (u: Float64Array, m: number, c0: number, o: number): void => {
+    if (b === null) {
+      out.set(m === u.length ? u : u.subarray(0, m), o);
+      return;
+    }
+    for (let j = 0; j < m; j++) {
+      const c = one ? 0 : c0 + j;
+      out[o + j] = b.lo[c] + b.width[c] * u[j];
+    }
+  };
+  if (k.uniform !== null) {
+    const uniform = k.uniform;
+    plan.runs((flat0, step, n, o) => {
+      for (let j = 0; j < n; j += CHUNK) {
+        const m = Math.min(CHUNK, n - j);
+        uniform(0, m, key0 | 0, key1 | 0, BigInt(flat0 + j * step), BigInt(step), 0, stream | 0);
+        put(k.f64, m, j, o + j);
+      }
+    });
+    return;
+  }
+  const u = new Float64Array(CHUNK);
+  plan.runs((flat0, step, n, o) => {
+    for (let j = 0; j < n; j += CHUNK) {
+      const m = Math.min(CHUNK, n - j);
+      const w = philoxRun(m, key0, key1, flat0 + j * step, step, 0, stream);
+      for (let e = 0; e < m; e++) {
+        const q = e << 2;
+        u[e] = ((w[q] >>> 5) * 67108864 + (w[q + 1] >>> 6)) * INV53;
+      }
+      put(u, m, j, o + j);
+    }
+  });
+}
+
+const FILL_KEYS = [...BASE_KEYS, "shape", "low", "high"] as const;
+
 /**
- * Fills `out` with uniform doubles in [0, 1) (53 random bits each) for a
+ * Fills `out` with uniform values in [low, high) (default [0, 1)) for a
  * region of a global array: the element at global flat index `i` comes from
  * Philox4x32-10 with counter `i` alone, so any region equals the
- * corresponding slice of the whole array.
+ * corresponding slice of the whole array. The value is `low + (high - low)
+ * * u` with `u` the double of 53 random bits, rounded to out's type (a
+ * Float32Array gets the float32 nearest, computed in WebAssembly without a
+ * float64 buffer; rounding may reach `high`).
  *
- * @param out One element per region element, in C order of the region.
- * @param options `shape` (global shape), `seed`, `region`, `stream`.
+ * @param out One element per region element, in C order of the region: a
+ *   Float64Array or a Float32Array.
+ * @param options `shape` (global shape), `seed`, `region`, `stream`, `low`,
+ *   `high` (numbers, or arrays with one bound per index of the last axis).
  * @returns `out`.
- * @throws {RangeError} When `out` does not have the region's size.
+ * @throws {TypeError} When `out` is not a Float64Array or Float32Array, or a bound is not a number.
+ * @throws {RangeError} When `out` does not have the region's size, or the bounds are not finite
+ *   with low <= high, or a bound array does not have the last axis's length.
  *
  * @example
  * ```ts
@@ -298,35 +482,22 @@ function checkOut(out: Float64Array, plan: Plan): void {
  *   shape: [3, 4], seed: 7, region: { start: [1, 1], count: [1, 2] },
  * });
  * if (part[0] !== all[5] || part[1] !== all[6]) throw new Error("bad");
+ * // float32, column j in [j, j + 2)
+ * const f = fillUniform(new Float32Array(12), { shape: [3, 4], seed: 7, low: [0, 1, 2, 3], high: [2, 3, 4, 5] });
+ * if (f[6] !== Math.fround(2 + 2 * all[6])) throw new Error("bad float32");
  * ```
  */
-export function fillUniform(
-  out: Float64Array,
-  options: RandomOptions & { shape: readonly number[] },
-): Float64Array {
-  checkKeys("fillUniform", options, [...BASE_KEYS, "shape"]);
-  const plan = makePlan(options.shape, options);
-  checkOut(out, plan);
-  const k = getKernel();
-  if (k.uniform !== null) {
-    const { key0, key1, stream } = plan;
-    const uniform = k.uniform;
-    plan.runs((flat0, step, n, o) => {
-      for (let j = 0; j < n; j += CHUNK) {
-        const m = Math.min(CHUNK, n - j);
-        uniform(0, m, key0 | 0, key1 | 0, BigInt(flat0 + j * step), BigInt(step), 0, stream | 0);
-        out.set(m === CHUNK ? k.f64 : k.f64.subarray(0, m), o + j);
-      }
-    });
-    return out;
+export function fillUniform<T extends Float64Array | Float32Array>(
+  out: T,
+  options: FillUniformOptions,
+): T {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Invalid options for fillUniform(): expected an object with a shape`);
   }
-  generate(plan, (w, o) => {
-    const m = w.length >>> 2;
-    for (let j = 0; j < m; j++) {
-      const k = j << 2;
-      out[o + j] = ((w[k] >>> 5) * 67108864 + (w[k + 1] >>> 6)) * INV53;
-    }
-  });
+  checkKeys("fillUniform", options, FILL_KEYS);
+  const plan = makePlan(options?.shape, options);
+  checkOut(out, plan, "fillUniform");
+  fillPlan(out, plan, toBounds(plan, options.shape, options.low, options.high, "fillUniform"));
   return out;
 }
 
@@ -466,36 +637,44 @@ export function normal(shape: readonly number[], options: NormalOptions = {}): N
 }
 
 /**
- * Uniform doubles in [low, high): `low + (high - low) * rand` element by
- * element.
+ * Uniform values in [low, high): `low + (high - low) * rand` element by
+ * element, as float64 (default) or rounded to float32 (`dtype: "float32"`,
+ * computed without a float64 buffer). `low` and `high` may be arrays with
+ * one bound per index of the last axis (NumPy broadcasting).
  *
  * @param shape The global shape.
- * @param options `low` (default 0), `high` (default 1), `seed`, `region`, `stream`.
- * @returns A float64 array of the region's shape.
- * @throws {RangeError} When the bounds are not finite or `high < low`.
+ * @param options `low` (default 0), `high` (default 1), `dtype` (`"float64"` or `"float32"`),
+ *   `seed`, `region`, `stream`.
+ * @returns An array of the region's shape.
+ * @throws {RangeError} When the bounds are not finite or `high < low`, or a bound array does
+ *   not have the last axis's length.
+ * @throws {TypeError} For another dtype, or an unknown option.
  *
  * @example
  * ```ts
  * import { uniform } from "./random.ts";
  * const a = uniform([100], { low: -1, high: 1, seed: 9 });
  * if (!a.data.every((v) => v >= -1 && v < 1)) throw new Error("bad");
+ * const b = uniform([100, 2], { low: [0, 10], high: [1, 20], dtype: "float32", seed: 9 });
+ * if (b.dtype !== "float32" || !(b.get(5, 1) >= 10)) throw new Error("bad float32");
  * ```
  */
-export function uniform(
+export function uniform<D extends "float64" | "float32" = "float64">(
   shape: readonly number[],
-  options: RandomOptions & { low?: number; high?: number } = {},
-): NDArray<"float64"> {
-  checkKeys("uniform", options, [...BASE_KEYS, "low", "high"]);
-  const low = options.low ?? 0;
-  const high = options.high ?? 1;
-  if (!Number.isFinite(low) || !Number.isFinite(high) || high < low) {
-    throw new RangeError(`Invalid bounds [${low}, ${high}): must be finite with low <= high`);
+  options: RandomOptions & { low?: UniformBound; high?: UniformBound; dtype?: D } = {},
+): NDArray<D> {
+  checkKeys("uniform", options, [...BASE_KEYS, "low", "high", "dtype"]);
+  const dtype = options.dtype ?? "float64";
+  if (dtype !== "float64" && dtype !== "float32") {
+    throw new TypeError(
+      `Invalid dtype ${JSON.stringify(dtype)} for uniform(): expected "float64" or "float32"`,
+    );
   }
-  const a = rand(shape, baseOf(options));
-  const d = a.data;
-  const w = high - low;
-  for (let i = 0; i < d.length; i++) d[i] = low + w * d[i];
-  return a;
+  const plan = makePlan(shape, options);
+  const out = dtype === "float32" ? new Float32Array(plan.size) : new Float64Array(plan.size);
+  const b = toBounds(plan, shape, options.low ?? 0, options.high ?? 1, "uniform");
+  fillPlan(out, plan, b);
+  return new NDArray(dtype, out as never, regionShape(plan)) as NDArray<D>;
 }
 
 /**

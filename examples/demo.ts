@@ -1,5 +1,6 @@
 // The main job today: make a .npy file larger than memory budgets usually
-// allow (512 MiB of float32 by default), then stream it region by region to
+// allow (512 MiB of float32 by default), generated on the worker threads
+// while the previous slab is written, then stream it region by region to
 // compute the column means and the global standard deviation with bounded
 // memory: two reused slab buffers, one read ahead while the other is reduced,
 // and one small mergeable reduction state per slab combined in a fixed tree.
@@ -8,6 +9,7 @@
 //
 //   deno task demo                       # 16384 x 8192 float32 (512 MiB)
 //   deno task demo --rows 65536 --keep   # 2 GiB, and keep the file
+//   deno task demo --threads 1           # generate in the main thread only
 //
 // Permissions: --allow-read/--allow-write for the file, --allow-env and
 // --allow-sys for the memory report, --allow-run for the NumPy check.
@@ -15,7 +17,7 @@
 import { parseArgs } from "node:util";
 import { empty, NDArray } from "../core/ndarray.ts";
 import { mergeTree, reducer, type ReduceState } from "../core/reduce.ts";
-import { fillUniform } from "../core/random.ts";
+import { fillUniformParallel } from "../core/random_parallel.ts";
 import { createNpy, NpyFile } from "../io/npy.ts";
 
 const { values: opts } = parseArgs({
@@ -26,11 +28,13 @@ const { values: opts } = parseArgs({
     dir: { type: "string" },
     keep: { type: "boolean", default: false },
     seed: { type: "string", default: "42" },
+    threads: { type: "string" },
   },
 });
 const rows = Number(opts.rows);
 const cols = Number(opts.cols);
 const seed = Number(opts.seed);
+const threads = opts.threads === undefined ? undefined : Number(opts.threads);
 const GB = 1e9;
 const MiB = 2 ** 20;
 
@@ -42,43 +46,49 @@ const sampleRss = (): void => {
   peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
 };
 
-// Column j holds mu_j + w * (u - 0.5), u uniform in [0, 1) from the
-// counter-based generator: mean mu_j, variance w^2 / 12 within a column.
+// Column j is uniform in [mu_j - w/2, mu_j + w/2), from the counter-based
+// generator (the same bits for any thread count): mean mu_j, variance
+// w^2 / 12 within a column.
 const mu = (j: number): number => (j % 97) / 10 - 4.8;
 const w = 2;
+const low = Float64Array.from({ length: cols }, (_, j) => mu(j) - w / 2);
+const high = low.map((l) => l + w);
 
 console.log(
   `Tessera demo: ${rows} x ${cols} float32 (${(nbytes / MiB).toFixed(0)} MiB) in ${path}`,
 );
 
 // ---- 1. write the file slab by slab into a pre-sized .npy ----
-const slabRows = Math.max(1, Math.floor((32 * MiB) / (cols * 4)));
+// Two slabs: the worker threads generate slab k + 1 (float32 straight from
+// WebAssembly) while slab k is written.
+const slabRows = Math.min(rows, Math.max(1, Math.floor((32 * MiB) / (cols * 4))));
 {
   const t0 = performance.now();
   await using out = await createNpy(path, { shape: [rows, cols], dtype: "float32" });
-  const u = new Float64Array(slabRows * cols);
-  const slab = empty([slabRows, cols], "float32");
-  const muRow = Float64Array.from({ length: cols }, (_, j) => mu(j));
-  for (let r0 = 0; r0 < rows; r0 += slabRows) {
+  const slabs = [empty([slabRows, cols], "float32"), empty([slabRows, cols], "float32")];
+  const generate = (r0: number, k: number): Promise<NDArray<"float32">> => {
     const n = Math.min(slabRows, rows - r0);
-    const uv = u.subarray(0, n * cols);
-    fillUniform(uv, {
-      shape: [rows, cols],
-      seed,
-      region: { start: [r0, 0], count: [n, cols] },
-    });
-    const s = slab.data;
-    for (let i = 0, k = 0; i < n; i++) {
-      for (let j = 0; j < cols; j++, k++) s[k] = muRow[j] + w * (uv[k] - 0.5);
-    }
-    await out.write(`${r0}:${r0 + n}`, n === slabRows ? slab : slab.slice(`0:${n}`));
+    const region = `${r0}:${r0 + n}`;
+    const slab = n === slabRows ? slabs[k % 2] : slabs[k % 2].slice(`0:${n}`);
+    const data = slabs[k % 2].data.subarray(0, n * cols);
+    return fillUniformParallel(data, { shape: [rows, cols], seed, region, low, high, threads })
+      .then(() => slab);
+  };
+  let waited = 0;
+  let next = generate(0, 0);
+  for (let k = 0, r0 = 0; r0 < rows; k++, r0 += slabRows) {
+    const tw = performance.now();
+    const slab = await next;
+    waited += performance.now() - tw;
+    if (r0 + slabRows < rows) next = generate(r0 + slabRows, k + 1);
+    await out.write(`${r0}:${r0 + slab.shape[0]}`, slab);
     sampleRss();
   }
   const secs = (performance.now() - t0) / 1000;
   console.log(
     `wrote    ${(nbytes / GB).toFixed(2)} GB in ${secs.toFixed(2)} s (${
       (nbytes / GB / secs).toFixed(2)
-    } GB/s, generation included)`,
+    } GB/s, generation included; ${(waited / 1000).toFixed(2)} s waiting for it)`,
   );
 }
 

@@ -95,6 +95,7 @@ const EXPECTED = [
   "exportDap",
   "fillNormal",
   "fillUniform",
+  "fillUniformParallel",
   "floor",
   "floorDivide",
   "fmod",

@@ -20,6 +20,10 @@
 //   uniform(out, n, k0, k1, flat: i64, step: i64, c2, c3)
 //     the double ((w0 >>> 5) * 2^26 + (w1 >>> 6)) * 2^-53 at out + 8 j, exactly
 //     as fillUniform computes it (both products and the sum are exact)
+//   uniform32(out, n, k0, k1, flat: i64, step: i64, c2, c3, lo, width)
+//     the float32 rounding of lo[j] + width[j] * u (u that double; lo and
+//     width float64 arrays at lo + 8 j and width + 8 j) at out + 4 j: the
+//     affine map and the rounding of uniform() with dtype float32, fused
 
 import { Code, ModuleBuilder, Op, T, VOID } from "./_builder.ts";
 
@@ -44,6 +48,7 @@ const S = {
   f64x2_mul: 0xf2,
   f64x2_add: 0xf0,
   f64x2_convert_low_i32x4_u: 0xff,
+  f32x4_demote_f64x2_zero: 0x5e,
 } as const;
 
 /** Byte indices of an i8x16.shuffle that picks 32-bit lanes (0-3 of a, 4-7 of b). */
@@ -61,9 +66,9 @@ const G = 2;
 /** The elements per loop iteration. */
 export const PHILOX_GROUP = 4 * G;
 
-function emit(c: Code, kind: "words" | "uniform"): void {
+function emit(c: Code, kind: "words" | "uniform" | "uniform32"): void {
   const { i32, v128 } = T;
-  const [OUT, N, K0, K1, FLAT, STEP, C2I, C3I] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [OUT, N, K0, K1, FLAT, STEP, C2I, C3I, LO, WIDTH] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const v = (): number => c.local(v128);
   const end = c.local(i32);
   const m0 = v(), m1 = v(), c2i = v(), c3i = v(), step4 = v();
@@ -95,7 +100,7 @@ function emit(c: Code, kind: "words" | "uniform"): void {
   }
   c.get(STEP).op(I64_CONST, 4 * G, I64_MUL).simd(S.i64x2_splat).set(step4);
   // end = out + (8 ceil(n / 8)) * bytes per element
-  const es = kind === "words" ? 16 : 8;
+  const es = kind === "words" ? 16 : kind === "uniform" ? 8 : 4;
   c.get(N).i32(4 * G - 1).op(Op.i32_add).i32(-4 * G).op(Op.i32_and);
   c.i32(Math.log2(es)).op(Op.i32_shl).get(OUT).op(Op.i32_add).set(end);
   c.op(Op.block, VOID, Op.loop, VOID);
@@ -147,19 +152,33 @@ function emit(c: Code, kind: "words" | "uniform"): void {
         const pick = h === 0
           ? (q: number) => c.get(q)
           : (q: number) => c.get(q).get(q).simd(S.shuffle, ...lanes(2, 3, 2, 3));
-        c.get(OUT);
+        if (kind === "uniform") c.get(OUT);
+        else c.get(LO).vmem(S.load, 32 * g + 16 * h, 0).get(WIDTH).vmem(S.load, 32 * g + 16 * h, 0);
         pick(X0);
         c.simd(S.f64x2_convert_low_i32x4_u);
         c.vconst(new Float64Array([67108864, 67108864])).simd(S.f64x2_mul);
         pick(X1);
         c.simd(S.f64x2_convert_low_i32x4_u).simd(S.f64x2_add);
         c.vconst(new Float64Array([2 ** -53, 2 ** -53])).simd(S.f64x2_mul);
-        c.vmem(S.store, 32 * g + 16 * h, 0);
+        if (kind === "uniform") {
+          c.vmem(S.store, 32 * g + 16 * h, 0);
+        } else {
+          // lo + width * u, rounded to float32 in lanes 0-1 (p0l: elements 0-1, p0h: 2-3)
+          c.simd(S.f64x2_mul).simd(S.f64x2_add).simd(S.f32x4_demote_f64x2_zero);
+          c.set(h === 0 ? p0l : p0h);
+        }
+      }
+      if (kind === "uniform32") {
+        c.get(OUT).get(p0l).get(p0h).simd(S.shuffle, ...lanes(0, 1, 4, 5));
+        c.vmem(S.store, 16 * g, 0);
       }
     }
   }
   for (let q = 0; q < 2 * G; q++) c.get(ctr[q]).get(step4).simd(S.i64x2_add).set(ctr[q]);
   c.get(OUT).i32(4 * G * es).op(Op.i32_add).set(OUT);
+  if (kind === "uniform32") {
+    for (const p of [LO, WIDTH]) c.get(p).i32(4 * G * 8).op(Op.i32_add).set(p);
+  }
   c.op(Op.br, 0, Op.end, Op.end);
 }
 
@@ -175,12 +194,28 @@ export type PhiloxSimdFn = (
   c3: number,
 ) => void;
 
-/** The two SIMD kernels over one private memory. */
+/** Signature of the float32 kernel: the shared one, then `lo` and `width` addresses. */
+export type PhiloxSimd32Fn = (
+  out: number,
+  n: number,
+  k0: number,
+  k1: number,
+  flat: bigint,
+  step: bigint,
+  c2: number,
+  c3: number,
+  lo: number,
+  width: number,
+) => void;
+
+/** The SIMD kernels over one private memory. */
 export interface PhiloxSimd {
   /** Writes the four Philox words of each element (16 bytes an element). */
   words: PhiloxSimdFn;
   /** Writes the uniform double of each element (8 bytes an element). */
   uniform: PhiloxSimdFn;
+  /** Writes the float32 of `lo + width * uniform` of each element (4 bytes an element). */
+  uniform32: PhiloxSimd32Fn;
   /** The kernels' memory. */
   memory: WebAssembly.Memory;
 }
@@ -195,6 +230,7 @@ export function philoxSimd(pages: number): PhiloxSimd | null {
   const params = [i32, i32, i32, i32, i64, i64, i32, i32] as const;
   mb.func("words", params, [], (c) => emit(c, "words"));
   mb.func("uniform", params, [], (c) => emit(c, "uniform"));
+  mb.func("uniform32", [...params, i32, i32], [], (c) => emit(c, "uniform32"));
   const bytes = mb.build();
   if (!WebAssembly.validate(bytes)) return null;
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
@@ -202,6 +238,7 @@ export function philoxSimd(pages: number): PhiloxSimd | null {
   return {
     words: inst.exports.words as PhiloxSimdFn,
     uniform: inst.exports.uniform as PhiloxSimdFn,
+    uniform32: inst.exports.uniform32 as PhiloxSimd32Fn,
     memory,
   };
 }

@@ -10,6 +10,7 @@ import {
   uniform,
 } from "../../core/random.ts";
 import { philoxScalar, philoxSimd } from "../../core/_wasm/philox.ts";
+import { fillUniformParallel } from "../../core/random_parallel.ts";
 
 const hex = (a: Uint32Array) => [...a].map((x) => x.toString(16).padStart(8, "0")).join(" ");
 
@@ -239,4 +240,66 @@ Deno.test("fillUniform() and randint() agree with the JS philox4x32() over strid
       if (ints[i] !== v) assert.fail(`randint, seed ${seed}, element ${i}`);
     }
   }
+});
+
+Deno.test("fillUniform() into a Float32Array with per-column bounds is the float32 of uniform()'s formula", () => {
+  const shape = [37, 1030];
+  const low = Float64Array.from({ length: 1030 }, (_, j) => (j % 97) / 10 - 5.8);
+  const high = low.map((v, j) => v + 1 + (j % 3));
+  for (const region of [undefined, { start: [3, 5], step: [2, 3], count: [10, 300] }]) {
+    const u = fillUniform(new Float64Array(region ? 3000 : 37 * 1030), { shape, seed: 4, region });
+    const f = fillUniform(new Float32Array(u.length), { shape, seed: 4, region, low, high });
+    const d = fillUniform(new Float64Array(u.length), { shape, seed: 4, region, low, high });
+    const cols = region ? 300 : 1030;
+    for (let i = 0; i < u.length; i++) {
+      const j = region ? 5 + 3 * (i % cols) : i % cols;
+      const want = low[j] + (high[j] - low[j]) * u[i];
+      if (d[i] !== want || f[i] !== Math.fround(want)) assert.fail(`element ${i}`);
+    }
+  }
+  const s = fillUniform(new Float32Array(10), { shape: [10], seed: 1, low: -2, high: 3 });
+  const r = uniform([10], { seed: 1, low: -2, high: 3 });
+  assert.deepEqual([...s], [...r.data].map(Math.fround));
+  assert.deepEqual([...uniform([10], { seed: 1, low: -2, high: 3, dtype: "float32" }).data], [
+    ...s,
+  ]);
+});
+
+Deno.test("fillUniformParallel() gives fillUniform()'s bits for 1, 2 and 3 threads", async () => {
+  const shape = [301, 517];
+  const low = Float64Array.from({ length: 517 }, (_, j) => j - 9);
+  const high = low.map((v) => v + 2);
+  const region = { start: [1, 0], count: [299, 517] };
+  const ref32 = fillUniform(new Float32Array(299 * 517), { shape, seed: 11n, region, low, high });
+  const ref64 = fillUniform(new Float64Array(299 * 517), { shape, seed: 11n, region, stream: 2 });
+  for (const threads of [1, 2, 3]) {
+    const sab = new SharedArrayBuffer(4 * 299 * 517 + 8);
+    const out = new Float32Array(sab, 8, 299 * 517);
+    await fillUniformParallel(out, { shape, seed: 11n, region, low, high, threads });
+    assert.ok(out.every((v, i) => v === ref32[i]), `float32, ${threads} threads`);
+    const plain = new Float64Array(299 * 517); // not shared: filled through a shared copy
+    await fillUniformParallel(plain, { shape, seed: 11n, region, stream: 2, threads });
+    assert.ok(plain.every((v, i) => v === ref64[i]), `float64, ${threads} threads`);
+  }
+});
+
+Deno.test("fillUniform() and fillUniformParallel() reject bad arguments with typed errors", async () => {
+  const shape = [4, 3];
+  assert.throws(() => fillUniform(new Int32Array(12) as never, { shape }), TypeError);
+  assert.throws(() => fillUniform(new Float32Array(11), { shape }), RangeError);
+  assert.throws(() => fillUniform(new Float32Array(12), { shape, low: [0, 1] }), /last axis \(3\)/);
+  assert.throws(() => fillUniform(new Float32Array(12), { shape, low: 2, high: 1 }), RangeError);
+  assert.throws(() => fillUniform(new Float32Array(12), { shape, high: [1, NaN, 2] }), /index 1/);
+  assert.throws(() => fillUniform(new Float32Array(12), { shape, low: "0" as never }), TypeError);
+  assert.throws(() => fillUniform(new Float32Array(12), undefined as never), TypeError);
+  assert.throws(() => uniform([2], { dtype: "int8" as never }), /float32/);
+  await assert.rejects(
+    () => fillUniformParallel(new Float32Array(12), { shape, threads: 0 }),
+    RangeError,
+  );
+  await assert.rejects(
+    () => fillUniformParallel(new Float32Array(12), { shape, thread: 2 } as never),
+    /Unknown option "thread"/,
+  );
+  await assert.rejects(() => fillUniformParallel(new Float32Array(5), { shape }), RangeError);
 });
