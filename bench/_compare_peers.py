@@ -14,6 +14,7 @@ numcodecs, dask, numexpr); every subcommand prints one JSON line on stdout.
            numpy sum0|mean0|std|sin, dask sum0|mean0|std|convert-zstd|convert-lz4,
            numexpr sinexp. Reductions write their result as float64 to OUT, maps
            and conversions write OUT (.npy / .zarr). Prints compute_s and hwm.
+  versions                           the peers' versions
   check    A B RTOL ATOL              |a - b| <= RTOL * |b| + ATOL element by element, by
            slabs in float64; A and B: .f64 (raw float64), .npy, .zarr or FILE.h5:/x
 """
@@ -283,9 +284,20 @@ def check(a, b, rtol, atol):
     print(json.dumps(res))
 
 
+def versions():
+    import dask
+    import h5py
+    import numcodecs
+    import numexpr
+    import zarr
+
+    mods = [("NumPy", np), ("dask", dask), ("numexpr", numexpr), ("zarr", zarr), ("numcodecs", numcodecs), ("h5py", h5py)]
+    print(json.dumps({"versions": ", ".join(f"{n} {m.__version__}" for n, m in mods)}))
+
+
 if __name__ == "__main__":
     cmd, *args = sys.argv[1:]
-    {"gen-npy": gen_npy, "gen-zarr": gen_zarr, "gen-h5": gen_h5, "ref": ref, "run": run, "check": check}[cmd](
+    {"versions": versions, "gen-npy": gen_npy, "gen-zarr": gen_zarr, "gen-h5": gen_h5, "ref": ref, "run": run, "check": check}[cmd](
         *args
     )
     if cmd.startswith("gen"):

@@ -69,7 +69,7 @@ export async function spawn(
   };
   if (!out.success) {
     // the error's own line (an uncaught exception's message), else the end of stderr
-    const lines = dec.decode(out.stderr).replace(/\x1b\[[0-9;]*m/g, "").trim().split("\n");
+    const lines = dec.decode(out.stderr).trim().split("\n"); // NO_COLOR: no escapes
     const msg = lines.find((l) => /^(error: |Uncaught |\w*Error\b)/.test(l.trim())) ??
       lines.slice(-3).join(" | ");
     p.error = `exit ${out.code}: ${msg.trim().slice(0, 300)}`;

@@ -29,7 +29,7 @@
 import { parseArgs } from "node:util";
 import { buildCases, type Group, GROUP_TITLES, GROUPS } from "./_compare_cases.ts";
 import { cleanUp, COLS, DataSet, H5_CHUNK_ROWS, SEED } from "./_compare_data.ts";
-import { HERE, load1, MPIEXEC, PY } from "./_compare_proc.ts";
+import { HERE, load1, MPIEXEC, PY, py } from "./_compare_proc.ts";
 import { type CaseResult, type Row, rowsOf, rssRows, runCase } from "./_compare_rounds.ts";
 import { parseBytes } from "../mod.ts";
 
@@ -62,6 +62,9 @@ const DIR = opts.dir!;
 const MEMORY = opts.memory!;
 const BUDGET_MIB = parseBytes(MEMORY) / 2 ** 20;
 const dec = new TextDecoder();
+const VERSIONS = await py(["versions"]).then((j) => String(j.versions)).catch((e) =>
+  `versions unknown: ${(e as Error).message.slice(0, 100)}`
+);
 
 function git(args: string[]): string | null {
   try {
@@ -152,7 +155,7 @@ function report(results: CaseResult[], started: string, minutes: number): string
       (f32Rows * COLS * 4 / 2 ** 20).toFixed(0)
     } MiB), seed ${SEED}, page cache warm; ` +
     `Zarr chunks 1024 x 1024, HDF5 chunks ${H5_CHUNK_ROWS} x ${COLS}; Tessera --memory ${MEMORY}; ` +
-    `peers ${PY} (NumPy, dask 2 threads, numexpr 2 threads), MPI ${MPIEXEC}; total ${
+    `peers ${PY} (${VERSIONS}; dask and numexpr with 2 threads), MPI ${MPIEXEC}; total ${
       minutes.toFixed(1)
     } min.`,
     "Times: compute = measured inside the process (from before open() to the end of the run, " +
