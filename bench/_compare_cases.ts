@@ -13,7 +13,9 @@ import {
   type ZarrCodec,
 } from "./_compare_data.ts";
 
-export const GROUPS = ["a", "b", "c", "d", "e", "f", "g", "h", "i"] as const;
+export const GROUPS = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"] as const;
+/** The groups run without --only (j, 8 GiB out of core, only when asked). */
+export const DEFAULT_GROUPS = GROUPS.filter((g) => g !== "j");
 export type Group = typeof GROUPS[number];
 
 export const GROUP_TITLES: Record<Group, string> = {
@@ -26,6 +28,7 @@ export const GROUP_TITLES: Record<Group, string> = {
   g: "g) `deno task demo` write rate",
   h: "h) peak RSS of Tessera against the --memory budget",
   i: "i) scaling on a compute-bound pipeline: std(exp(sin(x))) of a float64 .npy",
+  j: "j) out of core (only with --only j): float32 larger than the budget, mpiexec.mpich -n 1, 2, 3",
 };
 
 /** One command of a case: a fresh process per round. */
@@ -96,6 +99,8 @@ export interface Setup {
   f32: DataSet;
   /** The float64 data of the scaling case (256 MiB; --quick 64 MiB). */
   f64: DataSet;
+  /** The out-of-core float32 data of group j (8 GiB; --quick 1 GiB). */
+  ooc: DataSet;
   /** Rows of the demo's file (undefined: its default). */
   demoRows?: number;
   only: Set<Group>;
@@ -271,7 +276,7 @@ export async function buildCases(s: Setup): Promise<Case[]> {
       },
       peers: [{
         ...peer(id, 0, "dask", `${dask}, to_zarr (context)`, "convert-lz4", src, null, "zarr"),
-        gbps: (p) => (p.compute ? bytes / p.compute / 1e9 : null),
+        gbps: (p) => bytes / p.wall / 1e9,
       }],
       check: { ...EXACT, ref: src, pair: false, text: "exact vs the source" },
       target: 1.5,
@@ -351,6 +356,40 @@ export async function buildCases(s: Setup): Promise<Case[]> {
         text: `${tolText(tol)} vs float64 NumPy; the same bits as 1 x 1`,
       },
     });
+  }
+  if (s.only.has("j")) {
+    const formats = [
+      [".npy", () => s.ooc.npy()],
+      [`Zarr ${CODEC_NAMES["blosc-lz4"]}`, () => s.ooc.zarr("blosc-lz4")],
+      ["HDF5 raw", () => s.ooc.h5("raw")],
+    ] as const;
+    for (const [k, [format, make]] of formats.entries()) {
+      const src = await make();
+      for (const op of ["mean0", "std"] as const) {
+        const id = `j_${k}_${op}`;
+        const tol = op === "std" ? STD_TOL : RED_TOL;
+        const ranks = (n: number): Cmd => ({
+          ...t(id, op, src, n === 1 ? "f64" : `p${n}.f64`, n),
+          tool: `mpiexec -n ${n}`,
+        });
+        cases.push({
+          group: "j",
+          id,
+          name: `${format} ${OP_NAMES[op]}, ${(s.ooc.bytes / 2 ** 30).toFixed(0)} GiB`,
+          kind: "scaling",
+          warm: [],
+          bytes: s.ooc.bytes,
+          tessera: ranks(1),
+          peers: [2, 3].map((n) => ({ ...ranks(n), target: null })),
+          check: {
+            ...tol,
+            ref: await s.ooc.ref(op),
+            pairTol: EXACT,
+            text: `${tolText(tol)} vs float64 NumPy; the same bits as 1 rank`,
+          },
+        });
+      }
+    }
   }
   return cases;
 }

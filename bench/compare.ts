@@ -8,7 +8,9 @@
 // reductions vs NumPy memmap and dask, d maps vs numexpr / NumPy, e HDF5 ->
 // Zarr conversion vs dask, f `tessera convert` GB/s, g `deno task demo` GB/s,
 // h peak RSS against the budget (also 5 runs in one process), i scaling
-// (1 x 1, 2 ranks x 1, 1 rank x 2 threads).
+// (1 x 1, 2 ranks x 1, 1 rank x 2 threads); all of these by default. j, only
+// when asked (--only j): out of core, 8 GiB (--quick 1 GiB) .npy, Zarr
+// Blosc-LZ4 and raw HDF5, mean over axis 0 and std, under mpiexec -n 1, 2, 3.
 //
 // Method: data float32 uniform [0, 1), 32768 x 16384 (2 GiB; --quick 4096 x
 // 16384, 256 MiB), generated once (bench/_compare_data.ts) and cached under
@@ -27,7 +29,7 @@
 // bench/results/latest.json; the generated data is removed unless --keep.
 
 import { parseArgs } from "node:util";
-import { buildCases, type Group, GROUP_TITLES, GROUPS } from "./_compare_cases.ts";
+import { buildCases, DEFAULT_GROUPS, type Group, GROUP_TITLES, GROUPS } from "./_compare_cases.ts";
 import { cleanUp, COLS, DataSet, H5_CHUNK_ROWS, SEED } from "./_compare_data.ts";
 import { HERE, load1, MPIEXEC, PY, py } from "./_compare_proc.ts";
 import { type CaseResult, type Row, rowsOf, rssRows, runCase } from "./_compare_rounds.ts";
@@ -50,7 +52,7 @@ if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
   throw new RangeError(`Invalid --rounds "${opts.rounds}": expected a whole number >= 1`);
 }
 const only = new Set<Group>(
-  (opts.only ?? GROUPS.join(",")).split(",").map((g) => g.trim()) as Group[],
+  (opts.only ?? DEFAULT_GROUPS.join(",")).split(",").map((g) => g.trim()) as Group[],
 );
 for (const g of only) {
   if (!GROUPS.includes(g)) {
@@ -127,9 +129,13 @@ const NOTES: Partial<Record<Group, string>> = {
   e: "ratio = Tessera time / dask time: lower is better. Tessera: `open(h5).to(zarr, { codec: " +
     '"blosc:zstd:5:shuffle", chunks: [1024, 1024] })`; dask: from_array over whole HDF5 chunks, ' +
     "rechunk to 1024 x 1024, to_zarr.",
-  f: "GB/s = input bytes / whole-process wall time of the CLI (start-up included): higher is better.",
+  f: "GB/s = input bytes / whole-process wall time (start-up included; the CLI prints no in-process " +
+    "time): higher is better. dask.array from_array(.npy).to_zarr as context, timed the same way.",
   g: "GB/s = the demo's own printed write rate (generation included): higher is better.",
   h: "Each Tessera process's peak RSS (VmHWM; the largest rank), maximum over rounds.",
+  j: "speed-up = 1 rank's time / P ranks' (no target: the point is memory, accuracy and the " +
+    "same bits for any rank count); the page cache is not warmed (the data is larger than a " +
+    "usual budget).",
   i: "speed-up = 1 x 1 time / this configuration's time: higher is better " +
     "(`mpiexec.mpich -n 2` with TESSERA_THREADS=1; TESSERA_THREADS=2 in one process).",
 };
@@ -188,6 +194,7 @@ const setup = {
   memory: MEMORY,
   f32: new DataSet(DIR, QUICK ? 4096 : 32768, "float32"),
   f64: new DataSet(DIR, QUICK ? 512 : 2048, "float64"),
+  ooc: new DataSet(DIR, QUICK ? 16384 : 131072, "float32"),
   demoRows: QUICK ? 4096 : undefined,
   only,
 };
