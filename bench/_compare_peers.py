@@ -1,15 +1,22 @@
-"""The peers of bench/compare.ts: data generation, the float64 reference and
-the NumPy / h5py / dask.array / numexpr measurements.
+"""The Python side of bench/compare.ts: data generation, float64 references,
+the peers' measurements (NumPy memmap, dask.array, numexpr) and the result
+checks.
 
 Run by bench/compare.ts with /usr/bin/python3 (Debian's numpy, h5py, zarr,
-dask, numexpr); every subcommand prints one JSON line on stdout.
+numcodecs, dask, numexpr); every subcommand prints one JSON line on stdout.
 
-  gen-npy  PATH ROWS COLS SEED          deterministic float32 uniform [0, 1)
-  gen-zarr NPY DST CODEC CHUNK_ROWS CHUNK_COLS   (CODEC: raw | lz4 | zlib1)
-  gen-h5   NPY DST CHUNK_ROWS           dataset /x, chunks CHUNK_ROWS x COLS
-  ref      NPY OUT_MEAN_F64             float64 mean over axis 0 and std over all
-  run      TOOL OP SRC REPS [OUT]       one measurement, min of REPS in this process
-  check    A.npy B.npy ROWS             max relative difference of the first ROWS rows
+  gen-npy  PATH ROWS COLS DTYPE SEED    deterministic uniform [0, 1), written by slabs
+  gen-zarr NPY DST CODEC CHUNK_ROWS CHUNK_COLS
+           CODEC: raw | blosc-lz4 | blosc-zstd | zlib1 | gzip1 (Blosc: clevel 5, byte shuffle)
+  gen-h5   NPY DST CODEC CHUNK_ROWS   dataset /x, chunks CHUNK_ROWS x COLS; CODEC: raw | gzip-shuffle
+  ref      OP NPY OUT                 float64 reference of OP (sum0 | mean0 | std | scale) -> OUT (.f64)
+  run      TOOL OP SRC OUT            one measurement in this process (start-up excluded):
+           numpy sum0|mean0|std|sin, dask sum0|mean0|std|convert-zstd|convert-lz4,
+           numexpr sinexp. Reductions write their result as float64 to OUT, maps
+           and conversions write OUT (.npy / .zarr). Prints compute_s and hwm.
+  versions                           the peers' versions
+  check    A B RTOL ATOL              |a - b| <= RTOL * |b| + ATOL element by element, by
+           slabs in float64; A and B: .f64 (raw float64), .npy, .zarr or FILE.h5:/x
 """
 
 import json
@@ -36,79 +43,111 @@ def slab_rows(cols, itemsize=4, align=1):
     return max(align, rows // align * align)
 
 
-def gen_npy(path, rows, cols, seed):
+# ---------------------------------------------------------------------------
+# data
+
+
+def gen_npy(path, rows, cols, dtype, seed):
     from numpy.lib.format import open_memmap
 
     rows, cols, seed = int(rows), int(cols), int(seed)
-    out = open_memmap(path + ".tmp", mode="w+", dtype="<f4", shape=(rows, cols))
-    step = slab_rows(cols)
+    out = open_memmap(path + ".tmp", mode="w+", dtype="<" + np.dtype(dtype).str[1:], shape=(rows, cols))
+    step = slab_rows(cols, out.dtype.itemsize)
     for i in range(0, rows, step):
         j = min(rows, i + step)
-        # one generator per slab, keyed on the slab index: the same bytes for any machine
+        # one generator per slab, keyed on the slab index: the same bytes on any machine
         rng = np.random.default_rng([seed, i // step])
-        out[i:j] = rng.random((j - i, cols), dtype=np.float32)
+        out[i:j] = rng.random((j - i, cols), dtype=out.dtype)
     out.flush()
     del out
     os.rename(path + ".tmp", path)
 
 
+def zarr_compressor(codec):
+    from numcodecs import GZip, Blosc, Zlib
+
+    return {
+        "raw": None,
+        "blosc-lz4": Blosc(cname="lz4", clevel=5, shuffle=Blosc.SHUFFLE),
+        "blosc-zstd": Blosc(cname="zstd", clevel=5, shuffle=Blosc.SHUFFLE),
+        "zlib1": Zlib(level=1),
+        "gzip1": GZip(level=1),
+    }[codec]
+
+
 def gen_zarr(npy, dst, codec, crow, ccol):
     import zarr
-    from numcodecs import Blosc, Zlib
 
     a = np.load(npy, mmap_mode="r")
-    compressor = {
-        "raw": None,
-        "lz4": Blosc(cname="lz4", clevel=5, shuffle=Blosc.SHUFFLE),
-        "zlib1": Zlib(level=1),
-    }[codec]
     tmp = dst + ".tmp"
     z = zarr.open_array(
         tmp,
         mode="w",
         shape=a.shape,
         chunks=(int(crow), int(ccol)),
-        dtype="<f4",
-        compressor=compressor,
+        dtype=a.dtype,
+        compressor=zarr_compressor(codec),
     )
-    step = max(int(crow), slab_rows(a.shape[1], 4, int(crow)))
-    for i in range(0, a.shape[0], step):
-        z[i : i + step] = a[i : i + step]
+    step = max(int(crow), slab_rows(a.shape[1], a.dtype.itemsize, int(crow)))
+    # slabs of whole chunk rows touch disjoint chunk files: two processes write them at once
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_zarr_slab, [(npy, tmp, i, step) for i in range(0, a.shape[0], step)]))
     os.rename(tmp, dst)
 
 
-def gen_h5(npy, dst, crow):
+def _zarr_slab(job):
+    import zarr
+
+    npy, tmp, i, step = job
+    a = np.load(npy, mmap_mode="r")
+    zarr.open_array(tmp, mode="r+")[i : i + step] = a[i : i + step]
+
+
+def gen_h5(npy, dst, codec, crow):
     import h5py
 
     a = np.load(npy, mmap_mode="r")
     tmp = dst + ".tmp"
+    filters = {"raw": {}, "gzip-shuffle": {"compression": "gzip", "compression_opts": 1, "shuffle": True}}
     with h5py.File(tmp, "w") as f:
-        d = f.create_dataset("x", shape=a.shape, dtype="<f4", chunks=(int(crow), a.shape[1]))
-        step = slab_rows(a.shape[1], 4, int(crow))
+        d = f.create_dataset("x", shape=a.shape, dtype=a.dtype, chunks=(int(crow), a.shape[1]), **filters[codec])
+        step = slab_rows(a.shape[1], a.dtype.itemsize, int(crow))
         for i in range(0, a.shape[0], step):
             d[i : i + step] = a[i : i + step]
     os.rename(tmp, dst)
 
 
-def ref(npy, out_mean):
+def ref(op, npy, out):
+    """float64 references, by slabs: column sums/means, std over all, std(exp(sin(x)))."""
     a = np.load(npy, mmap_mode="r")
-    step = slab_rows(a.shape[1])
-    s = np.zeros(a.shape[1], np.float64)
-    total = 0.0
-    for i in range(0, a.shape[0], step):
-        x = a[i : i + step].astype(np.float64)
-        s += x.sum(axis=0)
-        total += float(x.sum())
-    n = a.size
-    mu = total / n
-    m2 = 0.0
-    for i in range(0, a.shape[0], step):
-        x = a[i : i + step].astype(np.float64)
-        x -= mu
-        m2 += float(np.dot(x.ravel(), x.ravel()))
-    mean0 = s / a.shape[0]
-    mean0.tofile(out_mean)
-    print(json.dumps({"std": float(np.sqrt(m2 / n)), "mean": mu}))
+    step = slab_rows(a.shape[1], a.dtype.itemsize)
+
+    def slabs(f=None):
+        for i in range(0, a.shape[0], step):
+            x = a[i : i + step].astype(np.float64)
+            yield f(x) if f else x
+
+    f = (lambda x: np.exp(np.sin(x))) if op == "scale" else None
+    if op in ("sum0", "mean0"):
+        s = np.zeros(a.shape[1], np.float64)
+        for x in slabs():
+            s += x.sum(axis=0)
+        v = s if op == "sum0" else s / a.shape[0]
+    else:  # two passes: mean, then the sum of squared deviations
+        mu = sum(float(x.sum()) for x in slabs(f)) / a.size
+        m2 = 0.0
+        for x in slabs(f):
+            x -= mu
+            m2 += float(np.dot(x.ravel(), x.ravel()))
+        v = np.array([np.sqrt(m2 / a.size)])
+    np.asarray(v, np.float64).tofile(out)
+    print(json.dumps({"ok": True}))
+
+
+# ---------------------------------------------------------------------------
+# measurements
 
 
 def open_h5(src):
@@ -120,107 +159,70 @@ def open_h5(src):
 
 
 def dask_array(src):
+    """dask.array over SRC with the storage's chunks (.npy: 32 MiB of whole rows)."""
     import dask.array as da
 
     if src.endswith(".npy"):
         a = np.load(src, mmap_mode="r")
-        # Tessera's blocks for contiguous data: about 32 MiB of whole rows
-        return da.from_array(a, chunks=(slab_rows(a.shape[1]) // 2, a.shape[1])), None
+        return da.from_array(a, chunks=(slab_rows(a.shape[1], a.dtype.itemsize) // 2, a.shape[1])), None
     if ".h5" in src:
         f, d = open_h5(src)
         return da.from_array(d, chunks=d.chunks), f
     return da.from_zarr(src), None
 
 
-def summary(v):
-    v = np.asarray(v)
-    return {"shape": list(v.shape), "dtype": str(v.dtype), "head": [float(x) for x in v.ravel()[:3]]}
+def npy_slab_map(src, out, fn):
+    """SRC .npy -> OUT .npy by 64 MiB slabs: fn(x, buf) fills buf; plain write()s."""
+    from numpy.lib.format import write_array_header_1_0
 
-
-def h5_slabs(d):
-    rows = slab_rows(d.shape[1], d.dtype.itemsize, d.chunks[0] if d.chunks else 1)
-    buf = np.empty((rows, d.shape[1]), d.dtype)
-    for i in range(0, d.shape[0], rows):
-        j = min(d.shape[0], i + rows)
-        b = buf[: j - i]
-        d.read_direct(b, np.s_[i:j], np.s_[0 : j - i])
-        yield b
+    a = np.load(src, mmap_mode="r")
+    rows = slab_rows(a.shape[1], a.dtype.itemsize)
+    buf = np.empty((rows, a.shape[1]), a.dtype)
+    with open(out, "wb", buffering=0) as f:
+        write_array_header_1_0(f, {"descr": a.dtype.str, "fortran_order": False, "shape": a.shape})
+        for i in range(0, a.shape[0], rows):
+            x = a[i : i + rows]
+            b = buf[: x.shape[0]]
+            fn(x, b)
+            f.write(memoryview(b).cast("B"))
 
 
 def one(tool, op, src, out):
-    """One repetition; returns a value for the summary."""
+    """One measurement; returns the result (reductions) or None (written to OUT)."""
     if tool == "numpy":
+        if op == "sin":
+            npy_slab_map(src, out, lambda x, b: np.sin(x, out=b))
+            return None
         a = np.load(src, mmap_mode="r")
-        if op == "sum":
-            return a.sum(axis=0)
-        if op == "mean":
-            return a.mean(axis=0)
-        if op == "std":
-            return a.std()
-        if op == "scale":  # std(exp(sin(x))), one thread, 64 MiB slabs
-            s = ss = 0.0
-            step = slab_rows(a.shape[1])
-            for i in range(0, a.shape[0], step):
-                y = np.exp(np.sin(a[i : i + step]))
-                s += float(y.sum(dtype=np.float64))
-                ss += float(np.einsum("ij,ij->", y, y, dtype=np.float64))
-            return np.sqrt(ss / a.size - (s / a.size) ** 2)
-    if tool == "h5py":
-        f, d = open_h5(src)
-        with f:
-            if op in ("sum", "mean"):
-                acc = np.zeros(d.shape[1], d.dtype)
-                for b in h5_slabs(d):
-                    acc += b.sum(axis=0)
-                return acc if op == "sum" else acc / np.float32(d.shape[0])
-            if op == "std":
-                s = ss = 0.0
-                for b in h5_slabs(d):
-                    s += float(b.sum(dtype=np.float64))
-                    ss += float(np.einsum("ij,ij->", b, b, dtype=np.float64))
-                n = d.size
-                return np.sqrt(ss / n - (s / n) ** 2)
+        return {"sum0": lambda: a.sum(axis=0), "mean0": lambda: a.mean(axis=0), "std": lambda: a.std()}[op]()
+    if tool == "numexpr" and op == "sinexp":
+        import numexpr as ne
+
+        npy_slab_map(src, out, lambda x, b: ne.evaluate("sin(x)*exp(-x*x)", out=b))
+        return None
     if tool == "dask":
         x, f = dask_array(src)
         try:
-            if op == "sum":
+            if op == "sum0":
                 return x.sum(axis=0).compute()
-            if op == "mean":
+            if op == "mean0":
                 return x.mean(axis=0).compute()
             if op == "std":
                 return x.std().compute()
+            if op in ("convert-zstd", "convert-lz4"):
+                if f is not None:  # whole HDF5 chunks per dask block, then Zarr's 1024 x 1024
+                    c = x.chunksize[0]
+                    x = x.rechunk((max(1, 1024 // c) * c, x.shape[1]))
+                x = x.rechunk((1024, 1024))
+                x.to_zarr(out, compressor=zarr_compressor("blosc-" + op[8:]), overwrite=True)
+                return None
         finally:
             if f is not None:
                 f.close()
-    if op == "map" and tool in ("numexpr", "numpy-loop"):
-        import numexpr as ne
-
-        from numpy.lib.format import write_array_header_1_0
-
-        a = np.load(src, mmap_mode="r")
-        rows = slab_rows(a.shape[1])
-        buf = np.empty((rows, a.shape[1]), a.dtype)
-        one_, half = np.float32(1), np.float32(0.5)
-        with open(out, "wb", buffering=0) as f:
-            write_array_header_1_0(
-                f, {"descr": a.dtype.str, "fortran_order": False, "shape": a.shape}
-            )
-            for i in range(0, a.shape[0], rows):
-                x = a[i : i + rows]
-                b = buf[: x.shape[0]]
-                if tool == "numexpr":
-                    ne.evaluate("sqrt(x*x+one_)*half", out=b)
-                else:
-                    np.multiply(x, x, out=b)
-                    np.add(b, 1, out=b)
-                    np.sqrt(b, out=b)
-                    np.multiply(b, 0.5, out=b)
-                f.write(memoryview(b).cast("B"))
-        return np.float32(0)
     raise SystemExit(f"unknown measurement {tool} {op}")
 
 
-def run(tool, op, src, reps, out=None):
+def run(tool, op, src, out):
     import dask
 
     dask.config.set(scheduler="threads", num_workers=2)
@@ -230,34 +232,73 @@ def run(tool, op, src, reps, out=None):
         ne.set_num_threads(2)
     except ImportError:
         pass
-    times = []
-    v = None
-    for _ in range(int(reps)):
-        if out and os.path.exists(out):
-            os.remove(out)
-        t0 = time.perf_counter()
-        v = one(tool, op, src, out)
-        times.append(time.perf_counter() - t0)
-    print(json.dumps({"times": times, "hwm": hwm_mib(), "value": summary(v)}))
+    t0 = time.perf_counter()
+    v = one(tool, op, src, out)
+    dt = time.perf_counter() - t0
+    if v is not None:
+        np.asarray(v, np.float64).ravel().tofile(out)
+    print(json.dumps({"compute_s": dt, "hwm": hwm_mib()}))
 
 
-def check(a, b, rows):
-    x = np.load(a, mmap_mode="r")[: int(rows)].astype(np.float64)
-    y = np.load(b, mmap_mode="r")[: int(rows)].astype(np.float64)
-    ok = x.shape == y.shape
-    d = float(np.max(np.abs(x - y) / np.maximum(np.abs(y), 1e-30))) if ok else float("inf")
-    print(json.dumps({"maxrel": d}))
+# ---------------------------------------------------------------------------
+# checks
+
+
+def open_any(p):
+    """A read-only array-like over a .f64, .npy, .zarr or FILE.h5:/x."""
+    if p.endswith(".f64"):
+        return np.fromfile(p, np.float64), None
+    if p.endswith(".npy"):
+        return np.load(p, mmap_mode="r"), None
+    if ".h5" in p:
+        return open_h5(p)[::-1]
+    import zarr
+
+    return zarr.open_array(p, mode="r"), None
+
+
+def check(a, b, rtol, atol):
+    (x, fx), (y, fy) = open_any(a), open_any(b)
+    rtol, atol = float(rtol), float(atol)
+    res = {"ok": False, "maxabs": None, "maxrel": None, "bad": None, "n": int(np.prod(y.shape))}
+    if tuple(x.shape) != tuple(y.shape):
+        res["why"] = f"shape {list(x.shape)} vs {list(y.shape)}"
+        print(json.dumps(res))
+        return
+    rows = x.shape[0] if x.ndim else 1
+    step = max(1, slab_rows(int(np.prod(x.shape[1:])) if x.ndim > 1 else 1 << 20, 8))
+    maxabs = maxrel = 0.0
+    bad = 0
+    for i in range(0, rows, step):
+        u = np.asarray(x[i : i + step] if x.ndim else x[()], np.float64)
+        v = np.asarray(y[i : i + step] if y.ndim else y[()], np.float64)
+        d = np.abs(u - v)
+        bad += int(np.count_nonzero(~(d <= rtol * np.abs(v) + atol)))  # NaN counts as bad
+        if d.size:
+            maxabs = max(maxabs, float(np.nanmax(d)))
+            maxrel = max(maxrel, float(np.nanmax(d / np.maximum(np.abs(v), 1e-300))))
+    for f in (fx, fy):
+        if f is not None:
+            f.close()
+    res.update(ok=bad == 0, maxabs=maxabs, maxrel=maxrel, bad=bad)
+    print(json.dumps(res))
+
+
+def versions():
+    import dask
+    import h5py
+    import numcodecs
+    import numexpr
+    import zarr
+
+    mods = [("NumPy", np), ("dask", dask), ("numexpr", numexpr), ("zarr", zarr), ("numcodecs", numcodecs), ("h5py", h5py)]
+    print(json.dumps({"versions": ", ".join(f"{n} {m.__version__}" for n, m in mods)}))
 
 
 if __name__ == "__main__":
     cmd, *args = sys.argv[1:]
-    {
-        "gen-npy": gen_npy,
-        "gen-zarr": gen_zarr,
-        "gen-h5": gen_h5,
-        "ref": ref,
-        "run": run,
-        "check": check,
-    }[cmd](*args)
+    {"versions": versions, "gen-npy": gen_npy, "gen-zarr": gen_zarr, "gen-h5": gen_h5, "ref": ref, "run": run, "check": check}[cmd](
+        *args
+    )
     if cmd.startswith("gen"):
         print(json.dumps({"ok": True}))

@@ -1,86 +1,105 @@
-// One Tessera measurement of bench/compare.ts, in its own process (so its
-// peak RSS is its own), alone or under `mpiexec.mpich -n P`:
+// One Tessera measurement of bench/compare.ts through the library API
+// (mod.ts: init, open, LazyArray compute / to), in its own process so that its
+// peak RSS is its own; alone or under `mpiexec.mpich -n P`:
 //
-//   deno run -A bench/_compare_run.ts --op sum|mean|std|map|scale --src LOCATOR
-//     [--axis 0] [--memory 512MiB] [--reps 3] [--out y.npy] [--save result.bin]
+//   deno run -A bench/_compare_run.ts --op OP --src LOCATOR --out PATH [--memory 512MiB]
+//     [--reps 5]
 //
-// Each repetition opens the source, builds the lazy pipeline and runs it
-// (`compute`, or `to` for `map`), timed between barriers. Every rank prints
-// one JSON line: its times, its peak RSS (VmHWM) and the SHA-256 of the
-// result's bytes; rank 0 also writes those bytes to `--save`.
+// OP: sum0 | mean0 | std | scale (std(exp(sin(x)))) | repeat (`--reps` x sum0
+// in this one process, RSS after each): `compute()`, the result written as
+// raw float64 to --out (.f64) by rank 0; sinexp (sin(a)*exp(-a*a)) | sin:
+// `to(--out)` (.npy); convert-zstd: `to(--out)` as Zarr Blosc-zstd (clevel 5,
+// shuffle), chunks 1024 x 1024.
+//
+// The time runs from before `open()` to the end of the run, between barriers
+// (start-up and writing the .f64 result excluded). Every rank prints one JSON
+// line: compute_s, hwm (VmHWM, MiB), rss_after (repeat), threads.
 
 import { parseArgs } from "node:util";
-import { init } from "../dist/comm.ts";
-import { type LazyArray, open } from "../stream/mod.ts";
+import { init, type LazyArray, type NDArray, open } from "../mod.ts";
+import { threadCount } from "../core/threads.ts";
 
 const { values: o } = parseArgs({
   args: Deno.args,
   options: {
     op: { type: "string" },
     src: { type: "string" },
-    axis: { type: "string" },
-    memory: { type: "string" },
-    reps: { type: "string", default: "3" },
     out: { type: "string" },
-    save: { type: "string" },
+    memory: { type: "string" },
+    reps: { type: "string", default: "5" },
   },
 });
+const OPS = ["sum0", "mean0", "std", "scale", "repeat", "sinexp", "sin", "convert-zstd"];
+if (!OPS.includes(o.op ?? "") || !o.src || !o.out) {
+  throw new TypeError(
+    `Invalid arguments: expected --op ${OPS.join("|")} --src LOCATOR --out PATH, got ${
+      JSON.stringify(o)
+    }`,
+  );
+}
 
-function hwmMiB(): number {
-  const m = /VmHWM:\s+(\d+)\s+kB/.exec(Deno.readTextFileSync("/proc/self/status"));
+function status(field: "VmHWM" | "VmRSS"): number {
+  const m = new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(
+    Deno.readTextFileSync("/proc/self/status"),
+  );
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
+await using comm = await init();
+const memory = o.memory;
+
+async function reduce(a: LazyArray, op: string): Promise<NDArray> {
+  const x = op === "scale" ? a.sin().exp() : a;
+  const r = op === "sum0" || op === "repeat"
+    ? x.sum({ axis: 0 })
+    : op === "mean0"
+    ? x.mean({ axis: 0 })
+    : x.std();
+  return await r.compute({ memory, comm });
 }
 
-const comm = await init();
-const axis = o.axis === undefined ? undefined : Number(o.axis);
-const memory = o.memory;
-const times: number[] = [];
-let bytes = new Uint8Array(0);
-let head: number[] = [];
-let shape: readonly number[] = [];
-let dtype = "";
-for (let k = 0; k < Number(o.reps); k++) {
-  if (o.op === "map" && comm.rank === 0) {
-    try {
-      Deno.removeSync(o.out!);
-    } catch { /* absent */ }
-  }
-  comm.barrier();
-  const t0 = performance.now();
+async function once(op: string): Promise<NDArray | null> {
   const a = await open(o.src!);
   try {
-    if (o.op === "map") {
-      await a.mul(a).add(1).sqrt().mul(0.5).to(o.out!, { memory, comm, overwrite: true });
-    } else {
-      let x: LazyArray = a;
-      // the compute-bound pipeline of the scaling workload: std(exp(sin(x)))
-      if (o.op === "scale") x = a.ufunc("sin").exp();
-      const r = await x.reduce(o.op === "scale" ? "std" : o.op as "sum", { axis })
-        .compute({ memory, comm });
-      const c = r.isContiguous && r.offset === 0 && r.data.length === r.size ? r : r.copy();
-      bytes = new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.byteLength).slice();
-      head = [...c.data.subarray(0, 3) as unknown as number[]].map(Number);
-      shape = c.shape;
-      dtype = c.dtype;
+    if (op === "sinexp") {
+      await a.sin().mul(a.square().neg().exp()).to(o.out!, { memory, comm, overwrite: true });
+      return null;
     }
+    if (op === "sin") {
+      await a.sin().to(o.out!, { memory, comm, overwrite: true });
+      return null;
+    }
+    if (op === "convert-zstd") {
+      const codec = "blosc:zstd:5:shuffle";
+      await a.to(o.out!, { memory, comm, overwrite: true, codec, chunks: [1024, 1024] });
+      return null;
+    }
+    return await reduce(a, op);
   } finally {
     a.close();
   }
-  comm.barrier();
-  times.push((performance.now() - t0) / 1000);
 }
-if (comm.rank === 0 && o.save) Deno.writeFileSync(o.save, bytes);
+
+const reps = o.op === "repeat" ? Number(o.reps) : 1;
+const rssAfter: number[] = [];
+let result: NDArray | null = null;
+comm.barrier();
+const t0 = performance.now();
+for (let k = 0; k < reps; k++) {
+  result = await once(o.op!);
+  if (o.op === "repeat") rssAfter.push(status("VmRSS"));
+}
+comm.barrier();
+const computeS = (performance.now() - t0) / 1000 / reps;
+if (result !== null && comm.rank === 0) {
+  const v = Float64Array.from(result.toTypedArray() as ArrayLike<number>);
+  Deno.writeFileSync(o.out!, new Uint8Array(v.buffer));
+}
 console.log(JSON.stringify({
   rank: comm.rank,
   size: comm.size,
-  times,
-  hwm: hwmMiB(),
-  sha: await sha256(bytes),
-  value: { shape, dtype, head },
+  compute_s: computeS,
+  hwm: status("VmHWM"),
+  ...(o.op === "repeat" ? { rss_after: rssAfter } : {}),
+  threads: threadCount(),
 }));
-await comm[Symbol.asyncDispose]();
