@@ -52,6 +52,8 @@ export interface Pass {
   projected: number;
   /** What the projection consists of. */
   detail: string;
+  /** Threads computing its blocks (this one and compute workers), as many as the budget allows. */
+  threads: number;
 }
 
 /** A buffer a writer or reader holds whatever the grid: its size and what it is, for messages. */
@@ -352,7 +354,14 @@ export function project(
   values: readonly ReduceNode[],
   output: Output | null,
   prefetch: number,
-): { bytes: number; detail: string; dominant: string; dominantFixed: string; fixed: number } {
+): {
+  bytes: number;
+  detail: string;
+  dominant: string;
+  dominantFixed: string;
+  fixed: number;
+  perThread: number;
+} {
   let input = 0;
   let temps = 0;
   let reads = 0;
@@ -428,7 +437,17 @@ export function project(
     );
   }
   for (const h of fixed) parts.push(h.what);
+  // each more thread: a worker's heap, a block of every source in flight, its element-wise
+  // buffers and one reduction state, and (map passes) the block it computes
+  let oneState = 0;
+  for (const r of pass.reductions) {
+    const red = reducer(r.name, r.arg.dtype, r.arg.shape, r.options);
+    oneState += red.slots * red.fields.reduce((a, f) => a + (f.dtype === "uint8" ? 1 : 8), 0);
+  }
+  const outBlock = pass.root ? grid.maxBlockElements * itemsizeOf(pass.root) : 0;
+  const perThread = COMPUTE_WORKER_HEAP + input + temps + oneState + outBlock;
   return {
+    perThread,
     bytes,
     detail: `${grid.describe()}: ${parts.join(" + ")}`,
     dominant: dominant(named),
@@ -437,10 +456,18 @@ export function project(
   };
 }
 
+/**
+ * The heap of one compute worker (stream/_compute_worker.ts), as measured:
+ * peak RSS of a reduce with 2 threads minus that with 1, less the blocks.
+ */
+export const COMPUTE_WORKER_HEAP = 16 << 20;
+
 /** Options of {@link makePlan}. */
 export interface PlanOptions {
   readonly budget: number;
   readonly prefetch: number;
+  /** Threads asked for (default 1); each pass gets as many as fit the budget. */
+  readonly threads?: number;
 }
 
 /**
@@ -492,6 +519,7 @@ export function makePlan(root: Node, output: Output, options: PlanOptions): Plan
       accesses,
       projected: 0,
       detail: "",
+      threads: 1,
     };
     const splittable = accesses.every((a) => a.node.splittable) &&
       !(out?.kind === "write" && out.chunks);
@@ -541,8 +569,17 @@ export function makePlan(root: Node, output: Output, options: PlanOptions): Plan
       );
     }
     pass.grid = grid;
-    pass.projected = p.bytes;
-    pass.detail = p.detail;
+    // the grid does not depend on the threads (nor then the bits); the threads fit around it
+    const asked = Math.min(options.threads ?? 1, grid.size);
+    let threads = asked;
+    while (threads > 1 && p.bytes + (threads - 1) * p.perThread > options.budget) threads--;
+    pass.threads = threads;
+    pass.projected = p.bytes + (threads - 1) * p.perThread;
+    pass.detail = p.detail + (
+      threads > 1
+        ? ` + ${threads - 1} compute worker${threads > 2 ? "s" : ""} x ${formatBytes(p.perThread)}`
+        : ""
+    ) + (threads < asked ? ` (${threads} of ${asked} threads fit the budget)` : "");
     passes.push(pass);
     done.push(...g.reductions);
   }

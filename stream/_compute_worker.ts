@@ -1,0 +1,69 @@
+// A compute worker of the streaming engine (stream/_parallel.ts), a Deno Web
+// Worker: evaluates one block of a pass (its pieces in order, with the same
+// BlockEvaluator as the main thread) and answers with the block's reduction
+// states, or writes the block's values into the job's shared output buffer.
+
+import { copyInto, NDArray } from "../core/ndarray.ts";
+import { type Reducer, reducer, type ReduceState } from "../core/reduce.ts";
+import { BlockEvaluator, regionKey } from "./_evaluate.ts";
+import type { Node } from "./_graph.ts";
+import { type ComputeJob, decodePass } from "./_wire.ts";
+
+const scope = self as unknown as {
+  onmessage: ((e: MessageEvent<ComputeJob & { id: number }>) => void) | null;
+  postMessage(m: unknown): void;
+};
+
+interface Cached {
+  readonly key: string;
+  readonly nodes: readonly Node[];
+  readonly ev: BlockEvaluator;
+  readonly reducers: readonly Reducer[];
+}
+
+let cached: Cached | null = null;
+
+function prepare(job: ComputeJob): Cached {
+  if (cached?.key === job.pass.key) return cached;
+  const { nodes, values } = decodePass(job.pass);
+  const reducers = job.pass.reductions.map((r) => {
+    const arg = nodes[r.arg];
+    return reducer(r.name, arg.dtype, arg.shape, r.options);
+  });
+  cached = { key: job.pass.key, nodes, ev: new BlockEvaluator(values), reducers };
+  return cached;
+}
+
+function run(job: ComputeJob): { states?: ReduceState[] } {
+  const c = prepare(job);
+  const { pass } = job;
+  const states = c.reducers.map((r) => r.init());
+  for (const piece of job.pieces) {
+    const blocks = new Map<string, NDArray>();
+    for (const inp of piece.inputs) {
+      const n = c.nodes[inp.input];
+      blocks.set(regionKey(n, inp.region), new NDArray(n.dtype, inp.data as never, inp.region.count));
+    }
+    c.ev.begin();
+    if (pass.root !== null) {
+      const root = c.nodes[pass.root];
+      const out = new NDArray(root.dtype, job.out as never, piece.region.count);
+      copyInto(out, c.ev.eval(root, piece.region, blocks));
+    } else {
+      pass.reductions.forEach((r, k) => {
+        const block = c.ev.eval(c.nodes[r.arg], piece.region, blocks);
+        c.reducers[k].step(states[k], block, piece.region.start);
+      });
+    }
+  }
+  return pass.root === null ? { states } : {};
+}
+
+scope.onmessage = (e) => {
+  const job = e.data;
+  try {
+    scope.postMessage({ id: job.id, ...run(job) });
+  } catch (err) {
+    scope.postMessage({ id: job.id, error: (err as Error)?.message ?? String(err) });
+  }
+};
