@@ -5,6 +5,7 @@
 
 import { copyInto, NDArray } from "../core/ndarray.ts";
 import { type Reducer, reducer, type ReduceState } from "../core/reduce.ts";
+import { BufferPool } from "./_buffers.ts";
 import { BlockEvaluator, regionKey } from "./_evaluate.ts";
 import type { Node } from "./_graph.ts";
 import { type ComputeJob, decodePass } from "./_wire.ts";
@@ -22,6 +23,7 @@ interface Cached {
 }
 
 let cached: Cached | null = null;
+const local = new BufferPool();
 
 function prepare(job: ComputeJob): Cached {
   if (cached?.key === job.pass.key) return cached;
@@ -40,10 +42,14 @@ function run(job: ComputeJob): { states?: ReduceState[] } {
   const states = c.reducers.map((r) => r.init());
   for (const piece of job.pieces) {
     const blocks = new Map<string, NDArray>();
-    for (const inp of piece.inputs) {
+    // into the WebAssembly arena, piece by piece (the kernels run there in place, on data
+    // still in cache)
+    piece.inputs.forEach((inp, k) => {
       const n = c.nodes[inp.input];
-      blocks.set(regionKey(n, inp.region), new NDArray(n.dtype, inp.data as never, inp.region.count));
-    }
+      const a = local.array(String(k), n.dtype, inp.region.count);
+      (a.data as unknown as Uint8Array).set(inp.data as unknown as Uint8Array);
+      blocks.set(regionKey(n, inp.region), a);
+    });
     c.ev.begin();
     if (pass.root !== null) {
       const root = c.nodes[pass.root];

@@ -341,16 +341,16 @@ async function reducePass(ctx: Ctx, passIndex: number): Promise<void> {
     );
     if (!threaded) {
       await runBlocks(ctx, passIndex, lo, hi, (i, region, ev, blocks) => {
-      if (i !== current) {
-        flush();
-        current = i;
-        states = reducers.map((r) => r.init());
-      }
-      pass.reductions.forEach((rn, k) => {
-        const block = ev.eval(rn.arg, region, blocks);
-        reducers[k].step(states[k], block, region.start);
-      });
-    }, splittable ? (region) => cachePieces(region, itemBytes) : undefined);
+        if (i !== current) {
+          flush();
+          current = i;
+          states = reducers.map((r) => r.init());
+        }
+        pass.reductions.forEach((rn, k) => {
+          const block = ev.eval(rn.arg, region, blocks);
+          reducers[k].step(states[k], block, region.start);
+        });
+      }, splittable ? (region) => cachePieces(region, itemBytes) : undefined);
       flush();
     }
   } catch (e) {

@@ -12,9 +12,16 @@ import { copyInto, NDArray } from "../core/ndarray.ts";
 import type { Reducer, ReduceState } from "../core/reduce.ts";
 import { UNAVAILABLE, WorkerPool, type WorkerReply } from "../core/threads.ts";
 import type { Region } from "../io/region.ts";
+import { BufferPool } from "./_buffers.ts";
 import { BlockEvaluator } from "./_evaluate.ts";
 import type { Node, ReduceNode, SourceNode } from "./_graph.ts";
-import { type ComputeJob, encodePass, sharedArray, type WireInput, type WirePass } from "./_wire.ts";
+import {
+  type ComputeJob,
+  encodePass,
+  sharedArray,
+  type WireInput,
+  type WirePass,
+} from "./_wire.ts";
 
 const WORKER_URL = new URL("./_compute_worker.ts", import.meta.url);
 
@@ -54,7 +61,11 @@ export interface ParallelPass {
   readonly reducers: readonly Reducer[];
   readonly values: Map<ReduceNode, NDArray>;
   /** The blocks: global index, region, and its pieces (stepped in order). */
-  readonly items: readonly { readonly i: number; readonly region: Region; readonly pieces: readonly Region[] }[];
+  readonly items: readonly {
+    readonly i: number;
+    readonly region: Region;
+    readonly pieces: readonly Region[];
+  }[];
   readonly threads: number;
   readonly prefetch: number;
 }
@@ -98,17 +109,25 @@ export async function runParallel(
     buffers.set(key, (a.data as unknown as { buffer: SharedArrayBuffer }).buffer);
     return a;
   };
-  const readItem = async (k: number, slot: number): Promise<Piece[]> => {
+  // this thread's blocks are read into the WebAssembly arena (the kernels run on them in
+  // place), the workers' into shared memory
+  const local = new BufferPool();
+  const readItem = async (k: number, slot: number, main: boolean): Promise<Piece[]> => {
     const item = p.items[k];
     return await Promise.all(item.pieces.map(async (region, pi) => {
       const reads = ev.reads(roots, region);
       const blocks = new Map<string, NDArray>();
       const inputs: WireInput[] = [];
       await Promise.all([...reads].map(async ([key, { node, region: r }], ordinal) => {
-        const out = shared(`${slot}:${pi}:${ordinal}`, node, r.count);
+        const name = `${slot}:${pi}:${ordinal}`;
+        const out = main ? local.array(name, node.dtype, r.count) : shared(name, node, r.count);
         await readSource(node, r, out);
         blocks.set(key, out);
-        inputs.push({ input: wire.inputs.get(node)!, region: r, data: out.data as ArrayBufferView });
+        inputs.push({
+          input: wire.inputs.get(node)!,
+          region: r,
+          data: out.data as ArrayBufferView,
+        });
       }));
       return { region, blocks, inputs };
     }));
@@ -122,7 +141,11 @@ export async function runParallel(
     for (const piece of pieces) {
       e.begin();
       p.reductions.forEach((rn, k) => {
-        p.reducers[k].step(states[k], e.eval(rn.arg, piece.region, piece.blocks), piece.region.start);
+        p.reducers[k].step(
+          states[k],
+          e.eval(rn.arg, piece.region, piece.blocks),
+          piece.region.start,
+        );
       });
     }
     return { states };
@@ -134,9 +157,10 @@ export async function runParallel(
     while (next < p.items.length && next < k + slots) {
       const kk = next++;
       const slot = kk % slots;
-      const read = readItem(kk, slot);
+      const main = kk % p.threads === p.threads - 1;
+      const read = readItem(kk, slot, main);
       read.catch(() => {});
-      const rec: Rec = { main: kk % p.threads === p.threads - 1, slot, read };
+      const rec: Rec = { main, slot, read };
       if (!rec.main) {
         rec.job = read.then((pieces) => {
           const job: ComputeJob = {
@@ -178,6 +202,7 @@ export async function runParallel(
     }
   } finally {
     await Promise.allSettled(recs.flatMap((r) => (r ? [r.read, r.job] : [])));
+    local.release();
   }
   return true;
 }

@@ -6,7 +6,7 @@
 
 import { type DType, DTYPES, isComplex, type Scalar } from "../core/dtype.ts";
 import { copyInto, NDArray } from "../core/ndarray.ts";
-import type { ReduceOptions, ReductionName, ReduceState } from "../core/reduce.ts";
+import type { ReduceOptions, ReduceState, ReductionName } from "../core/reduce.ts";
 import type { Region } from "../io/region.ts";
 import type { MapNode, Node, ReduceNode, SliceAxis, SourceNode } from "./_graph.ts";
 
@@ -76,7 +76,11 @@ export interface ComputeReply {
 }
 
 /** A C-contiguous array of `shape` over a new SharedArrayBuffer. */
-export function sharedArray(dtype: DType, shape: readonly number[], buf?: SharedArrayBuffer): NDArray {
+export function sharedArray(
+  dtype: DType,
+  shape: readonly number[],
+  buf?: SharedArrayBuffer,
+): NDArray {
   const inf = DTYPES[dtype];
   const n = shape.reduce((a, b) => a * b, 1);
   const bytes = Math.max(1, n) * inf.bytes;
@@ -171,7 +175,14 @@ export function decodePass(pass: WirePass): RebuiltPass {
     switch (w.kind) {
       case "input":
         nodes.push(
-          { kind: "source", source: null as never, splittable: false, shape: w.shape, dtype: w.dtype, chunks: w.shape } satisfies SourceNode,
+          {
+            kind: "source",
+            source: null as never,
+            splittable: false,
+            shape: w.shape,
+            dtype: w.dtype,
+            chunks: w.shape,
+          } satisfies SourceNode,
         );
         break;
       case "value": {

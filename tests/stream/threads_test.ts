@@ -53,7 +53,10 @@ Deno.test("compute({threads}) gives the same bits on fused maps (sin, exp, sqrt)
   const f = (): LazyArray => x.sin().exp().add(x.sqrt()).mul(0.5);
   const s = await sameBits("std(exp(sin))", () => x.sin().exp().std());
   await sameBits("fused map", f);
-  await sameBits("fused map float32", () => lazy(a.astype("float32"), { chunks: [50, 100] }).sin().exp());
+  await sameBits(
+    "fused map float32",
+    () => lazy(a.astype("float32"), { chunks: [50, 100] }).sin().exp(),
+  );
   await sameBits("slice of a map", () => f().slice("::-3", "5:90:2"));
   // the value itself: NumPy's
   if (!hasPython("numpy")) return;
@@ -113,7 +116,8 @@ Deno.test("compute() rejects a bad threads option, naming it", async () => {
   for (const bad of [0, -1, 1.5, "x", {}, 2000]) {
     await assert.rejects(
       () => x.sum().compute({ comm, threads: bad as number }),
-      (e: Error) => (e instanceof RangeError || e instanceof TypeError) && /threads/.test(e.message),
+      (e: Error) =>
+        (e instanceof RangeError || e instanceof TypeError) && /threads/.test(e.message),
       `threads ${JSON.stringify(bad)}`,
     );
   }
@@ -130,7 +134,10 @@ Deno.test("plan() runs fewer threads where the budget cannot hold their blocks",
   assert.match(tight.passes[0].detail, /of 3 threads fit the budget/);
   assert.ok(tight.passes[0].projectedBytes <= tight.budgetBytes);
   // the grid, and so the bits, do not depend on the threads
-  assert.deepEqual(tight.passes[0].edges, x.sin().exp().std().plan({ threads: 1, memory: "48MiB" }).passes[0].edges);
+  assert.deepEqual(
+    tight.passes[0].edges,
+    x.sin().exp().std().plan({ threads: 1, memory: "48MiB" }).passes[0].edges,
+  );
 });
 
 Deno.test("tessera --threads 0 is a usage error; --threads 2 reduces as --threads 1", async () => {
