@@ -36,12 +36,17 @@ function prepare(job: ComputeJob): Cached {
   return cached;
 }
 
-function run(job: ComputeJob): { states?: ReduceState[] } {
+async function run(job: ComputeJob): Promise<{ states?: ReduceState[] }> {
   const c = prepare(job);
   const { pass } = job;
   const states = c.reducers.map((r) => r.init());
+  const roots = pass.root !== null ? [c.nodes[pass.root]] : pass.reductions.map((r) => c.nodes[r.arg]);
   for (const piece of job.pieces) {
     const blocks = new Map<string, NDArray>();
+    // random sources: generated here, from their seed and the region
+    for (const [key, { node, region }] of c.ev.reads(roots, piece.region)) {
+      if (node.source !== null) blocks.set(key, await node.source.read(region));
+    }
     // into the WebAssembly arena, piece by piece (the kernels run there in place, on data
     // still in cache)
     piece.inputs.forEach((inp, k) => {
@@ -65,10 +70,10 @@ function run(job: ComputeJob): { states?: ReduceState[] } {
   return pass.root === null ? { states } : {};
 }
 
-scope.onmessage = (e) => {
+scope.onmessage = async (e) => {
   const job = e.data;
   try {
-    scope.postMessage({ id: job.id, ...run(job) });
+    scope.postMessage({ id: job.id, ...(await run(job)) });
   } catch (err) {
     scope.postMessage({ id: job.id, error: (err as Error)?.message ?? String(err) });
   }

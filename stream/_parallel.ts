@@ -119,6 +119,8 @@ export async function runParallel(
       const blocks = new Map<string, NDArray>();
       const inputs: WireInput[] = [];
       await Promise.all([...reads].map(async ([key, { node, region: r }], ordinal) => {
+        const input = wire.inputs.get(node);
+        if (!main && input === undefined) return; // a random source: the worker generates it
         const name = `${slot}:${pi}:${ordinal}`;
         const out = main ? local.array(name, node.dtype, r.count) : shared(name, node, r.count);
         await readSource(node, r, out);

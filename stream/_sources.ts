@@ -110,6 +110,22 @@ export class RandomSource implements ArraySource {
     });
   }
 
+  /**
+   * The options it was made with: with the shape they make the same source
+   * again (a compute worker generates its blocks from them).
+   *
+   * @example
+   * ```ts
+   * import { RandomSource } from "./_sources.ts";
+   * const r = new RandomSource([4], { seed: 7 });
+   * const again = new RandomSource(r.shape, r.options);
+   * console.log((await again.read()).get(2) === (await r.read()).get(2)); // true
+   * ```
+   */
+  get options(): RandomSourceOptions {
+    return this.#o;
+  }
+
   #generate(region: Region): NDArray {
     const o = this.#o;
     const base = { seed: o.seed, stream: o.stream, region };

@@ -9,6 +9,8 @@ import { copyInto, NDArray } from "../core/ndarray.ts";
 import type { ReduceOptions, ReduceState, ReductionName } from "../core/reduce.ts";
 import type { Region } from "../io/region.ts";
 import type { MapNode, Node, ReduceNode, SliceAxis, SourceNode } from "./_graph.ts";
+import type { RandomSourceOptions } from "./options.ts";
+import { RandomSource } from "./_sources.ts";
 
 /** An operand of a wire map node: a node by index, or a scalar (null: a missing clip bound). */
 export type WireArg = { readonly node: number } | { readonly scalar: Scalar | null };
@@ -16,6 +18,13 @@ export type WireArg = { readonly node: number } | { readonly scalar: Scalar | nu
 /** A node on the wire; children by index into {@link WirePass.nodes}, before their parents. */
 export type WireNode =
   | { readonly kind: "input"; readonly shape: readonly number[]; readonly dtype: DType }
+  | {
+    /** A random source: the worker generates its blocks (counter-based, the same bits). */
+    readonly kind: "random";
+    readonly shape: readonly number[];
+    readonly dtype: DType;
+    readonly options: RandomSourceOptions;
+  }
   | {
     readonly kind: "value";
     readonly shape: readonly number[];
@@ -55,7 +64,10 @@ export interface WirePass {
   readonly reductions: readonly WireReduction[];
 }
 
-/** One source block of a piece: the input node, its region and its data (shared memory). */
+/**
+ * One source block of a piece: the input node, its region and its data
+ * (shared memory). Random sources send none: the worker generates them.
+ */
 export interface WireInput {
   readonly input: number;
   readonly region: Region;
@@ -110,7 +122,9 @@ export function encodePass(
     let w: WireNode;
     switch (n.kind) {
       case "source":
-        w = { kind: "input", shape: n.shape, dtype: n.dtype };
+        w = n.source instanceof RandomSource
+          ? { kind: "random", shape: n.shape, dtype: n.dtype, options: n.source.options }
+          : { kind: "input", shape: n.shape, dtype: n.dtype };
         break;
       case "reduce": {
         const v = values.get(n);
@@ -148,7 +162,7 @@ export function encodePass(
     }
     const k = nodes.push(w) - 1;
     index.set(n, k);
-    if (n.kind === "source") inputs.set(n, k);
+    if (w.kind === "input" && n.kind === "source") inputs.set(n, k);
     return k;
   };
   const rootIndex = reductions === null ? visit(roots[0]) : null;
@@ -185,6 +199,11 @@ export function decodePass(pass: WirePass): RebuiltPass {
           } satisfies SourceNode,
         );
         break;
+      case "random": {
+        const source = new RandomSource(w.shape, w.options);
+        nodes.push({ kind: "source", source, splittable: true, shape: w.shape, dtype: w.dtype, chunks: source.chunks });
+        break;
+      }
       case "value": {
         const r: ReduceNode = {
           kind: "reduce",

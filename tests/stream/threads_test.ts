@@ -4,7 +4,7 @@ import { rand } from "../../core/random.ts";
 import type { ReductionName } from "../../core/reduce.ts";
 import { writeNpy } from "../../io/npy.ts";
 import { SelfComm } from "../../dist/comm.ts";
-import { lazy, type LazyArray, open } from "../../stream/mod.ts";
+import { lazy, type LazyArray, open, random } from "../../stream/mod.ts";
 import { hasPython, pythonJson, runCli, runPython, tempDir } from "../_util.ts";
 
 const comm = new SelfComm();
@@ -66,6 +66,22 @@ a = np.array(json.loads(sys.stdin.read()))
 print(json.dumps(float(np.std(np.exp(np.sin(a))))))`,
   ).catch(() => null);
   if (ref !== null) assert.ok(Math.abs(s.get() as number - ref) < 1e-12);
+});
+
+Deno.test("random sources are generated on the compute workers with the same bits", async () => {
+  const r = (): LazyArray =>
+    random([2048, 256], { seed: 9, distribution: "normal", chunks: [256, 256] });
+  await sameBits("std of a random source", () => r().exp().std({ axis: 0 }));
+  await sameBits("a random source", r);
+  await sameBits("randint", () =>
+    random([1000, 10], { seed: 2, distribution: "randint", high: 50, chunks: [100, 10] }).sum());
+  await using dir = await tempDir();
+  const bytes: Uint8Array[] = [];
+  for (const threads of [1, 2]) {
+    await r().to(`${dir.path}/r.npy`, { comm, threads, overwrite: true });
+    bytes.push(await Deno.readFile(`${dir.path}/r.npy`));
+  }
+  assert.deepEqual(bytes[1], bytes[0]);
 });
 
 Deno.test("to() with threads writes a .npy byte-identical to one thread's", async () => {
