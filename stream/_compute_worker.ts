@@ -40,7 +40,9 @@ async function run(job: ComputeJob): Promise<{ states?: ReduceState[] }> {
   const c = prepare(job);
   const { pass } = job;
   const states = c.reducers.map((r) => r.init());
-  const roots = pass.root !== null ? [c.nodes[pass.root]] : pass.reductions.map((r) => c.nodes[r.arg]);
+  const roots = pass.root !== null
+    ? [c.nodes[pass.root]]
+    : pass.reductions.map((r) => c.nodes[r.arg]);
   for (const piece of job.pieces) {
     const blocks = new Map<string, NDArray>();
     // random sources: generated here, from their seed and the region

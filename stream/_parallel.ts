@@ -5,12 +5,13 @@
 // block's pieces stay in order on one thread, and the results are used in
 // block order: a reduction's state per block is the same whoever computed
 // it, so the bits do not depend on the thread count. A pass a worker cannot
-// rebuild, a pool that cannot start, and a worker that dies fall back to
-// this thread; a worker's error is raised here.
+// rebuild and a pool that cannot start fall back to this thread; a block
+// whose worker died or failed is computed again here (which raises the
+// error, typed, if it is the block's own).
 
 import { copyInto, NDArray } from "../core/ndarray.ts";
 import type { Reducer, ReduceState } from "../core/reduce.ts";
-import { UNAVAILABLE, WorkerPool, type WorkerReply } from "../core/threads.ts";
+import { WorkerPool, type WorkerReply } from "../core/threads.ts";
 import type { Region } from "../io/region.ts";
 import { BufferPool } from "./_buffers.ts";
 import { BlockEvaluator } from "./_evaluate.ts";
@@ -152,6 +153,15 @@ export async function runParallel(
     }
     return { states };
   };
+  // the random blocks a worker would have generated, for a block computed here after all
+  const generated = async (pieces: Piece[]): Promise<Piece[]> => {
+    for (const piece of pieces) {
+      for (const [key, { node, region }] of ev.reads(roots, piece.region)) {
+        if (!piece.blocks.has(key)) piece.blocks.set(key, await node.source.read(region));
+      }
+    }
+    return pieces;
+  };
   const slots = p.threads + p.prefetch;
   const recs: Rec[] = [];
   let next = 0;
@@ -190,10 +200,11 @@ export async function runParallel(
         let j = k + 1;
         while (j < next && !recs[j].main) j++;
         if (j < next && recs[j].done === undefined) recs[j].done = here(await recs[j].read, ev);
-        const reply = await rec.job!;
-        if (reply.error === UNAVAILABLE) result = here(await rec.read, spare);
-        else if (reply.error !== undefined) {
-          throw new Error(`Compute worker failed on block ${p.items[k].i}: ${reply.error}`);
+        const reply: WorkerReply | null = await rec.job!.catch(() => null);
+        if (reply === null || reply.error !== undefined) {
+          // the worker died (UNAVAILABLE), could not take the job or failed: this thread
+          // computes the block, and raises its own typed error if there is one
+          result = here(await generated(await rec.read), spare);
         } else if (p.root) {
           const d = buffers.get(`${rec.slot}:out`)!;
           result = { block: sharedArray(p.root.dtype, p.items[k].region.count, d) };

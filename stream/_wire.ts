@@ -201,7 +201,14 @@ export function decodePass(pass: WirePass): RebuiltPass {
         break;
       case "random": {
         const source = new RandomSource(w.shape, w.options);
-        nodes.push({ kind: "source", source, splittable: true, shape: w.shape, dtype: w.dtype, chunks: source.chunks });
+        nodes.push({
+          kind: "source",
+          source,
+          splittable: true,
+          shape: w.shape,
+          dtype: w.dtype,
+          chunks: source.chunks,
+        });
         break;
       }
       case "value": {

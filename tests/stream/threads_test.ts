@@ -4,7 +4,9 @@ import { rand } from "../../core/random.ts";
 import type { ReductionName } from "../../core/reduce.ts";
 import { writeNpy } from "../../io/npy.ts";
 import { SelfComm } from "../../dist/comm.ts";
-import { lazy, type LazyArray, open, random } from "../../stream/mod.ts";
+import { fromSource, lazy, type LazyArray, open, random } from "../../stream/mod.ts";
+import { closeComputeWorkers } from "../../stream/_parallel.ts";
+import { type ArraySource, type RegionLike, toRegion } from "../../io/region.ts";
 import { hasPython, pythonJson, runCli, runPython, tempDir } from "../_util.ts";
 
 const comm = new SelfComm();
@@ -73,8 +75,11 @@ Deno.test("random sources are generated on the compute workers with the same bit
     random([2048, 256], { seed: 9, distribution: "normal", chunks: [256, 256] });
   await sameBits("std of a random source", () => r().exp().std({ axis: 0 }));
   await sameBits("a random source", r);
-  await sameBits("randint", () =>
-    random([1000, 10], { seed: 2, distribution: "randint", high: 50, chunks: [100, 10] }).sum());
+  await sameBits(
+    "randint",
+    () =>
+      random([1000, 10], { seed: 2, distribution: "randint", high: 50, chunks: [100, 10] }).sum(),
+  );
   await using dir = await tempDir();
   const bytes: Uint8Array[] = [];
   for (const threads of [1, 2]) {
@@ -124,6 +129,48 @@ with h5py.File(sys.argv[1] + "/in.h5", "w") as f:
   assert.deepEqual(
     bits(await z.sin().exp().compute({ comm, threads: 2 })),
     bits(await h.sin().exp().compute({ comm, threads: 3 })),
+  );
+});
+
+Deno.test("blocks whose compute worker stopped are computed in this thread, same bits", async () => {
+  const x = (): LazyArray => random([4096, 64], { seed: 4, chunks: [128, 64] }).sin().exp();
+  const one = await x().std({ axis: 0 }).compute({ comm, threads: 1 });
+  let stops = 0;
+  const got = await x().std({ axis: 0 }).compute({
+    comm,
+    threads: 3,
+    onProgress: (p) => {
+      // the workers are stopped with jobs in flight (they start again for later blocks)
+      if (p.chunksDone % 8 === 1) {
+        closeComputeWorkers();
+        stops++;
+      }
+    },
+  });
+  assert.ok(stops >= 3);
+  assert.deepEqual(bits(got), bits(one));
+});
+
+Deno.test("a read failing on a threaded pass raises its error", async () => {
+  const a = rand([400, 10], { seed: 1 });
+  let reads = 0;
+  const failing: ArraySource = {
+    locator: "failing",
+    shape: a.shape,
+    dtype: a.dtype,
+    chunks: [20, 10],
+    read(region?: RegionLike) {
+      if (++reads === 7) return Promise.reject(new RangeError("disk on fire"));
+      const r = toRegion(a.shape, region);
+      return Promise.resolve(
+        a.slice(...r.start.map((s, i) => ({ start: s, stop: s + r.count[i] }))),
+      );
+    },
+  };
+  await assert.rejects(
+    () => fromSource(failing).sin().exp().sum().compute({ comm, threads: 2 }),
+    RangeError,
+    "disk on fire",
   );
 });
 
