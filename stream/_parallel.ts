@@ -1,7 +1,7 @@
 // Blocks of a pass computed on several threads: this thread reads the blocks
 // (prefetched, into shared memory) and hands them to the compute workers
-// (stream/_compute_worker.ts, core/threads.ts's WorkerPool) and to itself in
-// turn, `threads` blocks being computed and `prefetch` more being read. A
+// (stream/_compute_worker.ts, core/threads.ts's WorkerPool), computing
+// itself those no worker is free to take. A
 // block's pieces stay in order on one thread, and the results are used in
 // block order: a reduction's state per block is the same whoever computed
 // it, so the bits do not depend on the thread count. A pass a worker cannot
@@ -78,18 +78,30 @@ interface Piece {
 }
 
 interface Rec {
-  readonly main: boolean;
   readonly slot: number;
   readonly read: Promise<Piece[]>;
-  job?: Promise<WorkerReply>;
-  done?: BlockResult;
+  pieces?: Piece[];
+  /** Who computes it, once decided. */
+  taken?: "worker" | "here";
+  job?: Promise<WorkerReply | null>;
+  result?: BlockResult;
 }
+
+/** Jobs queued on each worker, so that it never waits for this thread to hand it the next. */
+const DEPTH = 2;
+
+/** Shared buffers kept from one run to the next (fresh ones cost page faults), by name. */
+let spareBuffers = new Map<string, SharedArrayBuffer>();
+let spareTimer: ReturnType<typeof setTimeout> | undefined;
 
 /**
  * Runs the blocks of a pass on `threads` threads and hands each result to
- * `use` in block order. Returns false, having done nothing, when the pass
- * cannot run on workers (one thread, no worker, a pass a worker cannot
- * rebuild): the caller then runs it in this thread.
+ * `use` in block order. Blocks are read into shared memory; a worker takes
+ * the next block read while it has fewer than {@link DEPTH} queued, and this
+ * thread computes a block read that no worker took rather than wait: the
+ * faster threads compute more blocks. Returns false, having done nothing,
+ * when the pass cannot run on workers (one thread, one block, no worker, a
+ * pass a worker cannot rebuild): the caller then runs it in this thread.
  */
 export async function runParallel(
   p: ParallelPass,
@@ -103,119 +115,156 @@ export async function runParallel(
   if (workers === null) return false;
   const pass: WirePass = wire.pass;
   const ev = new BlockEvaluator(p.values);
-  const spare = new BlockEvaluator(p.values); // for blocks a dead worker left
-  const buffers = new Map<string, SharedArrayBuffer>();
+  if (spareTimer !== undefined) clearTimeout(spareTimer);
+  const buffers = spareBuffers;
+  spareBuffers = new Map();
   const shared = (key: string, node: Node, shape: readonly number[]): NDArray => {
     const a = sharedArray(node.dtype, shape, buffers.get(key));
     buffers.set(key, (a.data as unknown as { buffer: SharedArrayBuffer }).buffer);
     return a;
   };
-  // this thread's blocks are read into the WebAssembly arena (the kernels run on them in
-  // place), the workers' into shared memory
-  const local = new BufferPool();
-  const readItem = async (k: number, slot: number, main: boolean): Promise<Piece[]> => {
-    const item = p.items[k];
-    return await Promise.all(item.pieces.map(async (region, pi) => {
-      const reads = ev.reads(roots, region);
+  const readItem = async (k: number, slot: number): Promise<Piece[]> => {
+    return await Promise.all(p.items[k].pieces.map(async (region, pi) => {
       const blocks = new Map<string, NDArray>();
       const inputs: WireInput[] = [];
-      await Promise.all([...reads].map(async ([key, { node, region: r }], ordinal) => {
+      const reads = [...ev.reads(roots, region)];
+      await Promise.all(reads.map(async ([key, { node, region: r }], ordinal) => {
         const input = wire.inputs.get(node);
-        if (!main && input === undefined) return; // a random source: the worker generates it
-        const name = `${slot}:${pi}:${ordinal}`;
-        const out = main ? local.array(name, node.dtype, r.count) : shared(name, node, r.count);
+        if (input === undefined) return; // a random source: generated where it is computed
+        const out = shared(`${slot}:${pi}:${ordinal}`, node, r.count);
         await readSource(node, r, out);
         blocks.set(key, out);
-        inputs.push({
-          input: wire.inputs.get(node)!,
-          region: r,
-          data: out.data as ArrayBufferView,
-        });
+        inputs.push({ input, region: r, data: out.data as ArrayBufferView });
       }));
       return { region, blocks, inputs };
     }));
   };
-  const here = (pieces: Piece[], e: BlockEvaluator): BlockResult => {
-    if (p.root) {
-      e.begin();
-      return { block: e.eval(p.root, pieces[0].region, pieces[0].blocks) };
-    }
-    const states = p.reducers.map((r) => r.init());
-    for (const piece of pieces) {
-      e.begin();
-      p.reductions.forEach((rn, k) => {
-        p.reducers[k].step(
-          states[k],
-          e.eval(rn.arg, piece.region, piece.blocks),
-          piece.region.start,
-        );
-      });
-    }
-    return { states };
-  };
-  // the random blocks a worker would have generated, for a block computed here after all
-  const generated = async (pieces: Piece[]): Promise<Piece[]> => {
+  // a block computed here: random blocks generated, inputs copied piece by piece into the
+  // WebAssembly arena (the kernels run there in place, on data still in cache), a map
+  // block's values copied into the slot's shared output
+  const arena = new BufferPool();
+  const here = async (rec: Rec, k: number): Promise<BlockResult> => {
+    const pieces = rec.pieces ?? await rec.read;
     for (const piece of pieces) {
       for (const [key, { node, region }] of ev.reads(roots, piece.region)) {
         if (!piece.blocks.has(key)) piece.blocks.set(key, await node.source.read(region));
       }
     }
-    return pieces;
+    const local = (piece: Piece): Map<string, NDArray> => {
+      const out = new Map<string, NDArray>();
+      let ordinal = 0;
+      for (const [key, b] of piece.blocks) {
+        const a = arena.array(String(ordinal++), b.dtype, b.shape);
+        copyInto(a, b);
+        out.set(key, a);
+      }
+      return out;
+    };
+    if (p.root) {
+      ev.begin();
+      const block = shared(`${rec.slot}:out`, p.root, p.items[k].region.count);
+      copyInto(block, ev.eval(p.root, pieces[0].region, local(pieces[0])));
+      return { block };
+    }
+    const states = p.reducers.map((r) => r.init());
+    for (const piece of pieces) {
+      ev.begin();
+      const blocks = local(piece);
+      p.reductions.forEach((rn, j) => {
+        p.reducers[j].step(states[j], ev.eval(rn.arg, piece.region, blocks), piece.region.start);
+      });
+    }
+    return { states };
   };
-  const slots = p.threads + p.prefetch;
+  const W = p.threads - 1;
+  const slots = W * DEPTH + 1 + p.prefetch;
   const recs: Rec[] = [];
   let next = 0;
+  let first = 0; // the first block not yet used
+  let queued = 0;
+  let wake: (() => void) | null = null;
+  const notify = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const send = (k: number): void => {
+    const rec = recs[k];
+    rec.taken = "worker";
+    queued++;
+    const job: ComputeJob = {
+      pass,
+      pieces: rec.pieces!.map((x) => ({ region: x.region, inputs: x.inputs })),
+      out: p.root
+        ? shared(`${rec.slot}:out`, p.root, p.items[k].region.count).data as ArrayBufferView
+        : undefined,
+    };
+    rec.job = workers.run({ ...job }).catch(() => null).then((reply) => {
+      queued--;
+      dispatch();
+      notify();
+      return reply;
+    });
+  };
+  const dispatch = (): void => {
+    for (let k = first; k < next && queued < W * DEPTH; k++) {
+      const rec = recs[k];
+      if (rec.pieces !== undefined && rec.taken === undefined) send(k);
+    }
+  };
   const launch = (k: number): void => {
     while (next < p.items.length && next < k + slots) {
-      const kk = next++;
-      const slot = kk % slots;
-      const main = kk % p.threads === p.threads - 1;
-      const read = readItem(kk, slot, main);
-      read.catch(() => {});
-      const rec: Rec = { main, slot, read };
-      if (!rec.main) {
-        rec.job = read.then((pieces) => {
-          const job: ComputeJob = {
-            pass,
-            pieces: pieces.map((x) => ({ region: x.region, inputs: x.inputs })),
-            out: p.root
-              ? shared(`${slot}:out`, p.root, p.items[kk].region.count).data as ArrayBufferView
-              : undefined,
-          };
-          return workers.run({ ...job });
-        });
-        rec.job.catch(() => {});
-      }
-      recs[kk] = rec;
+      const rec: Rec = { slot: next % slots, read: readItem(next, next % slots) };
+      rec.read.then((pieces) => {
+        rec.pieces = pieces;
+        dispatch();
+        notify();
+      }, notify);
+      recs[next++] = rec;
     }
   };
   try {
     for (let k = 0; k < p.items.length; k++) {
+      first = k;
       launch(k);
-      const rec = recs[k];
-      let result: BlockResult;
-      if (rec.main) result = rec.done ?? here(await rec.read, ev);
-      else {
-        // while the worker computes block k, this thread computes its next block
-        let j = k + 1;
-        while (j < next && !recs[j].main) j++;
-        if (j < next && recs[j].done === undefined) recs[j].done = here(await recs[j].read, ev);
-        const reply: WorkerReply | null = await rec.job!.catch(() => null);
-        if (reply === null || reply.error !== undefined) {
+      dispatch();
+      for (;;) {
+        const rec = recs[k];
+        if (rec.result !== undefined) break;
+        if (rec.taken === "worker") {
+          // rather than wait for the worker, compute a block read that no worker took
+          let j = k + 1;
+          while (j < next && (recs[j].pieces === undefined || recs[j].taken !== undefined)) j++;
+          if (j < next) {
+            recs[j].taken = "here";
+            recs[j].result = await here(recs[j], j);
+            continue;
+          }
+          const reply = await rec.job!;
           // the worker died (UNAVAILABLE), could not take the job or failed: this thread
           // computes the block, and raises its own typed error if there is one
-          result = here(await generated(await rec.read), spare);
-        } else if (p.root) {
-          const d = buffers.get(`${rec.slot}:out`)!;
-          result = { block: sharedArray(p.root.dtype, p.items[k].region.count, d) };
-        } else result = { states: reply.states as ReduceState[] };
+          if (reply === null || reply.error !== undefined) rec.result = await here(rec, k);
+          else if (p.root) {
+            const d = buffers.get(`${rec.slot}:out`)!;
+            rec.result = { block: sharedArray(p.root.dtype, p.items[k].region.count, d) };
+          } else rec.result = { states: reply.states as ReduceState[] };
+        } else if (rec.taken === undefined && rec.pieces !== undefined) {
+          rec.taken = "here";
+          rec.result = await here(rec, k);
+        } else {
+          await Promise.race([rec.read, new Promise<void>((r) => (wake = r))]);
+        }
       }
-      await use(p.items[k].i, p.items[k].region, result);
+      await use(p.items[k].i, p.items[k].region, recs[k].result!);
       delete recs[k];
     }
   } finally {
+    wake = null;
     await Promise.allSettled(recs.flatMap((r) => (r ? [r.read, r.job] : [])));
-    local.release();
+    arena.release();
+    spareBuffers = buffers;
+    spareTimer = setTimeout(() => (spareBuffers = new Map()), IDLE_MS);
+    Deno.unrefTimer(spareTimer as unknown as number);
   }
   return true;
 }

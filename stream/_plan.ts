@@ -361,6 +361,7 @@ export function project(
   dominantFixed: string;
   fixed: number;
   perThread: number;
+  outBlock: number;
 } {
   let input = 0;
   let temps = 0;
@@ -437,17 +438,19 @@ export function project(
     );
   }
   for (const h of fixed) parts.push(h.what);
-  // each more thread: a worker's heap, a block of every source in flight, its element-wise
-  // buffers and one reduction state, and (map passes) the block it computes
+  // each more thread: a worker's heap, the blocks queued on it (stream/_parallel.ts DEPTH:
+  // 2 of every source, and of the map root in map passes), its element-wise buffers and
+  // one reduction state
   let oneState = 0;
   for (const r of pass.reductions) {
     const red = reducer(r.name, r.arg.dtype, r.arg.shape, r.options);
     oneState += red.slots * red.fields.reduce((a, f) => a + (f.dtype === "uint8" ? 1 : 8), 0);
   }
   const outBlock = pass.root ? grid.maxBlockElements * itemsizeOf(pass.root) : 0;
-  const perThread = COMPUTE_WORKER_HEAP + input + temps + oneState + outBlock;
+  const perThread = COMPUTE_WORKER_HEAP + 2 * (input + outBlock) + temps + oneState;
   return {
     perThread,
+    outBlock,
     bytes,
     detail: `${grid.describe()}: ${parts.join(" + ")}`,
     dominant: dominant(named),
@@ -573,9 +576,12 @@ export function makePlan(root: Node, output: Output, options: PlanOptions): Plan
     // the grid does not depend on the threads (nor then the bits); the threads fit around it
     const asked = Math.min(options.threads ?? 1, grid.size);
     let threads = asked;
-    while (threads > 1 && p.bytes + (threads - 1) * p.perThread > options.budget) threads--;
+    // with workers, the blocks computed here and read ahead also get a shared map output
+    const extra = (t: number): number =>
+      t > 1 ? (t - 1) * p.perThread + inFlight(options.prefetch) * p.outBlock : 0;
+    while (threads > 1 && p.bytes + extra(threads) > options.budget) threads--;
     pass.threads = threads;
-    pass.projected = p.bytes + (threads - 1) * p.perThread;
+    pass.projected = p.bytes + extra(threads);
     pass.detail = p.detail + (
       threads > 1
         ? ` + ${threads - 1} compute worker${threads > 2 ? "s" : ""} x ${formatBytes(p.perThread)}`
