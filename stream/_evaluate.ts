@@ -9,17 +9,8 @@ import type { Scalar } from "../core/dtype.ts";
 import { empty, NDArray } from "../core/ndarray.ts";
 import { compileMap, type MapExpr, type MapKernel, TRANSCEND_OPS } from "../core/wasm.ts";
 import { describeRegion, type Region } from "../io/region.ts";
-import {
-  applyMap,
-  broadcastRegion,
-  type MapNode,
-  type Node,
-  type ReduceNode,
-  sliceBlock,
-  sliceRegion,
-  type SourceNode,
-} from "./_graph.ts";
-import { nodeId } from "./_plan.ts";
+import type { MapNode, Node, ReduceNode, SourceNode } from "./_graph.ts";
+import { applyMap, broadcastRegion, nodeId, sliceBlock, sliceRegion } from "./_block_ops.ts";
 
 const FUSE_BIN: Readonly<Record<string, "add" | "sub" | "mul" | "div">> = {
   add: "add",

@@ -21,6 +21,9 @@ import {
 import { rootLevel } from "../dist/tree_reduce.ts";
 import { BLOCK_TARGET, defaultChunks } from "./_sources.ts";
 import { CfSource } from "./_cf.ts";
+import { nodeId } from "./_block_ops.ts";
+
+export { nodeId };
 
 /** How one axis of a node is indexed by the pass's block coordinates. */
 export interface AxisMap {
@@ -148,16 +151,6 @@ export function walkPass(
   const identity = shape.map((_, i) => ({ out: i, start: 0, step: 1 }));
   for (const r of roots) visit(r, identity);
   return { accesses, nodes };
-}
-
-const IDS = new WeakMap<Node, number>();
-let nextId = 1;
-
-/** A stable number for a node (for keys). */
-export function nodeId(n: Node): number {
-  let id = IDS.get(n);
-  if (id === undefined) IDS.set(n, id = nextId++);
-  return id;
 }
 
 /**

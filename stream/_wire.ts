@@ -10,7 +10,7 @@ import type { ReduceOptions, ReduceState, ReductionName } from "../core/reduce.t
 import type { Region } from "../io/region.ts";
 import type { MapNode, Node, ReduceNode, SliceAxis, SourceNode } from "./_graph.ts";
 import type { RandomSourceOptions } from "./options.ts";
-import { RandomSource } from "./_sources.ts";
+import { RandomSource } from "./_random_source.ts";
 
 /** An operand of a wire map node: a node by index, or a scalar (null: a missing clip bound). */
 export type WireArg = { readonly node: number } | { readonly scalar: Scalar | null };
