@@ -1,13 +1,12 @@
 // Blocks of a pass computed on several threads: this thread reads the blocks
 // (prefetched, into shared memory) and hands them to the compute workers
-// (stream/_compute_worker.ts, core/threads.ts's WorkerPool), computing
-// itself those no worker is free to take. A
-// block's pieces stay in order on one thread, and the results are used in
-// block order: a reduction's state per block is the same whoever computed
-// it, so the bits do not depend on the thread count. A pass a worker cannot
-// rebuild and a pool that cannot start fall back to this thread; a block
-// whose worker died or failed is computed again here (which raises the
-// error, typed, if it is the block's own).
+// (stream/_compute_worker.ts, core/threads.ts's WorkerPool), computing itself
+// those that no worker is free to take. A block's pieces stay in order on one
+// thread, and the results are used in block order: a reduction's state per
+// block is the same whoever computed it, so the bits do not depend on the
+// thread count. A pass a worker cannot rebuild and a pool that cannot start
+// fall back to this thread; a block whose worker died or failed is computed
+// again here (which raises the error, typed, if it is the block's own).
 
 import { copyInto, NDArray } from "../core/ndarray.ts";
 import type { Reducer, ReduceState } from "../core/reduce.ts";
