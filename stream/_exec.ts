@@ -19,7 +19,7 @@ import type { Node, ReduceNode, SourceNode } from "./_graph.ts";
 import { BlockEvaluator, sizeOfShape } from "./_evaluate.ts";
 import { runParallel } from "./_parallel.ts";
 import { threadCount } from "../core/threads.ts";
-import { type Held, makePlan, type Output, type Pass, type Plan } from "./_plan.ts";
+import { type Held, makePlan, type Output, type Pass, PIECE_BYTES, type Plan } from "./_plan.ts";
 import { ChunkGrid, rankRange } from "./_grid.ts";
 import { TreeAccumulator, treeCombine } from "../dist/tree_reduce.ts";
 import { BufferPool } from "./_buffers.ts";
@@ -224,9 +224,6 @@ function cachePieces(region: Region, itemBytes: number): Region[] {
   }
   return out;
 }
-
-/** Target size of the pieces a reduction pass reads at a time. */
-const PIECE_BYTES = 4 << 20;
 
 /**
  * Agrees across ranks whether the local work of a step succeeded: a failure

@@ -440,7 +440,14 @@ export function project(
     oneState += red.slots * red.fields.reduce((a, f) => a + (f.dtype === "uint8" ? 1 : 8), 0);
   }
   const outBlock = pass.root ? grid.maxBlockElements * itemsizeOf(pass.root) : 0;
-  const perThread = COMPUTE_WORKER_HEAP + 2 * (input + outBlock) + temps + oneState;
+  // a worker copies its inputs into its WebAssembly arena and evaluates them piece by piece
+  // where the reduction pass is split in cache pieces (stream/_exec.ts cachePieces)
+  const pieces = pass.root === null && pass.accesses.every((a) => a.node.splittable);
+  const blockBytes = grid.maxBlockElements *
+    Math.max(8, ...pass.reductions.map((r) => itemsizeOf(r.arg)));
+  const share = pieces ? Math.min(1, PIECE_BYTES / Math.max(1, blockBytes)) : 1;
+  const perThread = COMPUTE_WORKER_HEAP + 2 * (input + outBlock) + (temps + input) * share +
+    oneState;
   return {
     perThread,
     outBlock,
@@ -451,6 +458,9 @@ export function project(
     fixed: fixedBytes,
   };
 }
+
+/** Target size of the pieces a reduction pass reads (and a compute worker evaluates) at a time. */
+export const PIECE_BYTES = 4 << 20;
 
 /**
  * What one compute worker (stream/_compute_worker.ts) holds beyond its
