@@ -44,7 +44,7 @@ const COMMON: readonly OptionSpec[] = [
   {
     flags: "--threads <n>",
     description:
-      "threads computing blocks (and decoding chunks), e.g. 2 (default: $TESSERA_THREADS, else the cores / the MPI ranks on the node)",
+      "threads computing blocks, e.g. 2 (default: $TESSERA_THREADS, else the cores / the MPI ranks on the node)",
   },
   { flags: "-q, --quiet", description: "no progress output" },
   { flags: "--json", description: "machine-readable output on stdout" },
