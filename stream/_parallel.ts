@@ -176,7 +176,9 @@ export async function runParallel(
     return { states };
   };
   const W = p.threads - 1;
-  const slots = W * DEPTH + 1 + p.prefetch;
+  // blocks in flight: those queued on the workers, one read for each worker beyond those (for
+  // this thread to take while the workers are busy), the one computed here, the prefetched
+  const slots = W * (DEPTH + 1) + 1 + p.prefetch;
   const recs: Rec[] = [];
   let next = 0;
   let first = 0; // the first block not yet used
@@ -239,7 +241,12 @@ export async function runParallel(
             recs[j].result = await here(recs[j], j);
             continue;
           }
-          const reply = await rec.job!;
+          // wait for it, or for a read or another job to end (then look again for a block)
+          const box: { reply?: WorkerReply | null } = {};
+          const done = rec.job!.then((r) => (box.reply = r));
+          await Promise.race([done, new Promise<void>((r) => (wake = r))]);
+          if (!("reply" in box)) continue;
+          const reply = box.reply as WorkerReply | null;
           // the worker died (UNAVAILABLE), could not take the job or failed: this thread
           // computes the block, and raises its own typed error if there is one
           if (reply === null || reply.error !== undefined) rec.result = await here(rec, k);

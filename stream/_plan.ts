@@ -431,9 +431,9 @@ export function project(
     );
   }
   for (const h of fixed) parts.push(h.what);
-  // each more thread: a worker's heap, the blocks queued on it (stream/_parallel.ts DEPTH:
-  // 2 of every source, and of the map root in map passes), its element-wise buffers and
-  // one reduction state
+  // each more thread: a worker's heap, the blocks in flight for it (stream/_parallel.ts: 2
+  // queued on it and 1 read ahead, of every source and of the map root in map passes), its
+  // element-wise buffers and one reduction state
   let oneState = 0;
   for (const r of pass.reductions) {
     const red = reducer(r.name, r.arg.dtype, r.arg.shape, r.options);
@@ -446,7 +446,7 @@ export function project(
   const blockBytes = grid.maxBlockElements *
     Math.max(8, ...pass.reductions.map((r) => itemsizeOf(r.arg)));
   const share = pieces ? Math.min(1, PIECE_BYTES / Math.max(1, blockBytes)) : 1;
-  const perThread = COMPUTE_WORKER_HEAP + 2 * (input + outBlock) + (temps + input) * share +
+  const perThread = COMPUTE_WORKER_HEAP + 3 * (input + outBlock) + (temps + input) * share +
     oneState;
   return {
     perThread,
