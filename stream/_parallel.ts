@@ -154,7 +154,10 @@ export async function runParallel(
       let ordinal = 0;
       for (const [key, b] of piece.blocks) {
         const a = arena.array(String(ordinal++), b.dtype, b.shape);
-        copyInto(a, b);
+        if (b.isContiguous) {
+          const n = a.data.length;
+          (a.data as Float64Array).set((b.data as Float64Array).subarray(b.offset, b.offset + n));
+        } else copyInto(a, b);
         out.set(key, a);
       }
       return out;
