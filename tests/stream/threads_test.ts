@@ -6,6 +6,7 @@ import { writeNpy } from "../../io/npy.ts";
 import { SelfComm } from "../../dist/comm.ts";
 import { fromSource, lazy, type LazyArray, open, random } from "../../stream/mod.ts";
 import { closeComputeWorkers } from "../../stream/_parallel.ts";
+import { setDefaultThreads } from "../../core/threads.ts";
 import { type ArraySource, type RegionLike, toRegion } from "../../io/region.ts";
 import { hasPython, pythonJson, runCli, runPython, tempDir } from "../_util.ts";
 
@@ -172,6 +173,30 @@ Deno.test("a read failing on a threaded pass raises its error", async () => {
     RangeError,
     "disk on fire",
   );
+});
+
+Deno.test("setDefaultThreads(1) (--threads 1) opens HDF5 readers without decode workers", async () => {
+  if (!hasPython("numpy", "h5py")) return;
+  await using dir = await tempDir();
+  await runPython(
+    `import numpy as np, h5py, sys
+with h5py.File(sys.argv[1] + "/g.h5", "w") as f:
+    f.create_dataset("x", data=np.ones((1024, 256)), chunks=(512, 256), compression="gzip")`,
+    dir.path,
+  );
+  const projected: number[] = [];
+  try {
+    for (const n of [1, 2]) {
+      setDefaultThreads(n);
+      using x = await open(`${dir.path}/g.h5:/x`);
+      projected.push(x.sum().plan({ threads: 1 }).projectedBytes);
+      assert.equal((await x.sum().compute({ comm })).get(), 1024 * 256);
+    }
+  } finally {
+    setDefaultThreads(undefined);
+  }
+  // two decode workers: their heaps and chunks
+  assert.ok(projected[1] - projected[0] >= 24 << 20, String(projected));
 });
 
 Deno.test("compute() rejects a bad threads option, naming it", async () => {
