@@ -104,6 +104,17 @@ Deno.test("to() with threads writes a .npy byte-identical to one thread's", asyn
   }
   assert.deepEqual(bytes[1], bytes[0]);
   assert.deepEqual(bytes[2], bytes[0]);
+  // HDF5 (compressed chunks) and Zarr outputs written from shared memory read back the same
+  const want = bits(await y.compute({ ...run, threads: 1 }));
+  for (
+    const [out, o] of [["o.h5:/d", { codec: "shuffle+gzip:1", chunks: [256, 128] }], ["o.zarr", {
+      codec: "zstd",
+    }]] as const
+  ) {
+    await y.to(`${dir.path}/${out}`, { ...run, ...o, threads: 3 });
+    using back = await open(`${dir.path}/${out}`);
+    assert.deepEqual(bits(await back.compute({ comm })), want, out);
+  }
 });
 
 Deno.test("compute({threads}) gives the same bits on chunked Zarr and HDF5 inputs", async () => {
