@@ -87,7 +87,7 @@ export interface ComputeReply {
   readonly states?: readonly ReduceState[];
 }
 
-/** A C-contiguous array of `shape` over a new SharedArrayBuffer. */
+/** A C-contiguous array of `shape` over `buf` when it is large enough, else a new SharedArrayBuffer. */
 export function sharedArray(
   dtype: DType,
   shape: readonly number[],
