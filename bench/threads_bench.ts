@@ -6,7 +6,11 @@
 // after one warm-up (the median is kept); the configurations are interleaved
 // round by round, and the machine's load average is printed before and
 // after. The results' bits are compared: they must be the same in every
-// configuration.
+// configuration. The CPU seconds of each run (every thread of every rank) are
+// printed too, against one thread's (the threads' and ranks' overhead): on a loaded
+// machine wall times favour the MPI ranks, which the launcher starts in
+// sessions of their own (Linux's autogroup shares the CPU between sessions,
+// not between threads).
 //
 //   deno run -A bench/threads_bench.ts                 # 256 MiB, 3 rounds
 //   deno run -A bench/threads_bench.ts --mib 64 --rounds 5 --repeats 5
@@ -15,6 +19,7 @@
 
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
+import { cpuUsage } from "node:process";
 import { writeNpy } from "../io/npy.ts";
 import { rand } from "../core/random.ts";
 import { open } from "../stream/mod.ts";
@@ -50,13 +55,21 @@ async function child(): Promise<void> {
   const threads = Number(opts.threads);
   const times: number[] = [];
   let value = 0;
+  let cpu = 0;
   for (let i = 0; i <= Number(opts.repeats); i++) {
     comm.barrier();
     const t0 = performance.now();
+    const c0 = cpuUsage();
     value = (await y.compute({ comm, threads })).get() as number;
     comm.barrier();
-    if (i > 0) times.push((performance.now() - t0) / 1000);
+    const c1 = cpuUsage(c0);
+    if (i > 0) {
+      times.push((performance.now() - t0) / 1000);
+      cpu += (c1.user + c1.system) / 1e6;
+    }
   }
+  // CPU seconds of a run, every thread of every rank: what the machine's load cannot change
+  const cpuAll = comm.allgatherJson(cpu / Number(opts.repeats)).reduce((a, b) => a + b, 0);
   if (comm.rank === 0) {
     const plan = y.plan({ threads });
     console.log(JSON.stringify({
@@ -64,6 +77,7 @@ async function child(): Promise<void> {
       min: Math.min(...times),
       max: Math.max(...times),
       bits: hex(value),
+      cpu: cpuAll,
       blocks: plan.passes[0].chunks,
       planThreads: plan.passes[0].threads,
     }));
@@ -117,6 +131,7 @@ async function main(): Promise<void> {
         }, ${navigator.hardwareConcurrency} cores`,
     );
     const seconds = new Map<string, number[]>();
+    const cpus = new Map<string, number[]>();
     const bits = new Set<string>();
     for (let r = 0; r < Number(opts.rounds); r++) {
       for (const c of configs) {
@@ -125,25 +140,33 @@ async function main(): Promise<void> {
         const list = seconds.get(c.name) ?? [];
         list.push(Number(row.seconds));
         seconds.set(c.name, list);
+        const list2 = cpus.get(c.name) ?? [];
+        list2.push(Number(row.cpu));
+        cpus.set(c.name, list2);
         console.log(
-          `  round ${r + 1} ${c.name}: ${
-            Number(row.seconds).toFixed(3)
-          } s (${row.blocks} blocks, ` +
+          `  round ${r + 1} ${c.name}: ${Number(row.seconds).toFixed(3)} s, ${
+            Number(row.cpu).toFixed(3)
+          } CPU s (${row.blocks} blocks, ` +
             `${row.planThreads} planned threads, load ${loadavg()[0].toFixed(2)})`,
         );
       }
     }
     const base = median(seconds.get(configs[0].name)!);
-    console.log("configuration          median s  GB/s   speed-up  (min-max s)");
+    // the CPU a configuration spends beyond one thread's on the same work (its overhead)
+    const baseCpu = median(cpus.get(configs[0].name)!);
+    console.log(
+      "configuration          median s  GB/s   speed-up  (min-max s)      CPU s  CPU / 1 thread's",
+    );
     for (const c of configs) {
       const s = seconds.get(c.name)!;
       const m = median(s);
+      const cpu = median(cpus.get(c.name)!);
       console.log(
         `${c.name.padEnd(22)} ${m.toFixed(3).padStart(8)}  ${
           (bytes / m / 1e9).toFixed(2).padStart(5)
         }  ${(base / m).toFixed(2).padStart(7)}x  (${Math.min(...s).toFixed(3)}-${
           Math.max(...s).toFixed(3)
-        })`,
+        })  ${cpu.toFixed(3)}  ${(cpu / baseCpu).toFixed(2)}`,
       );
     }
     const load1 = loadavg();
