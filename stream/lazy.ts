@@ -362,7 +362,7 @@ export class LazyArray {
    * are done (`write.chunks`: the output's storage chunks, which the blocks
    * follow; absent for a .npy file).
    *
-   * @param options `memory`, `prefetch`, `write`.
+   * @param options `memory`, `prefetch`, `threads` (the threads each pass gets: {@link PassInfo.threads}), `write`.
    * @returns The plan.
    * @throws {MemoryBudgetError} When the run cannot fit the budget.
    *
