@@ -7,10 +7,11 @@
 // round by round, and the machine's load average is printed before and
 // after. The results' bits are compared: they must be the same in every
 // configuration. The CPU seconds of each run (every thread of every rank) are
-// printed too, against one thread's (the threads' and ranks' overhead): on a loaded
+// printed too, against one thread's (the threads' and ranks' overhead), and
+// the time its threads spent runnable but waiting for a CPU: on a loaded
 // machine wall times favour the MPI ranks, which the launcher starts in
 // sessions of their own (Linux's autogroup shares the CPU between sessions,
-// not between threads).
+// not between the threads of one process).
 //
 //   deno run -A bench/threads_bench.ts                 # 256 MiB, 3 rounds
 //   deno run -A bench/threads_bench.ts --mib 64 --rounds 5 --repeats 5
@@ -47,6 +48,22 @@ function hex(x: number): string {
   return b.getBigUint64(0).toString(16).padStart(16, "0");
 }
 
+/**
+ * Seconds this process's threads have spent runnable but waiting for a CPU
+ * (Linux schedstat; 0 elsewhere): how much the machine's other work took.
+ */
+function runQueueWait(): number {
+  let ns = 0;
+  try {
+    for (const t of Deno.readDirSync("/proc/self/task")) {
+      ns += Number(Deno.readTextFileSync(`/proc/self/task/${t.name}/schedstat`).split(" ")[1]);
+    }
+  } catch {
+    return 0;
+  }
+  return ns / 1e9;
+}
+
 async function child(): Promise<void> {
   const { init } = await import("../dist/comm.ts");
   const comm = await init();
@@ -56,7 +73,9 @@ async function child(): Promise<void> {
   const times: number[] = [];
   let value = 0;
   let cpu = 0;
+  let waited = 0;
   for (let i = 0; i <= Number(opts.repeats); i++) {
+    const w0 = runQueueWait();
     comm.barrier();
     const t0 = performance.now();
     const c0 = cpuUsage();
@@ -66,8 +85,10 @@ async function child(): Promise<void> {
     if (i > 0) {
       times.push((performance.now() - t0) / 1000);
       cpu += (c1.user + c1.system) / 1e6;
+      waited += runQueueWait() - w0;
     }
   }
+  const waitAll = comm.allgatherJson(waited / Number(opts.repeats)).reduce((a, b) => a + b, 0);
   // CPU seconds of a run, every thread of every rank: what the machine's load cannot change
   const cpuAll = comm.allgatherJson(cpu / Number(opts.repeats)).reduce((a, b) => a + b, 0);
   if (comm.rank === 0) {
@@ -78,6 +99,7 @@ async function child(): Promise<void> {
       max: Math.max(...times),
       bits: hex(value),
       cpu: cpuAll,
+      waited: waitAll,
       blocks: plan.passes[0].chunks,
       planThreads: plan.passes[0].threads,
     }));
@@ -146,7 +168,7 @@ async function main(): Promise<void> {
         console.log(
           `  round ${r + 1} ${c.name}: ${Number(row.seconds).toFixed(3)} s, ${
             Number(row.cpu).toFixed(3)
-          } CPU s (${row.blocks} blocks, ` +
+          } CPU s, ${Number(row.waited).toFixed(3)} s waiting for a CPU (${row.blocks} blocks, ` +
             `${row.planThreads} planned threads, load ${loadavg()[0].toFixed(2)})`,
         );
       }
