@@ -117,7 +117,9 @@ export async function runParallel(
   if (spareTimer !== undefined) clearTimeout(spareTimer);
   const buffers = spareBuffers;
   spareBuffers = new Map();
+  const used = new Set<string>();
   const shared = (key: string, node: Node, shape: readonly number[]): NDArray => {
+    used.add(key);
     const a = sharedArray(node.dtype, shape, buffers.get(key));
     buffers.set(key, (a.data as unknown as { buffer: SharedArrayBuffer }).buffer);
     return a;
@@ -271,6 +273,7 @@ export async function runParallel(
     wake = null;
     await Promise.allSettled(recs.flatMap((r) => (r ? [r.read, r.job] : [])));
     arena.release();
+    for (const key of buffers.keys()) if (!used.has(key)) buffers.delete(key); // an earlier run's
     spareBuffers = buffers;
     spareTimer = setTimeout(() => (spareBuffers = new Map()), IDLE_MS);
     Deno.unrefTimer(spareTimer as unknown as number);
