@@ -238,7 +238,10 @@ export async function runParallel(
         const rec = recs[k];
         if (rec.result !== undefined) break;
         if (rec.taken === "worker") {
-          // rather than wait for the worker, compute a block read that no worker took
+          // let the workers' answers in first (they are events, which a run of blocks computed
+          // here would hold back, leaving the workers idle), then rather than wait for the
+          // worker, compute a block read that no worker took
+          await yieldToEvents();
           let j = k + 1;
           while (j < next && (recs[j].pieces === undefined || recs[j].taken !== undefined)) j++;
           if (j < next) {
@@ -279,6 +282,11 @@ export async function runParallel(
     Deno.unrefTimer(spareTimer as unknown as number);
   }
   return true;
+}
+
+/** Resolves after the events already queued (a worker's message, a read's end) are handled. */
+function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** Reads region `r` of a source into `out` (shared memory). */
