@@ -25,8 +25,8 @@ import {
 
 const WORKER_URL = new URL("./_compute_worker.ts", import.meta.url);
 
-/** How long an idle compute worker is kept (between the passes of a run). */
-const IDLE_MS = 250;
+/** How long an idle compute worker is kept (between the passes of a run; a live worker keeps the process alive). */
+const IDLE_MS = 100;
 
 let pool: WorkerPool | undefined;
 
