@@ -12,7 +12,7 @@ import { type ComputeJob, decodePass } from "./_wire.ts";
 
 const scope = self as unknown as {
   onmessage: ((e: MessageEvent<ComputeJob & { id: number }>) => void) | null;
-  postMessage(m: unknown): void;
+  postMessage(m: unknown, transfer?: Transferable[]): void;
 };
 
 interface Cached {
@@ -75,7 +75,13 @@ async function run(job: ComputeJob): Promise<{ states?: ReduceState[] }> {
 scope.onmessage = async (e) => {
   const job = e.data;
   try {
-    scope.postMessage({ id: job.id, ...(await run(job)) });
+    // the states' arrays move to the main thread (a copy left here was garbage that grew
+    // the worker's heap run after run)
+    const reply = await run(job);
+    const transfer = (reply.states ?? []).flatMap((st) =>
+      Object.values(st.arrays).map((a) => (a as ArrayBufferView).buffer as ArrayBuffer)
+    );
+    scope.postMessage({ id: job.id, ...reply }, transfer);
   } catch (err) {
     scope.postMessage({ id: job.id, error: (err as Error)?.message ?? String(err) });
   }

@@ -17,7 +17,7 @@ import { formatOf } from "../io/formats.ts";
 import { parseLocator } from "../io/locator.ts";
 import type { Node, ReduceNode, SourceNode } from "./_graph.ts";
 import { BlockEvaluator, sizeOfShape } from "./_evaluate.ts";
-import { runParallel } from "./_parallel.ts";
+import { closeComputeWorkers, runParallel } from "./_parallel.ts";
 import { threadCount } from "../core/threads.ts";
 import { type Held, makePlan, type Output, type Pass, PIECE_BYTES, type Plan } from "./_plan.ts";
 import { ChunkGrid, rankRange } from "./_grid.ts";
@@ -434,11 +434,25 @@ export async function computeNode(root: Node, options: RunOptions = {}): Promise
   const comm = await worldOf(options);
   const plan = agreePlan(comm, () => planRun(root, { kind: "compute" }, options));
   const ctx: Ctx = { comm, plan, options, values: new Map(), run: ++runs };
-  for (let p = 0; p < plan.passes.length; p++) {
-    if (plan.passes[p].root === null) await reducePass(ctx, p);
+  try {
+    for (let p = 0; p < plan.passes.length; p++) {
+      if (plan.passes[p].root === null) await reducePass(ctx, p);
+    }
+    if (root.kind === "reduce") return ctx.values.get(root) as NDArray;
+    return await computePass(ctx, plan.passes.length - 1);
+  } finally {
+    endRun();
   }
-  if (root.kind === "reduce") return ctx.values.get(root) as NDArray;
-  return await computePass(ctx, plan.passes.length - 1);
+}
+
+/**
+ * Stops the compute workers at the end of a run: kept from run to run, their
+ * heaps grew (a Blosc Zarr reduce repeated in one process rose 30 MiB over 8
+ * runs; stopped after each, it stayed flat), and a live worker keeps the
+ * process alive.
+ */
+function endRun(): void {
+  closeComputeWorkers();
 }
 
 /**
@@ -574,6 +588,7 @@ export async function writeNode(
     throw e;
   }
   await target.commit();
+  endRun();
 }
 
 export type { Plan };
