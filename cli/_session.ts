@@ -11,6 +11,7 @@ import { optionalEnv } from "../core/permissions.ts";
 import type { Comm } from "../dist/comm.ts";
 import { type Format, parseLocator } from "../io/locator.ts";
 import { memoryBudget } from "../stream/budget.ts";
+import { parseThreads, setDefaultThreads } from "../core/threads.ts";
 import type { LazyArray, Progress, RunOptions, WriteOptions } from "../stream/mod.ts";
 
 /** A mistake in the command line itself (exit code 2). */
@@ -29,6 +30,8 @@ export class UsageError extends Error {
 export interface CommonOptions {
   /** Memory budget (`512MiB`), else `TESSERA_MEMORY`, else a quarter of RAM. */
   readonly memory?: string;
+  /** Threads computing blocks (`--threads`), else `TESSERA_THREADS`, else cores / local ranks. */
+  readonly threads?: string;
   /** No progress output. */
   readonly quiet?: boolean;
   /** Machine-readable output. */
@@ -173,6 +176,10 @@ export class Session {
     this.comm = comm;
     this.options = options;
     this.memory = asUsage(() => memoryBudget(options.memory), "Invalid --memory: ");
+    // the process's default: the engine's compute workers and the readers' decode pools follow it
+    if (options.threads !== undefined) {
+      asUsage(() => setDefaultThreads(parseThreads(options.threads, "--threads")));
+    }
   }
 
   /** Whether this rank prints (rank 0). */

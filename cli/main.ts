@@ -41,6 +41,11 @@ const COMMON: readonly OptionSpec[] = [
     flags: "--memory <bytes>",
     description: "memory budget, e.g. 512MiB (default: $TESSERA_MEMORY, else RAM/4)",
   },
+  {
+    flags: "--threads <n>",
+    description:
+      "threads computing blocks, e.g. 2 (default: $TESSERA_THREADS, else the cores / the MPI ranks on the node)",
+  },
   { flags: "-q, --quiet", description: "no progress output" },
   { flags: "--json", description: "machine-readable output on stdout" },
   { flags: "--debug", description: "print stack traces on errors" },

@@ -14,7 +14,7 @@
 // alive (measured: a script whose worker had answered did not exit), so
 // pools close their workers a short while (idleMs) after their last job.
 
-import { optionalEnv } from "./permissions.ts";
+import { granted, optionalEnv } from "./permissions.ts";
 
 /** The setting a thread count came from, for error messages. */
 const ENV = "TESSERA_THREADS";
@@ -95,6 +95,17 @@ export function setDefaultThreads(n: number | undefined): void {
   processDefault = n === undefined ? undefined : parseThreads(n, "--threads");
 }
 
+/**
+ * Whether a worker can load the module at `url`: a local module needs read
+ * access to the package (the folder above the module's, which holds what it
+ * imports). Without it a Web Worker fails to load after it was created, and
+ * Deno prints the error however it is handled.
+ */
+function loadable(url: URL): boolean {
+  if (url.protocol !== "file:") return true; // imported by URL: the process imported it too
+  return granted({ name: "read", path: decodeURIComponent(new URL("..", url).pathname) });
+}
+
 /** The reply of a job whose worker could not start or died: do the job in this thread. */
 export const UNAVAILABLE = "\u0000unavailable";
 
@@ -163,6 +174,7 @@ export class WorkerPool {
     this.#idle = undefined;
     if (this.#started) return;
     this.#started = true;
+    if (!loadable(this.#url)) return; // jobs run in-thread, and nothing is printed
     for (let i = 0; i < this.#size; i++) {
       let w: Worker;
       try {

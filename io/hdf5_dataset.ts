@@ -7,6 +7,7 @@
 
 import { type DType, DTYPES, type Scalar } from "../core/dtype.ts";
 import { FormatError, ShapeMismatchError } from "../core/errors.ts";
+import { threadCount } from "../core/threads.ts";
 import { empty, NDArray } from "../core/ndarray.ts";
 import { check, cstr, H5P_DEFAULT, H5S_ALL, hdf5, type Hid, hsize } from "../ffi/hdf5.ts";
 import type { ArraySink, ArraySource, DecodeWorkers, Region, RegionLike } from "./region.ts";
@@ -141,7 +142,8 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
   #meta: ObjectMetadata | null = null;
   #direct: DirectPlan | null | undefined;
   #writes: { plan: WritePlan | null; queue: EncodeQueue } | undefined;
-  #threads = true;
+  // decode workers unless one thread is asked for (--threads 1, TESSERA_THREADS=1, one core per rank)
+  #threads = threadCount() >= 2;
   #workers: DecodeWorkers | undefined;
   /** Absolute object path inside the file. */
   readonly path: string;

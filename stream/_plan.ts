@@ -21,6 +21,9 @@ import {
 import { rootLevel } from "../dist/tree_reduce.ts";
 import { BLOCK_TARGET, defaultChunks } from "./_sources.ts";
 import { CfSource } from "./_cf.ts";
+import { nodeId } from "./_block_ops.ts";
+
+export { nodeId };
 
 /** How one axis of a node is indexed by the pass's block coordinates. */
 export interface AxisMap {
@@ -52,6 +55,8 @@ export interface Pass {
   projected: number;
   /** What the projection consists of. */
   detail: string;
+  /** Threads computing its blocks (this one and compute workers), as many as the budget allows. */
+  threads: number;
 }
 
 /** A buffer a writer or reader holds whatever the grid: its size and what it is, for messages. */
@@ -146,16 +151,6 @@ export function walkPass(
   const identity = shape.map((_, i) => ({ out: i, start: 0, step: 1 }));
   for (const r of roots) visit(r, identity);
   return { accesses, nodes };
-}
-
-const IDS = new WeakMap<Node, number>();
-let nextId = 1;
-
-/** A stable number for a node (for keys). */
-export function nodeId(n: Node): number {
-  let id = IDS.get(n);
-  if (id === undefined) IDS.set(n, id = nextId++);
-  return id;
 }
 
 /**
@@ -352,7 +347,15 @@ export function project(
   values: readonly ReduceNode[],
   output: Output | null,
   prefetch: number,
-): { bytes: number; detail: string; dominant: string; dominantFixed: string; fixed: number } {
+): {
+  bytes: number;
+  detail: string;
+  dominant: string;
+  dominantFixed: string;
+  fixed: number;
+  perThread: number;
+  outBlock: number;
+} {
   let input = 0;
   let temps = 0;
   let reads = 0;
@@ -428,7 +431,26 @@ export function project(
     );
   }
   for (const h of fixed) parts.push(h.what);
+  // each more thread: a worker's heap, the blocks in flight for it (stream/_parallel.ts: 2
+  // queued on it and 1 read ahead, of every source and of the map root in map passes), its
+  // element-wise buffers and one reduction state
+  let oneState = 0;
+  for (const r of pass.reductions) {
+    const red = reducer(r.name, r.arg.dtype, r.arg.shape, r.options);
+    oneState += red.slots * red.fields.reduce((a, f) => a + (f.dtype === "uint8" ? 1 : 8), 0);
+  }
+  const outBlock = pass.root ? grid.maxBlockElements * itemsizeOf(pass.root) : 0;
+  // a worker copies its inputs into its WebAssembly arena and evaluates them piece by piece
+  // where the reduction pass is split in cache pieces (stream/_exec.ts cachePieces)
+  const pieces = pass.root === null && pass.accesses.every((a) => a.node.splittable);
+  const blockBytes = grid.maxBlockElements *
+    Math.max(8, ...pass.reductions.map((r) => itemsizeOf(r.arg)));
+  const share = pieces ? Math.min(1, PIECE_BYTES / Math.max(1, blockBytes)) : 1;
+  const perThread = COMPUTE_WORKER_HEAP + 3 * (input + outBlock) + (temps + input) * share +
+    oneState;
   return {
+    perThread,
+    outBlock,
     bytes,
     detail: `${grid.describe()}: ${parts.join(" + ")}`,
     dominant: dominant(named),
@@ -437,10 +459,22 @@ export function project(
   };
 }
 
+/** Target size of the pieces a reduction pass reads (and a compute worker evaluates) at a time. */
+export const PIECE_BYTES = 4 << 20;
+
+/**
+ * What one compute worker (stream/_compute_worker.ts) holds beyond its
+ * blocks: measured as the RSS a std(exp(sin(x))) over 64 KiB blocks gained
+ * with 2 and 3 threads over 1 (23 and 41 MiB: about 21 MiB a worker).
+ */
+export const COMPUTE_WORKER_HEAP = 22 << 20;
+
 /** Options of {@link makePlan}. */
 export interface PlanOptions {
   readonly budget: number;
   readonly prefetch: number;
+  /** Threads asked for (default 1); each pass gets as many as fit the budget. */
+  readonly threads?: number;
 }
 
 /**
@@ -492,6 +526,7 @@ export function makePlan(root: Node, output: Output, options: PlanOptions): Plan
       accesses,
       projected: 0,
       detail: "",
+      threads: 1,
     };
     const splittable = accesses.every((a) => a.node.splittable) &&
       !(out?.kind === "write" && out.chunks);
@@ -541,8 +576,20 @@ export function makePlan(root: Node, output: Output, options: PlanOptions): Plan
       );
     }
     pass.grid = grid;
-    pass.projected = p.bytes;
-    pass.detail = p.detail;
+    // the grid does not depend on the threads (nor then the bits); the threads fit around it
+    const asked = Math.min(options.threads ?? 1, grid.size);
+    let threads = asked;
+    // with workers, the blocks computed here and read ahead also get a shared map output
+    const extra = (t: number): number =>
+      t > 1 ? (t - 1) * p.perThread + inFlight(options.prefetch) * p.outBlock : 0;
+    while (threads > 1 && p.bytes + extra(threads) > options.budget) threads--;
+    pass.threads = threads;
+    pass.projected = p.bytes + extra(threads);
+    pass.detail = p.detail + (
+      threads > 1
+        ? ` + ${threads - 1} compute worker${threads > 2 ? "s" : ""} x ${formatBytes(p.perThread)}`
+        : ""
+    ) + (threads < asked ? ` (${threads} of ${asked} threads fit the budget)` : "");
     passes.push(pass);
     done.push(...g.reductions);
   }

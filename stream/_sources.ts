@@ -2,39 +2,14 @@
 // and counter-based random arrays, both generated block by block, plus the
 // opening of a locator as a source (through io/formats.ts).
 
-import { type DType, DTYPES, toDType } from "../core/dtype.ts";
+import { type DType, DTYPES } from "../core/dtype.ts";
 import type { NDArray } from "../core/ndarray.ts";
-import * as rnd from "../core/random.ts";
 import { type ArraySource, type Region, type RegionLike, toRegion } from "../io/region.ts";
+import { defaultChunks } from "./_random_source.ts";
 import { formatOf, type OpenedArray } from "../io/formats.ts";
 import { parseLocator } from "../io/locator.ts";
-import type { RandomDistribution, RandomSourceOptions } from "./options.ts";
 
-/** Bytes per block of the default grid of contiguous data. */
-export const BLOCK_TARGET = 32 * 2 ** 20;
-
-/**
- * A default block grid for data without storage chunks: whole trailing axes
- * and about `target` bytes per block, split along the leading axes.
- */
-export function defaultChunks(
-  shape: readonly number[],
-  itemsize: number,
-  target = BLOCK_TARGET,
-): number[] {
-  const chunks = shape.map((n) => Math.max(1, n));
-  let tail = itemsize;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    if (tail * Math.max(1, shape[i]) <= target) {
-      tail *= Math.max(1, shape[i]);
-      continue;
-    }
-    chunks[i] = Math.max(1, Math.min(shape[i], Math.floor(target / tail)));
-    for (let j = 0; j < i; j++) chunks[j] = 1;
-    break;
-  }
-  return chunks;
-}
+export { BLOCK_TARGET, defaultChunks, RandomSource } from "./_random_source.ts";
 
 function regionSpecs(r: Region): { start: number; stop: number; step: number }[] {
   return r.start.map((s, i) => ({ start: s, stop: s + r.count[i] * r.step[i], step: r.step[i] }));
@@ -69,72 +44,6 @@ export class MemorySource implements ArraySource {
         return Promise.resolve(this.#a.slice(...r.count.map(() => "0:0")));
       }
       return Promise.resolve(this.#a.slice(...regionSpecs(r)));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-}
-
-/** A random array generated region by region from the counter-based generator. */
-export class RandomSource implements ArraySource {
-  readonly locator: string;
-  readonly shape: readonly number[];
-  readonly dtype: DType;
-  readonly chunks: readonly number[];
-  readonly #o: RandomSourceOptions;
-  readonly #dist: RandomDistribution;
-
-  constructor(shape: readonly number[], options: RandomSourceOptions = {}) {
-    const dist = options.distribution ?? "uniform";
-    if (!["uniform", "normal", "randint"].includes(dist)) {
-      throw new TypeError(
-        `Unknown distribution "${dist}": expected "uniform", "normal" or "randint"`,
-      );
-    }
-    if (dist === "randint" && options.high === undefined) {
-      throw new TypeError(`Missing option "high" of the randint distribution`);
-    }
-    this.#dist = dist;
-    this.#o = options;
-    this.shape = Object.freeze([...shape]);
-    this.dtype = toDType(options.dtype ?? (dist === "randint" ? "int64" : "float64"));
-    this.chunks = options.chunks
-      ? [...options.chunks]
-      : defaultChunks(shape, Math.max(8, DTYPES[this.dtype].bytes));
-    this.locator = `<random ${dist} seed=${options.seed ?? 0}>`;
-    // validate the options once, on an empty region
-    this.#generate({
-      start: shape.map(() => 0),
-      step: shape.map(() => 1),
-      count: shape.map(() => 0),
-    });
-  }
-
-  #generate(region: Region): NDArray {
-    const o = this.#o;
-    const base = { seed: o.seed, stream: o.stream, region };
-    let a: NDArray;
-    switch (this.#dist) {
-      case "normal":
-        a = rnd.normal(this.shape, { ...base, mean: o.mean, std: o.std });
-        break;
-      case "randint":
-        a = rnd.randint(this.shape, {
-          ...base,
-          low: o.low,
-          high: o.high as number,
-          dtype: DTYPES[this.dtype].kind === "f" ? "float64" : this.dtype,
-        });
-        break;
-      default:
-        a = rnd.uniform(this.shape, { ...base, low: o.low, high: o.high });
-    }
-    return a.dtype === this.dtype ? a : a.astype(this.dtype);
-  }
-
-  read(region?: RegionLike): Promise<NDArray> {
-    try {
-      return Promise.resolve(this.#generate(toRegion(this.shape, region)));
     } catch (e) {
       return Promise.reject(e);
     }

@@ -72,6 +72,8 @@ export interface PassInfo {
   readonly projectedBytes: number;
   /** What the projection consists of. */
   readonly detail: string;
+  /** Threads computing the blocks (the `threads` asked for, or fewer where the budget is short). */
+  readonly threads: number;
 }
 
 /** A plan, as {@link LazyArray.plan} reports it. */
@@ -360,7 +362,7 @@ export class LazyArray {
    * are done (`write.chunks`: the output's storage chunks, which the blocks
    * follow; absent for a .npy file).
    *
-   * @param options `memory`, `prefetch`, `write`.
+   * @param options `memory`, `prefetch`, `threads` (the threads each pass gets: {@link PassInfo.threads}), `write`.
    * @returns The plan.
    * @throws {MemoryBudgetError} When the run cannot fit the budget.
    *
@@ -400,7 +402,7 @@ export class LazyArray {
    * `init()`, so code that runs on one rank only must pass
    * `comm: new SelfComm()`.
    *
-   * @param options `memory`, `comm`, `onProgress`, `prefetch`.
+   * @param options `memory`, `comm`, `onProgress`, `prefetch`, `threads`.
    * @returns The result.
    * @throws {MemoryBudgetError} Before reading anything, when the result alone or a pass
    *   does not fit the budget.
@@ -554,6 +556,7 @@ function toPlanInfo(p: ReturnType<typeof planRun>): PlanInfo {
     blockShape: x.grid.maxBlock,
     projectedBytes: x.projected,
     detail: x.detail,
+    threads: x.threads,
   }));
   return {
     passes,

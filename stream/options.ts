@@ -36,6 +36,13 @@ export interface RunOptions {
   readonly onProgress?: (p: Progress) => void;
   /** Blocks read ahead of the one being computed (default 1). */
   readonly prefetch?: number;
+  /**
+   * Threads computing blocks: this one and `threads - 1` compute workers
+   * (default: `TESSERA_THREADS`, else the cores divided by the MPI ranks on
+   * the node). Fewer run where the memory budget cannot hold their blocks;
+   * results have the same bits for any thread count.
+   */
+  readonly threads?: number;
 }
 
 /** Options of the output of `to()`. */
