@@ -124,10 +124,26 @@ let poolUrl = "";
 /** @internal Test hook: the URL encode workers run (a module that cannot start: the fallback). */
 export const _encodeHooks: { url: URL | null } = { url: null };
 
-/** The encode workers (threadCount() of them), or null with one thread or none that starts. */
+let holds = 0;
+
+/**
+ * Makes chunk encodes run in the calling thread until the returned release
+ * is called (the planner's choice when encode workers would take more than
+ * half a run's budget; holds of concurrent runs nest).
+ */
+export function holdEncodesInThread(): () => void {
+  holds++;
+  let released = false;
+  return () => {
+    if (!released) holds--;
+    released = true;
+  };
+}
+
+/** The encode workers (threadCount() of them), or null with one thread, a hold, or none that starts. */
 function encodeWorkers(): WorkerPool | null {
   const n = threadCount();
-  if (n <= 1) return null;
+  if (n <= 1 || holds > 0) return null;
   const url = _encodeHooks.url ?? WORKER_URL;
   // without read access to the worker's module (the CLI's narrow permissions) a
   // worker fails as it starts, and says so on stderr: encode here instead

@@ -18,7 +18,7 @@
  * @module
  */
 
-import { encodeWorkerBytes } from "./_encode_pool.ts";
+import { encodeWorkerBytes, holdEncodesInThread } from "./_encode_pool.ts";
 
 /** A compressor blosc can use inside its frames. */
 export type BloscCname = "blosclz" | "lz4" | "lz4hc" | "zlib" | "zstd" | "snappy";
@@ -262,4 +262,22 @@ export function encodeHeldBytes(
     return encodeWorkerBytes("h5", chunkBytes, threads);
   }
   return 0;
+}
+
+/**
+ * Makes the writers' chunk encodes run in the calling thread (no encode
+ * workers) until the returned function is called: the stream planner's
+ * choice when the workers would take more than half a run's budget.
+ *
+ * @returns The release.
+ *
+ * @example
+ * ```ts
+ * import { encodeInThread } from "./codec.ts";
+ * const release = encodeInThread();
+ * release();
+ * ```
+ */
+export function encodeInThread(): () => void {
+  return holdEncodesInThread();
 }

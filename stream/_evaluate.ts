@@ -12,12 +12,13 @@ import { describeRegion, type Region } from "../io/region.ts";
 import type { MapNode, Node, ReduceNode, SourceNode } from "./_graph.ts";
 import { applyMap, broadcastRegion, nodeId, sliceBlock, sliceRegion } from "./_block_ops.ts";
 
-const FUSE_BIN: Readonly<Record<string, "add" | "sub" | "mul" | "div">> = {
+const FUSE_BIN: Readonly<Record<string, "add" | "sub" | "mul" | "div" | "pow">> = {
   add: "add",
   subtract: "sub",
   multiply: "mul",
   divide: "div",
   "true_divide": "div",
+  power: "pow", // core/_wasm/power.ts, within 1 ulp (the ufunc's JS loop: also 1 ulp)
 };
 const FUSE_UN: Readonly<Record<string, "neg" | "abs" | "sqrt">> = {
   negative: "neg",
@@ -58,7 +59,8 @@ function fuse(root: MapNode): Fused | null {
           args.push(sub);
         } else return null;
       }
-      ops += FUSE_TR.has(n.op) ? 2 : 1; // one transcendental op is worth a kernel alone
+      // one transcendental op (or a power) is worth a kernel alone
+      ops += FUSE_TR.has(n.op) || n.op === "power" ? 2 : 1;
       if (FUSE_BIN[n.op]) return { op: FUSE_BIN[n.op], a: args[0], b: args[1] };
       if (n.op === "square") return { op: "mul", a: args[0], b: args[0] };
       if (FUSE_TR.has(n.op)) return { op: n.op, arg: args[0] } as MapExpr;

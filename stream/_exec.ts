@@ -25,7 +25,7 @@ import { TreeAccumulator, treeCombine } from "../dist/tree_reduce.ts";
 import { BufferPool } from "./_buffers.ts";
 import { outputMetadata, packableSource, sourceStorage } from "./_meta.ts";
 import { packBlock, packingOf } from "./_pack.ts";
-import { type OutputTarget, prepareOutput } from "./_output.ts";
+import { encodeCost, encodeInThread, type OutputTarget, prepareOutput } from "./_output.ts";
 import type { RunOptions, TargetOptions, WriteOptions } from "./options.ts";
 
 async function worldOf(options: RunOptions): Promise<Comm> {
@@ -522,11 +522,14 @@ export async function writeNode(
     };
   }
   const held = outputHeld(locator, dtype, options);
+  let inThread = false; // set by the planner: encode workers would take over half the budget
   const output = (chunks: readonly number[] | null): Output => ({
     kind: "write",
     chunks,
     itemsize: DTYPES[dtype].bytes,
     held,
+    encode: encodeCost(locator, options.codec),
+    encodeInThread: () => void (inThread = true),
   });
   // refused before anything is created or read; the grid the output's chunks impose is
   // known once it is created (and checked again then)
@@ -546,6 +549,7 @@ export async function writeNode(
     throw e;
   }
   const ctx: Ctx = { comm, plan, options, values: new Map(), run: ++runs };
+  const release = inThread ? encodeInThread() : () => {};
   try {
     for (let p = 0; p < plan.passes.length; p++) {
       if (plan.passes[p].root === null) await reducePass(ctx, p);
@@ -584,10 +588,15 @@ export async function writeNode(
       });
     });
   } catch (e) {
+    release();
     await target.abort();
     throw e;
   }
-  await target.commit();
+  try {
+    await target.commit();
+  } finally {
+    release();
+  }
   endRun();
 }
 

@@ -25,6 +25,7 @@ import { type DType, toDType } from "../core/dtype.ts";
 import type { NDArray } from "../core/ndarray.ts";
 import type { Comm } from "../dist/comm.ts";
 import { type CodecSpec, encodeHeldBytes, formatCodec, parseCodec } from "../io/codec.ts";
+export { encodeInThread } from "../io/codec.ts";
 import { type FormatEntry, formatOf, type OutputMetadata } from "../io/formats.ts";
 import { openParallelWriter, type ParallelTransfer } from "../io/hdf5_parallel.ts";
 import { type Locator, parseLocator } from "../io/locator.ts";
@@ -137,7 +138,7 @@ function checkCodec(locator: string, loc: Locator, text: string | undefined): Co
 export function encodeCost(
   locator: string,
   codec: string | undefined,
-): ((chunkBytes: number) => number) | undefined {
+): ((chunkBytes: number, threads?: number) => number) | undefined {
   let format: string;
   let spec: CodecSpec | null;
   try {
@@ -147,7 +148,7 @@ export function encodeCost(
     return undefined;
   }
   if (encodeHeldBytes(format, spec, 1) === 0) return undefined;
-  return (chunkBytes) => encodeHeldBytes(format, spec, chunkBytes);
+  return (chunkBytes, threads) => encodeHeldBytes(format, spec, chunkBytes, threads);
 }
 
 /** How rank 0 writes the output: where, and what it publishes. */

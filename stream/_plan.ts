@@ -80,7 +80,9 @@ export type Output =
      * flight) for chunks of the given bytes (stream/_output.ts encodeCost),
      * counted once the output's chunks are known.
      */
-    readonly encode?: (chunkBytes: number) => number;
+    readonly encode?: (chunkBytes: number, threads?: number) => number;
+    /** Called when the encodes must run in the writing thread (workers over half the budget). */
+    readonly encodeInThread?: () => void;
   };
 
 /** A plan: the passes, and the budget they were checked against. */
@@ -327,6 +329,20 @@ function encodes(output: Output & { kind: "write" }): Held[] {
   }];
 }
 
+/**
+ * The output as planned: when its encode workers would take more than half
+ * the budget (as decode workers, below), the writer encodes in its own
+ * thread and only its chunks in flight are counted.
+ */
+function encodeFitted(out: Output | null, budget: number): Output | null {
+  if (out?.kind !== "write" || !out.encode || !out.chunks || !out.encodeInThread) return out;
+  const chunk = sizeOf(out.chunks) * out.itemsize;
+  const encode = out.encode;
+  if (encode(chunk) <= budget / 2 || encode(chunk, 1) >= encode(chunk)) return out;
+  out.encodeInThread();
+  return { ...out, encode: (c) => encode(c, 1) };
+}
+
 /** The largest of the named parts of a projection, for messages. */
 function dominant(parts: readonly Held[]): string {
   let best: Held | null = null;
@@ -515,7 +531,7 @@ export function makePlan(root: Node, output: Output, options: PlanOptions): Plan
     const { accesses, nodes } = walkPass(roots, g.shape);
     const usedValues = [...done];
     const isLast = g.root !== null;
-    const out = isLast ? output : null;
+    const out = isLast && g.root ? encodeFitted(output, options.budget) : isLast ? output : null;
     const itemsize = Math.max(1, ...roots.map(itemsizeOf));
     let grid = chooseGrid(g.shape, accesses, out ?? { kind: "compute" }, itemsize);
     const pass: Pass = {
