@@ -48,6 +48,7 @@ export function planRun(root: Node, output: Output, options: RunOptions): Plan {
     budget: memoryBudget(options.memory),
     prefetch: prefetchOf(options),
     threads: threadCount(options.threads),
+    threadsAsked: options.threads !== undefined,
   });
 }
 
