@@ -336,11 +336,11 @@ function encodes(output: Output & { kind: "write" }): Held[] {
  * the budget (as decode workers, below), the writer encodes in its own
  * thread and only its chunks in flight are counted.
  */
-function encodeFitted(out: Output | null, budget: number): Output | null {
+function encodeFitted(out: Output | null, budget: number, force = false): Output | null {
   if (out?.kind !== "write" || !out.encode || !out.chunks || !out.encodeInThread) return out;
   const chunk = sizeOf(out.chunks) * out.itemsize;
   const encode = out.encode;
-  if (encode(chunk) <= budget / 2 || encode(chunk, 1) >= encode(chunk)) return out;
+  if ((!force && encode(chunk) <= budget / 2) || encode(chunk, 1) >= encode(chunk)) return out;
   out.encodeInThread();
   return { ...out, encode: (c) => encode(c, 1) };
 }
@@ -556,7 +556,7 @@ export function makePlan(root: Node, output: Output, options: PlanOptions): Plan
     const { accesses, nodes } = walkPass(roots, g.shape);
     const usedValues = [...done];
     const isLast = g.root !== null;
-    const out = isLast && g.root ? encodeFitted(output, options.budget) : isLast ? output : null;
+    let out = isLast && g.root ? encodeFitted(output, options.budget) : isLast ? output : null;
     const itemsize = Math.max(1, ...roots.map(itemsizeOf));
     let grid = chooseGrid(g.shape, accesses, out ?? { kind: "compute" }, itemsize);
     const pass: Pass = {
@@ -577,6 +577,20 @@ export function makePlan(root: Node, output: Output, options: PlanOptions): Plan
       if (w?.enabled && w.bytes > options.budget / 2) w.disable();
     }
     let p = project(pass, grid, nodes, usedValues, out, options.prefetch);
+    // over the budget: the decode workers, then the encode workers give way (their work is
+    // done in this thread) before anything is refused
+    const withoutWorkers = (): void => {
+      if (p.bytes <= options.budget) return;
+      for (const a of accesses) {
+        const w = a.node.source.decodeWorkers;
+        if (w?.enabled) w.disable();
+      }
+      p = project(pass, grid, nodes, usedValues, out, options.prefetch);
+      if (p.bytes <= options.budget || !g.root) return;
+      out = encodeFitted(out, options.budget, true);
+      p = project(pass, grid, nodes, usedValues, out, options.prefetch);
+    };
+    if (p.fixed > options.budget) withoutWorkers();
     if (out?.kind === "compute" && g.root) {
       const resultBytes = sizeOf(g.root.shape) * itemsizeOf(g.root);
       if (resultBytes > options.budget) {
@@ -607,6 +621,7 @@ export function makePlan(root: Node, output: Output, options: PlanOptions): Plan
       grid = finer;
       p = project(pass, grid, nodes, usedValues, out, options.prefetch);
     }
+    withoutWorkers();
     if (p.bytes > options.budget) {
       throw new MemoryBudgetError(
         p.bytes,
