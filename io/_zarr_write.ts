@@ -4,7 +4,7 @@
 // one covered in part is decoded, updated and rewritten (read-modify-write),
 // and every chunk is encoded by our encoder (io/_zarr_codecs.ts) and stored
 // under a temporary name renamed into place (io/_zarr_store.ts). Private to
-// io/zarr.ts, which also uses `forEachChunk` to read.
+// io/zarr.ts (reads: io/_zarr_read.ts).
 //
 // Encodes run on the encode workers (io/_encode_pool.ts; in this thread with
 // one thread): each chunk is copied into a shared buffer, a few chunks are in
@@ -17,16 +17,13 @@ import type { Zarrita as zarr } from "./_npm.ts";
 import { type AnyTypedArray, type DType, DTYPES, isComplex } from "../core/dtype.ts";
 import { FormatError } from "../core/errors.ts";
 import { copyInto, NDArray } from "../core/ndarray.ts";
-import { type AxisPiece, projectAxes } from "../core/indexer.ts";
+import { projectAxes } from "../core/indexer.ts";
 import { type ChunkEncoder, makeEncoder } from "./_zarr_codecs.ts";
 import { type ArrayMeta, keyOf } from "./_zarr_meta.ts";
 import type { FsStore } from "./_zarr_store.ts";
 import { floatPart, needsOwnFill } from "./_zarr_complex.ts";
 import type { Region } from "./region.ts";
 import { ChunkSlots, EncodeQueue, runEncode, type ZarrEncodeJob } from "./_encode_pool.ts";
-
-/** Chunks encoded or decoded at the same time by one read or write. */
-const CONCURRENCY = 4;
 
 /** The chunks of one Zarr array: decode, blank, encode and store, write a region. */
 export class ZarrChunks {
@@ -251,31 +248,4 @@ function stridesOf(shape: readonly number[], order: readonly number[]): number[]
     step *= shape[order[i]];
   }
   return strides;
-}
-
-/** Runs `fn` for every chunk of the product of the per-axis pieces, a few at a time. */
-export async function forEachChunk(
-  pieces: readonly AxisPiece[][],
-  fn: (coords: number[], ps: AxisPiece[]) => Promise<void>,
-): Promise<void> {
-  const nd = pieces.length;
-  const idx = new Array<number>(nd).fill(0);
-  let done = pieces.some((p) => p.length === 0);
-  const next = (): [number[], AxisPiece[]] | null => {
-    if (done) return null;
-    const ps = idx.map((k, i) => pieces[i][k]);
-    let ax = nd - 1;
-    while (ax >= 0 && ++idx[ax] === pieces[ax].length) idx[ax--] = 0;
-    if (ax < 0) done = true;
-    return [ps.map((p) => p.block), ps];
-  };
-  const worker = async (): Promise<void> => {
-    try {
-      for (let job = next(); job !== null; job = next()) await fn(job[0], job[1]);
-    } catch (e) {
-      done = true; // the other workers stop after their current chunk
-      throw e;
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 }
