@@ -207,7 +207,7 @@ for i in range(0, 4096, 1024):
 const rss = () => Number(/VmRSS:\\s+(\\d+)/.exec(Deno.readTextFileSync("/proc/self/status"))![1]) / 1024;
 const hwm = () => Number(/VmHWM:\\s+(\\d+)/.exec(Deno.readTextFileSync("/proc/self/status"))![1]) / 1024;
 const out = [];
-for (let k = 0; k < 5; k++) {
+for (let k = 0; k < 10; k++) {
   const a = await open(${JSON.stringify(store)});
   await a.reduce("sum", { axis: 0 }).compute({ memory: "64MiB" });
   a.close();
@@ -224,8 +224,10 @@ console.log(JSON.stringify({ rss: out, hwm: hwm() }));
     }).output();
     assert.ok(r.success, new TextDecoder().decode(r.stderr));
     const { rss, hwm } = JSON.parse(new TextDecoder().decode(r.stdout));
-    // flat: the last runs no higher than the second plus a little; peak under budget + 150 MiB
-    assert.ok(Math.max(...rss.slice(2)) <= rss[1] + 24, `RSS ${rss} MiB`);
+    // flat: the resident set after each run saws up and down with garbage collection (about
+    // 10 MiB a run, then back: measured 105-146 MiB over 25 runs), so the last five runs may
+    // reach no higher than the first five plus a little; peak under budget + 150 MiB
+    assert.ok(Math.max(...rss.slice(5)) <= Math.max(...rss.slice(0, 5)) + 24, `RSS ${rss} MiB`);
     assert.ok(hwm <= 64 + 150, `peak RSS ${hwm} MiB, RSS ${rss}`);
   },
 });
