@@ -188,3 +188,20 @@ export async function pythonStdinJson<T = unknown>(script: string, input: unknow
 export function flatStrings(a: { flat(): Iterable<unknown> }): string[] {
   return [...a.flat()].map((v) => (typeof v === "boolean" ? (v ? "1" : "0") : String(v)));
 }
+
+/**
+ * A deterministic uniform generator on [0, 1) (32-bit xorshift), for test
+ * values that must be the same on every run.
+ *
+ * @param seed A non-zero 32-bit seed.
+ * @returns The generator: each call gives the next value.
+ */
+export function xorshift(seed: number): () => number {
+  let s = seed | 0;
+  return (): number => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+}

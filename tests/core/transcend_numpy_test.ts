@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { TRANSCEND_OPS, TRIG_LIMIT } from "../../core/_wasm/transcend.ts";
 import { NDArray } from "../../core/ndarray.ts";
 import * as ufunc from "../../core/ufunc.ts";
-import { hasPython, runPython, tempDir } from "../_util.ts";
+import { hasPython, runPython, tempDir, xorshift } from "../_util.ts";
 import { power } from "../../core/_wasm/power.ts";
 
 const N = Number(Deno.env.get("TESSERA_TRANSCEND_N") ?? 1e6);
@@ -101,13 +101,7 @@ function values(n: number): Float64Array<ArrayBuffer> {
   const v = new Float64Array(n);
   const edge = EDGE.flatMap((x) => [x, -x]);
   v.set(edge.slice(0, n));
-  let s = 0x9e3779b9;
-  const next = (): number => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
+  const next = xorshift(0x9e3779b9);
   for (let i = edge.length; i < n; i++) {
     const u = next();
     switch (i % 8) {
@@ -222,12 +216,9 @@ with np.errstate(all="ignore"):
 function exponents(n: number): Float64Array<ArrayBuffer> {
   const v = new Float64Array(n);
   const edge = [0, -0, 1, -1, 2, 0.5, -0.5, 3, Infinity, -Infinity, NaN, 1e300, 2 ** 31, 1e-300];
-  let s = 0x1234567;
+  const next = xorshift(0x1234567);
   for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    const u = (s >>> 0) / 2 ** 32;
+    const u = next();
     v[i] = i % 5 === 0
       ? edge[(i / 5) % edge.length]
       : i % 5 === 1

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { transcendF64, transcendScalar, TRIG_LIMIT } from "../../core/_wasm/transcend.ts";
 import { NDArray } from "../../core/ndarray.ts";
 import { cos, exp, log, sin } from "../../core/ufunc.ts";
-import { hasPython, runPython, tempDir } from "./../_util.ts";
+import { hasPython, runPython, tempDir, xorshift } from "./../_util.ts";
 
 const OPS = ["exp", "log", "sin", "cos"] as const;
 
@@ -89,13 +89,7 @@ const EDGE = [
 function values(n: number): Float64Array<ArrayBuffer> {
   const v = new Float64Array(n);
   v.set(EDGE.slice(0, n));
-  let s = 0x2545f491;
-  const next = (): number => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
+  const next = xorshift(0x2545f491);
   for (let i = EDGE.length; i < n; i++) {
     const u = next();
     switch (i % 6) {
