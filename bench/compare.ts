@@ -35,28 +35,51 @@ import { HERE, load1, MPIEXEC, PY, py } from "./_compare_proc.ts";
 import { type CaseResult, type Row, rowsOf, rssRows, runCase } from "./_compare_rounds.ts";
 import { parseBytes } from "../mod.ts";
 
-const { values: opts } = parseArgs({
-  args: Deno.args,
-  options: {
-    quick: { type: "boolean", default: false },
-    rounds: { type: "string", default: "3" },
-    only: { type: "string" },
-    dir: { type: "string", default: "/tmp/tessera-bench" },
-    memory: { type: "string", default: "512MiB" },
-    keep: { type: "boolean", default: false },
-  },
-});
+const USAGE = "usage: deno run -A bench/compare.ts [--quick] [--rounds 3] [--only a,b,...] " +
+  "[--dir /tmp/tessera-bench] [--memory 512MiB] [--keep]\n" +
+  `groups: ${GROUPS.map((g) => GROUP_TITLES[g]).join("\n        ")}`;
+
+function parse() {
+  try {
+    return parseArgs({
+      args: Deno.args,
+      options: {
+        quick: { type: "boolean", default: false },
+        rounds: { type: "string", default: "3" },
+        only: { type: "string" },
+        dir: { type: "string", default: "/tmp/tessera-bench" },
+        memory: { type: "string", default: "512MiB" },
+        keep: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }).values;
+  } catch (e) {
+    console.error(`bench/compare.ts: ${(e as Error).message}\n${USAGE}`);
+    Deno.exit(2);
+  }
+}
+const opts = parse();
+if (opts.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
 
 const ROUNDS = Number(opts.rounds);
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
-  throw new RangeError(`Invalid --rounds "${opts.rounds}": expected a whole number >= 1`);
+  console.error(
+    `bench/compare.ts: invalid --rounds "${opts.rounds}": expected a whole number >= 1`,
+  );
+  Deno.exit(2);
 }
 const only = new Set<Group>(
   (opts.only ?? DEFAULT_GROUPS.join(",")).split(",").map((g) => g.trim()) as Group[],
 );
 for (const g of only) {
   if (!GROUPS.includes(g)) {
-    throw new RangeError(`Invalid --only "${opts.only}": groups are ${GROUPS.join(", ")}`);
+    console.error(
+      `bench/compare.ts: invalid --only "${opts.only}": groups are ${GROUPS.join(", ")}`,
+    );
+    Deno.exit(2);
   }
 }
 const QUICK = opts.quick!;
