@@ -33,7 +33,9 @@ export function syncOption(value: unknown, what: string): boolean {
   if (typeof value === "boolean") return value;
   if (value !== undefined) {
     throw new TypeError(
-      `Invalid sync ${JSON.stringify(value) ?? String(value)} for "${what}": expected true or false`,
+      `Invalid sync ${
+        JSON.stringify(value) ?? String(value)
+      } for "${what}": expected true or false`,
     );
   }
   const env = optionalEnv("TESSERA_SYNC")?.trim().toLowerCase();

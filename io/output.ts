@@ -51,6 +51,8 @@ export interface TempName {
 }
 
 import { insideTemp, syncDir, syncOption, syncTree } from "./_sync.ts";
+import { exists, existsSync, removePath, removeSync, split } from "./_paths.ts";
+export { exists, removePath } from "./_paths.ts";
 export { _syncCounts, insideTemp, syncOption } from "./_sync.ts";
 
 // ---------------------------------------------------------------- registry
@@ -131,19 +133,6 @@ function guardSignals(): void {
   }
 }
 
-function removeSync(path: string): void {
-  try {
-    Deno.removeSync(path, { recursive: true });
-  } catch {
-    // never created or already gone
-  }
-}
-
-function split(path: string): { dir: string; base: string } {
-  const slash = path.lastIndexOf("/");
-  return { dir: path.slice(0, slash + 1), base: path.slice(slash + 1) };
-}
-
 /**
  * A fresh random token for {@link tempPath}: this process id and 8 hex digits.
  * Ranks that must agree on one temporary share the token of one rank.
@@ -202,63 +191,6 @@ export function parseTempName(path: string): TempName | null {
   return m ? { target: m[1], pid: Number(m[2]), token: m[3] } : null;
 }
 
-/**
- * Whether a path exists (a broken symbolic link counts: it is not followed).
- *
- * @param path The path.
- * @returns True when something is there.
- *
- * @example
- * ```ts
- * import { exists } from "./output.ts";
- * if (await exists("/surely/not/here")) throw new Error("exists?");
- * ```
- */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
-function existsSync(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
-/**
- * Removes a file or directory tree; nothing when it does not exist.
- *
- * @param path The path.
- * @returns When it is gone.
- *
- * @example
- * ```ts
- * import { exists, removePath } from "./output.ts";
- * const dir = await Deno.makeTempDir();
- * await Deno.mkdir(`${dir}/a/b`, { recursive: true });
- * await removePath(`${dir}/a`);
- * await removePath(`${dir}/a`);
- * if (await exists(`${dir}/a`)) throw new Error("still there");
- * await Deno.remove(dir);
- * ```
- */
-export async function removePath(path: string): Promise<void> {
-  try {
-    await Deno.remove(path, { recursive: true });
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-}
-
 /** Options of {@link PendingOutput.begin}. */
 export interface BeginOptions {
   /** The object inside a container (`/a/b` of `file.h5:/a/b`), or null for a whole file. */
@@ -278,9 +210,6 @@ export interface BeginOptions {
   /** The commit publishes an object into an existing container (synced as a replacement). */
   readonly into?: boolean;
 }
-
-
-
 
 /**
  * One output being written under its temporary name: published by
@@ -489,7 +418,6 @@ export class PendingOutput {
     await removePath(this.temp).catch(() => {});
   }
 }
-
 
 /**
  * Whether a process of this host runs with `pid` (Linux: `/proc`); true when

@@ -62,7 +62,8 @@ print(json.dumps({"equal": bool(np.array_equal(got, want)), "dtype": str(z.dtype
 `;
 
 Deno.test({
-  name: "tessera convert .npy -> Zarr Blosc-LZ4: equal to the source in zarr-python, same bytes for 1 and 2 threads",
+  name:
+    "tessera convert .npy -> Zarr Blosc-LZ4: equal to the source in zarr-python, same bytes for 1 and 2 threads",
   ignore: !ok && !IN_CI,
   async fn() {
     await using dir = await tempDir();
@@ -88,7 +89,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "tessera convert HDF5 gzip+shuffle (chunks in rows) -> Zarr Blosc-zstd in bands: equal, same bytes for 1 and 2 threads",
+  name:
+    "tessera convert HDF5 gzip+shuffle (chunks in rows) -> Zarr Blosc-zstd in bands: equal, same bytes for 1 and 2 threads",
   ignore: !ok && !IN_CI,
   async fn() {
     await using dir = await tempDir();

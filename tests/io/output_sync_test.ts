@@ -88,7 +88,7 @@ Deno.test("syncOption() takes a boolean or TESSERA_SYNC, refuses anything else n
   });
 });
 
-Deno.test("writers refuse `sync: \"yes\"` before writing; TESSERA_SYNC=1 syncs a new file", async () => {
+Deno.test('writers refuse `sync: "yes"` before writing; TESSERA_SYNC=1 syncs a new file', async () => {
   await using dir = await tempDir();
   const a = arange(6, undefined, undefined, "float64");
   const opts = { sync: "yes" } as unknown as { sync: boolean };
