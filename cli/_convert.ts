@@ -19,6 +19,7 @@ export interface ConvertOptions {
   readonly slice?: string;
   readonly pack?: boolean;
   readonly overwrite?: boolean;
+  readonly sync?: boolean;
 }
 
 /**
@@ -81,6 +82,7 @@ export async function convertCommand(
       dtype,
       pack: options.pack,
       overwrite: options.overwrite,
+      sync: options.sync,
     });
     if (session.options.json) session.outJson({ source: src, output: dst, arrays });
     return;
@@ -104,6 +106,7 @@ export async function convertCommand(
     dtype,
     pack: options.pack,
     overwrite: options.overwrite,
+    sync: options.sync,
     label: `convert ${src}`,
   });
   if (session.options.json) {

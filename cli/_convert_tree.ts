@@ -19,6 +19,7 @@ export interface TreeConvertOptions {
   readonly dtype?: DType;
   readonly pack?: boolean;
   readonly overwrite?: boolean;
+  readonly sync?: boolean;
 }
 
 /** Formats whose whole files or groups convert (the containers, and netCDF-3 files). */
@@ -145,7 +146,11 @@ export async function convertTree(
         }
         lock = OutputLock.acquire(dstLoc.path, dst);
         const ext = /(\.[A-Za-z0-9]+)\/*$/.exec(dstLoc.path)?.[1] ?? "";
-        pending = PendingOutput.at(dstLoc.path, { token: tempToken(), suffix: ext });
+        pending = PendingOutput.at(dstLoc.path, {
+          token: tempToken(),
+          suffix: ext,
+          sync: options.sync,
+        });
         temp = pending.temp;
       } catch (e) {
         error = String((e as Error).message);
@@ -183,6 +188,7 @@ export async function convertTree(
         dtype: options.dtype,
         pack: options.pack,
         overwrite: options.overwrite,
+        sync: options.sync,
         label: `convert ${srcLoc.path}:${v.path}`,
       });
       written.push(v.path);

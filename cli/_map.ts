@@ -25,6 +25,7 @@ export interface MapOptions {
   readonly codec?: string;
   readonly pack?: boolean;
   readonly overwrite?: boolean;
+  readonly sync?: boolean;
 }
 
 /** An expression that does not parse or names an unbound array (exit code 2, with a caret). */
@@ -165,6 +166,7 @@ export async function mapCommand(
     codec: o.codec,
     pack: o.pack,
     overwrite: o.overwrite,
+    sync: o.sync,
     label: `map ${o.output}`,
   });
   if (session.options.json) {

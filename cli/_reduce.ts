@@ -23,6 +23,7 @@ export interface ReduceCommandOptions {
   readonly noSkipna?: boolean;
   readonly output?: string;
   readonly overwrite?: boolean;
+  readonly sync?: boolean;
 }
 
 /** The OPs that take `--skipna` / `--no-skipna`. */
@@ -160,6 +161,7 @@ export async function reduceCommand(
       skipna,
       output: options.output,
       overwrite: options.overwrite,
+      sync: options.sync,
     });
     return;
   }
@@ -177,6 +179,7 @@ export async function reduceCommand(
   if (options.output !== undefined) {
     await session.write(r, options.output, {
       overwrite: options.overwrite,
+      sync: options.sync,
       label: `${name} ${source}`,
     });
     if (session.options.json) {
@@ -233,6 +236,7 @@ async function orderCommand(
     skipna?: boolean;
     output?: string;
     overwrite?: boolean;
+    sync?: boolean;
   },
 ): Promise<void> {
   let value: NDArray;
@@ -261,6 +265,7 @@ async function orderCommand(
   if (o.output !== undefined) {
     await session.write(lazy(value), o.output, {
       overwrite: o.overwrite,
+      sync: o.sync,
       label: `${name} ${source}`,
     });
     if (session.options.json) {

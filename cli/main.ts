@@ -53,6 +53,12 @@ const COMMON: readonly OptionSpec[] = [
 
 const OVERWRITE: OptionSpec = { flags: "--overwrite", description: "replace an existing output" };
 
+const SYNC: OptionSpec = {
+  flags: "--sync",
+  description:
+    "sync a new output to disk before publishing it (default: $TESSERA_SYNC; a replaced one always is)",
+};
+
 const PACK: OptionSpec = {
   flags: "--pack",
   description:
@@ -108,6 +114,7 @@ Exit codes: 0 success, 1 failure, 2 usage error. Under mpiexec every rank runs t
         PACK,
         RAW,
         OVERWRITE,
+        SYNC,
         ...COMMON,
       ],
     },
@@ -140,6 +147,7 @@ Exit codes: 0 success, 1 failure, 2 usage error. Under mpiexec every rank runs t
         { flags: "-o, --output <dst>", description: "write the result to a locator" },
         RAW,
         OVERWRITE,
+        SYNC,
         ...COMMON,
       ],
     },
@@ -158,6 +166,7 @@ Exit codes: 0 success, 1 failure, 2 usage error. Under mpiexec every rank runs t
         PACK,
         RAW,
         OVERWRITE,
+        SYNC,
         ...COMMON,
       ],
     },

@@ -1,10 +1,12 @@
 // A zarrita store over the local filesystem, with Deno's file API: keys are
 // absolute store paths ("/group/array/.zarray"), values are bytes. A write
 // goes to a temporary name in the same directory and is renamed into place,
-// so a partially written chunk or metadata document is never visible.
+// so a partially written chunk or metadata document is never visible; inside
+// a staged output (a store or array under its temporary name, published by
+// one rename: io/output.ts insideTemp) a file is written in place.
 // Metadata keys may be served from a consolidated `.zmetadata` document.
 
-import { writeFileAtomic } from "./output.ts";
+import { insideTemp, writeFileAtomic } from "./output.ts";
 
 const ENCODER = new TextEncoder();
 
@@ -33,7 +35,8 @@ export class FsStore {
   readonly root: string;
   #consolidated: Map<string, Uint8Array> | null = null;
   #consolidatedDoc: Readonly<Record<string, unknown>> | null = null;
-  #madeDirs = new Set<string>();
+  /** The directories made or seen, and whether each is inside a staged output. */
+  #madeDirs = new Map<string, boolean>();
 
   /**
    * @param root The store's directory.
@@ -98,8 +101,9 @@ export class FsStore {
   }
 
   /**
-   * Writes the bytes of a key: to a temporary file next to it, then renamed
-   * over the key, creating directories as needed.
+   * Writes the bytes of a key, creating directories as needed: inside a
+   * staged output in place, else to a temporary file next to it renamed over
+   * the key (synced first when it replaces a file: io/output.ts).
    *
    * @param key An absolute store key.
    * @param bytes The bytes.
@@ -109,11 +113,14 @@ export class FsStore {
     const path = `${this.root}/${k}`;
     const slash = path.lastIndexOf("/");
     const dir = path.slice(0, slash);
-    if (!this.#madeDirs.has(dir)) {
+    let staged = this.#madeDirs.get(dir);
+    if (staged === undefined) {
       await Deno.mkdir(dir, { recursive: true });
-      this.#madeDirs.add(dir);
+      staged = insideTemp(path);
+      this.#madeDirs.set(dir, staged);
     }
-    await writeFileAtomic(path, bytes);
+    if (staged) await Deno.writeFile(path, bytes);
+    else await writeFileAtomic(path, bytes);
   }
 
   /**

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { writeViaTemp } from "./output.ts";
+import { syncOption, writeViaTemp } from "./output.ts";
 import { writeBatches } from "./_arrow_write.ts";
 import { type ApacheArrow as Arrow, loadArrow } from "./_npm.ts";
 import { checkRecordBatchMessage } from "./_arrow_check.ts";
@@ -45,6 +45,8 @@ export interface WriteArrowOptions {
   readonly names?: readonly string[];
   /** Rows per record batch (default: about 16 MiB of rows). */
   readonly batchRows?: number;
+  /** Sync a new file before publishing it (default `TESSERA_SYNC`); a replaced one always is. */
+  readonly sync?: boolean;
 }
 
 /** One column of an Arrow file, as {@link ArrowSource.columns} lists it. */
@@ -107,6 +109,7 @@ export async function writeArrow(
       `Cannot write "${target}": batchRows must be a positive integer, got ${batchRows}`,
     );
   }
+  const sync = syncOption(options.sync, target);
   await writeViaTemp(target, async (file) => {
     await writeBatches(
       file,
@@ -118,7 +121,7 @@ export async function writeArrow(
         }
       })(),
     );
-  });
+  }, { sync });
 }
 
 /**

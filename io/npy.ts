@@ -13,7 +13,7 @@
  */
 
 import { openNpyHeader } from "./_npy_open.ts";
-import { writeViaTemp } from "./output.ts";
+import { syncOption, writeViaTemp } from "./output.ts";
 import {
   type AnyTypedArray,
   type ArrayOf,
@@ -84,6 +84,11 @@ export interface NpyWriteOptions {
   readonly fortranOrder?: boolean;
   /** Format version (default: the lowest whose header fits, as numpy chooses). */
   readonly version?: NpyVersion;
+  /**
+   * Sync a new file to disk before publishing it (default `TESSERA_SYNC`, else
+   * false); a replaced file is always synced first (io/output.ts).
+   */
+  readonly sync?: boolean;
 }
 
 const registry = new FinalizationRegistry<Deno.FsFile>((file) => {
@@ -544,7 +549,7 @@ export async function readNpy(path: string | URL): Promise<NDArray> {
  *
  * @param path The file to create or replace.
  * @param array The array (any layout).
- * @param options `fortranOrder` and `version`.
+ * @param options `fortranOrder`, `version` and `sync`.
  * @returns When the file is in place.
  * @throws {TypeError} When `array` is not an NDArray.
  *
@@ -596,7 +601,7 @@ export async function writeNpy(
         at += bytes.length;
       }
     }
-  }, (e) => openError(target, e));
+  }, { openError: (e) => openError(target, e), sync: syncOption(options.sync, target) });
 }
 
 /**

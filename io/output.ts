@@ -16,6 +16,14 @@
  * whole file, a whole store, a copy of an HDF5 file or the directory of one
  * Zarr array inside its store (stream/_output.ts decides).
  *
+ * Durability: against faults of the process (crash, signal, killed rank) the
+ * temporary and the rename suffice (the page cache outlives a process). A
+ * commit that replaces a target or publishes `into` an existing container
+ * syncs the new data, renames, then syncs the directory (one pass, never per
+ * chunk), so a power loss never loses what was there; a new output is synced
+ * only with `sync: true` or `TESSERA_SYNC=1` ({@link syncOption}). Files
+ * inside a temporary ({@link insideTemp}) need no temporary of their own.
+ *
  * One writer per output: {@link OutputLock} is an exclusive lock file
  * `.NAME.tessera-lock` beside the target, holding the pid and host of its
  * writer; a stale lock of a dead process on this host is taken over.
@@ -41,6 +49,11 @@ export interface TempName {
   /** The random part (8 hex digits). */
   readonly token: string;
 }
+
+import { insideTemp, syncDir, syncOption, syncTree } from "./_sync.ts";
+import { exists, existsSync, removePath, removeSync, split } from "./_paths.ts";
+export { exists, removePath } from "./_paths.ts";
+export { _syncCounts, insideTemp, syncOption } from "./_sync.ts";
 
 // ---------------------------------------------------------------- registry
 
@@ -120,19 +133,6 @@ function guardSignals(): void {
   }
 }
 
-function removeSync(path: string): void {
-  try {
-    Deno.removeSync(path, { recursive: true });
-  } catch {
-    // never created or already gone
-  }
-}
-
-function split(path: string): { dir: string; base: string } {
-  const slash = path.lastIndexOf("/");
-  return { dir: path.slice(0, slash + 1), base: path.slice(slash + 1) };
-}
-
 /**
  * A fresh random token for {@link tempPath}: this process id and 8 hex digits.
  * Ranks that must agree on one temporary share the token of one rank.
@@ -191,63 +191,6 @@ export function parseTempName(path: string): TempName | null {
   return m ? { target: m[1], pid: Number(m[2]), token: m[3] } : null;
 }
 
-/**
- * Whether a path exists (a broken symbolic link counts: it is not followed).
- *
- * @param path The path.
- * @returns True when something is there.
- *
- * @example
- * ```ts
- * import { exists } from "./output.ts";
- * if (await exists("/surely/not/here")) throw new Error("exists?");
- * ```
- */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
-function existsSync(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
-/**
- * Removes a file or directory tree; nothing when it does not exist.
- *
- * @param path The path.
- * @returns When it is gone.
- *
- * @example
- * ```ts
- * import { exists, removePath } from "./output.ts";
- * const dir = await Deno.makeTempDir();
- * await Deno.mkdir(`${dir}/a/b`, { recursive: true });
- * await removePath(`${dir}/a`);
- * await removePath(`${dir}/a`);
- * if (await exists(`${dir}/a`)) throw new Error("still there");
- * await Deno.remove(dir);
- * ```
- */
-export async function removePath(path: string): Promise<void> {
-  try {
-    await Deno.remove(path, { recursive: true });
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-}
-
 /** Options of {@link PendingOutput.begin}. */
 export interface BeginOptions {
   /** The object inside a container (`/a/b` of `file.h5:/a/b`), or null for a whole file. */
@@ -262,6 +205,10 @@ export interface BeginOptions {
   readonly suffix?: string;
   /** The option that allows replacing, named in the refusal (default `overwrite: true`). */
   readonly overwriteHint?: string;
+  /** Sync a new target at the commit too (default `TESSERA_SYNC`; a replaced one always is). */
+  readonly sync?: boolean;
+  /** The commit publishes an object into an existing container (synced as a replacement). */
+  readonly into?: boolean;
 }
 
 /**
@@ -291,11 +238,20 @@ export class PendingOutput {
   readonly temp: string;
   #done = false;
   #unregister: () => void;
+  readonly #sync: boolean;
+  readonly #into: boolean;
 
-  private constructor(target: string, object: string | null, temp: string) {
+  private constructor(
+    target: string,
+    object: string | null,
+    temp: string,
+    durability: { sync: boolean; into: boolean },
+  ) {
     this.target = target;
     this.object = object;
     this.temp = temp;
+    this.#sync = durability.sync;
+    this.#into = durability.into;
     this.#unregister = register(() => removeSync(temp));
   }
 
@@ -331,6 +287,7 @@ export class PendingOutput {
       target,
       options.object ?? null,
       `${tempPath(target, options.token)}${options.suffix ?? ""}`,
+      { sync: syncOption(options.sync, target), into: options.into === true },
     );
   }
 
@@ -353,7 +310,7 @@ export class PendingOutput {
    * ```
    */
   static mirror(target: string, temp: string): PendingOutput {
-    const out = new PendingOutput(target, null, temp);
+    const out = new PendingOutput(target, null, temp, { sync: false, into: false });
     out.#done = true;
     return out;
   }
@@ -364,11 +321,13 @@ export class PendingOutput {
   }
 
   /**
-   * Publishes the temporary: a file is flushed to disk and renamed over the
-   * target; a directory (a Zarr store or array) is swapped in: the old one is
-   * renamed away to a temporary name first and removed after, so the target
-   * is at every moment absent, old or new. On failure the temporary is
-   * removed and the error rethrown.
+   * Publishes the temporary: a file is renamed over the target; a directory
+   * (a Zarr store or array) is swapped in: the old one is renamed away to a
+   * temporary name first and removed after, so the target is at every moment
+   * absent, old or new. When the target exists, the output goes `into` an
+   * existing container, or `sync` is asked, the temporary's files and
+   * directories are synced before the rename and the directory after it. On
+   * failure the temporary is removed and the error rethrown.
    *
    * @returns When the target is in place.
    */
@@ -404,10 +363,14 @@ export class PendingOutput {
 
   #publishSync(): void {
     const st = Deno.lstatSync(this.temp);
+    // what the user had (a replaced target, the rest of a container) must survive a power loss
+    // (inside another temporary: that one's commit syncs the whole of it)
+    const durable = !insideTemp(`${this.target}/`) &&
+      (this.#sync || this.#into || existsSync(this.target));
+    if (durable) syncTree(this.temp, st.isFile);
     if (st.isFile) {
-      syncFile(this.temp);
       Deno.renameSync(this.temp, this.target);
-      syncDir(this.target);
+      if (durable) syncDir(this.target);
       return;
     }
     let old: string | null = null;
@@ -434,7 +397,7 @@ export class PendingOutput {
     } else {
       Deno.renameSync(this.temp, this.target);
     }
-    syncDir(this.target);
+    if (durable) syncDir(this.target);
   }
 
   /** {@link PendingOutput.abort}, synchronously (idempotent; never throws). */
@@ -453,25 +416,6 @@ export class PendingOutput {
     this.#done = true;
     this.#unregister();
     await removePath(this.temp).catch(() => {});
-  }
-}
-
-function syncFile(path: string): void {
-  try {
-    using f = Deno.openSync(path, { read: true, write: true });
-    f.syncSync();
-  } catch {
-    // best effort (read-only file systems, permissions)
-  }
-}
-
-function syncDir(path: string): void {
-  const { dir } = split(path);
-  try {
-    using f = Deno.openSync(dir === "" ? "." : dir, { read: true });
-    f.syncSync();
-  } catch {
-    // not every platform opens directories
   }
 }
 
@@ -722,6 +666,14 @@ export class OutputLock {
   }
 }
 
+/** Options of {@link writeViaTemp} and {@link writeFileAtomic}. */
+export interface WriteViaTempOptions {
+  /** Maps a failure to create the temporary to the error to throw. */
+  readonly openError?: (e: unknown) => unknown;
+  /** Sync a new file at the commit (default: `TESSERA_SYNC`); a replaced one always is. */
+  readonly sync?: boolean;
+}
+
 /**
  * Creates the temporary file of `path`, lets `fill` write it, then renames
  * it over `path`. On any failure the temporary is closed and removed and the
@@ -729,7 +681,8 @@ export class OutputLock {
  *
  * @param path The target file.
  * @param fill Writes the contents into the open temporary file.
- * @param openError Maps a failure to create the temporary to the error to throw.
+ * @param options `openError` maps a failure to create the temporary to the
+ *   error to throw; `sync` syncs a new file at the commit (a replaced one always is).
  * @returns When the file is in place.
  *
  * @example
@@ -747,9 +700,10 @@ export class OutputLock {
 export async function writeViaTemp(
   path: string,
   fill: (file: Deno.FsFile) => Promise<void>,
-  openError: (e: unknown) => unknown = (e) => e,
+  options: WriteViaTempOptions = {},
 ): Promise<void> {
-  const out = PendingOutput.at(path);
+  const openError = options.openError ?? ((e: unknown): unknown => e);
+  const out = PendingOutput.at(path, { sync: options.sync });
   let file: Deno.FsFile;
   try {
     file = await Deno.open(out.temp, { write: true, createNew: true });
@@ -776,6 +730,7 @@ export async function writeViaTemp(
  *
  * @param path The target file.
  * @param bytes The contents.
+ * @param options `sync` (see {@link writeViaTemp}).
  * @returns When the file is in place.
  *
  * @example
@@ -788,8 +743,12 @@ export async function writeViaTemp(
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  bytes: Uint8Array,
+  options: WriteViaTempOptions = {},
+): Promise<void> {
   await writeViaTemp(path, async (file) => {
     for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
-  });
+  }, options);
 }

@@ -10,7 +10,7 @@
 import { type DType, DTYPES, toDType } from "../core/dtype.ts";
 import { FormatError } from "../core/errors.ts";
 import { fromArray, NDArray } from "../core/ndarray.ts";
-import { writeFileAtomic } from "./output.ts";
+import { syncOption, writeFileAtomic } from "./output.ts";
 
 /** Options of {@link saveTxt} (NumPy's `savetxt` keywords). */
 export interface SaveTxtOptions {
@@ -28,6 +28,8 @@ export interface SaveTxtOptions {
   readonly footer?: string;
   /** The comment prefix of `header` and `footer` (default `"# "`). */
   readonly comments?: string;
+  /** Sync a new file before publishing it (default `TESSERA_SYNC`); a replaced one always is. */
+  readonly sync?: boolean;
 }
 
 /** Options of {@link loadTxt} (NumPy's `loadtxt` keywords). */
@@ -46,7 +48,7 @@ export interface LoadTxtOptions {
   readonly ndmin?: 0 | 1 | 2;
 }
 
-const SAVE_KEYS = new Set(["fmt", "delimiter", "header", "footer", "comments"]);
+const SAVE_KEYS = new Set(["fmt", "delimiter", "header", "footer", "comments", "sync"]);
 const LOAD_KEYS = new Set(["dtype", "delimiter", "comments", "skiprows", "usecols", "ndmin"]);
 
 function checkKeys(what: string, options: object, known: Set<string>): void {
@@ -117,7 +119,7 @@ function formatter(what: string, fmt: string): (x: number | bigint | boolean) =>
  *
  * @param path The file to write.
  * @param array The array (at most 2-D).
- * @param options `fmt`, `delimiter`, `header`, `footer`, `comments`.
+ * @param options `fmt`, `delimiter`, `header`, `footer`, `comments`, `sync`.
  * @returns When the file is in place.
  * @throws {TypeError} For an array that is not an NDArray, an unknown option or format.
  * @throws {RangeError} For an array of more than 2 dimensions.
@@ -142,6 +144,7 @@ export async function saveTxt(
   const what = `Cannot write "${path}"`;
   if (!(array instanceof NDArray)) throw new TypeError(`${what}: expected an NDArray`);
   checkKeys(what, options, SAVE_KEYS);
+  const sync = syncOption(options.sync, path);
   if (array.ndim > 2) {
     throw new RangeError(`${what}: text holds a 1-D or 2-D array, got shape [${array.shape}]`);
   }
@@ -163,7 +166,9 @@ export async function saveTxt(
     lines.push(row.map((v) => format(v as number)).join(delimiter));
   }
   commented(options.footer, "footer");
-  await writeFileAtomic(path, new TextEncoder().encode(lines.map((l) => l + "\n").join("")));
+  await writeFileAtomic(path, new TextEncoder().encode(lines.map((l) => l + "\n").join("")), {
+    sync,
+  });
 }
 
 /** A number in text, with NumPy's spellings of the special values; null when it is none. */

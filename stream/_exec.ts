@@ -26,6 +26,7 @@ import { BufferPool } from "./_buffers.ts";
 import { outputMetadata, packableSource, sourceStorage } from "./_meta.ts";
 import { packBlock, packingOf } from "./_pack.ts";
 import { encodeCost, encodeInThread, type OutputTarget, prepareOutput } from "./_output.ts";
+import { syncOption } from "../io/output.ts";
 import type { RunOptions, TargetOptions, WriteOptions } from "./options.ts";
 
 async function worldOf(options: RunOptions): Promise<Comm> {
@@ -505,6 +506,7 @@ export async function writeNode(
       `Invalid pack ${JSON.stringify(options.pack)} for "${locator}": expected true or false`,
     );
   }
+  syncOption(options.sync, locator); // refused before anything is read
   const packSource = options.pack === true ? packableSource(root) : null;
   const packing = packSource === null ? null : packingOf(packSource);
   if (packing !== null && options.dtype !== undefined && options.dtype !== packing.dtype) {

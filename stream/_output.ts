@@ -29,7 +29,14 @@ export { encodeInThread } from "../io/codec.ts";
 import { type FormatEntry, formatOf, type OutputMetadata } from "../io/formats.ts";
 import { openParallelWriter, type ParallelTransfer } from "../io/hdf5_parallel.ts";
 import { type Locator, parseLocator } from "../io/locator.ts";
-import { exists, OutputLock, PendingOutput, removeStaleTemps, tempToken } from "../io/output.ts";
+import {
+  exists,
+  OutputLock,
+  PendingOutput,
+  removeStaleTemps,
+  syncOption,
+  tempToken,
+} from "../io/output.ts";
 import type { Region } from "../io/region.ts";
 import type { TargetOptions } from "./options.ts";
 
@@ -176,6 +183,7 @@ async function stage(
   locator: string,
   overwrite: boolean,
   token: string,
+  sync: boolean,
 ): Promise<Staged> {
   const refuse = (what: string): Error =>
     new Deno.errors.AlreadyExists(
@@ -183,7 +191,7 @@ async function stage(
     );
   const object = normalObject(loc.object);
   const whole = (): Staged => {
-    const out = PendingOutput.at(loc.path, { object: loc.object, token });
+    const out = PendingOutput.at(loc.path, { object: loc.object, token, sync });
     return { out, temp: { ...loc, path: out.temp }, member: false };
   };
   if (!(await exists(loc.path))) return whole();
@@ -204,7 +212,8 @@ async function stage(
   // member: a hidden sibling directory of the array inside the store
   const dir = `${loc.path.replace(/\/+$/, "")}${object}`;
   await removeStaleTemps(dir);
-  const out = PendingOutput.at(dir, { object: loc.object, token });
+  // published into the existing store: synced at the commit (io/output.ts)
+  const out = PendingOutput.at(dir, { object: loc.object, token, sync, into: true });
   const parent = object.slice(0, object.lastIndexOf("/"));
   const name = out.temp.slice(out.temp.lastIndexOf("/") + 1);
   return { out, temp: { ...loc, object: `${parent}/${name}` }, member: true };
@@ -242,7 +251,8 @@ export async function prepareOutput(
     lock = OutputLock.acquire(loc.path, locator);
     try {
       await removeStaleTemps(loc.path);
-      const s = await stage(entry, loc, locator, options.overwrite === true, tempToken());
+      const sync = syncOption(options.sync, locator);
+      const s = await stage(entry, loc, locator, options.overwrite === true, tempToken(), sync);
       staged = s;
       try {
         const c = await entry.create(s.temp, {

@@ -426,7 +426,7 @@ export class LazyArray {
    * every rank has finished. Collective under MPI, like {@link compute}.
    *
    * @param locator Where to write.
-   * @param options `chunks`, `codec`, `dtype`, `pack`, `overwrite`, and the run options.
+   * @param options `chunks`, `codec`, `dtype`, `pack`, `overwrite`, `sync`, and the run options.
    *
    * @example
    * ```ts

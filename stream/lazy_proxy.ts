@@ -377,7 +377,7 @@ export class LazyArrayProxy {
    * have finished. The locator is a path as the engines see it.
    *
    * @param locator Where to write (`out.npy`, `out.h5:/x`, `out.zarr`).
-   * @param options `chunks`, `codec`, `dtype`, `overwrite`, `memory`, `prefetch`.
+   * @param options `chunks`, `codec`, `dtype`, `overwrite`, `sync`, `memory`, `prefetch`.
    *
    * @example
    * ```ts
@@ -398,7 +398,7 @@ export class LazyArrayProxy {
     if (typeof locator !== "string" || !locator) {
       throw new TypeError(`Invalid locator: expected a non-empty string`);
     }
-    const o = runOptions("to", options, ["chunks", "codec", "dtype", "overwrite"]);
+    const o = runOptions("to", options, ["chunks", "codec", "dtype", "overwrite", "sync"]);
     await this.#ctx._command("lazy.to", { target: this.id, locator, options: o });
   }
 

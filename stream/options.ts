@@ -75,6 +75,14 @@ export interface TargetOptions {
    * .npy or Arrow file. Adding an object to an existing file or store needs no flag.
    */
   readonly overwrite?: boolean;
+  /**
+   * Sync a new output to disk before its rename publishes it (default
+   * `TESSERA_SYNC=1`, else false: a new output survives any fault of the
+   * process, as NumPy's and zarr-python's, but not a power loss). Replacing an
+   * output, or writing an object into an existing file or store, always syncs
+   * the new data once before the rename, so what existed is never lost.
+   */
+  readonly sync?: boolean;
 }
 
 /** Options of a write. */
