@@ -47,6 +47,8 @@ export interface Cmd {
   verify?: (p: Proc) => string | null;
   /** Set when the command cannot run here: the row says "not available" and why. */
   unavailable?: string;
+  /** A context command whose output is not the result (the disk's own write rate): not checked. */
+  context?: boolean;
 }
 
 /** A peer and the target for the ratio Tessera / peer (or the speed-up, for `scaling`). */
@@ -135,6 +137,20 @@ export function streamUsesThreads(): boolean {
 export async function buildCases(s: Setup): Promise<Case[]> {
   const cases: Case[] = [];
   const out = (id: string, who: string, ext: string) => `${s.dir}/out_${id}_${who}.${ext}`;
+  // the disk's own rate for the same bytes into a new file in the same folder (no fsync, as
+  // Tessera's new outputs): a throughput case's ceiling on this machine
+  const dd = (id: string, bytes: number): Peer => {
+    const o = out(id, "dd", "bin");
+    const mib = Math.max(1, Math.round(bytes / 2 ** 25));
+    return {
+      tool: `dd bs=32M count=${mib} (this disk's write rate, context)`,
+      argv: ["dd", "if=/dev/zero", `of=${o}`, "bs=32M", `count=${mib}`, "status=none"],
+      out: o,
+      gbps: (p) => (mib * 2 ** 25) / p.wall / 1e9,
+      context: true,
+      target: null,
+    };
+  };
   const mem = ["--memory", s.memory];
   const t = (id: string, op: string, src: string, ext = "f64", ranks = 0): Cmd => ({
     tool: "Tessera (library)",
@@ -277,7 +293,7 @@ export async function buildCases(s: Setup): Promise<Case[]> {
       peers: [{
         ...peer(id, 0, "dask", `${dask}, to_zarr (context)`, "convert-lz4", src, null, "zarr"),
         gbps: (p) => bytes / p.wall / 1e9,
-      }],
+      }, dd(id, bytes)],
       check: { ...EXACT, ref: src, pair: false, text: "exact vs the source" },
       target: 1.5,
     });
@@ -303,7 +319,7 @@ export async function buildCases(s: Setup): Promise<Case[]> {
         verify: (p) =>
           /demo ok/.test(p.stdout) ? null : 'the demo did not print "demo ok" (its own check)',
       },
-      peers: [],
+      peers: [dd(id, bytes)],
       check: { rtol: 0, atol: 0, pair: false, text: 'the demo\'s own check ("demo ok")' },
       target: 1,
     });
