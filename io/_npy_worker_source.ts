@@ -34,7 +34,7 @@ export interface NpyWorkerArgs {
  * const r = await openWorkerSource(f.workerSpec()!.args as never);
  * const out = zeros([1, 4]);
  * await r.readInto({ start: [2, 0], step: [1, 1], count: [1, 4] }, out);
- * console.log(out.get(0, 3)); // 11
+ * if (out.get(0, 3) !== 11) throw new Error("bad");
  * r.close();
  * await Deno.remove(dir, { recursive: true });
  * ```

@@ -36,7 +36,9 @@ export interface DecodeWorkers {
  * {@link WorkerSourceReader}; `args` is structured-cloneable.
  */
 export interface WorkerSourceSpec {
+  /** The URL of the module that exports `openWorkerSource(args)`. */
   readonly module: string;
+  /** What `openWorkerSource` is called with (structured-cloneable). */
   readonly args: unknown;
 }
 
