@@ -116,6 +116,8 @@ export async function runParallel(
   const workers = workersOf(p.threads - 1);
   if (workers === null) return false;
   const pass: WirePass = wire.pass;
+  // the workers stay up for the whole pass, even while this thread computes a run of blocks
+  const release = workers.hold();
   const ev = new BlockEvaluator(p.values);
   if (spareTimer !== undefined) clearTimeout(spareTimer);
   const buffers = spareBuffers;
@@ -291,6 +293,7 @@ export async function runParallel(
       delete recs[k];
     }
   } finally {
+    release();
     wake = null;
     await Promise.allSettled(recs.flatMap((r) => (r ? [r.read, r.job] : [])));
     arena.release();
