@@ -208,6 +208,7 @@ export async function runParallel(
   let next = 0;
   let first = 0; // the first block not yet used
   let queued = 0;
+  let taken = 0; // blocks given to a thread (a worker or this one)
   let wake: (() => void) | null = null;
   const notify = (): void => {
     const w = wake;
@@ -217,6 +218,7 @@ export async function runParallel(
   const send = (k: number): void => {
     const rec = recs[k];
     rec.taken = "worker";
+    taken++;
     queued++;
     const job: ComputeJob = {
       pass,
@@ -232,8 +234,12 @@ export async function runParallel(
       return reply;
     });
   };
+  // near the end, no more queued on the workers than their share of the blocks left: a
+  // full queue there left this thread idle while a worker ended its queue (8 blocks on 2
+  // threads were computed 5 and 3)
   const dispatch = (): void => {
-    for (let k = first; k < next && queued < W * DEPTH; k++) {
+    const share = (): number => Math.ceil(((p.items.length - taken + queued) * W) / p.threads);
+    for (let k = first; k < next && queued < W * DEPTH && queued < share(); k++) {
       const rec = recs[k];
       if (rec.pieces !== undefined && rec.taken === undefined) send(k);
     }
@@ -266,6 +272,7 @@ export async function runParallel(
           while (j < next && (recs[j].pieces === undefined || recs[j].taken !== undefined)) j++;
           if (j < next) {
             recs[j].taken = "here";
+            taken++;
             recs[j].result = await here(recs[j], j);
             continue;
           }
@@ -284,6 +291,7 @@ export async function runParallel(
           } else rec.result = { states: reply.states as ReduceState[] };
         } else if (rec.taken === undefined && rec.pieces !== undefined) {
           rec.taken = "here";
+          taken++;
           rec.result = await here(rec, k);
         } else {
           await Promise.race([rec.read, new Promise<void>((r) => (wake = r))]);
