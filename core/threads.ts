@@ -150,6 +150,7 @@ export class WorkerPool {
   #started = false;
   #next = 0;
   #active = 0;
+  #holds = 0;
   #idle: ReturnType<typeof setTimeout> | undefined;
 
   constructor(url: URL, size: number, idleMs = 100) {
@@ -219,7 +220,45 @@ export class WorkerPool {
     });
   }
 
+  /**
+   * Keeps the workers running while the caller needs them (a run whose jobs
+   * come in bursts: without it, the pool stopped between two bursts more than
+   * `idleMs` apart, and the next job waited for a new worker to load); the
+   * idle countdown starts when the last hold is released and no job runs.
+   *
+   * @returns A function that releases the hold (idempotent).
+   *
+   * @example
+   * ```ts
+   * import { WorkerPool } from "./threads.ts";
+   * const url = URL.createObjectURL(
+   *   new Blob(["self.onmessage = (e) => self.postMessage({ id: e.data.id });"], {
+   *     type: "text/javascript",
+   *   }),
+   * );
+   * const pool = new WorkerPool(new URL(url), 1, 10);
+   * const release = pool.hold();
+   * await pool.run({});
+   * await new Promise((r) => setTimeout(r, 50));
+   * if (!pool.alive) throw new Error("the pool stopped while held");
+   * release();
+   * pool.close();
+   * ```
+   */
+  hold(): () => void {
+    this.#holds++;
+    if (this.#idle !== undefined) clearTimeout(this.#idle);
+    this.#idle = undefined;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      if (--this.#holds === 0 && this.#active === 0 && this.#started) this.#scheduleClose();
+    };
+  }
+
   #scheduleClose(): void {
+    if (this.#holds > 0) return;
     if (this.#idle !== undefined) clearTimeout(this.#idle);
     this.#idle = setTimeout(() => {
       this.#idle = undefined;

@@ -48,7 +48,11 @@ import {
   type Region,
   type RegionLike,
   toRegion,
+  type WorkerSourceSpec,
 } from "./region.ts";
+
+/** The module a compute worker opens a .npy file with (NpyFile.workerSpec). */
+const WORKER_SOURCE = new URL("./_npy_worker_source.ts", import.meta.url).href;
 
 /** A .npy format version we read and write. */
 export type NpyVersion = 1 | 2 | 3;
@@ -308,6 +312,39 @@ export class NpyFile implements ArraySource, ArraySink {
       );
     }
     return await this.#exclusive(() => this.#read(r, out));
+  }
+
+  /**
+   * How a compute worker opens this file itself (stream/_parallel.ts): the
+   * path and the header, for io/_npy_worker_source.ts; null when the file is
+   * open for writing (its blocks may change during a run) or closed.
+   *
+   * @returns The spec, or null.
+   *
+   * @example
+   * ```ts
+   * import { NpyFile, writeNpy } from "./npy.ts";
+   * import { zeros } from "../core/ndarray.ts";
+   * const dir = await Deno.makeTempDir();
+   * await writeNpy(`${dir}/a.npy`, zeros([2, 3]));
+   * using f = await NpyFile.open(`${dir}/a.npy`);
+   * if (!f.workerSpec()?.module.endsWith("_npy_worker_source.ts")) throw new Error("bad");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  workerSpec(): WorkerSourceSpec | null {
+    if (this.writable || this.#file === null) return null;
+    return {
+      module: WORKER_SOURCE,
+      args: {
+        path: this.locator,
+        dtype: this.dtype,
+        shape: [...this.shape],
+        fortranOrder: this.fortranOrder,
+        bigEndian: this.bigEndian,
+        dataOffset: this.dataOffset,
+      },
+    };
   }
 
   /**

@@ -7,7 +7,7 @@
 
 import type { Complex, DType, Scalar } from "../core/dtype.ts";
 import type { NDArray } from "../core/ndarray.ts";
-import type { RegionLike } from "../core/indexer.ts";
+import type { Region, RegionLike } from "../core/indexer.ts";
 
 // The region type, its parser and its description live in the one indexer
 // (`core/indexer.ts`); they are re-exported here, beside the interfaces that
@@ -28,6 +28,30 @@ export interface DecodeWorkers {
   readonly enabled: boolean;
   /** Makes reads decode in the calling thread from now on. */
   disable(): void;
+}
+
+/**
+ * How a compute worker opens a source itself ({@link ArraySource.workerSpec}):
+ * `module` (a URL) exports `openWorkerSource(args)`, which resolves to a
+ * {@link WorkerSourceReader}; `args` is structured-cloneable.
+ */
+export interface WorkerSourceSpec {
+  /** The URL of the module that exports `openWorkerSource(args)`. */
+  readonly module: string;
+  /** What `openWorkerSource` is called with (structured-cloneable). */
+  readonly args: unknown;
+}
+
+/** A source opened inside a compute worker from its {@link WorkerSourceSpec}. */
+export interface WorkerSourceReader {
+  /**
+   * Reads `region` into `out`, a C-contiguous array of the source's dtype and
+   * the region's shape (a worker's WebAssembly arena), with the same values
+   * and the same typed errors as the source's own `read`.
+   */
+  readInto(region: Region, out: NDArray): Promise<void> | void;
+  /** Closes what it opened. Idempotent. */
+  close(): void;
 }
 
 /**
@@ -58,6 +82,12 @@ export interface ArraySource {
    * take it over `readInto` when present.
    */
   readIntoAsync?(region: RegionLike, out: NDArray): Promise<NDArray>;
+  /**
+   * Optional: how a compute worker opens this source itself, to read the
+   * blocks it computes straight into its own memory (stream/_parallel.ts);
+   * null when it cannot (a file opened for writing, say).
+   */
+  workerSpec?(): WorkerSourceSpec | null;
   /** True when `readInto` fills Fortran-ordered arrays (a Fortran-ordered .npy). */
   readonly fortranOrder?: boolean;
   /**

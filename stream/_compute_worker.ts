@@ -2,12 +2,16 @@
 // Worker: evaluates one block of a pass (its pieces in order, with the same
 // BlockEvaluator as the main thread) and answers with the block's reduction
 // states, or writes the block's values into the job's shared output buffer.
+// Sources the pass sends a reader spec for (a .npy file) are opened here once
+// per pass and each piece is read straight into this worker's WebAssembly
+// arena; other sources' pieces come in shared memory, read by the main thread.
 
 import { copyInto, NDArray } from "../core/ndarray.ts";
 import { type Reducer, reducer, type ReduceState } from "../core/reduce.ts";
 import { BufferPool } from "./_buffers.ts";
 import { BlockEvaluator, regionKey } from "./_evaluate.ts";
-import type { Node } from "./_graph.ts";
+import type { Node, SourceNode } from "./_graph.ts";
+import type { WorkerSourceReader } from "../io/region.ts";
 import { type ComputeJob, decodePass } from "./_wire.ts";
 
 const scope = self as unknown as {
@@ -20,24 +24,40 @@ interface Cached {
   readonly nodes: readonly Node[];
   readonly ev: BlockEvaluator;
   readonly reducers: readonly Reducer[];
+  /** The sources this worker reads itself, opened. */
+  readonly readers: Map<SourceNode, WorkerSourceReader>;
 }
 
 let cached: Cached | null = null;
 const local = new BufferPool();
 
-function prepare(job: ComputeJob): Cached {
+async function prepare(job: ComputeJob): Promise<Cached> {
   if (cached?.key === job.pass.key) return cached;
-  const { nodes, values } = decodePass(job.pass);
+  for (const r of cached?.readers.values() ?? []) r.close();
+  cached = null;
+  const { nodes, values, readers: specs } = decodePass(job.pass);
   const reducers = job.pass.reductions.map((r) => {
     const arg = nodes[r.arg];
     return reducer(r.name, arg.dtype, arg.shape, r.options);
   });
-  cached = { key: job.pass.key, nodes, ev: new BlockEvaluator(values), reducers };
+  const readers = new Map<SourceNode, WorkerSourceReader>();
+  try {
+    for (const [node, spec] of specs) {
+      const mod = await import(spec.module) as {
+        openWorkerSource(args: unknown): Promise<WorkerSourceReader>;
+      };
+      readers.set(node, await mod.openWorkerSource(spec.args));
+    }
+  } catch (e) {
+    for (const r of readers.values()) r.close();
+    throw e;
+  }
+  cached = { key: job.pass.key, nodes, ev: new BlockEvaluator(values), reducers, readers };
   return cached;
 }
 
 async function run(job: ComputeJob): Promise<{ states?: ReduceState[] }> {
-  const c = prepare(job);
+  const c = await prepare(job);
   const { pass } = job;
   const states = c.reducers.map((r) => r.init());
   const roots = pass.root !== null
@@ -45,15 +65,22 @@ async function run(job: ComputeJob): Promise<{ states?: ReduceState[] }> {
     : pass.reductions.map((r) => c.nodes[r.arg]);
   for (const piece of job.pieces) {
     const blocks = new Map<string, NDArray>();
-    // random sources: generated here, from their seed and the region
+    // random sources: generated here, from their seed and the region; sources opened here:
+    // read into the WebAssembly arena, piece by piece (the kernels run there in place, on
+    // data still in cache)
+    let k = 0;
     for (const [key, { node, region }] of c.ev.reads(roots, piece.region)) {
-      if (node.source !== null) blocks.set(key, await node.source.read(region));
+      const reader = c.readers.get(node);
+      if (reader !== undefined) {
+        const a = local.array(String(k++), node.dtype, region.count);
+        await reader.readInto(region, a);
+        blocks.set(key, a);
+      } else if (node.source !== null) blocks.set(key, await node.source.read(region));
     }
-    // into the WebAssembly arena, piece by piece (the kernels run there in place, on data
-    // still in cache)
-    piece.inputs.forEach((inp, k) => {
+    // the others' pieces, from shared memory into the arena
+    piece.inputs.forEach((inp) => {
       const n = c.nodes[inp.input];
-      const a = local.array(String(k), n.dtype, inp.region.count);
+      const a = local.array(String(k++), n.dtype, inp.region.count);
       (a.data as unknown as Uint8Array).set(inp.data as unknown as Uint8Array);
       blocks.set(regionKey(n, inp.region), a);
     });
@@ -72,8 +99,15 @@ async function run(job: ComputeJob): Promise<{ states?: ReduceState[] }> {
   return pass.root === null ? { states } : {};
 }
 
-scope.onmessage = async (e) => {
-  const job = e.data;
+// one job at a time: a job awaits its reads, and two interleaved would share the arena's
+// buffers and the evaluator
+let queue: Promise<void> = Promise.resolve();
+
+scope.onmessage = (e) => {
+  queue = queue.then(() => answer(e.data));
+};
+
+async function answer(job: ComputeJob & { id: number }): Promise<void> {
   try {
     // the states' arrays move to the main thread (a copy left here was garbage that grew
     // the worker's heap run after run)
@@ -85,4 +119,4 @@ scope.onmessage = async (e) => {
   } catch (err) {
     scope.postMessage({ id: job.id, error: (err as Error)?.message ?? String(err) });
   }
-};
+}

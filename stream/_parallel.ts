@@ -1,7 +1,10 @@
 // Blocks of a pass computed on several threads: this thread reads the blocks
 // (prefetched, into shared memory) and hands them to the compute workers
 // (stream/_compute_worker.ts, core/threads.ts's WorkerPool), computing itself
-// those that no worker is free to take. A block's pieces stay in order on one
+// those that no worker is free to take. When every source of the pass is
+// random or one a worker can open itself (a .npy file: ArraySource.workerSpec),
+// nothing is read ahead: the worker reads its blocks piece by piece straight
+// into its arena, and this thread those it computes. A block's pieces stay in order on one
 // thread, and the results are used in block order: a reduction's state per
 // block is the same whoever computed it, so the bits do not depend on the
 // thread count. A pass a worker cannot rebuild and a pool that cannot start
@@ -113,6 +116,8 @@ export async function runParallel(
   const workers = workersOf(p.threads - 1);
   if (workers === null) return false;
   const pass: WirePass = wire.pass;
+  // the workers stay up for the whole pass, even while this thread computes a run of blocks
+  const release = workers.hold();
   const ev = new BlockEvaluator(p.values);
   if (spareTimer !== undefined) clearTimeout(spareTimer);
   const buffers = spareBuffers;
@@ -124,7 +129,13 @@ export async function runParallel(
     buffers.set(key, (a.data as unknown as { buffer: SharedArrayBuffer }).buffer);
     return a;
   };
+  // every source random or opened by the workers themselves: a block is read by whoever
+  // computes it (a worker straight into its arena), none ahead into shared memory
+  const selfRead = wire.selfRead;
   const readItem = async (k: number, slot: number): Promise<Piece[]> => {
+    if (selfRead) {
+      return p.items[k].pieces.map((region) => ({ region, blocks: new Map(), inputs: [] }));
+    }
     return await Promise.all(p.items[k].pieces.map(async (region, pi) => {
       const blocks = new Map<string, NDArray>();
       const inputs: WireInput[] = [];
@@ -144,19 +155,27 @@ export async function runParallel(
   // WebAssembly arena (the kernels run there in place, on data still in cache), a map
   // block's values copied into the slot's shared output
   const arena = new BufferPool();
+  // (a block not read ahead is read here, piece by piece, straight into the arena where the
+  // source can)
   const here = async (rec: Rec, k: number): Promise<BlockResult> => {
     const pieces = rec.pieces ?? await rec.read;
-    for (const piece of pieces) {
-      for (const [key, { node, region }] of ev.reads(roots, piece.region)) {
-        if (!piece.blocks.has(key)) piece.blocks.set(key, await node.source.read(region));
-      }
-    }
-    const local = (piece: Piece): Map<string, NDArray> => {
+    const local = async (piece: Piece): Promise<Map<string, NDArray>> => {
       const out = new Map<string, NDArray>();
       let ordinal = 0;
-      for (const [key, b] of piece.blocks) {
-        const a = arena.array(String(ordinal++), b.dtype, b.shape);
-        if (b.isContiguous) {
+      for (const [key, { node, region }] of ev.reads(roots, piece.region)) {
+        let b = piece.blocks.get(key);
+        const a = arena.array(String(ordinal++), node.dtype, region.count);
+        if (b === undefined) {
+          const src = node.source;
+          if (src.readInto && !src.fortranOrder && src.dtype === node.dtype) {
+            b = await src.readInto(region, a);
+          } else b = await src.read(region);
+          if (b === a) {
+            out.set(key, a);
+            continue;
+          }
+        }
+        if (b.isContiguous && b.dtype === a.dtype) {
           const n = a.data.length;
           (a.data as Float64Array).set((b.data as Float64Array).subarray(b.offset, b.offset + n));
         } else copyInto(a, b);
@@ -166,14 +185,15 @@ export async function runParallel(
     };
     if (p.root) {
       ev.begin();
+      const blocks = await local(pieces[0]);
       const block = shared(`${rec.slot}:out`, p.root, p.items[k].region.count);
-      copyInto(block, ev.eval(p.root, pieces[0].region, local(pieces[0])));
+      copyInto(block, ev.eval(p.root, pieces[0].region, blocks));
       return { block };
     }
     const states = p.reducers.map((r) => r.init());
     for (const piece of pieces) {
       ev.begin();
-      const blocks = local(piece);
+      const blocks = await local(piece);
       p.reductions.forEach((rn, j) => {
         p.reducers[j].step(states[j], ev.eval(rn.arg, piece.region, blocks), piece.region.start);
       });
@@ -188,6 +208,7 @@ export async function runParallel(
   let next = 0;
   let first = 0; // the first block not yet used
   let queued = 0;
+  let taken = 0; // blocks given to a thread (a worker or this one)
   let wake: (() => void) | null = null;
   const notify = (): void => {
     const w = wake;
@@ -197,6 +218,7 @@ export async function runParallel(
   const send = (k: number): void => {
     const rec = recs[k];
     rec.taken = "worker";
+    taken++;
     queued++;
     const job: ComputeJob = {
       pass,
@@ -212,8 +234,12 @@ export async function runParallel(
       return reply;
     });
   };
+  // near the end, no more queued on the workers than their share of the blocks left: a
+  // full queue there left this thread idle while a worker ended its queue (8 blocks on 2
+  // threads were computed 5 and 3)
   const dispatch = (): void => {
-    for (let k = first; k < next && queued < W * DEPTH; k++) {
+    const share = (): number => Math.ceil(((p.items.length - taken + queued) * W) / p.threads);
+    for (let k = first; k < next && queued < W * DEPTH && queued < share(); k++) {
       const rec = recs[k];
       if (rec.pieces !== undefined && rec.taken === undefined) send(k);
     }
@@ -246,6 +272,7 @@ export async function runParallel(
           while (j < next && (recs[j].pieces === undefined || recs[j].taken !== undefined)) j++;
           if (j < next) {
             recs[j].taken = "here";
+            taken++;
             recs[j].result = await here(recs[j], j);
             continue;
           }
@@ -264,6 +291,7 @@ export async function runParallel(
           } else rec.result = { states: reply.states as ReduceState[] };
         } else if (rec.taken === undefined && rec.pieces !== undefined) {
           rec.taken = "here";
+          taken++;
           rec.result = await here(rec, k);
         } else {
           await Promise.race([rec.read, new Promise<void>((r) => (wake = r))]);
@@ -273,6 +301,7 @@ export async function runParallel(
       delete recs[k];
     }
   } finally {
+    release();
     wake = null;
     await Promise.allSettled(recs.flatMap((r) => (r ? [r.read, r.job] : [])));
     arena.release();

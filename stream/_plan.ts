@@ -498,7 +498,10 @@ export function project(
   const blockBytes = grid.maxBlockElements *
     Math.max(8, ...pass.reductions.map((r) => itemsizeOf(r.arg)));
   const share = pieces ? Math.min(1, PIECE_BYTES / Math.max(1, blockBytes)) : 1;
-  const perThread = COMPUTE_WORKER_HEAP + 3 * (input + outBlock) + (temps + input) * share +
+  // workers that read their own blocks (selfRead) hold no shared input blocks: only their
+  // arena's pieces
+  const shared = selfRead(nodes.keys()) ? 0 : input;
+  const perThread = COMPUTE_WORKER_HEAP + 3 * (shared + outBlock) + (temps + input) * share +
     oneState;
   return {
     perThread,
@@ -525,17 +528,38 @@ const HEAVY_OPS = new Set<string>([...TRANSCEND_OPS, "power", "float_power", "ar
 
 /**
  * Whether a pass is worth compute workers by default: it generates random
- * data or evaluates transcendental functions or powers. Other passes are
- * bound by reading (measured: a 2 GiB .npy sum over axis 0 took 1.1 s with
- * a worker against 0.55 s in one thread; this thread reads every block, so a
- * worker adds only copies), and their decode workers still run in parallel.
+ * data or evaluates transcendental functions or powers, or its workers read
+ * their own blocks ({@link selfRead}: two threads each reading half of a
+ * 2 GiB .npy from the page cache took 0.21 s, one 0.37-0.45 s). Other passes
+ * are bound by reading (measured: a 2 GiB .npy sum over axis 0 took 1.1 s
+ * with a worker that this thread read every block for, against 0.55 s in one
+ * thread), and their decode workers still run in parallel.
  */
 function computeBound(nodes: Iterable<Node>): boolean {
-  for (const n of nodes) {
+  const list = [...nodes];
+  for (const n of list) {
     if (n.kind === "map" && HEAVY_OPS.has(n.op)) return true;
     if (n.kind === "source" && n.source instanceof RandomSource) return true;
   }
-  return false;
+  return selfRead(list);
+}
+
+/**
+ * Whether the compute workers of a pass read every source themselves (as
+ * stream/_wire.ts encodes it): each source random or one a worker opens
+ * (ArraySource.workerSpec, a .npy file) in its own dtype, and no complex or
+ * float16 value (which keeps a pass on this thread).
+ */
+function selfRead(nodes: Iterable<Node>): boolean {
+  let any = false;
+  for (const n of nodes) {
+    if (DTYPES[n.dtype].kind === "c" || n.dtype === "float16") return false;
+    if (n.kind !== "source") continue;
+    any = true;
+    if (n.source instanceof RandomSource) continue;
+    if (n.source.dtype !== n.dtype || !n.source.workerSpec?.()) return false;
+  }
+  return any;
 }
 
 /** Options of {@link makePlan}. */

@@ -7,7 +7,7 @@
 import { type DType, DTYPES, isComplex, type Scalar } from "../core/dtype.ts";
 import { copyInto, NDArray } from "../core/ndarray.ts";
 import type { ReduceOptions, ReduceState, ReductionName } from "../core/reduce.ts";
-import type { Region } from "../io/region.ts";
+import type { Region, WorkerSourceSpec } from "../io/region.ts";
 import type { MapNode, Node, ReduceNode, SliceAxis, SourceNode } from "./_graph.ts";
 import type { RandomSourceOptions } from "./options.ts";
 import { RandomSource } from "./_random_source.ts";
@@ -17,7 +17,13 @@ export type WireArg = { readonly node: number } | { readonly scalar: Scalar | nu
 
 /** A node on the wire; children by index into {@link WirePass.nodes}, before their parents. */
 export type WireNode =
-  | { readonly kind: "input"; readonly shape: readonly number[]; readonly dtype: DType }
+  | {
+    readonly kind: "input";
+    readonly shape: readonly number[];
+    readonly dtype: DType;
+    /** How the worker opens the source itself (it then reads its blocks), if it can. */
+    readonly reader?: WorkerSourceSpec;
+  }
   | {
     /** A random source: the worker generates its blocks (counter-based, the same bits). */
     readonly kind: "random";
@@ -66,7 +72,8 @@ export interface WirePass {
 
 /**
  * One source block of a piece: the input node, its region and its data
- * (shared memory). Random sources send none: the worker generates them.
+ * (shared memory). Random sources send none: the worker generates them; nor
+ * do sources the worker reads itself ({@link WireNode} `reader`).
  */
 export interface WireInput {
   readonly input: number;
@@ -103,29 +110,41 @@ export function sharedArray(
 /**
  * The wire form of a pass over `roots`, or null when a worker cannot rebuild
  * it (complex or float16 values: they stay in this thread). `inputs` maps
- * each source node to its wire index.
+ * each source node to its wire index; `selfRead` says whether every source
+ * of the pass is random or opened by the worker itself (then no block is
+ * read by this thread for the worker).
  */
 export function encodePass(
   key: string,
   roots: readonly Node[],
   reductions: readonly ReduceNode[] | null,
   values: Map<ReduceNode, NDArray>,
-): { pass: WirePass; inputs: Map<SourceNode, number> } | null {
+): { pass: WirePass; inputs: Map<SourceNode, number>; selfRead: boolean } | null {
   const index = new Map<Node, number>();
   const nodes: WireNode[] = [];
   const inputs = new Map<SourceNode, number>();
   let ok = true;
+  let selfRead = true;
   const visit = (n: Node): number => {
     const got = index.get(n);
     if (got !== undefined) return got;
     if (isComplex(n.dtype) || n.dtype === "float16") ok = false;
     let w: WireNode;
     switch (n.kind) {
-      case "source":
-        w = n.source instanceof RandomSource
-          ? { kind: "random", shape: n.shape, dtype: n.dtype, options: n.source.options }
-          : { kind: "input", shape: n.shape, dtype: n.dtype };
+      case "source": {
+        if (n.source instanceof RandomSource) {
+          w = { kind: "random", shape: n.shape, dtype: n.dtype, options: n.source.options };
+          break;
+        }
+        // a source whose dtype is its storage's (not a CF-decoded view, say) and that a
+        // worker can open
+        const reader = n.source.dtype === n.dtype ? n.source.workerSpec?.() ?? null : null;
+        if (reader === null) selfRead = false;
+        w = reader === null
+          ? { kind: "input", shape: n.shape, dtype: n.dtype }
+          : { kind: "input", shape: n.shape, dtype: n.dtype, reader };
         break;
+      }
       case "reduce": {
         const v = values.get(n);
         if (v === undefined) {
@@ -172,33 +191,37 @@ export function encodePass(
     options: r.options,
   }));
   if (!ok) return null;
-  return { pass: { key, nodes, root: rootIndex, reductions: reds }, inputs };
+  return { pass: { key, nodes, root: rootIndex, reductions: reds }, inputs, selfRead };
 }
 
 /** The rebuilt nodes of a wire pass, and the values of its earlier reductions. */
 export interface RebuiltPass {
   readonly nodes: readonly Node[];
   readonly values: Map<ReduceNode, NDArray>;
+  /** The input nodes the worker opens itself, with how. */
+  readonly readers: Map<SourceNode, WorkerSourceSpec>;
 }
 
 /** Rebuilds the nodes of a wire pass (inputs become sources with no reader). */
 export function decodePass(pass: WirePass): RebuiltPass {
   const nodes: Node[] = [];
   const values = new Map<ReduceNode, NDArray>();
+  const readers = new Map<SourceNode, WorkerSourceSpec>();
   for (const w of pass.nodes) {
     switch (w.kind) {
-      case "input":
-        nodes.push(
-          {
-            kind: "source",
-            source: null as never,
-            splittable: false,
-            shape: w.shape,
-            dtype: w.dtype,
-            chunks: w.shape,
-          } satisfies SourceNode,
-        );
+      case "input": {
+        const n: SourceNode = {
+          kind: "source",
+          source: null as never,
+          splittable: false,
+          shape: w.shape,
+          dtype: w.dtype,
+          chunks: w.shape,
+        };
+        if (w.reader !== undefined) readers.set(n, w.reader);
+        nodes.push(n);
         break;
+      }
       case "random": {
         const source = new RandomSource(w.shape, w.options);
         nodes.push({
@@ -240,5 +263,5 @@ export function decodePass(pass: WirePass): RebuiltPass {
         );
     }
   }
-  return { nodes, values };
+  return { nodes, values, readers };
 }
