@@ -1,15 +1,17 @@
 // The hot path of Zarr reads, shared by io/zarr.ts (in its own thread) and
 // the decode workers (io/_zarr_worker.ts): for arrays whose chunks are one
 // plain compressor over little-endian C-ordered bytes (zarr-python's default
-// Blosc, zstd, lz4, zlib, gzip, or none), read the chunk file into a reused
-// buffer and decode it with the native library (io/_native_codecs.ts)
-// straight into the destination when the chunk lands there contiguously,
-// else into a reused scratch chunk copied from. No zarrita, no allocation
-// per chunk. Everything else (filters, F order, big-endian, sharding,
+// Blosc, zstd, lz4, zlib, gzip, or none), map the chunk file (ffi/libc.ts;
+// else read it into a reused buffer) and decode it with the native library
+// (io/_native_codecs.ts) straight from the mapping into the destination when
+// the chunk lands there contiguously, else into a reused scratch chunk copied
+// from; an uncompressed chunk is read straight into the destination. No
+// zarrita, no allocation per chunk. Everything else (filters, F order, big-endian, sharding,
 // complex, bool, no native library) goes through zarrita.
 
 import { type AnyTypedArray, type DType, DTYPES, isComplex } from "../core/dtype.ts";
 import type { CodecLibraryName } from "../ffi/codecs.ts";
+import { mapFile } from "../ffi/libc.ts";
 import {
   bloscDecode,
   deflateDecode,
@@ -182,8 +184,6 @@ export function decodeChunkInto(
   out: AnyTypedArray,
   bufs: ChunkBuffers,
 ): boolean {
-  const src = readChunkFile(path, bufs);
-  if (src === null) return false;
   const item = DTYPES[dtype].bytes;
   const size = chunks.reduce((a, b) => a * b, 1);
   const n = size * item;
@@ -191,15 +191,70 @@ export function decodeChunkInto(
   const whole = part.counts.every((c, i) =>
     c === chunks[i] && part.local[i] === 0 && (part.step[i] === 1 || c === 1)
   );
-  if (whole && part.counts.every((c, i) => c === 1 || part.strides[i] === cs[i])) {
-    decodeInto(kind, src, n, new Uint8Array(out.buffer, out.byteOffset + part.offset * item, n));
-    return true;
+  const direct = whole && part.counts.every((c, i) => c === 1 || part.strides[i] === cs[i]);
+  const dest = direct
+    ? new Uint8Array(out.buffer, out.byteOffset + part.offset * item, n)
+    : new Uint8Array(bufs.scratch(n), 0, n);
+  if (kind === "none" && direct) {
+    // one copy: the file straight into the destination
+    if (!readChunkInto(path, dest)) return false;
+  } else {
+    // decoded from the file's mapping (no read copy), else from a read of it
+    const mapped = mapFile(path);
+    try {
+      const src = mapped?.bytes ?? readChunkFile(path, bufs);
+      if (src === null) return false;
+      if (kind === "none" && !direct) {
+        if (src.length !== n) throw new SizeError(src.length);
+        const Ctor = DTYPES[dtype].array;
+        copyPart(
+          new Ctor(src.buffer as ArrayBuffer, src.byteOffset, size) as AnyTypedArray,
+          cs,
+          part,
+          out,
+        );
+        return true;
+      }
+      decodeInto(kind, src, n, dest);
+    } finally {
+      mapped?.close();
+    }
   }
-  const scratch = bufs.scratch(n);
-  decodeInto(kind, src, n, new Uint8Array(scratch, 0, n));
+  if (direct) return true;
   const Ctor = DTYPES[dtype].array;
-  copyPart(new Ctor(scratch, 0, size) as AnyTypedArray, cs, part, out);
+  copyPart(new Ctor(dest.buffer, 0, size) as AnyTypedArray, cs, part, out);
   return true;
+}
+
+/**
+ * Reads an uncompressed chunk file straight into `dest` (exactly its length).
+ *
+ * @returns False when the file does not exist (a missing chunk).
+ * @throws {SizeError} When the file is not exactly `dest.length` bytes.
+ */
+export function readChunkInto(path: string, dest: Uint8Array): boolean {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.IsADirectory) return false;
+    throw e;
+  }
+  try {
+    let at = 0;
+    while (at < dest.length) {
+      const k = file.readSync(dest.subarray(at));
+      if (k === null || k === 0) break;
+      at += k;
+    }
+    if (at < dest.length) throw new SizeError(at);
+    // a file longer than the chunk: its true size in the error
+    const size = file.statSync().size;
+    if (size !== dest.length) throw new SizeError(size);
+    return true;
+  } finally {
+    file.close();
+  }
 }
 
 /** The calling thread's chunk buffers (the fast path there runs one chunk at a time). */

@@ -70,18 +70,22 @@ const WORKER_MIN_CHUNK_BYTES = 256 << 10;
 const WORKER_HEAP_BYTES = 18 << 20;
 
 /**
- * Whether reads of an array take the decode workers: compressed chunks of at
- * least 256 KiB, or any chunk when the caller set the thread count.
+ * Whether reads of an array take the decode workers: chunks of at least
+ * 256 KiB, compressed or read on the fast path (an uncompressed chunk is then
+ * read by the worker straight into the shared destination: the calling
+ * thread reduces meanwhile), or any chunk when the caller set the thread
+ * count.
  */
 export function threaded(
   codec: string,
   chunkBytes: number,
   workers: number,
   forced: boolean,
+  fast = false,
 ): boolean {
   if (workers === 0) return false;
-  // uncompressed chunks: reading and copying in this thread is cheaper (measured)
-  return forced || (codec !== "none" && chunkBytes >= WORKER_MIN_CHUNK_BYTES);
+  // uncompressed chunks through zarrita: reading and copying in this thread is cheaper (measured)
+  return forced || ((codec !== "none" || fast) && chunkBytes >= WORKER_MIN_CHUNK_BYTES);
 }
 
 /**

@@ -99,7 +99,10 @@ export class ChunkReader {
   /** The decode workers, for the planner (ZarrArray.decodeWorkers). */
   get decodeWorkers(): DecodeWorkers | undefined {
     const chunkBytes = this.#chunkBytes;
-    if (!threaded(this.codec, chunkBytes, this.#workers, this.#forceWorkers)) return undefined;
+    const fast = this.#fast !== null;
+    if (!threaded(this.codec, chunkBytes, this.#workers, this.#forceWorkers, fast)) {
+      return undefined;
+    }
     // deno-lint-ignore no-this-alias
     const self = this;
     return this.#decodeWorkers ??= {
@@ -119,8 +122,11 @@ export class ChunkReader {
   #poolFor(nChunks: number, shared: boolean): WorkerPool | null {
     const chunkBytes = this.#chunkSize * DTYPES[this.dtype].bytes;
     if (!this.#threadsOn) return null;
-    if (!threaded(this.codec, chunkBytes, this.#workers, this.#forceWorkers)) return null;
+    const fast = this.#fast !== null;
+    if (!threaded(this.codec, chunkBytes, this.#workers, this.#forceWorkers, fast)) return null;
     if (!this.#forceWorkers && nChunks < 2 && !shared) return null;
+    // uncompressed chunks come back from a worker only to be copied again: here then
+    if (!this.#forceWorkers && this.codec === "none" && !shared) return null;
     const pool = decodePool(this.#workers);
     if (pool !== null && this.#leased !== pool) {
       if (this.#leased !== null) release(this.#leased);
