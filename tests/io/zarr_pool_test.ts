@@ -262,3 +262,95 @@ Deno.test("The planner turns Zarr decode workers off when they take over half th
   }
   assert.deepEqual(sums[0], sums[1]);
 });
+
+const EDGE_PY = `
+import sys, os, numpy as np, zarr
+from numcodecs import Blosc
+root = sys.argv[1]
+x = (np.random.default_rng(9).standard_normal((70, 90)) * 10).astype("<f4")
+for name, c in {"lz4": Blosc(cname="lz4", clevel=5, shuffle=Blosc.SHUFFLE), "raw": None}.items():
+    z = zarr.open_array(f"{root}/{name}", mode="w", shape=x.shape, chunks=(32, 32), dtype="<f4",
+                        compressor=c, fill_value=-2.5)
+    z[...] = x
+    os.remove(f"{root}/{name}/1.1")  # a missing chunk: the fill value
+    np.save(f"{root}/{name}.npy", z[...])
+for name, dt, order in [("be", ">f4", "C"), ("forder", "<f4", "F"), ("be_f", ">f8", "F")]:
+    z = zarr.open_array(f"{root}/{name}", mode="w", shape=x.shape, chunks=(32, 32), dtype=dt,
+                        order=order, compressor=Blosc(cname="zstd", clevel=1))
+    z[...] = x
+    np.save(f"{root}/{name}.npy", z[...].astype(z.dtype.newbyteorder("=")))
+`;
+
+Deno.test({
+  name:
+    "Zarr reads: missing chunks read as the fill value, edge chunks, big-endian and F-order as zarr-python reads them",
+  ignore: !PY,
+  async fn() {
+    await using dir = await tempDir();
+    const store = `${dir.path}/e.zarr`;
+    await runPython(EDGE_PY, store);
+    for (const name of ["lz4", "raw", "be", "forder", "be_f"]) {
+      const want = await readNpy(`${store}/${name}.npy`);
+      for (const threads of [1, 2]) {
+        const z = await openZarr(`${store}/${name}`, { threads });
+        try {
+          for (const region of [undefined, "20:70, 5:90:4", "64:70, 64:90"]) {
+            const ref = region === undefined ? want : want.slice(region);
+            const what = `${name} ${region} threads ${threads}`;
+            assert.deepEqual(bytesOf(await z.read(region)), bytesOf(ref), what);
+            if (ref.dtype !== "float32") continue;
+            const out = shared(ref.shape);
+            await z.readInto(region ?? "", out);
+            assert.deepEqual(bytesOf(out), bytesOf(ref), `${what} (shared)`);
+          }
+        } finally {
+          await z.close();
+        }
+      }
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "Zarr reads: a chunk deleted after open reads as the fill value; a raw chunk of the wrong size is a FormatError",
+  ignore: !PY,
+  async fn() {
+    await using dir = await tempDir();
+    const store = `${dir.path}/e.zarr`;
+    await runPython(EDGE_PY, store);
+    for (const name of ["lz4", "raw"]) {
+      for (const threads of [1, 2]) {
+        const z = await openZarr(`${store}/${name}`, { threads });
+        const file = `${store}/${name}/0.1`;
+        const good = await Deno.readFile(file);
+        try {
+          await Deno.remove(file);
+          const out = shared(z.shape);
+          await z.readInto("", out);
+          assert.deepEqual(
+            [...out.slice("0:32, 32:64").toTypedArray()].every((v) => v === -2.5),
+            true,
+          );
+          if (name === "raw") {
+            // one element too many: the true size in the message
+            await Deno.writeFile(file, new Uint8Array(good.length + 4));
+            for (const read of [() => z.read(), () => z.readInto("", shared(z.shape))]) {
+              await assert.rejects(
+                read,
+                (e: unknown) =>
+                  e instanceof FormatError && e.file === `${store}/raw` &&
+                  /chunk "0\.1" holds 1025 elements after decoding, expected 1024/.test(
+                    e.message,
+                  ),
+              );
+            }
+          }
+        } finally {
+          await Deno.writeFile(file, good);
+          await z.close();
+        }
+      }
+    }
+  },
+});
