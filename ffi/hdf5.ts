@@ -119,6 +119,15 @@ export const SYMBOLS = {
     result: HERR,
     optional: true,
   },
+  // haddr_t H5Dget_offset(hid_t dset_id): a contiguous dataset's address in the file,
+  //   HADDR_UNDEF (all bits set) when not contiguous, not allocated or stored externally
+  H5Dget_offset: { parameters: [HID], result: "u64" },
+  // hid_t H5Iget_file_id(hid_t obj_id)  (a new file id: closed with H5Fclose)
+  H5Iget_file_id: { parameters: [HID], result: HID },
+  // hid_t H5Fget_create_plist(hid_t file_id)
+  H5Fget_create_plist: { parameters: [HID], result: HID },
+  // herr_t H5Pget_userblock(hid_t plist_id, hsize_t *size)
+  H5Pget_userblock: { parameters: [HID, "buffer"], result: HERR },
   // herr_t H5Dset_extent(hid_t dset_id, const hsize_t size[])
   H5Dset_extent: { parameters: [HID, "buffer"], result: HERR },
 

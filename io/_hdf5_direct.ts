@@ -305,13 +305,13 @@ const WORKER_URL = new URL("./_hdf5_worker.ts", import.meta.url);
 let pool: WorkerPool | undefined;
 
 /** The decode workers of direct HDF5 reads: the thread count (1: none). */
-function workerCount(): number {
+export function workerCount(): number {
   const n = threadCount();
   return n <= 1 ? 0 : n;
 }
 
 /** The decode workers of direct HDF5 reads (core/threads.ts; null with one thread or none that starts). */
-function workers(): WorkerPool | null {
+export function workers(): WorkerPool | null {
   const n = workerCount();
   if (n === 0) return null;
   if (pool !== undefined && pool.size !== n) {

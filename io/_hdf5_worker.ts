@@ -1,19 +1,31 @@
 // A decode worker of direct HDF5 chunk reads (io/_hdf5_direct.ts), a Deno Web
 // Worker: undoes deflate and shuffle of one stored chunk (shared memory) into
-// the decoded chunk's shared buffer, and answers with the job's id (and an
-// error message when the chunk is corrupt).
+// the decoded chunk's shared buffer, or reads byte runs of an uncompressed
+// dataset's file into the shared destination (io/_hdf5_raw.ts), and answers
+// with the job's id (and an error message when the chunk is corrupt, with the
+// run that lies past the end of the file).
 
 import { decodeChunk, type H5DecodeJob } from "./_hdf5_direct.ts";
+import { type H5RawJob, readRuns } from "./_hdf5_raw.ts";
 
 let scratch: Uint8Array = new Uint8Array(0);
 
 const scope = self as unknown as {
-  onmessage: ((e: MessageEvent<H5DecodeJob & { id: number }>) => void) | null;
+  onmessage: ((e: MessageEvent<(H5DecodeJob | H5RawJob) & { id: number }>) => void) | null;
   postMessage(m: unknown): void;
 };
 
 scope.onmessage = (e) => {
   const job = e.data;
+  if ("h5raw" in job) {
+    try {
+      const bad = readRuns(job.path, job.runs, job.dest);
+      scope.postMessage(bad < 0 ? { id: job.id } : { id: job.id, error: "short", run: bad });
+    } catch (err) {
+      scope.postMessage({ id: job.id, error: (err as Error)?.message ?? String(err) });
+    }
+    return;
+  }
   try {
     decodeChunk(job.raw, job.mask, job.pipeline, job.typesize, job.out, () => {
       if (scratch.length < job.out.length) scratch = new Uint8Array(job.out.length);

@@ -39,6 +39,7 @@ import {
   readDirect,
   readDirectAsync,
 } from "./_hdf5_direct.ts";
+import { type RawPlan, rawPlan, rawPool, rawWorkerBytes, readRaw } from "./_hdf5_raw.ts";
 import { directWritePlan, type WritePlan, writeQueued } from "./_hdf5_direct_write.ts";
 import { EncodeQueue, FLUSH_WRITES, QUEUED_WRITE } from "./_encode_pool.ts";
 
@@ -141,6 +142,7 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
   #readType: Hid;
   #meta: ObjectMetadata | null = null;
   #direct: DirectPlan | null | undefined;
+  #raw: RawPlan | null | undefined;
   #writes: { plan: WritePlan | null; queue: EncodeQueue } | undefined;
   // decode workers unless one thread is asked for (--threads 1, TESSERA_THREADS=1, one core per rank)
   #threads = threadCount() >= 2;
@@ -233,14 +235,16 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
     return 2 ** 20 + (plan === null ? 0 : directDecoderBytes(plan));
   }
 
-  /** The decode workers of direct reads of chunks of 256 KiB or more (for the stream planner). */
+  /** The decode workers of direct reads of chunks of 256 KiB or more, or of raw reads (for the stream planner). */
   get decodeWorkers(): DecodeWorkers | undefined {
     const plan = this.#info.layout === "chunked" ? this.#plan() : null;
-    if (plan === null || plan.chunkBytes < DIRECT_WORKER_MIN_CHUNK) return undefined;
+    const raw = plan === null && this.#threads ? this.#rawPlan() : null;
+    const none = raw === null && (plan === null || plan.chunkBytes < DIRECT_WORKER_MIN_CHUNK);
+    if (none) return undefined;
     // deno-lint-ignore no-this-alias
     const self = this;
     return this.#workers ??= {
-      bytes: directWorkerBytes(plan),
+      bytes: plan === null ? rawWorkerBytes() : directWorkerBytes(plan),
       get enabled(): boolean {
         return self.#threads;
       },
@@ -257,6 +261,15 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
         : directPlan(this.#idOrThrow(), this.#info, this.#readType, this.#dxpl);
     }
     return this.#direct;
+  }
+
+  // Raw reads of uncompressed data (io/_hdf5_raw.ts), or null: through H5Dread.
+  #rawPlan(): RawPlan | null {
+    if (this.#raw !== undefined) return this.#raw;
+    const id = this.#idOrThrow();
+    return this.#raw = this.#file.mode !== "r"
+      ? null
+      : rawPlan(id, this.#info, this.#readType, this.#dxpl, this.#file.path);
   }
 
   /** Metadata: shape, maxshape, dtype, byte order, layout, chunks, filters, fill value. */
@@ -514,7 +527,10 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
 
   async #readAsync(r: Region, out: NDArray): Promise<NDArray> {
     const plan = out.size === 0 ? null : this.#plan();
-    if (plan === null) return this.#readInto(r, out);
+    const pool = plan === null && r.step.at(-1) === 1 ? rawPool(out, this.#threads) : null;
+    const raw = pool === null ? null : this.#rawPlan();
+    if (raw !== null) await readRaw(this.#idOrThrow(), raw, r, out, this.#ctx(), pool!);
+    if (plan === null) return raw === null ? this.#readInto(r, out) : out;
     const threads = this.#threads && plan.chunkBytes >= DIRECT_WORKER_MIN_CHUNK;
     await readDirectAsync(this.#idOrThrow(), plan, r, out, this.#ctx(), threads);
     return out;

@@ -36,8 +36,11 @@ export const format: FormatModule = {
     return {
       source: ds,
       // unfiltered chunks are read in part straight from the file; filtered
-      // (compressed) ones would be decoded again for every sub-block
-      splittable: ds.info.layout !== "chunked" || ds.info.filters.length === 0,
+      // (compressed) ones would be decoded again for every sub-block; raw
+      // reads on the decode workers take whole blocks (a worker's answer
+      // costs about 1 ms: cache-sized pieces would wait on it)
+      splittable: (ds.info.layout !== "chunked" || ds.info.filters.length === 0) &&
+        ds.decodeWorkers === undefined,
       close: () => ds.close(),
     };
   },
