@@ -70,8 +70,8 @@ const enc = new TextEncoder();
  *
  * @param path The file.
  * @returns The mapping, or null when mapping is not available here (no FFI
- *   access, not Linux/glibc) or the file cannot be opened or mapped (the
- *   caller then reads it the ordinary way, which reports why).
+ *   access, not Linux/glibc) or the file is empty or cannot be opened or
+ *   mapped (the caller then reads it the ordinary way, which reports why).
  *
  * @example
  * ```ts
@@ -97,7 +97,8 @@ export function mapFile(path: string): MappedFile | null {
     const end = c.lseek(fd, 0n, SEEK_END);
     if (end < 0n || end > BigInt(Number.MAX_SAFE_INTEGER)) return null;
     size = Number(end);
-    if (size === 0) return plain(new Uint8Array(0));
+    // an empty file (or a directory's odd size) is read the ordinary way
+    if (size === 0) return null;
     addr = c.mmap(null, end, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0n) as bigint;
     if (addr === MAP_FAILED) return null;
   } finally {
@@ -111,10 +112,5 @@ export function mapFile(path: string): MappedFile | null {
     open = false;
     c.munmap(ptr, BigInt(size));
   };
-  return { bytes, close, [Symbol.dispose]: close };
-}
-
-function plain(bytes: Uint8Array): MappedFile {
-  const close = (): void => {};
   return { bytes, close, [Symbol.dispose]: close };
 }

@@ -22,6 +22,7 @@ import {
   workerCount,
   workers,
 } from "./_hdf5_direct.ts";
+import { readRuns } from "./_hdf5_runs.ts";
 
 const HADDR_UNDEF = 2n ** 64n - 1n;
 
@@ -35,15 +36,6 @@ export interface RawPlan {
   /** Contiguous: the data's address in the file; chunked: null (per chunk). */
   readonly offset: number | null;
   readonly fill: Scalar;
-}
-
-/** A job of io/_hdf5_worker.ts: read byte runs of `path` into the shared `dest`. */
-export interface H5RawJob {
-  readonly h5raw: true;
-  readonly path: string;
-  /** Per run: file offset, byte offset in `dest`, bytes. */
-  readonly runs: readonly number[];
-  readonly dest: Uint8Array;
 }
 
 function userblock(id: Hid): bigint {
@@ -184,22 +176,6 @@ function runsOf(
     }
   }
   return runs;
-}
-
-/** Reads byte runs of `path` into `dest` (the bytes of a buffer); the index of a short run, or -1. */
-export function readRuns(path: string, runs: readonly number[], dest: Uint8Array): number {
-  using file = Deno.openSync(path);
-  for (let i = 0; i < runs.length; i += 3) {
-    file.seekSync(runs[i], Deno.SeekMode.Start);
-    const view = dest.subarray(runs[i + 1], runs[i + 1] + runs[i + 2]);
-    let at = 0;
-    while (at < view.length) {
-      const n = file.readSync(view.subarray(at));
-      if (n === null || n === 0) return i;
-      at += n;
-    }
-  }
-  return -1;
 }
 
 function shortRead(ctx: { file: string; object: string }, runs: readonly number[], i: number) {

@@ -5,8 +5,11 @@
 // with the job's id (and an error message when the chunk is corrupt, with the
 // run that lies past the end of the file).
 
-import { decodeChunk, type H5DecodeJob } from "./_hdf5_direct.ts";
-import { type H5RawJob, readRuns } from "./_hdf5_raw.ts";
+import type { H5DecodeJob } from "./_hdf5_direct.ts";
+import { type H5RawJob, readRuns } from "./_hdf5_runs.ts";
+
+// loaded on the first decode job: a worker doing raw reads only starts without it
+let direct: Promise<typeof import("./_hdf5_direct.ts")> | undefined;
 
 let scratch: Uint8Array = new Uint8Array(0);
 
@@ -26,13 +29,14 @@ scope.onmessage = (e) => {
     }
     return;
   }
-  try {
+  direct ??= import("./_hdf5_direct.ts");
+  direct.then(({ decodeChunk }) => {
     decodeChunk(job.raw, job.mask, job.pipeline, job.typesize, job.out, () => {
       if (scratch.length < job.out.length) scratch = new Uint8Array(job.out.length);
       return scratch;
     });
     scope.postMessage({ id: job.id });
-  } catch (err) {
+  }).catch((err) => {
     scope.postMessage({ id: job.id, error: (err as Error)?.message ?? String(err) });
-  }
+  });
 };
