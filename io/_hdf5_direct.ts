@@ -310,7 +310,13 @@ export function workerCount(): number {
   return n <= 1 ? 0 : n;
 }
 
-/** The decode workers of direct HDF5 reads (core/threads.ts; null with one thread or none that starts). */
+/**
+ * The decode workers of direct HDF5 reads (core/threads.ts; null with one
+ * thread). Not started here: a pool started with no job never stops (its idle
+ * timer starts with a job), and a live worker keeps the process from
+ * exiting (a read whose chunks were all never written hung at exit); a job
+ * no worker can take comes back UNAVAILABLE and is done in this thread.
+ */
 export function workers(): WorkerPool | null {
   const n = workerCount();
   if (n === 0) return null;
@@ -319,7 +325,7 @@ export function workers(): WorkerPool | null {
     pool = undefined;
   }
   pool ??= new WorkerPool(WORKER_URL, n);
-  return pool.alive ? pool : null;
+  return pool;
 }
 
 /** Reads use the decode workers only for chunks at least this large (as io/zarr.ts). */

@@ -527,10 +527,11 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
 
   async #readAsync(r: Region, out: NDArray): Promise<NDArray> {
     const plan = out.size === 0 ? null : this.#plan();
-    const pool = plan === null && r.step.at(-1) === 1 ? rawPool(out, this.#threads) : null;
-    const raw = pool === null ? null : this.#rawPlan();
-    if (raw !== null) await readRaw(this.#idOrThrow(), raw, r, out, this.#ctx(), pool!);
-    if (plan === null) return raw === null ? this.#readInto(r, out) : out;
+    // the plan first: rawPool starts the workers
+    const raw = plan === null && r.step.at(-1) === 1 && this.#threads ? this.#rawPlan() : null;
+    const pool = raw === null ? null : rawPool(out, this.#threads);
+    if (pool !== null) await readRaw(this.#idOrThrow(), raw!, r, out, this.#ctx(), pool);
+    if (plan === null) return pool === null ? this.#readInto(r, out) : out;
     const threads = this.#threads && plan.chunkBytes >= DIRECT_WORKER_MIN_CHUNK;
     await readDirectAsync(this.#idOrThrow(), plan, r, out, this.#ctx(), threads);
     return out;

@@ -187,3 +187,42 @@ print(json.dumps(a.astype("f8").sum(axis=0).tolist()))
     }
   },
 });
+
+Deno.test({
+  name: "hdf5 raw and direct: a read whose chunks were never written exits (no worker left alive)",
+  ignore: !H5PY,
+  async fn() {
+    await using dir = await tempDir();
+    await runPython(
+      String.raw`
+import sys, h5py
+with h5py.File(sys.argv[1] + "/e.h5", "w") as f:
+    for name, gz in [("gz", "gzip"), ("raw", None)]:
+        f.create_dataset(name, shape=(1024, 1024), chunks=(512, 1024), dtype="f4",
+                         compression=gz, fillvalue=3)
+`,
+      dir.path,
+    );
+    const mod = new URL("../../stream/mod.ts", import.meta.url).href;
+    for (const name of ["gz", "raw"]) {
+      const script = `import { open } from "${mod}";
+const a = await open("${dir.path}/e.h5:/${name}");
+const r = await a.sum({ axis: 0 }).compute({ threads: 2 });
+console.log(r.toTypedArray()[5]);`;
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "-"],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+        env: { TESSERA_THREADS: "2" },
+        signal: AbortSignal.timeout(60_000),
+      }).spawn();
+      const w = out.stdin.getWriter();
+      await w.write(new TextEncoder().encode(script));
+      await w.close();
+      const { code, stdout, stderr } = await out.output();
+      assert.equal(code, 0, `${name}: ${new TextDecoder().decode(stderr)}`);
+      assert.equal(new TextDecoder().decode(stdout).trim(), "3072", name);
+    }
+  },
+});
