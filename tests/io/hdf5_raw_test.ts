@@ -1,4 +1,5 @@
-// Raw reads of uncompressed HDF5 (io/_hdf5_raw.ts): contiguous and unfiltered
+// Raw reads of uncompressed HDF5 (io/_hdf5_raw.ts, opt-in with
+// TESSERA_HDF5_RAW=1): contiguous and unfiltered
 // chunked datasets written by h5py (edge chunks, chunks never written read as
 // the fill value, 1-3 axes, strided selections) read into shared memory on the
 // decode workers (reads of 256 KiB or more; smaller ones keep H5Dread) give
@@ -16,6 +17,9 @@ import { open } from "../../stream/mod.ts";
 import { hasPython, runPython, tempDir } from "../_util.ts";
 
 const H5PY = hasPython("h5py", "numpy");
+
+// the raw path is opt-in: on for every test of this file
+Deno.env.set("TESSERA_HDF5_RAW", "1");
 
 const SCRIPT = String.raw`
 import sys, json, h5py, numpy as np
@@ -87,6 +91,13 @@ Deno.test({
         using ds = f.dataset(`/${name}`);
         // the raw path is planned (decode workers counted) except for big-endian storage
         assert.equal(ds.decodeWorkers !== undefined, !name.startsWith("be"), name);
+        Deno.env.delete("TESSERA_HDF5_RAW");
+        try {
+          using off = f.dataset(`/${name}`);
+          assert.equal(off.decodeWorkers, undefined, `${name}: opt-in`);
+        } finally {
+          Deno.env.set("TESSERA_HDF5_RAW", "1");
+        }
         for (let i = 0; i < ss.length; i++) {
           const sel = ss[i] === "::" ? ":" : ss[i];
           using want = e.dataset(`/${name}/${i}`);
