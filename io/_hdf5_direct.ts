@@ -21,6 +21,30 @@ import type { Region } from "./region.ts";
 import { unshuffle } from "./_blosc.ts";
 import { deflateDecode, nativeCodecAvailable } from "./_native_codecs.ts";
 
+/**
+ * Whether dataset `id` stores its elements as memory type `type` (no
+ * conversion on read or write: the raw bytes are the values).
+ *
+ * @param id An open dataset.
+ * @param type A memory type id.
+ * @returns False when they differ or the type cannot be read.
+ *
+ * @example
+ * ```ts ignore
+ * if (!storedAs(dset, H5T_NATIVE_FLOAT)) return null;
+ * ```
+ */
+export function storedAs(id: Hid, type: Hid): boolean {
+  const fn = hdf5().fn;
+  const tid = fn.H5Dget_type(id);
+  if (tid < 0) return false;
+  try {
+    return fn.H5Tequal(tid, type) > 0;
+  } finally {
+    fn.H5Tclose(tid);
+  }
+}
+
 const DEFLATE = 1;
 const SHUFFLE = 2;
 
@@ -68,13 +92,7 @@ export function directPlan(
   const fn = hdf5().fn;
   if (fn.H5Dread_chunk === null || fn.H5Dget_chunk_info_by_coord === null) return null;
   if (!nativeCodecAvailable("deflate")) return null;
-  const tid = fn.H5Dget_type(id);
-  if (tid < 0) return null;
-  try {
-    if (fn.H5Tequal(tid, readType) <= 0) return null; // stored big-endian, converted, ...
-  } finally {
-    fn.H5Tclose(tid);
-  }
+  if (!storedAs(id, readType)) return null; // stored big-endian, converted, ...
   const bytes = DTYPES[info.dtype].bytes;
   const shuffle = info.filters.find((f) => f.id === SHUFFLE);
   const chunkBytes = info.chunks.reduce((a, b) => a * b, bytes);

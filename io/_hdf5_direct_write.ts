@@ -21,7 +21,7 @@ import { copyInto, full, NDArray } from "../core/ndarray.ts";
 import { optionalEnv } from "../core/permissions.ts";
 import { check, H5P_DEFAULT, hdf5, type Hid, hsize } from "../ffi/hdf5.ts";
 import type { Region, RegionLike } from "./region.ts";
-import { chunkParts } from "./_hdf5_direct.ts";
+import { chunkParts, storedAs } from "./_hdf5_direct.ts";
 import {
   ChunkSlots,
   encodeH5Chunk,
@@ -82,13 +82,7 @@ export function directWritePlan(
   const fn = hdf5().fn;
   if (fn.H5Dwrite_chunk === null) return null;
   if (!nativeCodecAvailable("deflate")) return null;
-  const tid = fn.H5Dget_type(id);
-  if (tid < 0) return null;
-  try {
-    if (fn.H5Tequal(tid, memType) <= 0) return null; // stored big-endian, converted, ...
-  } finally {
-    fn.H5Tclose(tid);
-  }
+  if (!storedAs(id, memType)) return null; // stored big-endian, converted, ...
   const bytes = DTYPES[info.dtype].bytes;
   const chunkBytes = info.chunks.reduce((a, b) => a * b, bytes);
   if (chunkBytes > 2 ** 31 - 1 || chunkBytes === 0) return null;

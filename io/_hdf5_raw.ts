@@ -20,6 +20,7 @@ import {
   chunkParts,
   DIRECT_WORKER_MIN_CHUNK,
   type DirectInfo,
+  storedAs,
   workerCount,
   workers,
 } from "./_hdf5_direct.ts";
@@ -88,13 +89,7 @@ export function rawPlan(
   } else if (info.layout === "chunked" && info.chunks !== null && info.filters.length === 0) {
     if (fn.H5Dget_chunk_info_by_coord === null) return null;
   } else return null;
-  const tid = fn.H5Dget_type(id);
-  if (tid < 0) return null;
-  try {
-    if (fn.H5Tequal(tid, readType) <= 0) return null; // stored big-endian, converted, ...
-  } finally {
-    fn.H5Tclose(tid);
-  }
+  if (!storedAs(id, readType)) return null; // stored big-endian, converted, ...
   // addresses are relative to the superblock: a userblock would shift them
   if (userblock(id) !== 0n) return null;
   return {
