@@ -528,20 +528,23 @@ const HEAVY_OPS = new Set<string>([...TRANSCEND_OPS, "power", "float_power", "ar
 
 /**
  * Whether a pass is worth compute workers by default: it generates random
- * data or evaluates transcendental functions or powers, or its workers read
- * their own blocks ({@link selfRead}: two threads each reading half of a
- * 2 GiB .npy from the page cache took 0.21 s, one 0.37-0.45 s). Other passes
- * are bound by reading (measured: a 2 GiB .npy sum over axis 0 took 1.1 s
- * with a worker that this thread read every block for, against 0.55 s in one
- * thread), and their decode workers still run in parallel.
+ * data or evaluates transcendental functions or powers, or it is a reduction
+ * whose workers read their own blocks ({@link selfRead}: two threads each
+ * reading half of a 2 GiB .npy from the page cache took 0.21 s, one
+ * 0.37-0.45 s). Other passes are bound by reading (measured: a 2 GiB .npy sum
+ * over axis 0 took 1.1 s with a worker that this thread read every block for,
+ * against 0.55 s in one thread), and their decode workers still run in
+ * parallel; a cheap map written by this thread gains nothing from workers
+ * that read (a .npy -> Zarr convert spent more CPU with them, beside its
+ * encode workers).
  */
-function computeBound(nodes: Iterable<Node>): boolean {
+function computeBound(nodes: Iterable<Node>, reduces: boolean): boolean {
   const list = [...nodes];
   for (const n of list) {
     if (n.kind === "map" && HEAVY_OPS.has(n.op)) return true;
     if (n.kind === "source" && n.source instanceof RandomSource) return true;
   }
-  return selfRead(list);
+  return reduces && selfRead(list);
 }
 
 /**
@@ -706,7 +709,7 @@ export function makePlan(root: Node, output: Output, options: PlanOptions): Plan
     }
     pass.grid = grid;
     // the grid does not depend on the threads (nor then the bits); the threads fit around it
-    const asked = options.threadsAsked || computeBound(nodes.keys())
+    const asked = options.threadsAsked || computeBound(nodes.keys(), g.root === null)
       ? Math.min(options.threads ?? 1, grid.size)
       : 1;
     let threads = asked;
