@@ -56,6 +56,12 @@ export interface ZarrEncodeJob {
   readonly bool: boolean;
   readonly shape: number[];
   readonly stride: number[];
+  /**
+   * Where the worker writes the encoded chunk itself (synchronously, in
+   * place: a file inside a staged store, io/_zarr_store.ts stagedPath),
+   * answering with its size only; absent: the bytes come back.
+   */
+  readonly path?: string;
 }
 
 /** A job of io/_encode_worker.ts. */
@@ -206,8 +212,43 @@ export async function runEncode(
   if (workers === null) return await local();
   const reply = await workers.run({ ...job });
   if (reply.error === UNAVAILABLE) return await local();
-  if (reply.error !== undefined) throw new Error(reply.error);
+  if (reply.error !== undefined) throw workerError(reply);
   return reply.bytes as Uint8Array;
+}
+
+/**
+ * Encodes a Zarr chunk and writes it to `job.path` on a worker (the worker
+ * writes the file; nothing but its size comes back), or with `local` in this
+ * thread, which encodes and stores it (one thread, no worker, or its worker
+ * died).
+ *
+ * @returns The bytes stored (from a worker: their count only).
+ */
+export async function runEncodeWrite(
+  job: ZarrEncodeJob & { readonly path: string },
+  pooled: boolean,
+  local: () => Promise<number>,
+): Promise<number> {
+  const workers = pooled ? encodeWorkers() : null;
+  if (workers === null) return await local();
+  const reply = await workers.run({ ...job });
+  if (reply.error === UNAVAILABLE) return await local();
+  if (reply.error !== undefined) throw workerError(reply);
+  return reply.size as number;
+}
+
+/**
+ * The error a worker reported, of the class it had where Deno has one of
+ * that name (a file write's `Deno.errors.PermissionDenied`, ...), with its
+ * message (which names the file).
+ */
+function workerError(reply: { error?: string; errorName?: unknown; code?: unknown }): Error {
+  const name = typeof reply.errorName === "string" ? reply.errorName : "Error";
+  const Known = (Deno.errors as unknown as Record<string, ErrorConstructor | undefined>)[name];
+  const err = Known !== undefined ? new Known(reply.error) : new Error(reply.error);
+  if (Known === undefined && name !== "Error") err.name = name;
+  if (typeof reply.code === "string") (err as Error & { code?: string }).code = reply.code;
+  return err;
 }
 
 /** Shared chunk buffers reused from one encode to the next. */
@@ -270,10 +311,10 @@ export class EncodeQueue {
    * the order submitted); `store` gets its bytes; `release` runs afterwards
    * whatever happened.
    */
-  async submit(
+  async submit<T = Uint8Array>(
     key: string,
-    encode: () => Promise<Uint8Array>,
-    store: (bytes: Uint8Array) => void | Promise<void>,
+    encode: () => Promise<T>,
+    store: (bytes: T) => void | Promise<void>,
     release: () => void = () => {},
   ): Promise<void> {
     try {

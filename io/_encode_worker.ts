@@ -2,7 +2,8 @@
 // encodes one chunk (shared memory) per job, an HDF5 chunk through its
 // shuffle and deflate filters or a Zarr chunk through the array's codec list,
 // and answers with the job's id and the encoded bytes (transferred), or an
-// error message.
+// error message. A Zarr job with a `path` has its chunk written here, to that
+// file in a staged store, and is answered with the size only.
 
 import { encodeH5Chunk, type EncodeJob, type ZarrEncodeJob } from "./_encode_pool.ts";
 import { type ChunkEncoder, makeEncoder } from "./_zarr_codecs.ts";
@@ -45,6 +46,11 @@ scope.onmessage = async (e) => {
     let bytes = job.kind === "h5"
       ? encodeH5Chunk(job.data, job.pipeline, job.typesize, job.level)
       : await encodeZarr(job);
+    if (job.kind === "zarr" && job.path !== undefined) {
+      Deno.writeFileSync(job.path, bytes);
+      scope.postMessage({ id: job.id, size: bytes.length });
+      return;
+    }
     // an owned, unshared buffer of exactly the bytes: moved, not copied, to the writer
     if (
       !(bytes.buffer instanceof ArrayBuffer) || bytes.byteOffset !== 0 ||
@@ -52,6 +58,12 @@ scope.onmessage = async (e) => {
     ) bytes = bytes.slice();
     scope.postMessage({ id: job.id, bytes }, [bytes.buffer as ArrayBuffer]);
   } catch (err) {
-    scope.postMessage({ id: job.id, error: (err as Error)?.message ?? String(err) });
+    const e = err as Error & { code?: unknown };
+    scope.postMessage({
+      id: job.id,
+      error: e?.message ?? String(err),
+      errorName: e?.name,
+      code: typeof e?.code === "string" ? e.code : undefined,
+    });
   }
 };

@@ -109,18 +109,34 @@ export class FsStore {
    * @param bytes The bytes.
    */
   async set(key: string, bytes: Uint8Array): Promise<void> {
-    const k = normalizeKey(key);
-    const path = `${this.root}/${k}`;
-    const slash = path.lastIndexOf("/");
-    const dir = path.slice(0, slash);
+    const path = `${this.root}/${normalizeKey(key)}`;
+    if (await this.#dirOf(path)) await Deno.writeFile(path, bytes);
+    else await writeFileAtomic(path, bytes);
+  }
+
+  /**
+   * The path a key's bytes may be written to in place by anyone (an encode
+   * worker), its directory made: the key's file inside a staged output; null
+   * elsewhere (there a write goes through {@link set}).
+   *
+   * @param key An absolute store key.
+   * @returns The file's path, or null.
+   */
+  async stagedPath(key: string): Promise<string | null> {
+    const path = `${this.root}/${normalizeKey(key)}`;
+    return (await this.#dirOf(path)) ? path : null;
+  }
+
+  /** Makes the directory of `path` (once); whether it is inside a staged output. */
+  async #dirOf(path: string): Promise<boolean> {
+    const dir = path.slice(0, path.lastIndexOf("/"));
     let staged = this.#madeDirs.get(dir);
     if (staged === undefined) {
       await Deno.mkdir(dir, { recursive: true });
       staged = insideTemp(path);
       this.#madeDirs.set(dir, staged);
     }
-    if (staged) await Deno.writeFile(path, bytes);
-    else await writeFileAtomic(path, bytes);
+    return staged;
   }
 
   /**

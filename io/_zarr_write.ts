@@ -23,7 +23,15 @@ import { type ArrayMeta, keyOf } from "./_zarr_meta.ts";
 import type { FsStore } from "./_zarr_store.ts";
 import { floatPart, needsOwnFill } from "./_zarr_complex.ts";
 import type { Region } from "./region.ts";
-import { ChunkSlots, EncodeQueue, runEncode, type ZarrEncodeJob } from "./_encode_pool.ts";
+import {
+  ChunkSlots,
+  EncodeQueue,
+  runEncode,
+  runEncodeWrite,
+  type ZarrEncodeJob,
+} from "./_encode_pool.ts";
+
+const EMPTY = new Uint8Array(0);
 
 /** The chunks of one Zarr array: decode, blank, encode and store, write a region. */
 export class ZarrChunks {
@@ -155,10 +163,10 @@ export class ZarrChunks {
         if (slot !== undefined) this.#slots.give(slot);
         throw e;
       }
-      await this.#queue.submit(
+      await this.#queue.submit<Uint8Array | null>(
         key,
-        () => this.#encode(chunk),
-        (bytes) => this.#store.set(key, bytes),
+        () => this.#encodeStore(key, chunk),
+        (bytes) => bytes === null ? undefined : this.#store.set(key, bytes),
         () => slot !== undefined && this.#slots.give(slot),
       );
       let ax = nd - 1;
@@ -203,8 +211,23 @@ export class ZarrChunks {
     return dst;
   }
 
-  /** Encodes a chunk (its data in shared memory) on an encode worker, or here. */
-  #encode(chunk: NDArray): Promise<Uint8Array> {
+  /**
+   * Encodes a chunk on an encode worker that writes it too, when the store is
+   * staged (its files written in place): null once stored. Else its bytes,
+   * for the caller to store.
+   */
+  async #encodeStore(key: string, chunk: NDArray): Promise<Uint8Array | null> {
+    const path = this.#pooled ? await this.#store.stagedPath(key) : null;
+    if (path === null) return await this.#encode(chunk);
+    await this.#encode(chunk, path);
+    return null;
+  }
+
+  /**
+   * Encodes a chunk (its data in shared memory) on an encode worker, or here;
+   * with `path` (a file inside a staged store) it is written there too.
+   */
+  async #encode(chunk: NDArray, path?: string): Promise<Uint8Array> {
     // zarrita encodes a complex chunk as floats with a trailing axis of 2
     const cplx = isComplex(this.#dtype);
     const shape = cplx ? [...this.#chunks, 2] : [...this.#chunks];
@@ -225,7 +248,7 @@ export class ZarrChunks {
       shape,
       stride,
     };
-    return runEncode(job, this.#pooled, async () => {
+    const local = async (): Promise<Uint8Array> => {
       this.#encoder ??= makeEncoder(meta);
       const encode = await this.#encoder;
       const buf = chunk.data as Uint8Array;
@@ -235,7 +258,15 @@ export class ZarrChunks {
       const bytes = await encode({ data, shape, stride });
       // no codec but bytes: a view of the shared chunk, reused once stored
       return bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+    };
+    if (path === undefined) return await runEncode(job, this.#pooled, local);
+    const write = { ...job, path };
+    await runEncodeWrite(write, this.#pooled, async () => {
+      const bytes = await local();
+      await Deno.writeFile(path, bytes);
+      return bytes.length;
     });
+    return EMPTY;
   }
 }
 

@@ -112,3 +112,36 @@ Deno.test("tessera convert past the file-size limit (EFBIG) fails cleanly and ke
   await Deno.mkdir(mnt);
   await runOutOfSpace(mnt, await inputs(dir.path), 8 * 1024);
 });
+
+Deno.test("tessera convert to compressed Zarr past the file-size limit: the encode worker's write fails cleanly", async () => {
+  // random float64s do not compress: each 24 MiB chunk file written by an
+  // encode worker (a staged store: io/_encode_worker.ts) runs past the limit
+  await using dir = await tempDir("tessera-fsize-worker-");
+  const mnt = `${dir.path}/mnt`;
+  await Deno.mkdir(mnt);
+  const input = `${dir.path}/in.npy`;
+  const { lazy } = await import("../../stream/lazy.ts");
+  const data = new Float64Array(3072 * 2048);
+  for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 12.9898) * 43758.5453 % 1;
+  const { NDArray } = await import("../../core/ndarray.ts");
+  await lazy(new NDArray("float64", data, [3072, 2048])).to(input);
+  const r = await tessera(
+    [
+      "convert",
+      "-q",
+      "--chunks",
+      "3072,1024",
+      "--codec",
+      "blosc:lz4:5:shuffle",
+      input,
+      `${mnt}/out.zarr`,
+    ],
+    8 * 1024,
+  );
+  const err = withoutDownloads(r.stderr);
+  assert.equal(r.code, 1, err);
+  assert.equal(err.trim().split("\n").length, 1, `one error line: ${err}`);
+  assert.match(err, /^error: Cannot write ".*mnt\/out\.zarr": File too large/);
+  assert.deepEqual(leftovers(mnt), [], "nothing left behind");
+  assert.deepEqual([...Deno.readDirSync(mnt)], []);
+});
