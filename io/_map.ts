@@ -115,14 +115,21 @@ export type PlaceFn = (
   shift: number,
 ) => { memory: WebAssembly.Memory; view: Uint8Array } | null;
 
+/** Safety net: the descriptor of a FileMap dropped without close(). */
+const unclosed = new FinalizationRegistry<{ lib: Libc; fd: number }>(({ lib, fd }) => {
+  lib.close(fd);
+});
+
 /** A file opened for mapping its pages into WebAssembly memory. */
 export class FileMap {
   readonly #lib: Libc;
   #fd: number;
+  readonly #token = {};
 
   private constructor(lib: Libc, fd: number) {
     this.#lib = lib;
     this.#fd = fd;
+    unclosed.register(this, { lib, fd }, this.#token);
   }
 
   /**
@@ -149,6 +156,34 @@ export class FileMap {
     if (lib === null) return null;
     const fd = lib.open(new TextEncoder().encode(path + "\0"), O_RDONLY_CLOEXEC);
     return fd < 0 ? null : new FileMap(lib, fd);
+  }
+
+  /**
+   * Whether this descriptor is the file `info` describes (same device and
+   * inode): a path renamed over after the caller opened it is not.
+   *
+   * @param info The caller's stat of its own open file.
+   * @returns True when they are the same file.
+   *
+   * @example
+   * ```ts
+   * import { FileMap } from "./_map.ts";
+   * const path = await Deno.makeTempFile();
+   * using f = await Deno.open(path);
+   * const m = FileMap.open(path);
+   * if (m !== null && !m.sameFile(f.statSync())) throw new Error("bad");
+   * m?.close();
+   * await Deno.remove(path);
+   * ```
+   */
+  sameFile(info: Deno.FileInfo): boolean {
+    if (this.#fd < 0) return false;
+    try {
+      const mine = Deno.statSync(`/proc/self/fd/${this.#fd}`);
+      return mine.ino !== null && mine.ino === info.ino && mine.dev === info.dev;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -264,7 +299,9 @@ export class FileMap {
    * ```
    */
   close(): void {
-    if (this.#fd >= 0) this.#lib.close(this.#fd);
+    if (this.#fd < 0) return;
+    unclosed.unregister(this.#token);
+    this.#lib.close(this.#fd);
     this.#fd = -1;
   }
 }

@@ -392,7 +392,14 @@ export class NpyFile implements ArraySource, ArraySink {
   ): { array: NDArray; unmap(): void } | null {
     if (this.writable || this.fortranOrder || this.bigEndian === NATIVE_LE) return null;
     if (this.#file === null) return null;
-    if (this.#map === undefined) this.#map = FileMap.open(this.locator);
+    if (this.#map === undefined) {
+      // the path may name another file by now: map only the one this object reads
+      this.#map = FileMap.open(this.locator);
+      if (this.#map !== null && !this.#map.sameFile(this.#file.statSync())) {
+        this.#map.close();
+        this.#map = null;
+      }
+    }
     if (this.#map === null) return null;
     return mapRows(this.#map, this, region, place);
   }

@@ -141,3 +141,19 @@ Deno.test("a .npy truncated after it was opened: the typed error names the file,
     );
   }
 });
+
+Deno.test("a .npy path renamed over after it was opened: the file opened is read, not the new one", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/r.npy`;
+  const a = rand([500, 64], { seed: 8 }).astype("float32");
+  await writeNpy(path, a);
+  const src = await open(path, { chunks: [50, 64] });
+  await writeNpy(path, a.mul(2)); // published by a rename: a new inode at the path
+  const want = await withoutMap(() => src.sum({ axis: 0 }).compute({ comm, threads: 1 }));
+  const before = mappedCount();
+  const got = await src.sum({ axis: 0 }).compute({ comm, threads: 1 });
+  assert.equal(mappedCount(), before);
+  assert.deepEqual(bits(got), bits(want));
+  const first = await (await open(`${dir.path}/r.npy`)).sum({ axis: 0 }).compute({ comm });
+  assert.notDeepEqual(bits(first), bits(got));
+});
