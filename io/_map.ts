@@ -20,7 +20,8 @@
 import type { DType } from "../core/dtype.ts";
 import { DTYPES } from "../core/dtype.ts";
 import { NDArray } from "../core/ndarray.ts";
-import { optionalEnv } from "../core/permissions.ts";
+import { granted, optionalEnv } from "../core/permissions.ts";
+import { LIBC_SYMBOLS } from "../ffi/libc.ts";
 import type { Region } from "./region.ts";
 
 const PAGE = 4096;
@@ -33,19 +34,9 @@ const MAP_ANONYMOUS = 0x20;
 /** madvise: fill the page tables for reading (Linux 5.14); older kernels fault page by page. */
 const MADV_POPULATE_READ = 22;
 
-/** libc.so.6 (glibc), the symbols used here. */
+/** libc.so.6 (glibc): ffi/libc.ts's symbols, and madvise. */
 const LIBC = {
-  // int open(const char *path, int flags)
-  open: { parameters: ["buffer", "i32"], result: "i32" },
-  // int close(int fd)
-  close: { parameters: ["i32"], result: "i32" },
-  // off_t lseek(int fd, off_t offset, int whence)
-  lseek: { parameters: ["i32", "i64", "i32"], result: "i64" },
-  // void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
-  mmap: {
-    parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"],
-    result: "pointer",
-  },
+  ...LIBC_SYMBOLS,
   // int madvise(void *addr, size_t length, int advice)
   madvise: { parameters: ["pointer", "usize", "i32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
@@ -59,7 +50,7 @@ function load(): Libc | null {
   libc = null;
   try {
     if (Deno.build.os !== "linux") return libc;
-    if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return libc;
+    if (!granted({ name: "ffi" })) return libc;
     libc = Deno.dlopen("libc.so.6", LIBC).symbols;
   } catch {
     libc = null;
@@ -260,7 +251,7 @@ export class FileMap {
         -1,
         0n,
       );
-      if (Deno.UnsafePointer.value(p) !== addr) {
+      if (BigInt(p) !== addr) {
         // the arena now has a hole that cannot be written: nothing sane is left to do
         throw new Error("Internal error: mmap could not restore the wasm memory");
       }
@@ -274,13 +265,13 @@ export class FileMap {
       this.#fd,
       BigInt(offset - (view.byteOffset - start)),
     );
-    if (Deno.UnsafePointer.value(p) !== addr) {
+    if (BigInt(p) !== addr) {
       // MAP_FIXED failed: the old mapping may be gone, put memory back
       restore();
       return null;
     }
     // an error here (an old kernel) only means the pages fault in one by one
-    lib.madvise(p, len, MADV_POPULATE_READ);
+    lib.madvise(Deno.UnsafePointer.create(addr), len, MADV_POPULATE_READ);
     mapCount++;
     return restore;
   }
