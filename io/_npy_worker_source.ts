@@ -54,6 +54,9 @@ export async function openWorkerSource(args: NpyWorkerArgs): Promise<WorkerSourc
       if (f.fortranOrder) copyInto(out, await f.read(region));
       else await f.readInto(region, out);
     },
+    mapBlock(region, place) {
+      return f.mapBlock(region, place);
+    },
     close(): void {
       f.close();
     },

@@ -40,6 +40,7 @@ import {
   writeFull,
 } from "./_npy_io.ts";
 import { alignedBuffer } from "./aligned_buffer.ts";
+import { FileMap, mapRows } from "./_map.ts";
 import { formatHeader, type NpyHeader } from "./_npy_header.ts";
 import {
   type ArraySink,
@@ -154,6 +155,8 @@ export class NpyFile implements ArraySource, ArraySink {
   #bytesWritten = 0;
   #tail: Promise<unknown> = Promise.resolve();
   #token = {};
+  /** The file opened for mapping (io/_map.ts): undefined until asked, null when unavailable. */
+  #map: FileMap | null | undefined;
 
   private constructor(file: Deno.FsFile, locator: string, h: NpyHeader, writable: boolean) {
     this.#file = file;
@@ -348,6 +351,60 @@ export class NpyFile implements ArraySource, ArraySink {
   }
 
   /**
+   * Maps a block of whole rows read-only into WebAssembly memory in place of
+   * reading it (io/_map.ts): null when it cannot (Fortran order, foreign byte
+   * order, open for writing, not whole rows, no room, not Linux, no FFI,
+   * TESSERA_MMAP=0, the file shorter than its header says); read then. Nothing
+   * may write into the block, and `unmap()` must be called once it is used.
+   *
+   * @param region The block (a resolved region).
+   * @param place Room for `bytes` starting `shift` bytes past a page boundary
+   *   in a WebAssembly memory, the pages around it the caller's own, or null.
+   * @returns The block and its `unmap`, or null.
+   *
+   * @example
+   * ```ts
+   * import { NpyFile, writeNpy } from "./npy.ts";
+   * import { arange } from "../core/ndarray.ts";
+   * import { wasmArena } from "../core/wasm.ts";
+   * const dir = await Deno.makeTempDir();
+   * await writeNpy(`${dir}/a.npy`, arange(8, undefined, undefined, "float64").reshape([4, 2]));
+   * using f = await NpyFile.open(`${dir}/a.npy`);
+   * const span = wasmArena().alloc(3 * 4096);
+   * const b = f.mapBlock({ start: [2, 0], step: [1, 1], count: [2, 2] }, (n, s) => ({
+   *   memory: wasmArena().memory,
+   *   view: span.u8.subarray(s, s + n),
+   * }));
+   * if (b !== null) {
+   *   if (b.array.get(1, 1) !== 7) throw new Error("bad");
+   *   b.unmap();
+   * }
+   * span.free();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  mapBlock(
+    region: Region,
+    place: (
+      bytes: number,
+      shift: number,
+    ) => { memory: WebAssembly.Memory; view: Uint8Array } | null,
+  ): { array: NDArray; unmap(): void } | null {
+    if (this.writable || this.fortranOrder || this.bigEndian === NATIVE_LE) return null;
+    if (this.#file === null) return null;
+    if (this.#map === undefined) {
+      // the path may name another file by now: map only the one this object reads
+      this.#map = FileMap.open(this.locator);
+      if (this.#map !== null && !this.#map.sameFile(this.#file.statSync())) {
+        this.#map.close();
+        this.#map = null;
+      }
+    }
+    if (this.#map === null) return null;
+    return mapRows(this.#map, this, region, place);
+  }
+
+  /**
    * Writes `array` at a region. The array must have shape `region.count`;
    * its dtype is converted to the file's. Only the region's bytes are
    * written, so processes writing disjoint regions never collide (a step
@@ -427,6 +484,7 @@ export class NpyFile implements ArraySource, ArraySink {
     const f = this.#file;
     if (f === null) return;
     this.#file = null;
+    this.#map?.close();
     registry.unregister(this.#token);
     try {
       f.close();

@@ -50,6 +50,18 @@ export interface WorkerSourceReader {
    * and the same typed errors as the source's own `read`.
    */
   readInto(region: Region, out: NDArray): Promise<void> | void;
+  /**
+   * Optional: maps `region` read-only into the worker's WebAssembly memory in
+   * place of reading it (a .npy file, NpyFile.mapBlock), or answers null
+   * (read then). Nothing may write into the block; `unmap()` once it is used.
+   */
+  mapBlock?(
+    region: Region,
+    place: (
+      bytes: number,
+      shift: number,
+    ) => { memory: WebAssembly.Memory; view: Uint8Array } | null,
+  ): { array: NDArray; unmap(): void } | null;
   /** Closes what it opened. Idempotent. */
   close(): void;
 }
@@ -88,6 +100,20 @@ export interface ArraySource {
    * null when it cannot (a file opened for writing, say).
    */
   workerSpec?(): WorkerSourceSpec | null;
+  /**
+   * Optional: maps `region` read-only into WebAssembly memory in place of
+   * reading it (a .npy file, NpyFile.mapBlock), or answers null (read then).
+   * `place(bytes, shift)` gives room starting `shift` bytes past a page
+   * boundary, the pages around it the caller's own. Nothing may write into
+   * the block; `unmap()` once it is used.
+   */
+  mapBlock?(
+    region: Region,
+    place: (
+      bytes: number,
+      shift: number,
+    ) => { memory: WebAssembly.Memory; view: Uint8Array } | null,
+  ): { array: NDArray; unmap(): void } | null;
   /** True when `readInto` fills Fortran-ordered arrays (a Fortran-ordered .npy). */
   readonly fortranOrder?: boolean;
   /**

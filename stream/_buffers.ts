@@ -21,6 +21,7 @@ function alignedBytes(bytes: number): Uint8Array {
 export class BufferPool {
   readonly #bufs = new Map<string, Uint8Array>();
   readonly #regions = new Map<string, ArenaSpan>();
+  readonly #mapped = new Map<string, ArenaSpan>();
 
   #alloc(key: string, bytes: number): Uint8Array {
     this.#regions.get(key)?.free();
@@ -37,10 +38,52 @@ export class BufferPool {
     return alignedBytes(bytes);
   }
 
+  /**
+   * Room in the arena for a block mapped from a file (NpyFile.mapBlock):
+   * `bytes` starting `shift` bytes past a page boundary, in a region of whole
+   * pages of its own, reused under `key` (never shared with {@link array}'s
+   * buffers); null when the arena is full.
+   *
+   * @param key Buffer name.
+   * @param bytes Bytes of the block.
+   * @param shift Its offset past a page boundary (0 to 4095).
+   * @returns The memory and the view, or null.
+   *
+   * @example
+   * ```ts
+   * import { BufferPool } from "./_buffers.ts";
+   * const pool = new BufferPool();
+   * const p = pool.place("a", 100, 7);
+   * if (p !== null && p.view.byteOffset % 4096 !== 7) throw new Error("bad");
+   * pool.release();
+   * ```
+   */
+  place(key: string, bytes: number, shift: number): {
+    memory: WebAssembly.Memory;
+    view: Uint8Array;
+  } | null {
+    const need = bytes + shift;
+    let r = this.#mapped.get(key);
+    if (r === undefined || r.bytes < need) {
+      r?.free();
+      this.#mapped.delete(key);
+      try {
+        r = wasmArena().alloc(need);
+      } catch {
+        return null; // arena full: read instead
+      }
+      this.#mapped.set(key, r);
+    }
+    if (r.ptr % 4096 !== 0) return null;
+    return { memory: wasmArena().memory, view: r.u8.subarray(shift, shift + bytes) };
+  }
+
   /** Returns the arena regions; views handed out before must not be used after. */
   release(): void {
     for (const r of this.#regions.values()) r.free();
     this.#regions.clear();
+    for (const r of this.#mapped.values()) r.free();
+    this.#mapped.clear();
     this.#bufs.clear();
   }
 

@@ -9,7 +9,7 @@
 import { copyInto, NDArray } from "../core/ndarray.ts";
 import { type Reducer, reducer, type ReduceState } from "../core/reduce.ts";
 import { BufferPool } from "./_buffers.ts";
-import { BlockEvaluator, regionKey } from "./_evaluate.ts";
+import { BlockEvaluator, READ_ONLY_REDUCTIONS, regionKey } from "./_evaluate.ts";
 import type { Node, SourceNode } from "./_graph.ts";
 import type { WorkerSourceReader } from "../io/region.ts";
 import { type ComputeJob, decodePass } from "./_wire.ts";
@@ -63,7 +63,37 @@ async function run(job: ComputeJob): Promise<{ states?: ReduceState[] }> {
   const roots = pass.root !== null
     ? [c.nodes[pass.root]]
     : pass.reductions.map((r) => c.nodes[r.arg]);
-  for (const piece of job.pieces) {
+  // a reduction's blocks of a .npy file: mapped into the arena (read-only), not read
+  const map = pass.root === null && pass.reductions.length > 0 &&
+    pass.reductions.every((r) => READ_ONLY_REDUCTIONS.has(r.name));
+  const unmaps: (() => void)[] = [];
+  try {
+    for (const piece of job.pieces) {
+      await step(c, job, piece, { states, roots, map, unmaps });
+      // ordinary memory back before the buffers are used for anything else
+      while (unmaps.length > 0) unmaps.pop()!();
+    }
+  } finally {
+    while (unmaps.length > 0) unmaps.pop()!();
+  }
+  return pass.root === null ? { states } : {};
+}
+
+/** One piece of a job: its blocks read (or mapped), evaluated, reduced or copied out. */
+async function step(
+  c: Cached,
+  job: ComputeJob,
+  piece: ComputeJob["pieces"][number],
+  o: {
+    states: ReduceState[];
+    roots: readonly Node[];
+    map: boolean;
+    unmaps: (() => void)[];
+  },
+): Promise<void> {
+  const { pass } = job;
+  const { states, roots, map, unmaps } = o;
+  {
     const blocks = new Map<string, NDArray>();
     // random sources: generated here, from their seed and the region; sources opened here:
     // read into the WebAssembly arena, piece by piece (the kernels run there in place, on
@@ -72,7 +102,16 @@ async function run(job: ComputeJob): Promise<{ states?: ReduceState[] }> {
     for (const [key, { node, region }] of c.ev.reads(roots, piece.region)) {
       const reader = c.readers.get(node);
       if (reader !== undefined) {
-        const a = local.array(String(k++), node.dtype, region.count);
+        const name = String(k++);
+        const m = map && reader.mapBlock
+          ? reader.mapBlock(region, (n, shift) => local.place(name, n, shift))
+          : null;
+        if (m !== null) {
+          unmaps.push(m.unmap);
+          blocks.set(key, m.array);
+          continue;
+        }
+        const a = local.array(name, node.dtype, region.count);
         await reader.readInto(region, a);
         blocks.set(key, a);
       } else if (node.source !== null) blocks.set(key, await node.source.read(region));
@@ -96,7 +135,6 @@ async function run(job: ComputeJob): Promise<{ states?: ReduceState[] }> {
       });
     }
   }
-  return pass.root === null ? { states } : {};
 }
 
 // one job at a time: a job awaits its reads, and two interleaved would share the arena's

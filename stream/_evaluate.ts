@@ -78,6 +78,22 @@ function fuse(root: MapNode): Fused | null {
   return kernel ? { kernel, inputs } : null;
 }
 
+/**
+ * The reductions whose kernels only read their blocks, so that a block may be
+ * a read-only file mapping (a write there would crash the process).
+ */
+export const READ_ONLY_REDUCTIONS: ReadonlySet<string> = new Set<string>([
+  "sum",
+  "mean",
+  "var",
+  "std",
+  "min",
+  "max",
+  "argmin",
+  "argmax",
+  "prod",
+]);
+
 /** The key of node `n`'s block `r` (for the blocks read and memoised values). */
 export function regionKey(n: Node, r: Region): string {
   return `${nodeId(n)}@${describeRegion(r)}`;

@@ -16,7 +16,7 @@ import { extentProblem } from "../core/limits.ts";
 import { formatOf } from "../io/formats.ts";
 import { parseLocator } from "../io/locator.ts";
 import type { Node, ReduceNode, SourceNode } from "./_graph.ts";
-import { BlockEvaluator, sizeOfShape } from "./_evaluate.ts";
+import { BlockEvaluator, READ_ONLY_REDUCTIONS, sizeOfShape } from "./_evaluate.ts";
 import { runParallel } from "./_parallel.ts";
 import { threadCount } from "../core/threads.ts";
 import { type Held, makePlan, type Output, type Pass, PIECE_BYTES, type Plan } from "./_plan.ts";
@@ -104,23 +104,49 @@ async function readBlocks(
   reads: Map<string, { node: SourceNode; region: Region }>,
   pool: BufferPool,
   slot: number,
-): Promise<{ blocks: Map<string, NDArray>; bytes: number }> {
+  map: boolean,
+): Promise<{ blocks: Map<string, NDArray>; bytes: number; unmaps: (() => void)[] }> {
   const blocks = new Map<string, NDArray>();
+  const unmaps: (() => void)[] = [];
   let bytes = 0;
-  await Promise.all(
-    [...reads].map(async ([k, { node, region }], ordinal) => {
-      const src = node.source;
-      let b: NDArray;
-      if (src.readInto && !src.fortranOrder) {
-        // into a buffer (in the wasm arena) reused every `inFlight` blocks
-        const out = pool.array(`${ordinal}:${slot}`, src.dtype, region.count);
-        b = await (src.readIntoAsync ? src.readIntoAsync(region, out) : src.readInto(region, out));
-      } else b = await src.read(region);
-      blocks.set(k, b);
-      bytes += b.size * DTYPES[b.dtype].bytes;
-    }),
-  );
-  return { blocks, bytes };
+  try {
+    await Promise.all(
+      [...reads].map(async ([k, { node, region }], ordinal) => {
+        const src = node.source;
+        let b: NDArray;
+        const key = `${ordinal}:${slot}`;
+        // a reduction's block of a .npy file: its pages mapped into the arena, not read
+        const m = map && src.mapBlock
+          ? src.mapBlock(region, (n, shift) => pool.place(key, n, shift))
+          : null;
+        if (m !== null) {
+          unmaps.push(m.unmap);
+          b = m.array;
+        } else if (src.readInto && !src.fortranOrder) {
+          // into a buffer (in the wasm arena) reused every `inFlight` blocks
+          const out = pool.array(key, src.dtype, region.count);
+          b =
+            await (src.readIntoAsync ? src.readIntoAsync(region, out) : src.readInto(region, out));
+        } else b = await src.read(region);
+        blocks.set(k, b);
+        bytes += b.size * DTYPES[b.dtype].bytes;
+      }),
+    );
+  } catch (e) {
+    unmapAll(unmaps);
+    throw e;
+  }
+  return { blocks, bytes, unmaps };
+}
+
+/** Whether a pass's source blocks may be mapped read-only (io/_map.ts). */
+function mappable(pass: Pass): boolean {
+  return pass.root === null && pass.reductions.length > 0 &&
+    pass.reductions.every((r) => READ_ONLY_REDUCTIONS.has(r.name));
+}
+
+function unmapAll(unmaps: (() => void)[]): void {
+  while (unmaps.length > 0) unmaps.pop()!();
 }
 
 function readBytes(reads: Map<string, { node: SourceNode; region: Region }>): number {
@@ -163,13 +189,21 @@ async function runBlocks(
   if (ctx.options.onProgress) {
     for (let i = lo; i < hi; i++) total += readBytes(ev.reads(roots, grid.region(i)));
   }
-  const pending: Promise<{ blocks: Map<string, NDArray>; bytes: number }>[] = [];
+  const pending: Promise<
+    { blocks: Map<string, NDArray>; bytes: number; unmaps: (() => void)[] }
+  >[] = [];
   const pool = new BufferPool();
+  const map = mappable(pass);
   let next = 0;
   // items k .. k + prefetch are in flight while item k is used: each has its own buffers
   const launch = (k: number): void => {
     while (next < items.length && next <= k + prefetch) {
-      const p = readBlocks(ev.reads(roots, items[next].region), pool, next % (prefetch + 1));
+      const p = readBlocks(
+        ev.reads(roots, items[next].region),
+        pool,
+        next % (prefetch + 1),
+        map,
+      );
       p.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
       pending.push(p);
       next++;
@@ -180,10 +214,15 @@ async function runBlocks(
   try {
     for (let k = 0; k < items.length; k++) {
       launch(k);
-      const { blocks, bytes } = await pending.shift()!;
+      const { blocks, bytes, unmaps } = await pending.shift()!;
       const { i, region, last } = items[k];
       ev.begin();
-      await use(i, region, ev, blocks);
+      try {
+        await use(i, region, ev, blocks);
+      } finally {
+        // mapped blocks: ordinary memory back before their buffers can be used again
+        unmapAll(unmaps);
+      }
       bytesDone += bytes;
       if (!last) continue;
       done++;
@@ -197,7 +236,9 @@ async function runBlocks(
       });
     }
   } finally {
-    await Promise.allSettled(pending);
+    for (const r of await Promise.allSettled(pending)) {
+      if (r.status === "fulfilled") unmapAll(r.value.unmaps);
+    }
     pool.release();
   }
 }

@@ -16,7 +16,7 @@ import type { Reducer, ReduceState } from "../core/reduce.ts";
 import { WorkerPool, type WorkerReply } from "../core/threads.ts";
 import type { Region } from "../io/region.ts";
 import { BufferPool } from "./_buffers.ts";
-import { BlockEvaluator } from "./_evaluate.ts";
+import { BlockEvaluator, READ_ONLY_REDUCTIONS } from "./_evaluate.ts";
 import type { Node, ReduceNode, SourceNode } from "./_graph.ts";
 import {
   type ComputeJob,
@@ -159,12 +159,22 @@ export async function runParallel(
   // source can)
   const here = async (rec: Rec, k: number): Promise<BlockResult> => {
     const pieces = rec.pieces ?? await rec.read;
-    const local = async (piece: Piece): Promise<Map<string, NDArray>> => {
+    const local = async (piece: Piece, unmaps?: (() => void)[]): Promise<Map<string, NDArray>> => {
       const out = new Map<string, NDArray>();
       let ordinal = 0;
       for (const [key, { node, region }] of ev.reads(roots, piece.region)) {
         let b = piece.blocks.get(key);
-        const a = arena.array(String(ordinal++), node.dtype, region.count);
+        const name = String(ordinal++);
+        // a reduction's block of a .npy file: its pages mapped into the arena, not read
+        const m = b === undefined && unmaps !== undefined && node.source.mapBlock
+          ? node.source.mapBlock(region, (n, shift) => arena.place(name, n, shift))
+          : null;
+        if (m !== null) {
+          unmaps!.push(m.unmap);
+          out.set(key, m.array);
+          continue;
+        }
+        const a = arena.array(name, node.dtype, region.count);
         if (b === undefined) {
           const src = node.source;
           if (src.readInto && !src.fortranOrder && src.dtype === node.dtype) {
@@ -191,12 +201,21 @@ export async function runParallel(
       return { block };
     }
     const states = p.reducers.map((r) => r.init());
-    for (const piece of pieces) {
-      ev.begin();
-      const blocks = await local(piece);
-      p.reductions.forEach((rn, j) => {
-        p.reducers[j].step(states[j], ev.eval(rn.arg, piece.region, blocks), piece.region.start);
-      });
+    const map = p.reductions.length > 0 &&
+      p.reductions.every((r) => READ_ONLY_REDUCTIONS.has(r.name));
+    const unmaps: (() => void)[] = [];
+    try {
+      for (const piece of pieces) {
+        ev.begin();
+        const blocks = await local(piece, map ? unmaps : undefined);
+        p.reductions.forEach((rn, j) => {
+          p.reducers[j].step(states[j], ev.eval(rn.arg, piece.region, blocks), piece.region.start);
+        });
+        // ordinary memory back before the arena's buffers are used for anything else
+        while (unmaps.length > 0) unmaps.pop()!();
+      }
+    } finally {
+      while (unmaps.length > 0) unmaps.pop()!();
     }
     return { states };
   };
