@@ -174,6 +174,27 @@ function checks(rs: CaseResult[]): string {
   return `\n\nChecks, every round: ${list.join("; ")}.`;
 }
 
+/**
+ * The machine's memory copy rate now (GB/s): 256 MiB copied between two
+ * buffers, best of 3. This VM's rate varies with its host (12-30 GB/s
+ * quiet; 0.7 GB/s seen when the host was short of memory).
+ */
+function copyRate(): number {
+  const n = 256 << 20;
+  const a = new Uint8Array(n).fill(1);
+  const b = new Uint8Array(n);
+  b.set(a);
+  let best = Infinity;
+  for (let k = 0; k < 3; k++) {
+    const t = performance.now();
+    b.set(a);
+    best = Math.min(best, (performance.now() - t) / 1000);
+  }
+  return n / best / 1e9;
+}
+
+const copyAtStart = copyRate();
+
 function report(results: CaseResult[], started: string, minutes: number): string {
   const f32Rows = QUICK ? 4096 : 32768;
   const parts = [
@@ -186,7 +207,9 @@ function report(results: CaseResult[], started: string, minutes: number): string
     `Zarr chunks 1024 x 1024, HDF5 chunks ${H5_CHUNK_ROWS} x ${COLS}; Tessera --memory ${MEMORY}; ` +
     `peers ${PY} (${VERSIONS}; dask and numexpr with 2 threads), MPI ${MPIEXEC}; total ${
       minutes.toFixed(1)
-    } min.`,
+    } min; memory copy ${copyAtStart.toFixed(1)} GB/s at the start, ${
+      copyRate().toFixed(1)
+    } GB/s at the end (one thread, 256 MiB).`,
     "Times: compute = measured inside the process (from before open() to the end of the run, " +
     "start-up excluded); whole = the whole process, spawn to exit. A row's times count only " +
     "when every round's results agree within the stated tolerance (Tessera against the peer's " +
