@@ -22,7 +22,7 @@ import { DTYPES } from "../core/dtype.ts";
 import { NDArray } from "../core/ndarray.ts";
 import { granted, optionalEnv } from "../core/permissions.ts";
 import { LIBC_SYMBOLS } from "../ffi/libc.ts";
-import type { Region } from "./region.ts";
+import type { MappedBlock, MapPlace, Region } from "./region.ts";
 
 const PAGE = 4096;
 const O_RDONLY_CLOEXEC = 0o2000000;
@@ -87,24 +87,6 @@ let mapCount = 0;
 export function mappedCount(): number {
   return mapCount;
 }
-
-/** A block mapped from a file: the array over it, and the call that restores the memory. */
-export interface MappedBlock {
-  /** The block's values (read-only: nothing may write into it). */
-  readonly array: NDArray;
-  /** Puts ordinary read-write memory back over the range. Idempotent. */
-  unmap(): void;
-}
-
-/**
- * Where a caller lets a block be mapped: `bytes` of its own memory in a
- * WebAssembly memory, starting `shift` bytes past a 4096-aligned address,
- * with the whole pages around them its own; null when it has none.
- */
-export type PlaceFn = (
-  bytes: number,
-  shift: number,
-) => { memory: WebAssembly.Memory; view: Uint8Array } | null;
 
 /** Safety net: the descriptor of a FileMap dropped without close(). */
 const unclosed = new FinalizationRegistry<{ lib: Libc; fd: number }>(({ lib, fd }) => {
@@ -306,7 +288,7 @@ export class FileMap {
  * @param map The open file.
  * @param layout The array's dtype, shape and data offset.
  * @param region The block.
- * @param place Where the block may go (see {@link PlaceFn}).
+ * @param place Where the block may go (see {@link MapPlace}).
  * @returns The mapped block, or null.
  *
  * @example
@@ -332,7 +314,7 @@ export function mapRows(
   map: FileMap,
   layout: { dtype: DType; shape: readonly number[]; dataOffset: number },
   region: Region,
-  place: PlaceFn,
+  place: MapPlace,
 ): MappedBlock | null {
   if (switchedOff()) return null;
   const { dtype, shape, dataOffset } = layout;

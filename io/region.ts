@@ -57,13 +57,29 @@ export interface WorkerSourceReader {
    */
   mapBlock?(
     region: Region,
-    place: (
-      bytes: number,
-      shift: number,
-    ) => { memory: WebAssembly.Memory; view: Uint8Array } | null,
-  ): { array: NDArray; unmap(): void } | null;
+    place: MapPlace,
+  ): MappedBlock | null;
   /** Closes what it opened. Idempotent. */
   close(): void;
+}
+
+/**
+ * Where a caller lets a block be mapped (ArraySource.mapBlock): `bytes` of its
+ * own memory in a WebAssembly memory, starting `shift` bytes past a
+ * 4096-aligned address, with the whole pages around them its own; null when
+ * it has none.
+ */
+export type MapPlace = (
+  bytes: number,
+  shift: number,
+) => { memory: WebAssembly.Memory; view: Uint8Array } | null;
+
+/** A block mapped by ArraySource.mapBlock: its array, and the call that puts ordinary memory back. */
+export interface MappedBlock {
+  /** The block's values, over the mapped pages (read-only: nothing may write into it). */
+  readonly array: NDArray;
+  /** Puts ordinary read-write memory back over the range (once the block is used). Idempotent. */
+  unmap(): void;
 }
 
 /**
@@ -109,11 +125,8 @@ export interface ArraySource {
    */
   mapBlock?(
     region: Region,
-    place: (
-      bytes: number,
-      shift: number,
-    ) => { memory: WebAssembly.Memory; view: Uint8Array } | null,
-  ): { array: NDArray; unmap(): void } | null;
+    place: MapPlace,
+  ): MappedBlock | null;
   /** True when `readInto` fills Fortran-ordered arrays (a Fortran-ordered .npy). */
   readonly fortranOrder?: boolean;
   /**
