@@ -205,7 +205,9 @@ async function stage(
   }
   if (entry.staging === "copy") {
     const staged = whole();
-    await Deno.copyFile(loc.path, staged.out.temp);
+    // synchronous: a SIGTERM handled while an async copy still ran on another thread removed
+    // the temporary, and the copy then created it again before the exit (a leftover seen in CI)
+    Deno.copyFileSync(loc.path, staged.out.temp);
     if (kind !== null) await entry.removeObject(staged.temp);
     return staged;
   }
