@@ -2,7 +2,7 @@
 // files, side by side in one run: the table of issue 13 in one command.
 //
 //   deno run -A bench/compare.ts [--quick] [--rounds 3] [--only a,b,...] [--dir /tmp/tessera-bench]
-//     [--memory 512MiB] [--keep]
+//     [--memory 512MiB] [--keep] [--profile]
 //
 // Groups (--only): a Zarr reductions vs dask, b HDF5 reductions vs dask, c .npy
 // reductions vs NumPy memmap and dask, d maps vs numexpr / NumPy, e HDF5 ->
@@ -27,16 +27,22 @@
 // LazyArray compute / to) unless the table says CLI or demo.
 // Writes the tables to stdout and bench/results/latest.md, every round to
 // bench/results/latest.json; the generated data is removed unless --keep.
+// --profile: the Tessera command of each case that missed its target runs once
+// more under V8's profiler (not timed): where its time goes, by kind of work
+// and by function, over every thread (bench/_compare_profile.ts), under the
+// group's table.
 
 import { parseArgs } from "node:util";
 import { buildCases, DEFAULT_GROUPS, type Group, GROUP_TITLES, GROUPS } from "./_compare_cases.ts";
 import { cleanUp, COLS, DataSet, H5_CHUNK_ROWS, SEED } from "./_compare_data.ts";
 import { HERE, load1, MPIEXEC, PY, py } from "./_compare_proc.ts";
 import { type CaseResult, type Row, rowsOf, rssRows, runCase } from "./_compare_rounds.ts";
+import { type Profile, profile, profileText } from "./_compare_profile.ts";
+import type { Cmd } from "./_compare_cases.ts";
 import { parseBytes } from "../mod.ts";
 
 const USAGE = "usage: deno run -A bench/compare.ts [--quick] [--rounds 3] [--only a,b,...] " +
-  "[--dir /tmp/tessera-bench] [--memory 512MiB] [--keep]\n" +
+  "[--dir /tmp/tessera-bench] [--memory 512MiB] [--keep] [--profile]\n" +
   `groups: ${GROUPS.map((g) => GROUP_TITLES[g]).join("\n        ")}`;
 
 function parse() {
@@ -50,6 +56,7 @@ function parse() {
         dir: { type: "string", default: "/tmp/tessera-bench" },
         memory: { type: "string", default: "512MiB" },
         keep: { type: "boolean", default: false },
+        profile: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }).values;
@@ -163,6 +170,32 @@ const NOTES: Partial<Record<Group, string>> = {
     "(`mpiexec.mpich -n 2` with TESSERA_THREADS=1; TESSERA_THREADS=2 in one process).",
 };
 
+/** The Tessera commands of a case that missed a target (a scaling case: the configurations). */
+function missed(res: CaseResult): { label: string; cmd: Cmd }[] {
+  const { c } = res;
+  const rows = rowsOf(res, BUDGET_MIB);
+  if (c.kind === "scaling") {
+    return c.peers.flatMap((p, k) =>
+      rows[k]?.met === "no" ? [{ label: `${c.name}, ${p.tool}`, cmd: p as Cmd }] : []
+    );
+  }
+  return rows.some((r) => r.met === "no")
+    ? [{ label: `${c.name}, ${c.tessera.tool}`, cmd: c.tessera }]
+    : [];
+}
+
+/** The profiles of each case's missed targets (--profile). */
+const profiles = new Map<string, { label: string; p: Profile }[]>();
+
+function profilesText(rs: CaseResult[]): string {
+  const items = rs.flatMap((r) => profiles.get(r.c.id) ?? []);
+  if (items.length === 0) return "";
+  return "\n\nWhere the time goes (--profile: each Tessera command that missed its target, run " +
+    "once more under `deno run --cpu-prof`, not timed; self time summed over the main thread " +
+    "and every worker and rank, so idle time counts each waiting thread):\n\n" +
+    items.map(({ label, p }) => profileText(label, p)).join("\n");
+}
+
 /** The checks of a group's cases: each tolerance with the cases it applies to. */
 function checks(rs: CaseResult[]): string {
   const by = new Map<string, string[]>();
@@ -225,7 +258,8 @@ function report(results: CaseResult[], started: string, minutes: number): string
     }
     if (rows.length === 0) continue;
     parts.push(
-      `## ${GROUP_TITLES[g]}\n\n${NOTES[g] ?? ""}\n\n${table(rows, g === "h")}` + checks(rs),
+      `## ${GROUP_TITLES[g]}\n\n${NOTES[g] ?? ""}\n\n${table(rows, g === "h")}` + checks(rs) +
+        profilesText(rs),
     );
   }
   return parts.join("\n\n") + "\n";
@@ -247,7 +281,17 @@ const setup = {
 const results: CaseResult[] = [];
 try {
   const cases = await buildCases(setup);
-  for (const c of cases) results.push(await runCase(c, ROUNDS));
+  for (const c of cases) {
+    const res = await runCase(c, ROUNDS);
+    results.push(res);
+    if (!opts.profile) continue;
+    for (const { label, cmd } of missed(res)) {
+      const p = await profile(cmd);
+      if (p === null) continue;
+      profiles.set(c.id, [...profiles.get(c.id) ?? [], { label, p }]);
+      console.error(`[profile] ${profileText(label, p)}`);
+    }
+  }
 } finally {
   const minutes = (performance.now() - t0) / 60000;
   const md = report(results, started, minutes);
@@ -271,6 +315,7 @@ try {
       loadStart: r.loadStart,
       loadEnd: r.loadEnd,
       rounds: r.rounds,
+      ...(profiles.has(r.c.id) ? { profiles: profiles.get(r.c.id) } : {}),
     })),
   };
   await Deno.writeTextFile(`${HERE}results/latest.json`, JSON.stringify(raw, null, 1) + "\n");
