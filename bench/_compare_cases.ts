@@ -13,7 +13,7 @@ import {
   type ZarrCodec,
 } from "./_compare_data.ts";
 
-export const GROUPS = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"] as const;
+export const GROUPS = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "k", "j"] as const;
 /** The groups run without --only (j, 8 GiB out of core, only when asked). */
 export const DEFAULT_GROUPS = GROUPS.filter((g) => g !== "j");
 export type Group = typeof GROUPS[number];
@@ -28,6 +28,7 @@ export const GROUP_TITLES: Record<Group, string> = {
   g: "g) `deno task demo` write rate",
   h: "h) peak RSS of Tessera against the --memory budget",
   i: "i) scaling on a compute-bound pipeline: std(exp(sin(x))) of a float64 .npy",
+  k: "k) HDF5 outputs of the stream engine under MPI: 1, 2 and 3 ranks writing at once",
   j: "j) out of core (only with --only j): float32 larger than the budget, mpiexec.mpich -n 1, 2, 3",
 };
 
@@ -37,8 +38,10 @@ export interface Cmd {
   tool: string;
   argv: string[];
   env?: Record<string, string>;
-  /** The result the command writes (.f64, .npy, .zarr), removed before each run. */
+  /** The result the command writes (.f64, .npy, .zarr, .h5), removed before each run. */
   out: string;
+  /** What the checks read when not `out` itself (an HDF5 dataset: FILE.h5:/x). */
+  result?: string;
   /** The in-process time when the process prints it in its own words (the demo). */
   compute?: (p: Proc) => number | null;
   /** For throughput cases: GB/s of a run. */
@@ -372,6 +375,33 @@ export async function buildCases(s: Setup): Promise<Case[]> {
         text: `${tolText(tol)} vs float64 NumPy; the same bits as 1 x 1`,
       },
     });
+  }
+  if (s.only.has("k")) {
+    const src = await s.f64.npy();
+    for (const op of ["h5", "h5-gzip"] as const) {
+      const id = `k_${op}`;
+      const ranks = (n: number): Cmd => {
+        const file = out(id, `r${n}`, "h5");
+        const argv = tesseraArgv(
+          ["--op", op, "--src", src, "--out", `${file}:/x`, ...mem],
+          Math.max(n, 1),
+        );
+        return { tool: `mpiexec -n ${n}`, argv, out: file, result: `${file}:/x` };
+      };
+      cases.push({
+        group: "k",
+        id,
+        name: `.npy -> HDF5 ${op === "h5" ? "contiguous" : "gzip:1, chunks of 256 rows"}, ${
+          (s.f64.bytes / 2 ** 20).toFixed(0)
+        } MiB float64`,
+        kind: "scaling",
+        warm: [src],
+        bytes: s.f64.bytes,
+        tessera: ranks(1),
+        peers: [2, 3].map((n) => ({ ...ranks(n), target: null })),
+        check: { ...EXACT, ref: src, pair: false, text: "exact vs the source" },
+      });
+    }
   }
   if (s.only.has("j")) {
     const formats = [

@@ -99,7 +99,8 @@ async function checkRound(c: Case, recs: RunRecord[], cmds: Cmd[]): Promise<void
   if (ck.ref) {
     for (let i = 0; i < recs.length; i++) {
       if (!recs[i].accepted || cmds[i].context) continue;
-      const r = await compare(cmds[i].out, ck.ref, ck, `${cmds[i].tool} vs reference`);
+      const what = `${cmds[i].tool} vs reference`;
+      const r = await compare(cmds[i].result ?? cmds[i].out, ck.ref, ck, what);
       recs[i].checks.push(r);
       recs[i].accepted &&= r.ok;
     }
@@ -108,7 +109,8 @@ async function checkRound(c: Case, recs: RunRecord[], cmds: Cmd[]): Promise<void
   for (let k = 0; k < peers.length; k++) {
     if (!t.accepted || !peers[k].accepted) continue;
     const tol = ck.pairTol ?? ck;
-    const r = await compare(cmds[0].out, cmds[1 + k].out, tol, `Tessera vs ${peers[k].tool}`);
+    const [a, b] = [cmds[0], cmds[1 + k]].map((x) => x.result ?? x.out);
+    const r = await compare(a, b, tol, `Tessera vs ${peers[k].tool}`);
     peers[k].checks.push(r);
     peers[k].accepted &&= r.ok;
   }

@@ -9,7 +9,9 @@
 // in this one process, RSS after each): `compute()`, the result written as
 // raw float64 to --out (.f64) by rank 0; sinexp (sin(a)*exp(-a*a)) | sin:
 // `to(--out)` (.npy); convert-zstd: `to(--out)` as Zarr Blosc-zstd (clevel 5,
-// shuffle), chunks 1024 x 1024.
+// shuffle), chunks 1024 x 1024; h5 | h5-gzip: `to(--out)` as an HDF5 dataset
+// (--out FILE.h5:/x), contiguous | gzip:1 in chunks of 256 rows (group k:
+// written by every rank at once through parallel HDF5 under mpiexec).
 //
 // The time runs from before `open()` to the end of the run, between barriers
 // (start-up and writing the .f64 result excluded). Every rank prints one JSON
@@ -29,7 +31,18 @@ const { values: o } = parseArgs({
     reps: { type: "string", default: "5" },
   },
 });
-const OPS = ["sum0", "mean0", "std", "scale", "repeat", "sinexp", "sin", "convert-zstd"];
+const OPS = [
+  "sum0",
+  "mean0",
+  "std",
+  "scale",
+  "repeat",
+  "sinexp",
+  "sin",
+  "convert-zstd",
+  "h5",
+  "h5-gzip",
+];
 if (!OPS.includes(o.op ?? "") || !o.src || !o.out) {
   throw new TypeError(
     `Invalid arguments: expected --op ${OPS.join("|")} --src LOCATOR --out PATH, got ${
@@ -72,6 +85,11 @@ async function once(op: string): Promise<NDArray | null> {
     if (op === "convert-zstd") {
       const codec = "blosc:zstd:5:shuffle";
       await a.to(o.out!, { memory, comm, overwrite: true, codec, chunks: [1024, 1024] });
+      return null;
+    }
+    if (op === "h5" || op === "h5-gzip") {
+      const gzip = op === "h5-gzip" ? { codec: "gzip:1", chunks: [256, a.shape[1]] } : {};
+      await a.to(o.out!, { memory, comm, overwrite: true, ...gzip });
       return null;
     }
     return await reduce(a, op);

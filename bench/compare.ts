@@ -8,7 +8,8 @@
 // reductions vs NumPy memmap and dask, d maps vs numexpr / NumPy, e HDF5 ->
 // Zarr conversion vs dask, f `tessera convert` GB/s, g `deno task demo` GB/s,
 // h peak RSS against the budget (also 5 runs in one process), i scaling
-// (1 x 1, 2 ranks x 1, 1 rank x 2 threads); all of these by default. j, only
+// (1 x 1, 2 ranks x 1, 1 rank x 2 threads), k HDF5 outputs written by 1, 2, 3
+// ranks at once; all of these by default. j, only
 // when asked (--only j): out of core, 8 GiB (--quick 1 GiB) .npy, Zarr
 // Blosc-LZ4 and raw HDF5, mean over axis 0 and std, under mpiexec -n 1, 2, 3.
 //
@@ -166,6 +167,9 @@ const NOTES: Partial<Record<Group, string>> = {
   j: "speed-up = 1 rank's time / P ranks' (no target: the point is memory, accuracy and the " +
     "same bits for any rank count); the page cache is not warmed (the data is larger than a " +
     "usual budget).",
+  k: "speed-up = 1 rank's time / P ranks' (`mpiexec.mpich -n P`, TESSERA_THREADS unset; no " +
+    "target: issue 13 asks for the figures); the time runs from before open() to the end of the " +
+    "commit (rename), barrier to barrier; MB/s = 256 MiB / that time.",
   i: "speed-up = 1 x 1 time / this configuration's time: higher is better " +
     "(`mpiexec.mpich -n 2` with TESSERA_THREADS=1; TESSERA_THREADS=2 in one process).",
 };
