@@ -13,6 +13,9 @@ export interface Proc {
   compute: number | null;
   /** Peak RSS, MiB (largest rank or process). */
   hwm: number | null;
+  /** CPU seconds in user and kernel (system) mode, the whole process tree (/usr/bin/time). */
+  user: number | null;
+  sys: number | null;
   /** The JSON lines the process printed on stdout. */
   json: Record<string, unknown>[];
   stdout: string;
@@ -37,7 +40,7 @@ export async function spawn(
   const timeFile = await Deno.makeTempFile({ prefix: "tessera-bench-time-" });
   const t0 = performance.now();
   const out = await new Deno.Command("timeout", {
-    args: [String(TIMEOUT_S), "/usr/bin/time", "-o", timeFile, "-f", "%M", ...argv],
+    args: [String(TIMEOUT_S), "/usr/bin/time", "-o", timeFile, "-f", "%M %U %S", ...argv],
     cwd: opts.cwd ?? ROOT,
     env: { NO_COLOR: "1", ...opts.env },
     stdout: "piped",
@@ -58,12 +61,15 @@ export async function spawn(
     json.map((j) => j[k]).filter((v): v is number => typeof v === "number");
   const computes = nums("compute_s");
   const hwms = nums("hwm");
-  const timeKiB = Number(timeText.trim().split("\n").pop());
+  // the last line: "%M %U %S" (peak KiB, user s, system s)
+  const [timeKiB, user, sys] = (timeText.trim().split("\n").pop() ?? "").split(" ").map(Number);
   const p: Proc = {
     argv,
     wall,
     compute: computes.length ? Math.max(...computes) : null,
     hwm: hwms.length ? Math.max(...hwms) : Number.isFinite(timeKiB) ? timeKiB / 1024 : null,
+    user: Number.isFinite(user) ? user : null,
+    sys: Number.isFinite(sys) ? sys : null,
     json,
     stdout,
   };

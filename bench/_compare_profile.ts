@@ -22,6 +22,9 @@ export interface Profile {
   argv: string[];
   /** Wall time of the profiled run, s (the profiler costs a little). */
   wall: number;
+  /** CPU seconds of the whole process tree in user and kernel mode (kernel: system calls, page faults). */
+  user: number | null;
+  sys: number | null;
   /** .cpuprofile files written (threads sampled, over every rank). */
   threads: number;
   /** Sampled time summed over the threads, s. */
@@ -122,7 +125,14 @@ export async function profile(cmd: Cmd): Promise<Profile | null> {
     await Deno.remove(cmd.out, { recursive: true }).catch(() => {});
     const p = await spawn(argv, { env: cmd.env });
     await Deno.remove(cmd.out, { recursive: true }).catch(() => {});
-    return { argv, wall: p.wall, ...summarize(dir), ...(p.error ? { error: p.error } : {}) };
+    return {
+      argv,
+      wall: p.wall,
+      user: p.user,
+      sys: p.sys,
+      ...summarize(dir),
+      ...(p.error ? { error: p.error } : {}),
+    };
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
@@ -132,7 +142,10 @@ export async function profile(cmd: Cmd): Promise<Profile | null> {
 export function profileText(label: string, p: Profile): string {
   const pct = (s: number) => `${(100 * s / (p.sampled || 1)).toFixed(0)}%`;
   const list = (xs: Share[]) => xs.map((x) => `${x.what} ${x.s.toFixed(2)} s (${pct(x.s)})`);
-  return `- **${label}**: profiled run ${p.wall.toFixed(2)} s wall, ${p.threads} thread(s) ` +
+  const cpu = p.user === null || p.sys === null
+    ? ""
+    : `, CPU ${p.user.toFixed(2)} s user + ${p.sys.toFixed(2)} s kernel`;
+  return `- **${label}**: profiled run ${p.wall.toFixed(2)} s wall${cpu}, ${p.threads} thread(s) ` +
     `sampled, ${p.sampled.toFixed(2)} s in all${p.error ? ` (the run failed: ${p.error})` : ""}; ` +
     `busy (not idle) ${p.busy.map((b) => `${b.what} ${b.s.toFixed(2)} s`).join(", ")}. ` +
     `By kind: ${list(p.kinds).join("; ")}. Top functions (self time): ${list(p.top).join("; ")}.`;

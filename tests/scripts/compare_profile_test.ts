@@ -48,6 +48,7 @@ Deno.test("profile sums the self time of the main thread and a worker by kind an
     const p = (await profile({ tool: "t", argv: [deno, "run", "-A", main], out: `${dir}/none` }))!;
     assert(p !== null && p.error === undefined, JSON.stringify(p));
     assert(p.threads >= 1, `threads ${p.threads}`);
+    assert(p.user !== null && p.user > 0.2 && p.sys !== null, `user ${p.user}, sys ${p.sys}`);
     const names = p.top.map((t) => t.what).join("; ");
     assert(names.includes("spinOnMain (main.ts)"), names);
     assert(p.busy.some((b) => b.what === "main" && b.s > 0.2), JSON.stringify(p.busy));
@@ -58,6 +59,7 @@ Deno.test("profile sums the self time of the main thread and a worker by kind an
     const text = profileText("case, tool", p);
     assert(text.startsWith("- **case, tool**: profiled run"), text);
     assert(text.includes("Top functions (self time): "), text);
+    assert(/CPU [\d.]+ s user \+ [\d.]+ s kernel/.test(text), text);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
