@@ -4,7 +4,10 @@
 // .cpuprofile per thread (the main thread and each worker, every rank under
 // mpiexec); their self time is summed by kind of work (WebAssembly kernels,
 // native codecs and libhdf5 through FFI, file mapping, Deno ops, our
-// TypeScript, the garbage collector, idle) and by function. A worker ended
+// TypeScript, the garbage collector, idle) and by function. Where `perf` works
+// (Linux, perf_event_paranoid <= 1), the same run is also sampled by `perf
+// record`: every thread's share by library (kernel, JIT code, libblosc...) and
+// the kernel's top functions, which V8's profiler sees only as idle or ops. A worker ended
 // with terminate() writes no profile: its thread is then missing from the sum.
 
 import { type Cmd } from "./_compare_cases.ts";
@@ -33,6 +36,8 @@ export interface Profile {
   busy: Share[];
   kinds: Share[];
   top: Share[];
+  /** perf's view of the same run, when `perf` works here: shares of samples by library, and the kernel's top functions. */
+  perf?: { dsos: Share[]; kernel: Share[] };
   error?: string;
 }
 
@@ -116,14 +121,69 @@ export function summarize(
   return { threads, sampled, busy, kinds: sorted(kinds, 8), top: sorted(fns, 6) };
 }
 
-/** Runs cmd once more under the profiler and summarizes it. */
+let perfWorks: boolean | undefined;
+
+/** Whether `perf record` can sample here (the binary present, perf_event_paranoid permitting). */
+async function perfAvailable(): Promise<boolean> {
+  if (perfWorks !== undefined) return perfWorks;
+  try {
+    const o = await new Deno.Command("perf", {
+      args: ["record", "-q", "-o", "/dev/null", "--", "true"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    perfWorks = o.success;
+  } catch {
+    perfWorks = false;
+  }
+  return perfWorks;
+}
+
+/** `perf report` of file: percent of samples by `sort` key, as shares of 1 (the first `n`). */
+async function perfReport(file: string, sort: string): Promise<[string, number][]> {
+  const o = await new Deno.Command("perf", {
+    args: ["report", "-i", file, "--no-children", "--sort", sort, "--stdio", "-g", "none", "-q"],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(o.stdout).split("\n").map((l) => l.trim())
+    .filter((l) => /^[\d.]+%/.test(l))
+    .map((l) => {
+      const [pct, ...rest] = l.split(/\s+/);
+      return [rest.join(" "), parseFloat(pct) / 100] as [string, number];
+    });
+}
+
+/** perf's samples by library ([JIT] of every thread as one) and the kernel's top functions. */
+async function perfSummary(file: string): Promise<{ dsos: Share[]; kernel: Share[] }> {
+  const dsos = new Map<string, number>();
+  for (const [dso, f] of await perfReport(file, "dso")) {
+    const name = dso.startsWith("[JIT]")
+      ? "JIT code (JavaScript, WebAssembly)"
+      : dso === "[kernel.kallsyms]"
+      ? "kernel"
+      : dso;
+    dsos.set(name, (dsos.get(name) ?? 0) + f);
+  }
+  const kernel = (await perfReport(file, "dso,sym"))
+    .filter(([what]) => what.includes("[k]"))
+    .slice(0, 3)
+    .map(([what, s]) => ({ what: what.replace(/^.*\[k\]\s*/, ""), s }));
+  const top = [...dsos].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([what, s]) => ({ what, s }));
+  return { dsos: top, kernel };
+}
+
+/** Runs cmd once more under the profiler (and `perf record`, where it works) and summarizes it. */
 export async function profile(cmd: Cmd): Promise<Profile | null> {
   const dir = await Deno.makeTempDir({ prefix: "tessera-bench-prof-" });
   try {
     const argv = profiledArgv(cmd.argv, dir);
     if (argv === null) return null;
     await Deno.remove(cmd.out, { recursive: true }).catch(() => {});
-    const p = await spawn(argv, { env: cmd.env });
+    const perfFile = `${dir}/perf.data`;
+    const perf = await perfAvailable();
+    const run = perf ? ["perf", "record", "-q", "-F", "499", "-o", perfFile, "--", ...argv] : argv;
+    const p = await spawn(run, { env: cmd.env });
     await Deno.remove(cmd.out, { recursive: true }).catch(() => {});
     return {
       argv,
@@ -131,6 +191,7 @@ export async function profile(cmd: Cmd): Promise<Profile | null> {
       user: p.user,
       sys: p.sys,
       ...summarize(dir),
+      ...(perf ? { perf: await perfSummary(perfFile) } : {}),
       ...(p.error ? { error: p.error } : {}),
     };
   } finally {
@@ -148,5 +209,15 @@ export function profileText(label: string, p: Profile): string {
   return `- **${label}**: profiled run ${p.wall.toFixed(2)} s wall${cpu}, ${p.threads} thread(s) ` +
     `sampled, ${p.sampled.toFixed(2)} s in all${p.error ? ` (the run failed: ${p.error})` : ""}; ` +
     `busy (not idle) ${p.busy.map((b) => `${b.what} ${b.s.toFixed(2)} s`).join(", ")}. ` +
-    `By kind: ${list(p.kinds).join("; ")}. Top functions (self time): ${list(p.top).join("; ")}.`;
+    `By kind: ${list(p.kinds).join("; ")}. Top functions (self time): ${list(p.top).join("; ")}.` +
+    perfText(p);
+}
+
+/** perf's part of a profile line ("" without perf). */
+function perfText(p: Profile): string {
+  if (!p.perf) return "";
+  const share = (xs: Share[]) => xs.map((x) => `${x.what} ${(100 * x.s).toFixed(0)}%`).join(", ");
+  return ` perf (every thread, user and kernel): ${share(p.perf.dsos)}; in the kernel: ${
+    share(p.perf.kernel)
+  }.`;
 }

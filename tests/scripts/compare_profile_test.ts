@@ -60,6 +60,16 @@ Deno.test("profile sums the self time of the main thread and a worker by kind an
     assert(text.startsWith("- **case, tool**: profiled run"), text);
     assert(text.includes("Top functions (self time): "), text);
     assert(/CPU [\d.]+ s user \+ [\d.]+ s kernel/.test(text), text);
+    // perf's view too, where `perf record` works on this machine
+    const perf = await new Deno.Command("perf", {
+      args: ["record", "-q", "-o", "/dev/null", "--", "true"],
+      stdout: "null",
+      stderr: "null",
+    }).output().then((o) => o.success, () => false);
+    if (perf) {
+      assert(p.perf !== undefined && p.perf.dsos.length > 0, JSON.stringify(p.perf));
+      assert(text.includes("perf (every thread, user and kernel): "), text);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
