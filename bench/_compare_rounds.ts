@@ -130,6 +130,8 @@ export async function runCase(c: Case, rounds: number): Promise<CaseResult> {
         continue;
       }
       await rm(cmd.out);
+      // no dirty pages of the previous process left to write back during this one
+      await new Deno.Command("sync").output().catch(() => {});
       const p = await spawn(cmd.argv, { env: cmd.env });
       recs.push(record(r, cmd, p));
       const x = recs.at(-1)!;

@@ -16,7 +16,8 @@
 // Method: data float32 uniform [0, 1), 32768 x 16384 (2 GiB; --quick 4096 x
 // 16384, 256 MiB), generated once (bench/_compare_data.ts) and cached under
 // --dir; the page cache is warmed before each case. Each case runs --rounds
-// rounds interleaved: Tessera, then each peer, each a fresh process. A round's
+// rounds interleaved: Tessera, then each peer, each a fresh process, each
+// after a `sync` (no other process's dirty pages written back during it). A round's
 // results are compared (Tessera against the peer's result read as float64,
 // and against a float64 NumPy reference or the source, with the case's stated
 // tolerance) before its times count; a failed check or run marks the row
@@ -237,7 +238,8 @@ function report(results: CaseResult[], started: string, minutes: number): string
   const parts = [
     `# bench/compare.ts ${Deno.args.join(" ")}`.trimEnd(),
     `${started}; ${revision()}; Deno ${Deno.version.deno}; ${navigator.hardwareConcurrency} cores; ` +
-    `${ROUNDS} rounds per case, interleaved (Tessera, peer, ...; each a fresh process); ` +
+    `${ROUNDS} rounds per case, interleaved (Tessera, peer, ...; each a fresh process after a ` +
+    "`sync`); " +
     `data float32 uniform [0, 1) ${f32Rows} x ${COLS} (${
       (f32Rows * COLS * 4 / 2 ** 20).toFixed(0)
     } MiB), seed ${SEED}, page cache warm; ` +
