@@ -69,14 +69,29 @@ export function rawPlan(
   dxpl: Hid | null,
   path: string,
 ): RawPlan | null {
-  const v = optionalEnv("TESSERA_HDF5_DIRECT");
-  if (v === "0" || v?.toLowerCase() === "false") return null;
   // opt-in: measured on the shared 2-core machine (load 4-5), a 2 GiB sum
   // over axis 0 took 1.4-2.6 s this way against 1.2-1.9 s through H5Dread
   // (whole blocks read by the workers and reduced from memory, where H5Dread
   // reads cache-sized pieces); see the report of branch h-zread
   const on = optionalEnv("TESSERA_HDF5_RAW");
   if (on !== "1" && on?.toLowerCase() !== "true") return null;
+  return rawLayout(id, info, readType, dxpl, path);
+}
+
+/**
+ * Where an uncompressed dataset's bytes lie in its file (see the file's
+ * comment for what qualifies), or null; regardless of TESSERA_HDF5_RAW (the
+ * compute workers' own reads, io/_hdf5_worker_source.ts, use it by default).
+ */
+export function rawLayout(
+  id: Hid,
+  info: DirectInfo & { readonly shape: readonly number[] },
+  readType: Hid,
+  dxpl: Hid | null,
+  path: string,
+): RawPlan | null {
+  const v = optionalEnv("TESSERA_HDF5_DIRECT");
+  if (v === "0" || v?.toLowerCase() === "false") return null;
   if (dxpl !== null || info.fillValue === null) return null;
   if (info.dtype === "bool" || isComplex(info.dtype)) return null;
   if (!granted({ name: "read", path })) return null;
@@ -106,7 +121,7 @@ const maskBuf = new Uint32Array(1);
 const addrBuf = new BigUint64Array(1);
 
 /** A chunk's address in the file, or null for a chunk never written. */
-function chunkAddress(
+export function chunkAddress(
   id: Hid,
   origin: number[],
   ctx: { file: string; object: string },
@@ -127,12 +142,11 @@ function chunkAddress(
  * buffer, bytes] triples, adjacent runs merged. Parts of chunks never
  * written are filled here.
  */
-function runsOf(
-  id: Hid,
-  plan: RawPlan,
+export function runsOf(
+  addressOf: (origin: number[]) => number | null,
+  plan: Pick<RawPlan, "dtype" | "chunks" | "offset" | "fill">,
   r: Region,
   out: NDArray,
-  ctx: { file: string; object: string },
 ): number[] {
   const item = DTYPES[plan.dtype].bytes;
   const nd = r.count.length;
@@ -146,7 +160,7 @@ function runsOf(
   const base = out.data.byteOffset + out.offset * item;
   const runs: number[] = [];
   for (const p of chunkParts(r, plan.chunks)) {
-    const addr = plan.offset ?? chunkAddress(id, p.origin, ctx);
+    const addr = plan.offset ?? addressOf(p.origin);
     if (addr === null) {
       let off = out.offset;
       for (let k = 0; k < nd; k++) off += p.at[k] * ds[k];
@@ -180,7 +194,12 @@ function runsOf(
   return runs;
 }
 
-function shortRead(ctx: { file: string; object: string }, runs: readonly number[], i: number) {
+/** The error of a run that lies past the end of the file. */
+export function shortRead(
+  ctx: { file: string; object: string },
+  runs: readonly number[],
+  i: number,
+): FormatError {
   return new FormatError(
     ctx.file,
     `dataset "${ctx.object}": ${runs[i + 2]} bytes at offset ${
@@ -228,7 +247,7 @@ export async function readRaw(
   if (out.shape.length !== r.count.length || out.shape.some((d, k) => d !== r.count[k])) {
     out = out.reshape(r.count);
   }
-  const runs = runsOf(id, plan, r, out, ctx);
+  const runs = runsOf((origin) => chunkAddress(id, origin, ctx), plan, r, out);
   const bytes = new Uint8Array(out.data.buffer, 0, out.data.buffer.byteLength);
   // jobs of at most JOB_BYTES: long runs split
   const jobs: number[][] = [];

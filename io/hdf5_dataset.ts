@@ -1,6 +1,5 @@
 /**
- * A dataset of an open HDF5 file ({@link H5Dataset}) and its metadata types; opened by
- * `H5File.dataset`, `H5File.createDataset` and `openDataset` (io/hdf5.ts).
+ * A dataset of an open HDF5 file ({@link H5Dataset}) and its metadata types (io/hdf5.ts opens it).
  *
  * @module
  */
@@ -9,9 +8,11 @@ import { type DType, DTYPES, type Scalar } from "../core/dtype.ts";
 import { FormatError, ShapeMismatchError } from "../core/errors.ts";
 import { threadCount } from "../core/threads.ts";
 import { empty, NDArray } from "../core/ndarray.ts";
-import { check, cstr, H5P_DEFAULT, H5S_ALL, hdf5, type Hid, hsize } from "../ffi/hdf5.ts";
+import { check, cstr, H5P_DEFAULT, hdf5, type Hid, hsize } from "../ffi/hdf5.ts";
 import type { ArraySink, ArraySource, DecodeWorkers, Region, RegionLike } from "./region.ts";
-import { describeRegion, toRegion } from "./region.ts";
+import { h5WorkerSpec } from "./_hdf5_worker_source.ts";
+import { withSpaces } from "./_hdf5_select.ts";
+import { describeRegion, toRegion, type WorkerSourceSpec } from "./region.ts";
 import { type ObjectMetadata, objectMetadata } from "./_hdf5_attrs.ts";
 import {
   attributeNames,
@@ -26,7 +27,6 @@ import {
   readInfo,
   registry,
   shapeText,
-  withIds,
   writeAttribute,
 } from "./_hdf5_handles.ts";
 import type { H5File } from "./hdf5.ts";
@@ -272,6 +272,26 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
       : rawPlan(id, this.#info, this.#readType, this.#dxpl, this.#file.path);
   }
 
+  /**
+   * How a compute worker reads this dataset itself at its file offsets (io/_hdf5_worker_source.ts),
+   * or null (compressed, a converted type, open for writing, parallel transfers).
+   *
+   * @example
+   * ```ts
+   * import { H5File } from "./hdf5.ts";
+   * const dir = await Deno.makeTempDir();
+   * using f = H5File.open(`${dir}/w.h5`, { mode: "w" });
+   * using ds = f.createDataset("/x", { shape: [2], dtype: "int8" });
+   * if (ds.workerSpec() !== null) throw new Error("open for writing: no spec");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  workerSpec(): WorkerSourceSpec | null {
+    if (this.#file.mode !== "r" || this.#id === null) return null;
+    const { path } = this.#file;
+    return h5WorkerSpec(this.#id, this.#info, this.#readType, this.#dxpl, path, this.path);
+  }
+
   /** Metadata: shape, maxshape, dtype, byte order, layout, chunks, filters, fill value. */
   get info(): H5DatasetInfo {
     return this.#info;
@@ -346,26 +366,6 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
 
   #region(region: RegionLike, verb: "read" | "write"): Region {
     return toRegion(this.#info.shape, region, { context: `Cannot ${verb} "${this.locator}"` });
-  }
-
-  // Runs body with (memory space, file space) selecting the region.
-  #withSpaces<T>(r: Region, body: (mem: Hid, fspace: Hid) => T): T {
-    const fn = hdf5().fn;
-    if (this.ndim === 0) return body(H5S_ALL, H5S_ALL);
-    return withIds((keep) => {
-      const ctx = this.#ctx();
-      const fs = keep(check(fn.H5Dget_space(this.#idOrThrow()), "H5Dget_space", ctx), fn.H5Sclose);
-      check(
-        fn.H5Sselect_hyperslab(fs, 0, hsize(r.start), hsize(r.step), hsize(r.count), null),
-        "H5Sselect_hyperslab",
-        ctx,
-      );
-      const ms = keep(
-        check(fn.H5Screate_simple(r.count.length, hsize(r.count), null), "H5Screate_simple", ctx),
-        fn.H5Sclose,
-      );
-      return body(ms, fs);
-    });
   }
 
   /**
@@ -450,7 +450,7 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
       return out;
     }
     const fn = hdf5().fn;
-    this.#withSpaces(r, (ms, fs) => {
+    withSpaces(this.#idOrThrow(), this.ndim, r, this.#ctx(), (ms, fs) => {
       check(
         fn.H5Dread(
           this.#idOrThrow(),
@@ -579,7 +579,7 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
     if ((a.dtype === "bool") !== (this.dtype === "bool")) a = a.astype(this.dtype);
     const data = (a.isContiguous ? a.toTypedArray() : a.copy().data) as ArrayBufferView;
     const fn = hdf5().fn;
-    this.#withSpaces(r, (ms, fs) => {
+    withSpaces(this.#idOrThrow(), this.ndim, r, this.#ctx(), (ms, fs) => {
       check(
         fn.H5Dwrite(
           this.#idOrThrow(),
