@@ -499,10 +499,15 @@ export function project(
     Math.max(8, ...pass.reductions.map((r) => itemsizeOf(r.arg)));
   const share = pieces ? Math.min(1, PIECE_BYTES / Math.max(1, blockBytes)) : 1;
   // workers that read their own blocks (selfRead) hold no shared input blocks: only their
-  // arena's pieces
-  const shared = selfRead(nodes.keys()) ? 0 : input;
+  // arena's pieces, and the decode buffers of the sources they opened (a Zarr array's)
+  const own = selfRead(nodes.keys());
+  const shared = own ? 0 : input;
+  const decoders = own
+    ? [...new Set(pass.accesses.map((a) => a.node.source))]
+      .reduce((n, src) => n + (src.cacheBytes ?? 0), 0)
+    : 0;
   const perThread = COMPUTE_WORKER_HEAP + 3 * (shared + outBlock) + (temps + input) * share +
-    oneState;
+    oneState + decoders;
   return {
     perThread,
     outBlock,
@@ -550,7 +555,8 @@ function computeBound(nodes: Iterable<Node>, reduces: boolean): boolean {
 /**
  * Whether the compute workers of a pass read every source themselves (as
  * stream/_wire.ts encodes it): each source random or one a worker opens
- * (ArraySource.workerSpec, a .npy file) in its own dtype, and no complex or
+ * (ArraySource.workerSpec, a .npy file or a Zarr array on the fast path) in
+ * its own dtype, and no complex or
  * float16 value (which keeps a pass on this thread).
  */
 function selfRead(nodes: Iterable<Node>): boolean {
