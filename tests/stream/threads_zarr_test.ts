@@ -1,6 +1,7 @@
 // Compute workers that read and decode their own chunks of a Zarr array
 // (ZarrArray.workerSpec, io/_zarr_worker_source.ts): the same bits on 1, 2
-// and 3 threads and under two memory budgets, zarr-python's values, for
+// and 3 threads, under two memory budgets (the smaller one fits no compute
+// worker: one thread) and over blocks of one and of 2 x 2 chunks, zarr-python's values, for
 // Blosc-LZ4, Blosc-zstd, zlib, raw, missing chunks and edge chunks (the fast
 // path), F order and big-endian (the decode workers' path, as before), a v3
 // array; chunk files deleted or truncated after the array was opened; workers
@@ -37,23 +38,20 @@ async function sameBits(
   selfRead: boolean,
 ): Promise<NDArray> {
   const one = await make().compute({ comm, threads: 1, memory: "64MiB" });
-  const small = await make().compute({ comm, threads: 1, memory: "12MiB" });
-  assert.deepEqual(bits(small), bits(one), `${what} under 12 MiB`);
-  for (const threads of [2, 3]) {
-    setDefaultThreads(threads);
-    try {
-      const p = make().plan({ memory: "64MiB" });
-      assert.equal(p.passes.every((x) => x.threads > 1), selfRead, `${what}: plan`);
-      for (const memory of ["64MiB", "12MiB"]) {
-        const got = await make().compute({ comm, memory });
-        assert.deepEqual(bits(got), bits(one), `${what} on ${threads} threads, ${memory}`);
-      }
-      const asked = await make().compute({ comm, memory: "64MiB", threads });
-      assert.deepEqual(bits(asked), bits(one), `${what} on ${threads} threads, asked`);
-    } finally {
-      setDefaultThreads(undefined);
+  // 2 threads by default (the plan's), under both budgets; 3 asked for
+  setDefaultThreads(2);
+  try {
+    const p = make().plan({ memory: "64MiB" });
+    assert.equal(p.passes.every((x) => x.threads > 1), selfRead, `${what}: plan`);
+    for (const memory of ["64MiB", "12MiB"]) {
+      const got = await make().compute({ comm, memory });
+      assert.deepEqual(bits(got), bits(one), `${what} on 2 threads, ${memory}`);
     }
+  } finally {
+    setDefaultThreads(undefined);
   }
+  const three = await make().compute({ comm, memory: "64MiB", threads: 3 });
+  assert.deepEqual(bits(three), bits(one), `${what} on 3 threads`);
   return one;
 }
 
@@ -110,6 +108,17 @@ for name, opts in ${JSON.stringify(FIXTURES.map(([n, o]) => [n, o]))}:
       const g = ga.get() as number;
       assert.ok(Math.abs(g - w) <= 1e-5 * Math.max(1, Math.abs(w)), `${name} ${red}: ${g} vs ${w}`);
     }
+    // blocks of 2 x 2 chunks (another grid): each chunk decoded into its part of the block
+    const big = await open(`${dir.path}/${name}.zarr`, { chunks: [256, 224] });
+    const b0 = await sameBits(
+      `${name} sum axis 0, 2 x 2 chunk blocks`,
+      () => big.sum({ axis: 0 }),
+      fast,
+    );
+    near(b0, want0, 0, `${name} sum axis 0, 2 x 2 chunk blocks`);
+    const bs = await sameBits(`${name} std, 2 x 2 chunk blocks`, () => big.std(), fast);
+    const w = wantAll.get(2) as number;
+    assert.ok(Math.abs((bs.get() as number) - w) <= 1e-5 * Math.max(1, Math.abs(w)));
   }
 });
 
