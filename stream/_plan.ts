@@ -556,8 +556,11 @@ function computeBound(nodes: Iterable<Node>, reduces: boolean): boolean {
  * Whether the compute workers of a pass read every source themselves (as
  * stream/_wire.ts encodes it): each source random or one a worker opens
  * (ArraySource.workerSpec, a .npy file or a Zarr array on the fast path) in
- * its own dtype, and no complex or
- * float16 value (which keeps a pass on this thread).
+ * its own dtype, and no complex or float16 value (which keeps a pass on this
+ * thread). A Zarr array's chunks are then decoded by the threads that reduce
+ * them, its decode workers paused (a 2 GiB Blosc-LZ4 sum over axis 0, medians
+ * of 5 on this loaded VM: 1.28 s on 2 such threads, 1.43 s on 1, 1.61 s with
+ * the decode workers beside this thread).
  */
 function selfRead(nodes: Iterable<Node>): boolean {
   let any = false;
