@@ -44,6 +44,8 @@ export class ChunkReader {
   readonly #chunkSize: number;
   readonly #fast: FastKind | null;
   #threadsOn = true;
+  /** Pauses of the decode workers in force (DecodeWorkers.pause). */
+  #paused = 0;
   #leased: WorkerPool | null = null;
   #decodeWorkers: DecodeWorkers | undefined;
   readonly dtype: ArrayMeta["dtype"];
@@ -111,6 +113,14 @@ export class ChunkReader {
         return self.#threadsOn;
       },
       disable: () => void (this.#threadsOn = false),
+      pause: () => {
+        this.#paused++;
+        let done = false;
+        return () => {
+          if (!done) this.#paused--;
+          done = true;
+        };
+      },
     };
   }
 
@@ -121,7 +131,7 @@ export class ChunkReader {
    */
   #poolFor(nChunks: number, shared: boolean): WorkerPool | null {
     const chunkBytes = this.#chunkSize * DTYPES[this.dtype].bytes;
-    if (!this.#threadsOn) return null;
+    if (!this.#threadsOn || this.#paused > 0) return null;
     const fast = this.#fast !== null;
     if (!threaded(this.codec, chunkBytes, this.#workers, this.#forceWorkers, fast)) return null;
     if (!this.#forceWorkers && nChunks < 2 && !shared) return null;

@@ -28,6 +28,12 @@ export interface DecodeWorkers {
   readonly enabled: boolean;
   /** Makes reads decode in the calling thread from now on. */
   disable(): void;
+  /**
+   * Optional: makes reads decode in the calling thread until the returned
+   * call (a pass whose compute workers read and decode their own blocks:
+   * decode workers beside them would only compete for the cores).
+   */
+  pause?(): () => void;
 }
 
 /**

@@ -41,10 +41,14 @@ import {
   type Region,
   type RegionLike,
   toRegion,
+  type WorkerSourceSpec,
 } from "./region.ts";
 import { type AxisPiece, blockRegion, projectAxes } from "../core/indexer.ts";
 
 let openIds = 0;
+
+/** The module a compute worker opens a Zarr array with (ZarrArray.workerSpec). */
+const WORKER_SOURCE = new URL("./_zarr_worker_source.ts", import.meta.url).href;
 
 /** Options of {@link openZarr}. */
 export interface ZarrOpenOptions {
@@ -298,6 +302,41 @@ export class ZarrArray implements ArraySource, ArraySink {
    */
   get decodeWorkers(): DecodeWorkers | undefined {
     return this.#reader.decodeWorkers;
+  }
+
+  /**
+   * How a compute worker opens this array itself (stream/_parallel.ts), to
+   * read and decode the chunks of the blocks it computes straight into its
+   * own memory, with no decode workers: the locator and the metadata, for
+   * io/_zarr_worker_source.ts. Null when the chunks need zarrita (filters,
+   * F order, big-endian, sharding, complex, bool: the decode workers then
+   * take them as before) or the array is open for writing.
+   *
+   * @returns The spec, or null.
+   *
+   * @example
+   * ```ts
+   * import { createZarr, openZarr } from "./zarr.ts";
+   * const dir = await Deno.makeTempDir();
+   * await createZarr(`${dir}/s.zarr`, { shape: [4, 4], dtype: "float32", codec: "zstd" });
+   * const z = await openZarr(`${dir}/s.zarr`);
+   * if (!z.workerSpec()?.module.endsWith("_zarr_worker_source.ts")) throw new Error("bad");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  workerSpec(): WorkerSourceSpec | null {
+    if (this.writable || !this.#reader.fast) return null;
+    return {
+      module: WORKER_SOURCE,
+      args: {
+        locator: this.locator,
+        zarrFormat: this.zarrFormat,
+        dtype: this.dtype,
+        shape: [...this.shape],
+        chunks: [...this.chunks],
+        codec: this.codec,
+      },
+    };
   }
 
   /**

@@ -132,6 +132,12 @@ export async function runParallel(
   // every source random or opened by the workers themselves: a block is read by whoever
   // computes it (a worker straight into its arena), none ahead into shared memory
   const selfRead = wire.selfRead;
+  // their decode workers (a Zarr array's) give way meanwhile: the compute workers and this
+  // thread decode the blocks they compute, and more threads would only share the cores
+  const resumes = selfRead
+    ? [...new Set([...wire.inputs.keys()].map((n) => n.source.decodeWorkers))]
+      .flatMap((w) => (w?.pause ? [w.pause()] : []))
+    : [];
   const readItem = async (k: number, slot: number): Promise<Piece[]> => {
     if (selfRead) {
       return p.items[k].pieces.map((region) => ({ region, blocks: new Map(), inputs: [] }));
@@ -321,6 +327,7 @@ export async function runParallel(
     }
   } finally {
     release();
+    for (const resume of resumes) resume();
     wake = null;
     await Promise.allSettled(recs.flatMap((r) => (r ? [r.read, r.job] : [])));
     arena.release();
@@ -332,9 +339,22 @@ export async function runParallel(
   return true;
 }
 
-/** Resolves after the events already queued (a worker's message, a read's end) are handled. */
+/**
+ * Resolves after the events already queued (a worker's message, a read's end)
+ * are handled: a message to itself, not a timer (a 0 ms timeout waited 1-4 ms,
+ * clamped: a 2 GiB Zarr sum of 512 blocks on 2 threads spent 1.3 s of its 2.3 s
+ * there, 0.1 s now).
+ */
 function yieldToEvents(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      port2.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
 }
 
 /** Reads region `r` of a source into `out` (shared memory). */
