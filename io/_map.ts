@@ -21,18 +21,12 @@ import type { DType } from "../core/dtype.ts";
 import { DTYPES } from "../core/dtype.ts";
 import { NDArray } from "../core/ndarray.ts";
 import { granted, optionalEnv } from "../core/permissions.ts";
-import { LIBC_SYMBOLS } from "../ffi/libc.ts";
+import { LIBC_SYMBOLS, LINUX } from "../ffi/libc.ts";
 import type { MappedBlock, MapPlace, Region } from "./region.ts";
 
 const PAGE = 4096;
-const O_RDONLY_CLOEXEC = 0o2000000;
-const SEEK_END = 2;
-const PROT_RW = 3;
-const MAP_PRIVATE = 2;
-const MAP_FIXED = 0x10;
-const MAP_ANONYMOUS = 0x20;
-/** madvise: fill the page tables for reading (Linux 5.14); older kernels fault page by page. */
-const MADV_POPULATE_READ = 22;
+const { O_RDONLY_CLOEXEC, SEEK_END, PROT_RW, MAP_PRIVATE, MAP_FIXED, MAP_ANONYMOUS } = LINUX;
+const { MADV_POPULATE_READ } = LINUX;
 
 /** libc.so.6 (glibc): ffi/libc.ts's symbols, and madvise. */
 const LIBC = {
