@@ -205,3 +205,16 @@ export function xorshift(seed: number): () => number {
     return (s >>> 0) / 2 ** 32;
   };
 }
+
+/**
+ * The bytes of an array's values in C order (a copy): equal lists mean the
+ * same bits (NaN payloads and signed zeros included).
+ *
+ * @param a The array.
+ * @returns Its bytes.
+ */
+export function bits(a: { copy(): { data: unknown; nbytes: number } }): number[] {
+  const c = a.copy();
+  const d = c.data as ArrayBufferView;
+  return [...new Uint8Array(d.buffer, d.byteOffset, c.nbytes)];
+}

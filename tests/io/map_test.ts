@@ -5,7 +5,6 @@
 // opened still gives the typed error; the memory is ordinary again after.
 
 import assert from "node:assert/strict";
-import type { NDArray } from "../../core/ndarray.ts";
 import { rand } from "../../core/random.ts";
 import type { ReductionName } from "../../core/reduce.ts";
 import { wasmArena } from "../../core/wasm.ts";
@@ -13,16 +12,10 @@ import { NpyFile, writeNpy } from "../../io/npy.ts";
 import { mappedCount } from "../../io/_map.ts";
 import { SelfComm } from "../../dist/comm.ts";
 import { type LazyArray, open } from "../../stream/mod.ts";
-import { tempDir } from "../_util.ts";
+import { bits, tempDir } from "../_util.ts";
 
 const comm = new SelfComm();
 const CAN_MAP = Deno.build.os === "linux";
-
-function bits(a: NDArray): number[] {
-  const c = a.copy();
-  const d = c.data as unknown as ArrayBufferView;
-  return [...new Uint8Array(d.buffer, d.byteOffset, c.nbytes)];
-}
 
 async function withoutMap<T>(fn: () => Promise<T>): Promise<T> {
   Deno.env.set("TESSERA_MMAP", "0");

@@ -25,16 +25,10 @@ import {
   ufunc,
   where,
 } from "../../stream/mod.ts";
-import { hasPython, pythonJson, runPython, tempDir } from "../_util.ts";
+import { bits, hasPython, pythonJson, runPython, tempDir } from "../_util.ts";
 
 const comm = new SelfComm();
 const run = { comm, memory: "256MiB" };
-
-function bits(a: NDArray): number[] {
-  const c = a.copy();
-  const d = c.data as unknown as ArrayBufferView;
-  return [...new Uint8Array(d.buffer, d.byteOffset, c.nbytes)];
-}
 
 /** A source that counts reads (and can fail at a given read). */
 class Counting implements ArraySource {

@@ -5,7 +5,6 @@
 // and 3 threads, and files truncated or replaced after they were opened.
 
 import assert from "node:assert/strict";
-import type { NDArray } from "../../core/ndarray.ts";
 import { zeros } from "../../core/ndarray.ts";
 import { FormatError } from "../../core/errors.ts";
 import { setDefaultThreads } from "../../core/threads.ts";
@@ -15,15 +14,9 @@ import { H5File } from "../../io/hdf5.ts";
 import type { Region } from "../../io/region.ts";
 import { openWorkerSource } from "../../io/_hdf5_worker_source.ts";
 import { open } from "../../stream/mod.ts";
-import { hasPython, runPython, tempDir } from "../_util.ts";
+import { bits, hasPython, runPython, tempDir } from "../_util.ts";
 
 const comm = new SelfComm();
-
-function bits(a: NDArray): number[] {
-  const c = a.copy();
-  const d = c.data as unknown as ArrayBufferView;
-  return [...new Uint8Array(d.buffer, d.byteOffset, c.nbytes)];
-}
 
 const FIXTURE = `import h5py, numpy as np, sys
 rng = np.random.default_rng(11)

@@ -8,15 +8,9 @@ import { fromSource, lazy, type LazyArray, open, random } from "../../stream/mod
 import { closeComputeWorkers } from "../../stream/_parallel.ts";
 import { setDefaultThreads } from "../../core/threads.ts";
 import { type ArraySource, type RegionLike, toRegion } from "../../io/region.ts";
-import { hasPython, pythonJson, runCli, runPython, tempDir } from "../_util.ts";
+import { bits, hasPython, pythonJson, runCli, runPython, tempDir } from "../_util.ts";
 
 const comm = new SelfComm();
-
-function bits(a: NDArray): number[] {
-  const c = a.copy();
-  const d = c.data as unknown as ArrayBufferView;
-  return [...new Uint8Array(d.buffer, d.byteOffset, c.nbytes)];
-}
 
 /** Asserts that `make()` computes to the same bits on 1, 2 and 3 threads. */
 async function sameBits(

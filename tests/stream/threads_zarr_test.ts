@@ -17,15 +17,9 @@ import { SelfComm } from "../../dist/comm.ts";
 import { type LazyArray, open } from "../../stream/mod.ts";
 import { closeComputeWorkers } from "../../stream/_parallel.ts";
 import { setDefaultThreads } from "../../core/threads.ts";
-import { hasPython, runPython, tempDir } from "../_util.ts";
+import { bits, hasPython, runPython, tempDir } from "../_util.ts";
 
 const comm = new SelfComm();
-
-function bits(a: NDArray): number[] {
-  const c = a.copy();
-  const d = c.data as unknown as ArrayBufferView;
-  return [...new Uint8Array(d.buffer, d.byteOffset, c.nbytes)];
-}
 
 /**
  * Asserts that `make()` computes to the same bits on 1, 2 and 3 threads and
