@@ -66,10 +66,15 @@ with h5py.File(d + "/h5py.h5", "w") as f:
     for k, (v, o) in cases.items():
         f.create_dataset(k, data=v, **o)
         np.save(d + "/" + k + ".npy", v)
+    # chunks never written read as the fill value (no filter call)
+    s = f.create_dataset("sparse", (40, 40), "f8", chunks=(10, 10), compression="gzip", fillvalue=-1)
+    s[3:12, 5:9] = 7
+    v = np.full((40, 40), -1.0); v[3:12, 5:9] = 7
+    np.save(d + "/sparse.npy", v)
 print(len(cases))
 `;
 
-Deno.test("libdeflate's filter reads h5py's gzip datasets (levels 1-9, shuffle, dtypes, edges)", async () => {
+Deno.test("libdeflate's filter reads h5py's gzip datasets (levels 1-9, shuffle, dtypes, edges, unwritten chunks)", async () => {
   if (!H5PY) return;
   await using dir = await tempDir();
   await runPython(CASES, dir.path);
@@ -86,6 +91,7 @@ Deno.test("libdeflate's filter reads h5py's gzip datasets (levels 1-9, shuffle, 
       "u8_rand",
       "one",
       "edge3d",
+      "sparse",
     ]
   ) {
     const want = await readNpy(`${dir.path}/${name}.npy`);
