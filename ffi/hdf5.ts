@@ -24,6 +24,10 @@ export const SYMBOLS = {
   H5get_libversion: { parameters: ["buffer", "buffer", "buffer"], result: HERR },
   // herr_t H5free_memory(void *mem)
   H5free_memory: { parameters: ["pointer"], result: HERR },
+  // void *H5allocate_memory(size_t size, hbool_t clear): 1.8.15 and later (a filter's buffers)
+  H5allocate_memory: { parameters: [SIZE, "bool"], result: "pointer", optional: true },
+  // void *H5resize_memory(void *mem, size_t size): 1.8.15 and later
+  H5resize_memory: { parameters: ["pointer", SIZE], result: "pointer", optional: true },
 
   // herr_t H5Eset_auto2(hid_t estack_id, H5E_auto2_t func, void *client_data)
   H5Eset_auto2: { parameters: [HID, "pointer", "pointer"], result: HERR },
@@ -234,6 +238,12 @@ export const SYMBOLS = {
   H5Pset_filter: { parameters: [HID, "i32", "u32", "usize", "buffer"], result: HERR },
   // htri_t H5Zfilter_avail(H5Z_filter_t id): also loads a filter plugin from the plugin path
   H5Zfilter_avail: { parameters: ["i32"], result: "i32" },
+  // herr_t H5Z_register(const H5Z_class2_t *cls): libhdf5's internal registration (exported by
+  //   Debian's builds), which copies the class over the table entry of its id; the public
+  //   H5Zregister refuses the predefined ids (below 256) in release builds
+  H5Z_register: { parameters: ["pointer"], result: HERR, optional: true },
+  // const H5Z_class2_t *H5Z_find(H5Z_filter_t id): internal, exported as H5Z_register
+  H5Z_find: { parameters: ["i32"], result: "pointer", optional: true },
   // herr_t H5Pset_fill_value(hid_t plist_id, hid_t type_id, const void *value)
   H5Pset_fill_value: { parameters: [HID, HID, "buffer"], result: HERR },
   // herr_t H5Pget_fill_value(hid_t plist_id, hid_t type_id, void *value)
@@ -510,6 +520,24 @@ export function hdf5(mpi?: Hdf5Mpi): Hdf5Library {
   const objectsAtLoad = Number(fn.H5Fget_obj_count(BigInt(H5F_OBJ.ALL), H5F_OBJ.ALL));
   loaded = { fn, ids, path, version: `${v[0]}.${v[1]}.${v[2]}`, parallel, objectsAtLoad };
   return loaded;
+}
+
+/**
+ * The address of libhdf5's own deflate filter class (`H5Z_DEFLATE`, an
+ * exported `const H5Z_class2_t[1]`), to register it again after a
+ * replacement; null when the library does not export it.
+ *
+ * @returns The class's address, or null.
+ */
+export function builtinDeflateClass(): Deno.PointerValue {
+  const { path } = hdf5();
+  try {
+    // a static declared "pointer" reads as the symbol's address (see OMPI_INFO)
+    return Deno.dlopen(path, { H5Z_DEFLATE: { type: "pointer" } }).symbols
+      .H5Z_DEFLATE as Deno.PointerValue;
+  } catch {
+    return null;
+  }
 }
 
 const MPICH_INFO = {

@@ -1,7 +1,8 @@
 // Parallel HDF5 plumbing shared by io/hdf5_parallel.ts (DistArray IO and the
 // stream engine's parallel writer): which library and MPI a communicator
 // goes with, opening a file on every rank through MPI-IO, and one
-// H5Dread/H5Dwrite between a block and a selection.
+// H5Dread/H5Dwrite between a block and a selection (gzip chunks deflated by
+// libdeflate: io/_hdf5_deflate.ts).
 
 import { DTYPES } from "../core/dtype.ts";
 import type { NDArray } from "../core/ndarray.ts";
@@ -26,6 +27,7 @@ import {
   memType,
   withIds,
 } from "./_hdf5_handles.ts";
+import { withNativeDeflate } from "./_hdf5_deflate.ts";
 
 /** The MPI side of a communicator: its library's flavour and path, and the raw handle. */
 export interface MpiView {
@@ -114,12 +116,15 @@ export function transferBlock(
       block.toTypedArray() as ArrayBufferView,
     );
     const plist = dxpl ?? H5P_DEFAULT;
-    if (kind === "read") {
-      // a bitfield dataset reads through a native bitfield type
-      check(fn.H5Dread(id, datasetReadType(id, ds.dtype), ms, fs, plist, data), "H5Dread", ctx);
-    } else {
-      check(fn.H5Dwrite(id, memType(ds.dtype), ms, fs, plist, data), "H5Dwrite", ctx);
-    }
+    // a gzip dataset's chunks are deflated here by libdeflate, not libhdf5's zlib
+    withNativeDeflate({ ...ctx, filters: ds.filters }, () => {
+      if (kind === "read") {
+        // a bitfield dataset reads through a native bitfield type
+        check(fn.H5Dread(id, datasetReadType(id, ds.dtype), ms, fs, plist, data), "H5Dread", ctx);
+      } else {
+        check(fn.H5Dwrite(id, memType(ds.dtype), ms, fs, plist, data), "H5Dwrite", ctx);
+      }
+    });
   });
   if (dxpl === null || fn.H5Pget_mpio_actual_io_mode === null) return null;
   const mode = new Int32Array(1);

@@ -373,16 +373,73 @@ export function deflateDecode(
   return out;
 }
 
-/** Encodes a zlib or gzip stream with libdeflate (levels 0-12; zlib's 0-9 mean the same). */
-export function deflateEncode(format: DeflateFormat, src: Uint8Array, level: number): Uint8Array {
-  const d = codecLibrary("deflate");
+/** This thread's libdeflate compressor for `level` (clamped to 0-12), made on first use. */
+function compressor(format: DeflateFormat, level: number): Deno.PointerValue {
   const lvl = Math.max(0, Math.min(12, level | 0));
   let c = compressors.get(lvl);
   if (c === undefined) {
-    c = d.libdeflate_alloc_compressor(lvl);
+    c = codecLibrary("deflate").libdeflate_alloc_compressor(lvl);
     if (c === null) throw new TypeError(`Cannot compress with ${format} level ${level}`);
     compressors.set(lvl, c);
   }
+  return c;
+}
+
+/** The most bytes {@link zlibCompressInto} writes for `n` bytes at `level`. */
+export function zlibCompressBound(level: number, n: number): number {
+  const d = codecLibrary("deflate");
+  return Number(d.libdeflate_zlib_compress_bound(compressor("zlib", level), BigInt(n)));
+}
+
+/**
+ * Compresses `src` (not empty) into one zlib stream in `dest` (at least
+ * {@link zlibCompressBound} bytes: memory of any origin, e.g. a view of a C
+ * buffer) with libdeflate.
+ *
+ * @returns The stream's size, 0 when it did not fit.
+ */
+export function zlibCompressInto(level: number, src: Uint8Array, dest: Uint8Array): number {
+  const d = codecLibrary("deflate");
+  const c = compressor("zlib", level);
+  return Number(
+    d.libdeflate_zlib_compress(c, src, BigInt(src.length), dest, BigInt(dest.length)),
+  );
+}
+
+/**
+ * Decompresses one zlib stream from `src` into `dest` with libdeflate,
+ * whatever its decoded size (up to `dest.length`).
+ *
+ * @returns libdeflate's result (0 success, 1 bad data, 3 `dest` too small)
+ *   and, on success, the decoded size.
+ */
+export function zlibDecompressInto(
+  src: Uint8Array,
+  dest: Uint8Array,
+): { readonly result: number; readonly size: number } {
+  const d = codecLibrary("deflate");
+  decompressor ??= d.libdeflate_alloc_decompressor();
+  if (decompressor === null) throw new Error("libdeflate_alloc_decompressor: out of memory");
+  const rc = d.libdeflate_zlib_decompress(
+    decompressor,
+    src,
+    BigInt(src.length),
+    dest,
+    BigInt(dest.length),
+    sizeOut,
+  );
+  return { result: rc, size: rc === 0 ? Number(sizeOut[0]) : 0 };
+}
+
+/** libdeflate's name of a result code of {@link zlibDecompressInto}. */
+export function libdeflateResult(rc: number): string {
+  return LIBDEFLATE_RESULTS[rc] ?? `code ${rc}`;
+}
+
+/** Encodes a zlib or gzip stream with libdeflate (levels 0-12; zlib's 0-9 mean the same). */
+export function deflateEncode(format: DeflateFormat, src: Uint8Array, level: number): Uint8Array {
+  const d = codecLibrary("deflate");
+  const c = compressor(format, level);
   const gzip = format === "gzip";
   const bound = Number(
     gzip

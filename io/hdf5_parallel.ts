@@ -84,7 +84,8 @@ export interface WriteDistributedOptions {
   /**
    * `"gzip"`, optionally with a level (`{ name: "gzip", level: 1 }`). Under
    * MPI this needs parallel libhdf5 1.10.2 or later (collective writes of
-   * filtered chunks); older builds are refused.
+   * filtered chunks); older builds are refused. Chunks are deflated with
+   * libdeflate when it loads (libhdf5's zlib with `TESSERA_NATIVE_CODECS=0`).
    */
   readonly compression?: "gzip" | { readonly name: "gzip"; readonly level?: number };
   /** Replace a dataset that exists in an existing file (default false: refuse). */
