@@ -146,14 +146,22 @@ scope.onmessage = (e) => {
 };
 
 async function answer(job: ComputeJob & { id: number }): Promise<void> {
+  let reply: { id: number; error?: string; states?: ReduceState[] };
+  let transfer: ArrayBuffer[] = [];
   try {
+    reply = { id: job.id, ...await run(job) };
     // the states' arrays move to the main thread (a copy left here was garbage that grew
     // the worker's heap run after run)
-    const reply = await run(job);
-    const transfer = (reply.states ?? []).flatMap((st) =>
+    transfer = (reply.states ?? []).flatMap((st) =>
       Object.values(st.arrays).map((a) => (a as ArrayBufferView).buffer as ArrayBuffer)
     );
-    scope.postMessage({ id: job.id, ...reply }, transfer);
+  } catch (err) {
+    reply = { id: job.id, error: (err as Error)?.message ?? String(err) };
+  }
+  // counted once per job, before the answer is posted (the main thread waits for it then)
+  if (job.posted !== undefined) Atomics.add(job.posted, 0, 1);
+  try {
+    scope.postMessage(reply, transfer);
   } catch (err) {
     scope.postMessage({ id: job.id, error: (err as Error)?.message ?? String(err) });
   }

@@ -87,6 +87,12 @@ export interface ComputeJob {
   readonly pieces: readonly { readonly region: Region; readonly inputs: readonly WireInput[] }[];
   /** Map passes: where the block's values go (C order, shared memory). */
   readonly out?: ArrayBufferView;
+  /**
+   * The pass's count of answers posted (shared, one Int32): the worker adds 1
+   * just before it posts a job's answer, so that the main thread knows when an
+   * answer is on its way without yielding to the event loop to look.
+   */
+  readonly posted?: Int32Array;
 }
 
 /** A worker's answer: the block's reduction states (reduction passes). */
