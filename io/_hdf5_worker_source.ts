@@ -51,6 +51,8 @@ export interface H5WorkerArgs {
  * null (compressed, converted types, a file open for writing, parallel
  * transfers, more than 65536 chunks: see io/_hdf5_raw.ts rawLayout).
  *
+ * @param owner The dataset object: the spec is made once for it (the chunk table costs a
+ *   libhdf5 call per chunk).
  * @param id The open dataset.
  * @param info Its metadata.
  * @param readType The memory type it is read as.
@@ -76,6 +78,24 @@ export interface H5WorkerArgs {
  * ```
  */
 export function h5WorkerSpec(
+  owner: object,
+  id: Hid,
+  info: DirectInfo & { readonly shape: readonly number[] },
+  readType: Hid,
+  dxpl: Hid | null,
+  path: string,
+  object: string,
+): WorkerSourceSpec | null {
+  // asked for at every plan: the chunk table is made once per open dataset
+  if (specs.has(owner)) return specs.get(owner)!;
+  const spec = makeSpec(id, info, readType, dxpl, path, object);
+  specs.set(owner, spec);
+  return spec;
+}
+
+const specs = new WeakMap<object, WorkerSourceSpec | null>();
+
+function makeSpec(
   id: Hid,
   info: DirectInfo & { readonly shape: readonly number[] },
   readType: Hid,

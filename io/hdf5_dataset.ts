@@ -289,7 +289,7 @@ export class H5Dataset implements ArraySource, ArraySink, Disposable {
   workerSpec(): WorkerSourceSpec | null {
     if (this.#file.mode !== "r" || this.#id === null) return null;
     const { path } = this.#file;
-    return h5WorkerSpec(this.#id, this.#info, this.#readType, this.#dxpl, path, this.path);
+    return h5WorkerSpec(this, this.#id, this.#info, this.#readType, this.#dxpl, path, this.path);
   }
 
   /** Metadata: shape, maxshape, dtype, byte order, layout, chunks, filters, fill value. */

@@ -89,6 +89,9 @@ interface Rec {
   result?: BlockResult;
 }
 
+/** How long this thread waits at most for an answer a worker has counted as posted. */
+const ANSWER_WAIT_MS = 20;
+
 /** Jobs queued on each worker, so that it never waits for this thread to hand it the next. */
 const DEPTH = 2;
 
@@ -304,8 +307,14 @@ export async function runParallel(
           // are read ahead, then rather than wait for the worker, compute a block read that no
           // worker took
           if (Atomics.load(posted, 0) > answered) {
-            // (the timer: should an answer never come, e.g. its worker stopped after counting)
-            await Promise.race([new Promise<void>((r) => (wake = r)), yieldToEvents()]);
+            // (the timer: should an answer never come, e.g. its worker stopped after counting;
+            // yieldToEvents would not do: it resolves before a worker's message arrives)
+            let timer: ReturnType<typeof setTimeout> | undefined;
+            await Promise.race([
+              new Promise<void>((r) => (wake = r)),
+              new Promise<void>((r) => (timer = setTimeout(r, ANSWER_WAIT_MS))),
+            ]);
+            clearTimeout(timer);
             wake = null;
           } else if (!selfRead && recs.slice(first, next).some((r) => r.pieces === undefined)) {
             await yieldToEvents();

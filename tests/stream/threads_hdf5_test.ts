@@ -15,6 +15,7 @@ import type { Region } from "../../io/region.ts";
 import { openWorkerSource } from "../../io/_hdf5_worker_source.ts";
 import { open } from "../../stream/mod.ts";
 import { bits, hasPython, runPython, tempDir } from "../_util.ts";
+import { sameBitsWhenWorkersStop } from "./_stop_workers.ts";
 
 const comm = new SelfComm();
 
@@ -183,4 +184,11 @@ Deno.test("an HDF5 file truncated or replaced after it was opened: the typed err
     (e: unknown) =>
       e instanceof FormatError && e.message.includes(path) && /replaced/.test(e.message),
   );
+});
+
+Deno.test("self-reading HDF5 workers stopped mid-run: the blocks are computed here, same bits", async () => {
+  if (!hasPython("h5py")) return;
+  await using dir = await tempDir();
+  await runPython(FIXTURE, dir.path);
+  await sameBitsWhenWorkersStop(await open(`${dir.path}/a.h5:/rows`, { chunks: [64, 40] }), 2);
 });

@@ -15,9 +15,9 @@ import { FormatError } from "../../core/errors.ts";
 import { createZarr, openZarr } from "../../io/zarr.ts";
 import { SelfComm } from "../../dist/comm.ts";
 import { type LazyArray, open } from "../../stream/mod.ts";
-import { closeComputeWorkers } from "../../stream/_parallel.ts";
 import { setDefaultThreads } from "../../core/threads.ts";
 import { bits, hasPython, runPython, tempDir } from "../_util.ts";
+import { sameBitsWhenWorkersStop } from "./_stop_workers.ts";
 
 const comm = new SelfComm();
 
@@ -191,21 +191,7 @@ Deno.test("a Zarr chunk deleted after open reads as the fill value, truncated ra
 Deno.test("self-decoding Zarr workers stopped mid-run: the blocks are computed here, same bits", async () => {
   await using dir = await tempDir();
   await writeStore(`${dir.path}/a.zarr`, "blosc:lz4:5");
-  const src = await open(`${dir.path}/a.zarr`);
-  const one = await src.std({ axis: 0 }).compute({ comm, threads: 1 });
-  let stops = 0;
-  const got = await src.std({ axis: 0 }).compute({
-    comm,
-    threads: 3,
-    onProgress: (p) => {
-      if (p.chunksDone % 4 === 1) {
-        closeComputeWorkers();
-        stops++;
-      }
-    },
-  });
-  assert.ok(stops >= 3);
-  assert.deepEqual(bits(got), bits(one));
+  await sameBitsWhenWorkersStop(await open(`${dir.path}/a.zarr`), 4);
 });
 
 Deno.test("a self-decoding Zarr reduction starts no decode workers beside the compute workers", async () => {
