@@ -336,14 +336,13 @@ export function deflateDecode(
   }
   if (n === undefined) return null;
   if (n > MAX_DECODED) sizeError(`${format} stream`, n, MAX_DECODED);
-  decompressor ??= d.libdeflate_alloc_decompressor();
-  if (decompressor === null) throw new Error("libdeflate_alloc_decompressor: out of memory");
+  const dec = theDecompressor();
   const out = target(n, dest);
   if (src.length === 0) throw new CodecError(`Truncated ${format} stream: 0 bytes`);
   // a 1-byte scratch stands in for an empty output (a null pointer otherwise)
   const rc = format === "zlib"
     ? d.libdeflate_zlib_decompress(
-      decompressor,
+      dec,
       src,
       BigInt(src.length),
       n === 0 ? new Uint8Array(1) : out,
@@ -351,7 +350,7 @@ export function deflateDecode(
       sizeOut,
     )
     : d.libdeflate_gzip_decompress(
-      decompressor,
+      dec,
       src,
       BigInt(src.length),
       n === 0 ? new Uint8Array(1) : out,
@@ -371,6 +370,13 @@ export function deflateDecode(
     );
   }
   return out;
+}
+
+/** This thread's libdeflate decompressor, made on first use. */
+function theDecompressor(): Deno.PointerValue {
+  decompressor ??= codecLibrary("deflate").libdeflate_alloc_decompressor();
+  if (decompressor === null) throw new Error("libdeflate_alloc_decompressor: out of memory");
+  return decompressor;
 }
 
 /** This thread's libdeflate compressor for `level` (clamped to 0-12), made on first use. */
@@ -418,10 +424,8 @@ export function zlibDecompressInto(
   dest: Uint8Array,
 ): { readonly result: number; readonly size: number } {
   const d = codecLibrary("deflate");
-  decompressor ??= d.libdeflate_alloc_decompressor();
-  if (decompressor === null) throw new Error("libdeflate_alloc_decompressor: out of memory");
   const rc = d.libdeflate_zlib_decompress(
-    decompressor,
+    theDecompressor(),
     src,
     BigInt(src.length),
     dest,
