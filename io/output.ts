@@ -520,6 +520,9 @@ function hostName(): string {
   return "";
 }
 
+/** A lock file that names no holder this long after it was made is abandoned (ms). */
+const ABANDONED_MS = 10_000;
+
 /** Who holds a lock, as {@link OutputLock.holder} reads it from the lock file. */
 export interface LockHolder {
   /** The writer's process id. */
@@ -599,10 +602,16 @@ export class OutputLock {
     let created = false;
     const unregister = register(() => created && removeSync(path));
     try {
-      for (let attempt = 0; attempt < 3; attempt++) {
+      // a lock file with no holder yet is either being written by its creator this very
+      // moment or was left by a writer killed between creating and writing it: look again
+      // shortly, until #checkHolder clears it as abandoned (10 s)
+      const until = Date.now() + ABANDONED_MS + 2_000;
+      for (let attempt = 0; attempt < 3 || Date.now() < until; attempt++) {
         const lock = OutputLock.#create(path, host, () => created = true);
         if (lock !== null) return lock;
-        OutputLock.#checkHolder(path, host, locator);
+        if (OutputLock.#checkHolder(path, host, locator) === "unknown" && attempt >= 2) {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+        }
       }
       throw new Deno.errors.Busy(`Cannot write "${locator}": could not take the lock "${path}"`);
     } catch (e) {
@@ -626,8 +635,11 @@ export class OutputLock {
     }
   }
 
-  /** Clears a stale or abandoned lock file, or throws Busy naming its live holder. */
-  static #checkHolder(path: string, host: string, locator: string): void {
+  /**
+   * Clears a stale or abandoned lock file, or throws Busy naming its live
+   * holder; "unknown" when the file names no holder yet (look again).
+   */
+  static #checkHolder(path: string, host: string, locator: string): "cleared" | "unknown" {
     const holder = readHolder(path);
     if (holder === null) {
       // being written by its creator this very moment, or garbage: look again
@@ -638,13 +650,17 @@ export class OutputLock {
           return null;
         }
       })();
-      if (st !== null && Date.now() - (st.mtime?.getTime() ?? 0) > 10_000) removeSync(path);
-      return;
+      if (st === null) return "cleared";
+      if (Date.now() - (st.mtime?.getTime() ?? 0) > ABANDONED_MS) {
+        removeSync(path);
+        return "cleared";
+      }
+      return "unknown";
     }
     const here = holder.host === host || holder.host === "";
     if (here && holder.pid !== Deno.pid && !processAlive(holder.pid)) {
       removeSync(path); // stale: its writer is gone
-      return;
+      return "cleared";
     }
     throw new Deno.errors.Busy(
       `Cannot write "${locator}": it is being written by process ${holder.pid}${

@@ -168,3 +168,29 @@ Deno.test("PendingOutput swaps a directory in: the old one goes only once the ne
   abandoned.abortSync();
   assert.equal(await exists(abandoned.temp), false);
 });
+
+Deno.test("OutputLock: a lock file left empty (its writer killed before writing its pid) is taken over once abandoned", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const target = `${dir}/x.h5`;
+    const path = OutputLock.pathOf(target);
+    Deno.writeFileSync(path, new Uint8Array());
+    // made 9 s ago: abandoned 1 s from now (a creator writes its pid within microseconds)
+    const made = new Date(Date.now() - 9_000);
+    Deno.utimeSync(path, made, made);
+    const t0 = Date.now();
+    const lock = OutputLock.acquire(target);
+    const waited = Date.now() - t0;
+    assert.ok(waited >= 500 && waited < 5_000, `waited ${waited} ms`);
+    assert.equal(Deno.readTextFileSync(path).split(" ")[0], String(Deno.pid));
+    lock.release();
+    // a live holder is refused at once
+    const held = OutputLock.acquire(target);
+    const t1 = Date.now();
+    assert.throws(() => OutputLock.acquire(target), Deno.errors.Busy);
+    assert.ok(Date.now() - t1 < 1_000);
+    held.release();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
